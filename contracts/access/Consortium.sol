@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IConsortium, ProposalId} from "../interfaces/IConsortium.sol";
+import {Roles} from "../libraries/Roles.sol";
+
+/// @title Consortium
+/// @notice Member institutions and their roles, changed only by k-of-n governor proposals.
+contract Consortium is IConsortium {
+    // --- storage ---
+    mapping(address account => Member) private _members;
+    mapping(address account => bool) private _isMember;
+    address[] private _memberList;
+
+    address[] private _governors;
+    mapping(address account => bool) private _isGovernor;
+    uint256 private _threshold;
+    uint64 private immutable _proposalLifetime;
+
+    mapping(address account => bool) private _systemContracts;
+
+    uint256 private _proposalCount;
+    mapping(ProposalId proposalId => Proposal) private _proposals;
+    mapping(ProposalId proposalId => mapping(address governor => bool)) private _approved;
+
+    // --- modifiers ---
+    modifier onlyGovernor() {
+        if (!_isGovernor[msg.sender]) revert ConsortiumNotGovernor(msg.sender);
+        _;
+    }
+
+    /// @param initialGovernors The founding governors.
+    /// @param initialThreshold Approvals needed to execute a proposal (k).
+    /// @param lifetime Seconds a proposal stays open.
+    constructor(address[] memory initialGovernors, uint256 initialThreshold, uint64 lifetime) {
+        if (lifetime == 0) revert ConsortiumInvalidLifetime();
+        _proposalLifetime = lifetime;
+        for (uint256 i = 0; i < initialGovernors.length; i++) {
+            _addGovernor(initialGovernors[i]);
+        }
+        if (initialThreshold == 0 || initialThreshold > _governors.length) {
+            revert ConsortiumInvalidThreshold(initialThreshold, _governors.length);
+        }
+        _threshold = initialThreshold;
+        emit ThresholdChanged(0, initialThreshold);
+    }
+
+    // --- external: governance ---
+
+    /// @inheritdoc IConsortium
+    function propose(ProposalKind kind, address target, bytes calldata data)
+        external
+        onlyGovernor
+        returns (ProposalId proposalId)
+    {
+        _check(kind, target, data);
+        proposalId = ProposalId.wrap(++_proposalCount);
+        uint64 deadline = uint64(block.timestamp) + _proposalLifetime;
+        _proposals[proposalId] =
+            Proposal({kind: kind, target: target, proposer: msg.sender, deadline: deadline, executed: false, data: data});
+        _approved[proposalId][msg.sender] = true;
+        emit ProposalCreated(proposalId, kind, target, msg.sender, deadline, data);
+        emit ProposalApproved(proposalId, msg.sender, _approvals(proposalId));
+    }
+
+    /// @inheritdoc IConsortium
+    function approve(ProposalId proposalId) external onlyGovernor {
+        _requireOpen(proposalId);
+        if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyApproved(proposalId, msg.sender);
+        _approved[proposalId][msg.sender] = true;
+        emit ProposalApproved(proposalId, msg.sender, _approvals(proposalId));
+    }
+
+    /// @inheritdoc IConsortium
+    function execute(ProposalId proposalId) external onlyGovernor {
+        Proposal storage p = _requireOpen(proposalId);
+        uint256 approvals = _approvals(proposalId);
+        if (approvals < _threshold) revert ConsortiumInsufficientApprovals(proposalId, approvals, _threshold);
+        _check(p.kind, p.target, p.data);
+        p.executed = true;
+        emit ProposalExecuted(proposalId, p.kind, p.target, msg.sender);
+        _apply(proposalId, p.kind, p.target, p.data);
+    }
+
+    // --- external: views ---
+
+    /// @inheritdoc IConsortium
+    function hasActiveRole(address account, bytes32 role) external view returns (bool) {
+        return _isActive(account) && (_members[account].roles & _roleBit(role)) != 0;
+    }
+
+    /// @inheritdoc IConsortium
+    function isActiveMember(address account) external view returns (bool) {
+        return _isActive(account);
+    }
+
+    /// @inheritdoc IConsortium
+    function isSystemContract(address account) external view returns (bool) {
+        return _systemContracts[account];
+    }
+
+    /// @inheritdoc IConsortium
+    function isMember(address account) external view returns (bool) {
+        return _isMember[account];
+    }
+
+    /// @inheritdoc IConsortium
+    function getMember(address account) external view returns (Member memory) {
+        if (!_isMember[account]) revert ConsortiumNotMember(account);
+        return _members[account];
+    }
+
+    /// @inheritdoc IConsortium
+    function memberCount() external view returns (uint256) {
+        return _memberList.length;
+    }
+
+    /// @inheritdoc IConsortium
+    function memberAt(uint256 index) external view returns (address) {
+        return _memberList[index];
+    }
+
+    /// @inheritdoc IConsortium
+    function roleBit(bytes32 role) external pure returns (uint256) {
+        return _roleBit(role);
+    }
+
+    /// @inheritdoc IConsortium
+    function governors() external view returns (address[] memory) {
+        return _governors;
+    }
+
+    /// @inheritdoc IConsortium
+    function isGovernor(address account) external view returns (bool) {
+        return _isGovernor[account];
+    }
+
+    /// @inheritdoc IConsortium
+    function threshold() external view returns (uint256) {
+        return _threshold;
+    }
+
+    /// @inheritdoc IConsortium
+    function proposalLifetime() external view returns (uint64) {
+        return _proposalLifetime;
+    }
+
+    /// @inheritdoc IConsortium
+    function proposalCount() external view returns (uint256) {
+        return _proposalCount;
+    }
+
+    /// @inheritdoc IConsortium
+    function getProposal(ProposalId proposalId) external view returns (Proposal memory) {
+        return _proposal(proposalId);
+    }
+
+    /// @inheritdoc IConsortium
+    function approvalCount(ProposalId proposalId) external view returns (uint256) {
+        _proposal(proposalId);
+        return _approvals(proposalId);
+    }
+
+    /// @inheritdoc IConsortium
+    function hasApproved(ProposalId proposalId, address governor) external view returns (bool) {
+        return _approved[proposalId][governor];
+    }
+
+    // --- internal ---
+
+    function _proposal(ProposalId proposalId) private view returns (Proposal storage p) {
+        uint256 raw = ProposalId.unwrap(proposalId);
+        if (raw == 0 || raw > _proposalCount) revert ConsortiumUnknownProposal(proposalId);
+        p = _proposals[proposalId];
+    }
+
+    function _requireOpen(ProposalId proposalId) private view returns (Proposal storage p) {
+        p = _proposal(proposalId);
+        if (p.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
+        if (block.timestamp > p.deadline) revert ConsortiumProposalExpired(proposalId, p.deadline);
+    }
+
+    /// @dev Counts approvals by *current* governors only, so a removed governor's approval no longer counts.
+    function _approvals(ProposalId proposalId) private view returns (uint256 count) {
+        mapping(address governor => bool) storage approved = _approved[proposalId];
+        for (uint256 i = 0; i < _governors.length; i++) {
+            if (approved[_governors[i]]) count++;
+        }
+    }
+
+    function _isActive(address account) private view returns (bool) {
+        if (!_isMember[account]) return false;
+        Member storage m = _members[account];
+        return !m.suspended && (m.licenceExpiry == 0 || block.timestamp <= m.licenceExpiry);
+    }
+
+    function _roleBit(bytes32 role) private pure returns (uint256) {
+        if (role == Roles.BANK) return 1 << 0;
+        if (role == Roles.COLLECTOR) return 1 << 1;
+        if (role == Roles.MEDIATOR) return 1 << 2;
+        if (role == Roles.COURT) return 1 << 3;
+        if (role == Roles.INVESTOR) return 1 << 4;
+        if (role == Roles.AUDITOR) return 1 << 5;
+        if (role == Roles.ORACLE) return 1 << 6;
+        if (role == Roles.REGULATOR) return 1 << 7;
+        if (role == Roles.SETTLEMENT_BANK) return 1 << 8;
+        revert ConsortiumUnknownRole(role);
+    }
+
+    function _rolesMask(bytes32[] memory roles) private pure returns (uint256 mask) {
+        for (uint256 i = 0; i < roles.length; i++) {
+            mask |= _roleBit(roles[i]);
+        }
+    }
+
+    /// @dev Reverts unless `kind` could be applied to `target` with `data` right now.
+    function _check(ProposalKind kind, address target, bytes memory data) private view {
+        if (target == address(0)) revert ConsortiumZeroAddress();
+        if (kind == ProposalKind.Admit) {
+            if (_isMember[target]) revert ConsortiumAlreadyMember(target);
+            (, bytes32[] memory roles,,,) = abi.decode(data, (bytes32, bytes32[], uint32, uint64, uint8));
+            if (_rolesMask(roles) == 0) revert ConsortiumNoRoles(target);
+        } else if (kind == ProposalKind.GrantRole || kind == ProposalKind.RevokeRole) {
+            _requireMember(target);
+            bytes32 role = abi.decode(data, (bytes32));
+            bool held = (_members[target].roles & _roleBit(role)) != 0;
+            if (held == (kind == ProposalKind.GrantRole)) revert ConsortiumRoleUnchanged(target, role, held);
+            if (kind == ProposalKind.RevokeRole && _members[target].roles == _roleBit(role)) {
+                revert ConsortiumNoRoles(target);
+            }
+        } else if (kind == ProposalKind.Suspend || kind == ProposalKind.Reinstate) {
+            _requireMember(target);
+            abi.decode(data, (bytes32));
+            bool suspended = _members[target].suspended;
+            if (suspended == (kind == ProposalKind.Suspend)) revert ConsortiumSuspensionUnchanged(target, suspended);
+        } else if (kind == ProposalKind.UpdateProfile) {
+            _requireMember(target);
+            abi.decode(data, (uint32, uint64, uint8));
+        } else if (kind == ProposalKind.AddGovernor) {
+            if (_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, true);
+        } else if (kind == ProposalKind.RemoveGovernor) {
+            if (!_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, false);
+            if (_threshold > _governors.length - 1) revert ConsortiumInvalidThreshold(_threshold, _governors.length - 1);
+        } else if (kind == ProposalKind.SetThreshold) {
+            uint256 k = abi.decode(data, (uint256));
+            if (k == 0 || k > _governors.length) revert ConsortiumInvalidThreshold(k, _governors.length);
+        } else {
+            // SetSystemContract
+            bool enabled = abi.decode(data, (bool));
+            if (enabled == _systemContracts[target] || (enabled && target.code.length == 0)) {
+                revert ConsortiumInvalidSystemContract(target, enabled);
+            }
+        }
+    }
+
+    function _requireMember(address account) private view {
+        if (!_isMember[account]) revert ConsortiumNotMember(account);
+    }
+
+    function _apply(ProposalId proposalId, ProposalKind kind, address target, bytes memory data) private {
+        if (kind == ProposalKind.Admit) {
+            (bytes32 nameDigest, bytes32[] memory roles, uint32 region, uint64 licenceExpiry, uint8 kycTier) =
+                abi.decode(data, (bytes32, bytes32[], uint32, uint64, uint8));
+            uint256 mask = _rolesMask(roles);
+            _members[target] = Member({
+                nameDigest: nameDigest,
+                roles: mask,
+                region: region,
+                licenceExpiry: licenceExpiry,
+                kycTier: kycTier,
+                suspended: false,
+                admittedAt: uint64(block.timestamp)
+            });
+            _isMember[target] = true;
+            _memberList.push(target);
+            emit MemberAdmitted(target, nameDigest, mask, region, licenceExpiry, kycTier);
+        } else if (kind == ProposalKind.GrantRole) {
+            bytes32 role = abi.decode(data, (bytes32));
+            _members[target].roles |= _roleBit(role);
+            emit MemberRoleGranted(target, role, proposalId);
+        } else if (kind == ProposalKind.RevokeRole) {
+            bytes32 role = abi.decode(data, (bytes32));
+            _members[target].roles &= ~_roleBit(role);
+            emit MemberRoleRevoked(target, role, proposalId);
+        } else if (kind == ProposalKind.Suspend) {
+            _members[target].suspended = true;
+            emit MemberSuspended(target, abi.decode(data, (bytes32)), proposalId);
+        } else if (kind == ProposalKind.Reinstate) {
+            _members[target].suspended = false;
+            emit MemberReinstated(target, abi.decode(data, (bytes32)), proposalId);
+        } else if (kind == ProposalKind.UpdateProfile) {
+            (uint32 region, uint64 licenceExpiry, uint8 kycTier) = abi.decode(data, (uint32, uint64, uint8));
+            Member storage m = _members[target];
+            m.region = region;
+            m.licenceExpiry = licenceExpiry;
+            m.kycTier = kycTier;
+            emit MemberProfileUpdated(target, region, licenceExpiry, kycTier);
+        } else if (kind == ProposalKind.AddGovernor) {
+            _addGovernor(target);
+        } else if (kind == ProposalKind.RemoveGovernor) {
+            _removeGovernor(target);
+        } else if (kind == ProposalKind.SetThreshold) {
+            uint256 previous = _threshold;
+            _threshold = abi.decode(data, (uint256));
+            emit ThresholdChanged(previous, _threshold);
+        } else {
+            bool enabled = abi.decode(data, (bool));
+            _systemContracts[target] = enabled;
+            emit SystemContractSet(target, enabled);
+        }
+    }
+
+    function _addGovernor(address account) private {
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        if (_isGovernor[account]) revert ConsortiumGovernorUnchanged(account, true);
+        _isGovernor[account] = true;
+        _governors.push(account);
+        emit GovernorAdded(account);
+    }
+
+    function _removeGovernor(address account) private {
+        _isGovernor[account] = false;
+        uint256 last = _governors.length - 1;
+        for (uint256 i = 0; i <= last; i++) {
+            if (_governors[i] == account) {
+                _governors[i] = _governors[last];
+                _governors.pop();
+                break;
+            }
+        }
+        emit GovernorRemoved(account);
+    }
+}
