@@ -1,0 +1,581 @@
+"""The chain client: JSON-RPC transport, per-key senders with a crash-safe nonce journal, receipts.
+
+* ``Rpc`` — raw JSON-RPC over web3's ``HTTPProvider`` (single and batch requests); errors become
+  ``RpcError`` carrying the node's code, message and revert data.
+* ``ChainClient`` — one per process: checks the chain id, knows every Recourse ABI (for revert
+  decoding), computes fees (EIP-1559 or legacy/zero gas price), estimates gas, awaits receipts by
+  polling many hashes per batch request, and hands out one ``Sender`` per key.
+* ``Sender`` — the only writer for its key in this process (an exclusive file lock stops a second
+  process from using it). It signs locally (coincurve), sets nonce, gas, fees and chain id explicitly,
+  and journals every signed transaction (nonce, hash, raw bytes) in SQLite *before* sending it. On
+  start it reconciles the journal with the chain: mined nonces are pruned, signed-but-lost ones are
+  rebroadcast, so a restart neither reuses a nonce nor loses a transaction. Bursts are sent as
+  JSON-RPC batches.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from web3 import HTTPProvider
+
+from chain._exceptions import (
+    ChainError,
+    ChainIdMismatchError,
+    ContractReverted,
+    KeyStoreError,
+    TransactionError,
+)
+from chain.config import ChainSettings
+from chain.errors import ErrorDecoder
+
+__all__ = ["ChainClient", "Receipt", "RawLog", "Rpc", "RpcError", "Sender", "TxRequest"]
+
+logger = logging.getLogger(__name__)
+
+
+class RpcError(ChainError):
+    """A JSON-RPC error response (``code``, ``message``, optional revert ``data``)."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
+        super().__init__(f"{method}: {message} (code {code})")
+
+    @property
+    def revert_data(self) -> str | None:
+        data = self.data
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x"):
+            return data
+        return None
+
+
+class Rpc:
+    """Raw JSON-RPC calls (no web3 formatting middleware on the hot path)."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url
+        self.provider = HTTPProvider(url, request_kwargs={"timeout": timeout})
+
+    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            resp = self.provider.make_request(method, list(params))  # type: ignore[arg-type,unused-ignore]
+        except OSError as exc:
+            raise ChainError(
+                f"cannot reach the chain at {self.url}: {exc}; is it running? (`recourse chain up`)"
+            ) from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("requests"):
+                raise ChainError(f"cannot reach the chain at {self.url}: {exc.__class__.__name__}") from exc
+            raise
+        return _unwrap(method, resp)
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Send ``calls`` in one HTTP request; each item is a result or an ``RpcError`` (not raised)."""
+        if not calls:
+            return []
+        try:
+            replies = self.provider.make_batch_request([(m, list(p)) for m, p in calls])  # type: ignore[misc]
+        except OSError as exc:
+            raise ChainError(f"cannot reach the chain at {self.url}: {exc}") from exc
+        if isinstance(replies, dict):
+            err: dict[str, Any] = dict(replies.get("error") or {})
+            raise RpcError("batch", int(err.get("code", -1)), str(err.get("message", replies)))
+        if len(replies) != len(calls):
+            raise RpcError("batch", -1, f"node answered {len(replies)} of {len(calls)} batched calls")
+        ordered = list(replies)  # web3 sorts batch responses by request id
+        out: list[Any] = []
+        for (method, _), resp in zip(calls, ordered, strict=True):
+            try:
+                out.append(_unwrap(method, resp))
+            except RpcError as exc:
+                out.append(exc)
+        return out
+
+
+def _unwrap(method: str, resp: Any) -> Any:
+    if "error" in resp and resp["error"] is not None:
+        err = resp["error"]
+        if isinstance(err, dict):
+            raise RpcError(method, int(err.get("code", -1)), str(err.get("message", "")), err.get("data"))
+        raise RpcError(method, -1, str(err))
+    return resp.get("result")
+
+
+@dataclass(frozen=True)
+class RawLog:
+    address: str
+    topics: tuple[str, ...]
+    data: str
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    tx_index: int
+    log_index: int
+
+    def as_rpc(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "topics": list(self.topics),
+            "data": self.data,
+            "blockNumber": self.block_number,
+            "blockHash": self.block_hash,
+            "transactionHash": self.tx_hash,
+            "transactionIndex": self.tx_index,
+            "logIndex": self.log_index,
+        }
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    status: bool
+    block_number: int
+    block_hash: str
+    tx_index: int
+    gas_used: int
+    effective_gas_price: int
+    sender: str
+    to: str | None
+    contract_address: str | None
+    logs: tuple[RawLog, ...]
+
+    @classmethod
+    def from_rpc(cls, r: dict[str, Any]) -> Receipt:
+        logs = tuple(
+            RawLog(
+                address=to_checksum_address(lg["address"]),
+                topics=tuple(lg["topics"]),
+                data=lg["data"],
+                block_number=int(lg["blockNumber"], 16),
+                block_hash=lg["blockHash"],
+                tx_hash=lg["transactionHash"],
+                tx_index=int(lg["transactionIndex"], 16),
+                log_index=int(lg["logIndex"], 16),
+            )
+            for lg in r.get("logs", [])
+        )
+        return cls(
+            tx_hash=r["transactionHash"],
+            status=int(r["status"], 16) == 1,
+            block_number=int(r["blockNumber"], 16),
+            block_hash=r["blockHash"],
+            tx_index=int(r["transactionIndex"], 16),
+            gas_used=int(r["gasUsed"], 16),
+            effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+            sender=to_checksum_address(r["from"]),
+            to=to_checksum_address(r["to"]) if r.get("to") else None,
+            contract_address=to_checksum_address(r["contractAddress"]) if r.get("contractAddress") else None,
+            logs=logs,
+        )
+
+
+@dataclass(frozen=True)
+class TxRequest:
+    """An unsigned call: destination (``None`` deploys), calldata, value, optional gas limit."""
+
+    to: str | None
+    data: bytes
+    value: int = 0
+    gas: int | None = None
+    label: str = field(default="", compare=False)
+
+
+class ChainClient:
+    """Process-wide chain access. Build with ``ChainClient.connect(settings, data_dir=...)``."""
+
+    def __init__(self, settings: ChainSettings, *, data_dir: Path, rpc: Rpc | None = None) -> None:
+        self.settings = settings
+        self.data_dir = data_dir
+        self.rpc = rpc or Rpc(settings.rpc_url)
+        self.errors = ErrorDecoder()
+        self._senders: dict[str, Sender] = {}
+        self._fee_cache: tuple[float, dict[str, int]] | None = None
+        self._lock = threading.Lock()
+        self.chain_id = self._check_chain_id()
+
+    @classmethod
+    def connect(cls, settings: ChainSettings, *, data_dir: Path) -> ChainClient:
+        return cls(settings, data_dir=data_dir)
+
+    def _check_chain_id(self) -> int:
+        chain_id = int(self.rpc.call("eth_chainId"), 16)
+        if chain_id != self.settings.chain_id:
+            raise ChainIdMismatchError(
+                f"{self.settings.rpc_url} is chain id {chain_id} but settings say {self.settings.chain_id} "
+                "(RECOURSE_CHAIN__CHAIN_ID)"
+            )
+        return chain_id
+
+    def register_abi(self, abi: list[dict[str, Any]]) -> None:
+        """Make a contract's custom errors decodable."""
+        self.errors.register(abi)
+
+    # --- reads ---
+
+    def block_number(self) -> int:
+        return int(self.rpc.call("eth_blockNumber"), 16)
+
+    def block_timestamp(self, block: int | str = "latest") -> int:
+        tag = hex(block) if isinstance(block, int) else block
+        return int(self.rpc.call("eth_getBlockByNumber", [tag, False])["timestamp"], 16)
+
+    def balance(self, address: str) -> int:
+        return int(self.rpc.call("eth_getBalance", [address, "latest"]), 16)
+
+    def code(self, address: str, block: int | str = "latest") -> bytes:
+        tag = hex(block) if isinstance(block, int) else block
+        return bytes.fromhex(self.rpc.call("eth_getCode", [address, tag])[2:])
+
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | str = "latest") -> bytes:
+        """``eth_call``; a revert raises the decoded ``ContractReverted``."""
+        tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+        if sender:
+            tx["from"] = sender
+        tag = hex(block) if isinstance(block, int) else block
+        try:
+            result = self.rpc.call("eth_call", [tx, tag])
+        except RpcError as exc:
+            raise self._revert(exc) from exc
+        return bytes.fromhex(result[2:])
+
+    def estimate_gas(self, sender: str, req: TxRequest) -> int:
+        tx: dict[str, Any] = {"from": sender, "data": "0x" + req.data.hex(), "value": hex(req.value)}
+        if req.to:
+            tx["to"] = req.to
+        try:
+            estimate = int(self.rpc.call("eth_estimateGas", [tx]), 16)
+        except RpcError as exc:
+            raise self._revert(exc) from exc
+        return estimate * 5 // 4 + 5_000
+
+    def get_logs(
+        self, *, address: str | list[str] | None, from_block: int, to_block: int, page: int = 2_000
+    ) -> list[dict[str, Any]]:
+        """Raw logs in pages of ``page`` blocks (never genesis→latest in one call)."""
+        out: list[dict[str, Any]] = []
+        start = from_block
+        while start <= to_block:
+            end = min(start + page - 1, to_block)
+            flt: dict[str, Any] = {"fromBlock": hex(start), "toBlock": hex(end)}
+            if address is not None:
+                flt["address"] = address
+            out.extend(self.rpc.call("eth_getLogs", [flt]))
+            start = end + 1
+        return out
+
+    def _revert(self, exc: RpcError) -> ChainError:
+        data = exc.revert_data
+        if data is not None:
+            return self.errors.decode(data)
+        if "revert" in exc.message.lower():
+            return ContractReverted("EmptyRevert", {"message": exc.message}, "0x")
+        return exc
+
+    # --- fees ---
+
+    def fee_fields(self) -> dict[str, int]:
+        """Fee fields for a new transaction (cached for one second)."""
+        now = time.monotonic()
+        cached = self._fee_cache
+        if cached is not None and now - cached[0] < 1.0:
+            return cached[1]
+        s = self.settings
+        if s.fee_mode == "legacy":
+            price = s.gas_price if s.gas_price is not None else int(self.rpc.call("eth_gasPrice"), 16)
+            fields = {"gasPrice": price}
+        else:
+            block = self.rpc.call("eth_getBlockByNumber", ["latest", False])
+            base = int(block.get("baseFeePerGas") or "0x0", 16)
+            fields = {"maxFeePerGas": 2 * base + s.priority_fee, "maxPriorityFeePerGas": s.priority_fee}
+        self._fee_cache = (now, fields)
+        return fields
+
+    # --- receipts ---
+
+    def wait_for_receipts(
+        self,
+        hashes: Sequence[str],
+        *,
+        timeout: float | None = None,
+        rebroadcast: Callable[[list[str]], None] | None = None,
+    ) -> list[Receipt]:
+        """Poll receipts for many hashes per batch request; rebroadcast ones the node lost."""
+        timeout = self.settings.receipt_timeout if timeout is None else timeout
+        found: dict[str, Receipt] = {}
+        missing = list(dict.fromkeys(hashes))
+        deadline = time.monotonic() + timeout
+        delay = 0.0
+        last_check = time.monotonic()
+        size = self.settings.batch_size
+        while missing:
+            if delay:
+                time.sleep(delay)
+            for i in range(0, len(missing), size):
+                chunk = missing[i : i + size]
+                results = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+                for h, r in zip(chunk, results, strict=True):
+                    if isinstance(r, RpcError):
+                        raise r
+                    if r is not None and r.get("blockNumber"):
+                        found[h] = Receipt.from_rpc(r)
+            missing = [h for h in missing if h not in found]
+            if not missing:
+                break
+            if time.monotonic() > deadline:
+                raise TransactionError(
+                    f"{len(missing)} transaction(s) not mined within {timeout:.0f}s (first {missing[0]})"
+                )
+            if rebroadcast is not None and time.monotonic() - last_check > 2.0:
+                last_check = time.monotonic()
+                known = self.rpc.batch([("eth_getTransactionByHash", [h]) for h in missing])
+                lost = [h for h, tx in zip(missing, known, strict=True) if tx is None]
+                if lost:
+                    logger.warning("chain.tx.lost count=%d first=%s action=rebroadcast", len(lost), lost[0])
+                    rebroadcast(lost)
+            delay = min(0.1, delay * 2 if delay else 0.002)
+        return [found[h] for h in hashes]
+
+    def explain_failure(self, receipt: Receipt, req: TxRequest) -> ChainError:
+        """Replay a failed transaction at its parent block to recover the revert reason."""
+        tx: dict[str, Any] = {"from": receipt.sender, "data": "0x" + req.data.hex(), "value": hex(req.value)}
+        if req.to:
+            tx["to"] = req.to
+        tx["gas"] = hex(receipt.gas_used * 2 + 100_000)
+        try:
+            self.rpc.call("eth_call", [tx, hex(receipt.block_number - 1)])
+        except RpcError as exc:
+            return self._revert(exc)
+        return TransactionError(f"transaction {receipt.tx_hash} failed (status 0) and the revert reason is unavailable")
+
+    # --- senders ---
+
+    def sender(self, account: LocalAccount) -> Sender:
+        """The one ``Sender`` for this key in this process."""
+        with self._lock:
+            existing = self._senders.get(account.address)
+            if existing is None:
+                existing = Sender(self, account)
+                self._senders[account.address] = existing
+            return existing
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._senders.values():
+                s.close()
+            self._senders.clear()
+
+
+class _Journal:
+    """SQLite journal of signed, not-yet-confirmed transactions for one key."""
+
+    def __init__(self, path: Path, chain_id: int, address: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS txjournal (chain_id INTEGER NOT NULL, address TEXT NOT NULL,"
+            " nonce INTEGER NOT NULL, tx_hash TEXT NOT NULL, raw TEXT NOT NULL, created REAL NOT NULL,"
+            " PRIMARY KEY (chain_id, address, nonce))"
+        )
+        self._chain_id = chain_id
+        self._address = address
+
+    def pending(self) -> list[tuple[int, str, str]]:
+        cur = self._db.execute(
+            "SELECT nonce, tx_hash, raw FROM txjournal WHERE chain_id=? AND address=? ORDER BY nonce",
+            (self._chain_id, self._address),
+        )
+        return [(int(n), str(h), str(r)) for n, h, r in cur.fetchall()]
+
+    def record(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO txjournal VALUES (?, ?, ?, ?, ?, ?)",
+                [(self._chain_id, self._address, n, h, r, now) for n, h, r in rows],
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def prune_below(self, nonce: int) -> None:
+        self._db.execute(
+            "DELETE FROM txjournal WHERE chain_id=? AND address=? AND nonce<?",
+            (self._chain_id, self._address, nonce),
+        )
+
+    def raw_for(self, hashes: Iterable[str]) -> list[str]:
+        wanted = set(hashes)
+        return [r for _, h, r in self.pending() if h in wanted]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Sender:
+    """Signs and sends transactions for one key; owns that key's nonces."""
+
+    def __init__(self, client: ChainClient, account: LocalAccount) -> None:
+        self.client = client
+        self.account = account
+        self.address: str = account.address
+        chain_dir = client.data_dir / "chain"
+        chain_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = (chain_dir / f"key-{client.chain_id}-{self.address.lower()}.lock").open("a+")
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._lock_file.close()
+            raise KeyStoreError(
+                f"key {self.address} is in use by another process; each signing key has exactly one writer"
+            ) from exc
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(str(os.getpid()))
+        self._lock_file.flush()
+        self._journal = _Journal(chain_dir / "nonces.sqlite", client.chain_id, self.address)
+        self._mutex = threading.Lock()
+        self._next_nonce = self._reconcile()
+
+    # --- nonce management ---
+
+    def _reconcile(self) -> int:
+        """Align the journal with the chain: prune mined nonces, rebroadcast lost transactions."""
+        rpc = self.client.rpc
+        mined = int(rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
+        pending = int(rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16)
+        self._journal.prune_below(mined)
+        rows = self._journal.pending()
+        next_nonce = pending
+        if rows:
+            known = rpc.batch([("eth_getTransactionByHash", [h]) for _, h, _ in rows])
+            lost = [raw for (_, _, raw), tx in zip(rows, known, strict=True) if tx is None]
+            if lost:
+                logger.warning("chain.nonce.rebroadcast address=%s count=%d", self.address, len(lost))
+                self._broadcast(lost)
+            next_nonce = max(next_nonce, rows[-1][0] + 1)
+        logger.debug("chain.nonce.reconciled address=%s mined=%d next=%d", self.address, mined, next_nonce)
+        return next_nonce
+
+    @property
+    def next_nonce(self) -> int:
+        return self._next_nonce
+
+    def _sign(self, req: TxRequest, nonce: int, gas: int, fees: dict[str, int]) -> tuple[str, str]:
+        tx: dict[str, Any] = {
+            "chainId": self.client.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "value": req.value,
+            "data": req.data,
+            **fees,
+        }
+        if req.to is not None:
+            tx["to"] = req.to
+        signed = self.account.sign_transaction(tx)
+        return "0x" + bytes(signed.hash).hex(), "0x" + bytes(signed.raw_transaction).hex()
+
+    def _broadcast(self, raws: Sequence[str]) -> list[RpcError | None]:
+        """Send raw transactions in batches; 'already known' / 'nonce too low' count as sent."""
+        outcome: list[RpcError | None] = []
+        size = self.client.settings.batch_size
+        for i in range(0, len(raws), size):
+            chunk = raws[i : i + size]
+            results = self.client.rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk])
+            for r in results:
+                if isinstance(r, RpcError):
+                    msg = r.message.lower()
+                    benign = "already known" in msg or "already imported" in msg or "known transaction" in msg
+                    outcome.append(None if benign else r)
+                else:
+                    outcome.append(None)
+        return outcome
+
+    def _rebroadcast_hashes(self, hashes: list[str]) -> None:
+        raws = self._journal.raw_for(hashes)
+        if raws:
+            self._broadcast(raws)
+
+    # --- sending ---
+
+    def send(self, requests: Sequence[TxRequest]) -> list[str]:
+        """Sign, journal and send ``requests`` (JSON-RPC batches); return their hashes in order.
+
+        Gas is estimated per request unless given (estimation decodes reverts before anything is
+        signed). A request the node rejects outright raises ``TransactionError`` after its nonce has
+        been filled with a zero-value self-transfer, so later nonces never stall.
+        """
+        if not requests:
+            return []
+        gases = [req.gas if req.gas is not None else self.client.estimate_gas(self.address, req) for req in requests]
+        fees = self.client.fee_fields()
+        with self._mutex:
+            first = self._next_nonce
+            signed = [
+                self._sign(req, first + i, g, fees) for i, (req, g) in enumerate(zip(requests, gases, strict=True))
+            ]
+            self._journal.record((first + i, h, raw) for i, (h, raw) in enumerate(signed))
+            self._next_nonce = first + len(requests)
+            outcome = self._broadcast([raw for _, raw in signed])
+            rejected = [(first + i, err) for i, err in enumerate(outcome) if err is not None]
+            for nonce, err in rejected:
+                logger.warning("chain.tx.rejected address=%s nonce=%d error=%s", self.address, nonce, err.message)
+                self._fill_gap(nonce, fees)
+        if rejected:
+            nonce, err = rejected[0]
+            raise TransactionError(
+                f"{len(rejected)} of {len(requests)} transaction(s) rejected by the node "
+                f"(first: nonce {nonce}: {err.message})"
+            )
+        return [h for h, _ in signed]
+
+    def _fill_gap(self, nonce: int, fees: dict[str, int]) -> None:
+        filler = TxRequest(to=self.address, data=b"", value=0, gas=21_000, label="nonce-gap filler")
+        h, raw = self._sign(filler, nonce, 21_000, fees)
+        self._journal.record([(nonce, h, raw)])
+        self._broadcast([raw])
+
+    def wait(self, hashes: Sequence[str], *, timeout: float | None = None) -> list[Receipt]:
+        receipts = self.client.wait_for_receipts(hashes, timeout=timeout, rebroadcast=self._rebroadcast_hashes)
+        mined = int(self.client.rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
+        self._journal.prune_below(mined)
+        return receipts
+
+    def transact(self, req: TxRequest, *, timeout: float | None = None) -> Receipt:
+        """Send one transaction and wait; a revert raises the decoded ``ContractReverted``."""
+        (tx_hash,) = self.send([req])
+        (receipt,) = self.wait([tx_hash], timeout=timeout)
+        if not receipt.status:
+            raise self.client.explain_failure(receipt, req)
+        return receipt
+
+    def transact_many(self, requests: Sequence[TxRequest], *, timeout: float | None = None) -> list[Receipt]:
+        """Send a burst in JSON-RPC batches and wait for all receipts (failed ones have ``status`` False)."""
+        hashes = self.send(requests)
+        return self.wait(hashes, timeout=timeout)
+
+    def close(self) -> None:
+        self._journal.close()
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._lock_file.close()

@@ -1,0 +1,205 @@
+"""Typed wrapper of the ``Consortium`` contract: membership, roles and k-of-n governance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any, NewType
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.crypto import keccak
+
+from chain.client import Receipt, Sender
+from chain.contracts._base import BoundContract
+
+__all__ = ["Consortium", "Member", "Proposal", "ProposalId", "ProposalKind", "Role", "name_digest"]
+
+ProposalId = NewType("ProposalId", int)
+
+
+class Role(StrEnum):
+    """Consortium roles; on chain each is ``keccak256("<NAME>_ROLE")``."""
+
+    BANK = "BANK"
+    COLLECTOR = "COLLECTOR"
+    MEDIATOR = "MEDIATOR"
+    COURT = "COURT"
+    INVESTOR = "INVESTOR"
+    AUDITOR = "AUDITOR"
+    ORACLE = "ORACLE"
+    REGULATOR = "REGULATOR"
+    SETTLEMENT_BANK = "SETTLEMENT_BANK"
+
+    @property
+    def id(self) -> bytes:
+        return keccak(text=f"{self.value}_ROLE")
+
+    @property
+    def bit(self) -> int:
+        return 1 << list(Role).index(self)
+
+    @classmethod
+    def from_mask(cls, mask: int) -> frozenset[Role]:
+        return frozenset(r for r in cls if mask & r.bit)
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        key = text.strip().upper().removesuffix("_ROLE").replace("-", "_")
+        try:
+            return cls[key]
+        except KeyError as exc:
+            raise ValueError(f"unknown role {text!r}; choose from {', '.join(r.value for r in cls)}") from exc
+
+
+class ProposalKind(IntEnum):
+    ADMIT = 0
+    GRANT_ROLE = 1
+    REVOKE_ROLE = 2
+    SUSPEND = 3
+    REINSTATE = 4
+    UPDATE_PROFILE = 5
+    ADD_GOVERNOR = 6
+    REMOVE_GOVERNOR = 7
+    SET_THRESHOLD = 8
+    SET_SYSTEM_CONTRACT = 9
+
+
+def name_digest(name: str) -> bytes:
+    """Digest of an institution's legal name (the name itself never goes on chain)."""
+    return keccak(text=" ".join(name.split()))
+
+
+@dataclass(frozen=True)
+class Member:
+    address: str
+    name_digest: bytes
+    roles: frozenset[Role]
+    region: int
+    licence_expiry: int
+    kyc_tier: int
+    suspended: bool
+    admitted_at: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: ProposalId
+    kind: ProposalKind
+    target: str
+    proposer: str
+    deadline: int
+    executed: bool
+    data: bytes
+    approvals: int
+
+
+class Consortium(BoundContract):
+    contract_name = "Consortium"
+
+    # --- governance writes ---
+
+    def propose(self, sender: Sender, kind: ProposalKind, target: str, data: bytes = b"") -> ProposalId:
+        receipt = self.transact(sender, "propose", int(kind), target, data)
+        return ProposalId(int(self.first(self.events(receipt), "ProposalCreated").args["proposalId"]))
+
+    def propose_admission(
+        self,
+        sender: Sender,
+        account: str,
+        *,
+        name: str,
+        roles: set[Role] | frozenset[Role] | list[Role],
+        region: int,
+        licence_expiry: int = 0,
+        kyc_tier: int = 0,
+    ) -> ProposalId:
+        data = abi_encode(
+            ["bytes32", "bytes32[]", "uint32", "uint64", "uint8"],
+            [name_digest(name), [r.id for r in sorted(roles)], region, licence_expiry, kyc_tier],
+        )
+        return self.propose(sender, ProposalKind.ADMIT, account, data)
+
+    def propose_role(self, sender: Sender, account: str, role: Role, *, grant: bool) -> ProposalId:
+        kind = ProposalKind.GRANT_ROLE if grant else ProposalKind.REVOKE_ROLE
+        return self.propose(sender, kind, account, abi_encode(["bytes32"], [role.id]))
+
+    def propose_suspension(self, sender: Sender, account: str, *, reason: str, suspend: bool) -> ProposalId:
+        kind = ProposalKind.SUSPEND if suspend else ProposalKind.REINSTATE
+        return self.propose(sender, kind, account, abi_encode(["bytes32"], [keccak(text=reason)]))
+
+    def propose_profile(
+        self, sender: Sender, account: str, *, region: int, licence_expiry: int, kyc_tier: int
+    ) -> ProposalId:
+        data = abi_encode(["uint32", "uint64", "uint8"], [region, licence_expiry, kyc_tier])
+        return self.propose(sender, ProposalKind.UPDATE_PROFILE, account, data)
+
+    def propose_governor(self, sender: Sender, account: str, *, add: bool) -> ProposalId:
+        return self.propose(sender, ProposalKind.ADD_GOVERNOR if add else ProposalKind.REMOVE_GOVERNOR, account)
+
+    def propose_threshold(self, sender: Sender, threshold: int) -> ProposalId:
+        return self.propose(sender, ProposalKind.SET_THRESHOLD, sender.address, abi_encode(["uint256"], [threshold]))
+
+    def propose_system_contract(self, sender: Sender, contract: str, *, enabled: bool) -> ProposalId:
+        return self.propose(sender, ProposalKind.SET_SYSTEM_CONTRACT, contract, abi_encode(["bool"], [enabled]))
+
+    def approve(self, sender: Sender, proposal_id: int) -> Receipt:
+        return self.transact(sender, "approve", proposal_id)
+
+    def execute(self, sender: Sender, proposal_id: int) -> Receipt:
+        return self.transact(sender, "execute", proposal_id)
+
+    # --- reads ---
+
+    def has_active_role(self, account: str, role: Role) -> bool:
+        return bool(self.call("hasActiveRole", account, role.id))
+
+    def is_active_member(self, account: str) -> bool:
+        return bool(self.call("isActiveMember", account))
+
+    def is_member(self, account: str) -> bool:
+        return bool(self.call("isMember", account))
+
+    def is_system_contract(self, account: str) -> bool:
+        return bool(self.call("isSystemContract", account))
+
+    def get_member(self, account: str) -> Member:
+        raw: tuple[Any, ...] = self.call("getMember", account)
+        name, roles, region, licence, kyc, suspended, admitted = raw
+        return Member(
+            address=account,
+            name_digest=name,
+            roles=Role.from_mask(roles),
+            region=region,
+            licence_expiry=licence,
+            kyc_tier=kyc,
+            suspended=suspended,
+            admitted_at=admitted,
+            active=self.is_active_member(account),
+        )
+
+    def members(self) -> list[Member]:
+        count = int(self.call("memberCount"))
+        return [self.get_member(self.call("memberAt", i)) for i in range(count)]
+
+    def governors(self) -> list[str]:
+        return list(self.call("governors"))
+
+    def threshold(self) -> int:
+        return int(self.call("threshold"))
+
+    def proposal_count(self) -> int:
+        return int(self.call("proposalCount"))
+
+    def proposal(self, proposal_id: int) -> Proposal:
+        kind, target, proposer, deadline, executed, data = self.call("getProposal", proposal_id)
+        return Proposal(
+            id=ProposalId(proposal_id),
+            kind=ProposalKind(kind),
+            target=target,
+            proposer=proposer,
+            deadline=deadline,
+            executed=executed,
+            data=data,
+            approvals=int(self.call("approvalCount", proposal_id)),
+        )

@@ -1,0 +1,1 @@
+"""The member institution's gateway (FastAPI). Built by the gateway platform issue."""

@@ -1,0 +1,1 @@
+"""Oracle operators: fetch features, run analytics models, sign and push reports. Built by the oracles issue."""
