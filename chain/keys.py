@@ -21,7 +21,15 @@ from eth_account.signers.local import LocalAccount
 from chain._exceptions import DevKeyRefusedError, KeyStoreError
 from chain.config import DEV_CHAIN_ID
 
-__all__ = ["DEV_IDENTITIES", "DEV_MNEMONIC", "Keystore", "dev_account", "dev_identity_account"]
+__all__ = [
+    "DEV_IDENTITIES",
+    "DEV_MNEMONIC",
+    "Keystore",
+    "dev_account",
+    "dev_identity_account",
+    "resolve_account",
+    "resolve_address",
+]
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
@@ -149,3 +157,33 @@ class Keystore:
             fh.write(blob)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def resolve_account(
+    name: str, *, chain_id: int, keystore_dir: Path | None = None, password: str | None = None
+) -> LocalAccount:
+    """The signing key of identity ``name``: from the keystore if it holds one, else a dev account (dev chain only)."""
+    if keystore_dir is not None and name in Keystore(keystore_dir).names():
+        if not password:
+            raise KeyStoreError(f"key {name!r} is encrypted: set RECOURSE_CHAIN__KEYSTORE_PASSWORD")
+        return Keystore(keystore_dir).load(name, password)
+    if name in DEV_IDENTITIES:
+        return dev_identity_account(name, chain_id=chain_id)
+    where = f" or in {keystore_dir}" if keystore_dir else ""
+    raise KeyStoreError(f"no identity named {name!r} among the development identities{where}")
+
+
+def resolve_address(name_or_address: str, *, chain_id: int, keystore_dir: Path | None = None) -> str:
+    """An address given literally, or the address of a named identity (never decrypts a key)."""
+    from eth_utils.address import is_address, to_checksum_address
+
+    text = name_or_address.strip()
+    if text.startswith("0x"):
+        if not is_address(text):
+            raise KeyStoreError(f"{text!r} is not a valid address (0x followed by 40 hex digits)")
+        return to_checksum_address(text)
+    if keystore_dir is not None and text in Keystore(keystore_dir).names():
+        return to_checksum_address(Keystore(keystore_dir).address(text))
+    if text in DEV_IDENTITIES:
+        return str(dev_identity_account(text, chain_id=chain_id).address)
+    raise KeyStoreError(f"{text!r} is neither an address nor a known identity")

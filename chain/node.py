@@ -83,6 +83,7 @@ class AnvilNode:
         self.state_file = data_dir / "chain" / "anvil-state.json"
         self.pid_file = data_dir / "chain" / "anvil.pid"
         self.log_file = data_dir / "chain" / "anvil.log"
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -174,6 +175,7 @@ class AnvilNode:
             proc = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
                 args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
             )
+        self._proc = proc  # keep the handle so the child is reaped when we stop it
         tmp = self.pid_file.with_suffix(".tmp")
         tmp.write_text(str(proc.pid))
         tmp.replace(self.pid_file)
@@ -210,6 +212,9 @@ class AnvilNode:
         if self._is_ours(pid):
             logger.warning("chain.node.kill pid=%s reason=sigterm-timeout", pid)
             os.kill(pid, signal.SIGKILL)
+        if self._proc is not None and self._proc.pid == pid:
+            self._proc.wait(timeout=timeout)
+            self._proc = None
         self.pid_file.unlink(missing_ok=True)
         logger.info("chain.node.stopped pid=%s", pid)
         return True

@@ -1,0 +1,389 @@
+"""``recourse``: the command line of a Recourse member (chain, deploy, members, tokens, demo).
+
+Every failure is one line on stderr saying what went wrong and what to do, and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from chain import ChainError, ContractReverted
+from chain.compiler import compile_project
+from chain.contracts.consortium import ProposalKind, Role
+from chain.contracts.settlement_token import format_fen, parse_amount
+from chain.deploy import deploy as deploy_contracts
+from scripts.context import Context
+from scripts.messages import explain
+from scripts.settings import RecourseSettings
+
+__all__ = ["app", "main"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="recourse",
+    help="Recourse: a permissioned EVM network for disposing of non-performing loans.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+chain_app = typer.Typer(help="The embedded development chain (anvil).", no_args_is_help=True)
+members_app = typer.Typer(help="Consortium members and k-of-n governance proposals.", no_args_is_help=True)
+tokens_app = typer.Typer(help="The settlement token (rCNY, amounts in yuan or fen).", no_args_is_help=True)
+app.add_typer(chain_app, name="chain")
+app.add_typer(members_app, name="members")
+app.add_typer(tokens_app, name="tokens")
+
+T = TypeVar("T")
+AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev identity or keystore name).")]
+
+
+def _ctx() -> Context:
+    return Context(RecourseSettings())
+
+
+def _with_ctx(fn: Callable[[Context], T]) -> T:
+    ctx = _ctx()
+    try:
+        return fn(ctx)
+    finally:
+        ctx.close()
+
+
+# --- chain ---
+
+
+@chain_app.command("up")
+def chain_up() -> None:
+    """Start anvil on 127.0.0.1 (reuses the one already started); state persists under the data dir."""
+    ctx = _ctx()
+    st = ctx.node.up()
+    console.print(f"chain up: {st.url} chain id {st.chain_id}, block {st.block_number}, pid {st.pid}")
+    console.print(f"state file: {st.state_file}")
+
+
+@chain_app.command("down")
+def chain_down() -> None:
+    """Stop the anvil this project started (its state is saved)."""
+    stopped = _ctx().node.down()
+    console.print("chain stopped" if stopped else "chain was not running (nothing to stop)")
+
+
+@chain_app.command("status")
+def chain_status() -> None:
+    """Show whether the embedded chain is running."""
+    st = _ctx().node.status()
+    if st.running:
+        console.print(f"running: {st.url} chain id {st.chain_id}, block {st.block_number}, pid {st.pid}")
+    else:
+        console.print(f"stopped (state file {st.state_file})")
+        raise typer.Exit(3)
+
+
+# --- compile / deploy ---
+
+
+@app.command("compile")
+def compile_cmd(no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached artifacts.")] = False) -> None:
+    """Compile every contract (one standard-JSON input, cached by source hash)."""
+    start = time.perf_counter()
+    with console.status("compiling contracts…"):
+        result = compile_project(use_cache=not no_cache)
+    took = time.perf_counter() - start
+    deployable = sorted(a.name for a in result.artifacts.values() if a.deployable)
+    console.print(
+        f"compiled {len(result.artifacts)} contracts with solc {result.compiler_version} "
+        f"({'cached' if result.cached else 'fresh'}, {took:.2f}s): {', '.join(deployable)}"
+    )
+    for w in result.warnings:
+        err_console.print(f"warning: {w}")
+
+
+@app.command("deploy")
+def deploy_cmd(
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Deploy new instances even if the current ones match.")
+    ] = False,
+    as_: AsOption = "deployer",
+) -> None:
+    """Deploy every Recourse contract and write deployments/<network>.json (no-op when up to date)."""
+
+    def run(ctx: Context) -> None:
+        with console.status("compiling…"):
+            compiled = ctx.compile()
+        with console.status("deploying…") as status:
+            result, changed = deploy_contracts(
+                ctx.client,
+                ctx.sender(as_),
+                compiled,
+                network=ctx.settings.chain.network,
+                path=ctx.deployments_file,
+                governance=ctx.governance(),
+                fresh=fresh,
+                progress=lambda name: status.update(f"deployed {name}…"),
+            )
+        verb = "deployed" if changed else "up to date (no-op)"
+        console.print(f"{verb}: {ctx.deployments_file}")
+        for c in result.contracts.values():
+            console.print(f"  {c.name:<16} {c.address}  block {c.block}")
+
+    _with_ctx(run)
+
+
+# --- members ---
+
+
+def _fmt_time(ts: int) -> str:
+    return "—" if ts == 0 else dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%Y-%m-%d")
+
+
+@members_app.command("list")
+def members_list() -> None:
+    """List member institutions, their roles and status (from the chain)."""
+
+    def run(ctx: Context) -> None:
+        r = ctx.recourse
+        table = Table(title=f"Consortium members ({ctx.settings.chain.network})")
+        for col in ("address", "roles", "region", "licence until", "KYC", "status"):
+            table.add_column(col)
+        for m in r.consortium.members():
+            status = "suspended" if m.suspended else ("active" if m.active else "licence expired")
+            roles = ", ".join(sorted(x.value for x in m.roles))
+            table.add_row(m.address, roles, str(m.region), _fmt_time(m.licence_expiry), str(m.kyc_tier), status)
+        console.print(table)
+        console.print(f"governors: {', '.join(r.consortium.governors())} (threshold {r.consortium.threshold()})")
+
+    _with_ctx(run)
+
+
+def _parse_expiry(text: str | None) -> int:
+    if text is None or text.lower() in ("", "none", "0"):
+        return 0
+    if text.isdigit():
+        return int(text)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid licence expiry {text!r}: use YYYY-MM-DD, a unix time, or 'none'") from exc
+    return int(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC).timestamp())
+
+
+KIND_NAMES = {k.name.lower().replace("_", "-"): k for k in ProposalKind}
+
+
+@members_app.command("propose")
+def members_propose(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KIND_NAMES)}.")],
+    target: Annotated[str, typer.Argument(help="Member, governor or contract: identity name or 0x address.")],
+    as_: AsOption,
+    name: Annotated[
+        str | None, typer.Option(help="Institution's legal name (admit; only its digest goes on chain).")
+    ] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role (repeatable for admit).")] = None,
+    region: Annotated[int, typer.Option(help="Region code (admit, update-profile).")] = 0,
+    licence_expiry: Annotated[str | None, typer.Option(help="YYYY-MM-DD, unix time, or none.")] = None,
+    kyc_tier: Annotated[int, typer.Option(help="KYC tier 0-255.")] = 0,
+    reason: Annotated[str, typer.Option(help="Reason (suspend, reinstate); only its digest goes on chain.")] = "",
+    threshold: Annotated[int, typer.Option(help="New threshold (set-threshold).")] = 0,
+    enable: Annotated[bool, typer.Option("--enable/--disable", help="set-system-contract flag.")] = True,
+) -> None:
+    """Propose a membership or governance change (the proposer's approval is counted)."""
+    try:
+        pkind = KIND_NAMES[kind.lower()]
+    except KeyError as exc:
+        raise ValueError(f"unknown proposal kind {kind!r}; choose one of {', '.join(KIND_NAMES)}") from exc
+
+    def run(ctx: Context) -> None:
+        c = ctx.recourse.consortium
+        sender = ctx.sender(as_)
+        addr = ctx.address(target)
+        roles = [Role.parse(r) for r in (role or [])]
+        if pkind is ProposalKind.ADMIT:
+            if not name or not roles:
+                raise ValueError("admit needs --name and at least one --role")
+            pid = c.propose_admission(
+                sender,
+                addr,
+                name=name,
+                roles=roles,
+                region=region,
+                licence_expiry=_parse_expiry(licence_expiry),
+                kyc_tier=kyc_tier,
+            )
+        elif pkind in (ProposalKind.GRANT_ROLE, ProposalKind.REVOKE_ROLE):
+            if len(roles) != 1:
+                raise ValueError(f"{kind} needs exactly one --role")
+            pid = c.propose_role(sender, addr, roles[0], grant=pkind is ProposalKind.GRANT_ROLE)
+        elif pkind in (ProposalKind.SUSPEND, ProposalKind.REINSTATE):
+            if not reason:
+                raise ValueError(f"{kind} needs --reason")
+            pid = c.propose_suspension(sender, addr, reason=reason, suspend=pkind is ProposalKind.SUSPEND)
+        elif pkind is ProposalKind.UPDATE_PROFILE:
+            pid = c.propose_profile(
+                sender, addr, region=region, licence_expiry=_parse_expiry(licence_expiry), kyc_tier=kyc_tier
+            )
+        elif pkind in (ProposalKind.ADD_GOVERNOR, ProposalKind.REMOVE_GOVERNOR):
+            pid = c.propose_governor(sender, addr, add=pkind is ProposalKind.ADD_GOVERNOR)
+        elif pkind is ProposalKind.SET_THRESHOLD:
+            if threshold < 1:
+                raise ValueError("set-threshold needs --threshold N (N >= 1)")
+            pid = c.propose_threshold(sender, threshold)
+        else:
+            pid = c.propose_system_contract(sender, addr, enabled=enable)
+        p = c.proposal(pid)
+        console.print(
+            f"proposal {pid} ({kind} {addr}) created: {p.approvals} of {c.threshold()} approvals, "
+            f"open until {dt.datetime.fromtimestamp(p.deadline, tz=dt.UTC):%Y-%m-%d %H:%M} UTC"
+        )
+
+    _with_ctx(run)
+
+
+@members_app.command("approve")
+def members_approve(proposal_id: int, as_: AsOption) -> None:
+    """Approve a proposal (once per governor)."""
+
+    def run(ctx: Context) -> None:
+        c = ctx.recourse.consortium
+        c.approve(ctx.sender(as_), proposal_id)
+        console.print(f"proposal {proposal_id}: {c.proposal(proposal_id).approvals} of {c.threshold()} approvals")
+
+    _with_ctx(run)
+
+
+@members_app.command("execute")
+def members_execute(proposal_id: int, as_: AsOption) -> None:
+    """Execute a proposal that has at least k approvals."""
+
+    def run(ctx: Context) -> None:
+        c = ctx.recourse.consortium
+        receipt = c.execute(ctx.sender(as_), proposal_id)
+        names = [e.name for e in c.events(receipt) if e.name != "ProposalExecuted"]
+        console.print(f"proposal {proposal_id} executed in block {receipt.block_number}: {', '.join(names)}")
+
+    _with_ctx(run)
+
+
+@members_app.command("proposals")
+def members_proposals() -> None:
+    """List governance proposals."""
+
+    def run(ctx: Context) -> None:
+        c = ctx.recourse.consortium
+        now = ctx.client.block_timestamp()
+        table = Table(title="Proposals")
+        for col in ("id", "kind", "target", "approvals", "state"):
+            table.add_column(col)
+        k = c.threshold()
+        for i in range(1, c.proposal_count() + 1):
+            p = c.proposal(i)
+            state = "executed" if p.executed else ("expired" if now > p.deadline else "open")
+            kind_name = p.kind.name.lower().replace("_", "-")
+            table.add_row(str(i), kind_name, p.target, f"{p.approvals}/{k}", state)
+        console.print(table)
+
+    _with_ctx(run)
+
+
+# --- tokens ---
+
+
+@tokens_app.command("mint")
+def tokens_mint(
+    to: str,
+    amount: Annotated[str, typer.Argument(help="Yuan (1234.56) or fen (123456fen).")],
+    as_: AsOption,
+    reference: Annotated[str, typer.Option(help="Off-chain payment reference (only its digest goes on chain).")],
+) -> None:
+    """Issue settlement cash to a member (settlement bank only)."""
+
+    def run(ctx: Context) -> None:
+        fen = parse_amount(amount)
+        addr = ctx.address(to)
+        receipt = ctx.recourse.token.mint(ctx.sender(as_), addr, fen, reference=reference)
+        console.print(f"minted {format_fen(fen)} to {addr} (block {receipt.block_number})")
+
+    _with_ctx(run)
+
+
+@tokens_app.command("transfer")
+def tokens_transfer(
+    to: str, amount: Annotated[str, typer.Argument(help="Yuan (1234.56) or fen (123456fen).")], as_: AsOption
+) -> None:
+    """Transfer settlement cash to another active member."""
+
+    def run(ctx: Context) -> None:
+        fen = parse_amount(amount)
+        addr = ctx.address(to)
+        receipt = ctx.recourse.token.transfer(ctx.sender(as_), addr, fen)
+        console.print(f"transferred {format_fen(fen)} to {addr} (block {receipt.block_number})")
+
+    _with_ctx(run)
+
+
+@tokens_app.command("balance")
+def tokens_balance(who: Annotated[list[str] | None, typer.Argument(help="Identities or addresses.")] = None) -> None:
+    """Show settlement-token balances (all members when none is given)."""
+
+    def run(ctx: Context) -> None:
+        r = ctx.recourse
+        addrs = [ctx.address(w) for w in who] if who else [m.address for m in r.consortium.members()]
+        for a in addrs:
+            bal = r.token.balance_of(a)
+            console.print(f"{a}  {format_fen(bal):>20}  ({bal} fen)")
+        console.print(f"total supply {format_fen(r.token.total_supply())}")
+
+    _with_ctx(run)
+
+
+# --- demo ---
+
+
+@app.command("demo")
+def demo_cmd(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep the network serving until Ctrl-C.")] = True,
+) -> None:
+    """Run the end-to-end scenario on the embedded chain, then keep serving (unless --no-serve)."""
+    from scripts.demo import run_demo
+
+    run_demo(RecourseSettings(), console=console, serve=serve)
+
+
+def _error_line(exc: BaseException) -> str:
+    if isinstance(exc, ContractReverted):
+        return explain(exc)
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        return f"invalid setting {where}: {first.get('msg')} (check RECOURSE_* environment variables and .env)"
+    if isinstance(exc, FileNotFoundError):
+        return f"file not found: {exc.filename}"
+    return str(exc) or exc.__class__.__name__
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turn every failure into one line."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    try:
+        app()
+    except (ChainError, ValueError, ValidationError, FileNotFoundError, PermissionError) as exc:
+        err_console.print(f"error: {_error_line(exc)}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
