@@ -29,7 +29,9 @@ from scripts.settings import RecourseSettings
 __all__ = ["app", "main"]
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+if not console.is_terminal:  # pipes and CI logs: do not wrap at 80 columns
+    console = Console(highlight=False, width=140)
+err_console = Console(stderr=True, highlight=False, width=200)
 
 app = typer.Typer(
     name="recourse",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, NewType
@@ -109,7 +110,7 @@ class Consortium(BoundContract):
         account: str,
         *,
         name: str,
-        roles: set[Role] | frozenset[Role] | list[Role],
+        roles: Iterable[Role],
         region: int,
         licence_expiry: int = 0,
         kyc_tier: int = 0,

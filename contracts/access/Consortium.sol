@@ -56,8 +56,9 @@ contract Consortium is IConsortium {
         _check(kind, target, data);
         proposalId = ProposalId.wrap(++_proposalCount);
         uint64 deadline = uint64(block.timestamp) + _proposalLifetime;
-        _proposals[proposalId] =
-            Proposal({kind: kind, target: target, proposer: msg.sender, deadline: deadline, executed: false, data: data});
+        _proposals[proposalId] = Proposal({
+            kind: kind, target: target, proposer: msg.sender, deadline: deadline, executed: false, data: data
+        });
         _approved[proposalId][msg.sender] = true;
         emit ProposalCreated(proposalId, kind, target, msg.sender, deadline, data);
         emit ProposalApproved(proposalId, msg.sender, _approvals(proposalId));
@@ -240,7 +241,9 @@ contract Consortium is IConsortium {
             if (_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, true);
         } else if (kind == ProposalKind.RemoveGovernor) {
             if (!_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, false);
-            if (_threshold > _governors.length - 1) revert ConsortiumInvalidThreshold(_threshold, _governors.length - 1);
+            if (_threshold > _governors.length - 1) {
+                revert ConsortiumInvalidThreshold(_threshold, _governors.length - 1);
+            }
         } else if (kind == ProposalKind.SetThreshold) {
             uint256 k = abi.decode(data, (uint256));
             if (k == 0 || k > _governors.length) revert ConsortiumInvalidThreshold(k, _governors.length);

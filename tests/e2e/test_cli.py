@@ -1,0 +1,123 @@
+"""End-to-end: the `recourse` console script against its own anvil (own port, data dir, deployments)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+RECOURSE = Path(sys.executable).parent / "recourse"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    port = free_port()
+    e = {
+        **os.environ,
+        "RECOURSE_DATA_DIR": str(tmp_path / "data"),
+        "RECOURSE_CHAIN__PORT": str(port),
+        "RECOURSE_CHAIN__RPC_URL": f"http://127.0.0.1:{port}",
+        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(tmp_path / "deployments.json"),
+    }
+    yield e
+    subprocess.run([str(RECOURSE), "chain", "down"], env=e, capture_output=True, timeout=30, check=False)
+
+
+def run(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([str(RECOURSE), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    if ok:
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+    return proc
+
+
+def test_demo_no_serve_exits_zero_and_shows_every_step(env):
+    proc = run(env, "demo", "--no-serve")
+    out = proc.stdout
+    for expected in (
+        "deployed Consortium",
+        "deployed SettlementToken",
+        "1 of the 2 approvals needed",
+        "admitted bank",
+        "admitted oracle",
+        "admitted regulator",
+        "is not an active consortium member",
+        "paused by the regulator",
+        "total supply ¥10,000,000.00",
+    ):
+        assert expected in out, f"missing {expected!r} in demo output:\n{out}"
+    # the demo stops the chain it started
+    status = run(env, "chain", "status", ok=False)
+    assert status.returncode == 3
+    assert Path(env["RECOURSE_CHAIN__DEPLOYMENTS_FILE"]).exists()
+
+
+def test_cli_governance_and_tokens_round_trip(env):
+    run(env, "chain", "up")
+    run(env, "deploy")
+    again = run(env, "deploy")
+    assert "up to date (no-op)" in again.stdout
+    out = run(
+        env,
+        "members", "propose", "admit", "bank", "--name", "Test Bank", "--role", "bank", "--role", "settlement-bank",
+        "--region", "310000", "--as", "governor-1",
+    ).stdout  # fmt: skip
+    assert "proposal 1" in out
+    assert "1 of 2 approvals" in out
+    early = run(env, "members", "execute", "1", "--as", "governor-1", ok=False)
+    assert early.returncode == 1
+    assert early.stderr.strip() == "error: refused: proposal 1 has 1 of the 2 approvals needed"
+    run(env, "members", "approve", "1", "--as", "governor-2")
+    executed = run(env, "members", "execute", "1", "--as", "governor-2").stdout
+    assert "MemberAdmitted" in executed
+    listing = run(env, "members", "list").stdout
+    assert "BANK, SETTLEMENT_BANK" in listing
+    run(env, "tokens", "mint", "bank", "1000.50", "--reference", "wire 1", "--as", "bank")
+    balance = run(env, "tokens", "balance", "bank").stdout
+    assert "100050 fen" in balance
+    refused = run(env, "tokens", "transfer", "bank", "1", "--as", "outsider", ok=False)
+    assert refused.returncode == 1
+    assert "is not an active consortium member" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("tokens", "transfer", "bank", "1.234", "--as", "bank"), "at most 2 decimals"),
+        (("members", "propose", "frobnicate", "bank", "--as", "governor-1"), "unknown proposal kind"),
+        (("tokens", "balance", "0x1234"), "not a valid address"),
+        (("tokens", "transfer", "bank", "1", "--as", "nobody"), "no identity named 'nobody'"),
+    ],
+)
+def test_cli_bad_input_is_one_line_without_traceback(env, args, fragment):
+    run(env, "chain", "up")
+    run(env, "deploy")
+    proc = run(env, *args, ok=False)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert fragment in lines[0]
+
+
+def test_cli_chain_unreachable_is_a_clear_error(env):
+    proc = run(env, "members", "list", ok=False)
+    assert proc.returncode == 1
+    assert "cannot reach the chain" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_refuses_dev_keys_on_another_chain_id(env):
+    run(env, "chain", "up")
+    other = {**env, "RECOURSE_CHAIN__CHAIN_ID": "1337"}
+    proc = run(other, "deploy", ok=False)
+    assert proc.returncode == 1
+    assert "chain id" in proc.stderr
