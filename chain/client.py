@@ -363,6 +363,87 @@ class ChainClient:
             return self._revert(exc)
         return TransactionError(f"transaction {receipt.tx_hash} failed (status 0) and the revert reason is unavailable")
 
+    # --- signing and broadcasting primitives (used by Sender and by the gateway's outbox) ---
+
+    def sign(
+        self, account: LocalAccount, req: TxRequest, *, nonce: int, gas: int, fees: dict[str, int]
+    ) -> tuple[str, str]:
+        """Sign ``req`` with explicit nonce, gas, fees and chain id; returns ``(tx_hash, raw_tx)`` as hex."""
+        tx: dict[str, Any] = {
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "value": req.value,
+            "data": req.data,
+            **fees,
+        }
+        if req.to is not None:
+            tx["to"] = req.to
+        signed = account.sign_transaction(tx)
+        return "0x" + bytes(signed.hash).hex(), "0x" + bytes(signed.raw_transaction).hex()
+
+    def broadcast(self, raws: Sequence[str]) -> list[RpcError | None]:
+        """Send raw transactions in JSON-RPC batches; 'already known' counts as sent."""
+        outcome: list[RpcError | None] = []
+        size = self.settings.batch_size
+        for i in range(0, len(raws), size):
+            chunk = raws[i : i + size]
+            results = self.rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk])
+            for r in results:
+                if isinstance(r, RpcError):
+                    msg = r.message.lower()
+                    benign = "already known" in msg or "already imported" in msg or "known transaction" in msg
+                    outcome.append(None if benign else r)
+                else:
+                    outcome.append(None)
+        return outcome
+
+    def estimate_many(self, sender: str, requests: Sequence[TxRequest]) -> list[int | ChainError]:
+        """Gas for many requests in one batch; a revert comes back as the decoded error (not raised)."""
+        calls: list[tuple[str, Sequence[Any]]] = []
+        for req in requests:
+            tx: dict[str, Any] = {"from": sender, "data": "0x" + req.data.hex(), "value": hex(req.value)}
+            if req.to:
+                tx["to"] = req.to
+            calls.append(("eth_estimateGas", [tx]))
+        out: list[int | ChainError] = []
+        for i in range(0, len(calls), self.settings.batch_size):
+            for r in self.rpc.batch(calls[i : i + self.settings.batch_size]):
+                out.append(self._revert(r) if isinstance(r, RpcError) else int(r, 16) * 5 // 4 + 5_000)
+        return out
+
+    def nonces(self, address: str) -> tuple[int, int]:
+        """``(mined, pending)`` transaction counts of ``address``."""
+        mined, pending = self.rpc.batch(
+            [("eth_getTransactionCount", [address, "latest"]), ("eth_getTransactionCount", [address, "pending"])]
+        )
+        for r in (mined, pending):
+            if isinstance(r, RpcError):
+                raise r
+        return int(mined, 16), int(pending, 16)
+
+    def receipts(self, hashes: Sequence[str]) -> list[Receipt | None]:
+        """One non-blocking poll: the receipt of each hash, or ``None`` while it is not mined."""
+        out: list[Receipt | None] = []
+        for i in range(0, len(hashes), self.settings.batch_size):
+            chunk = hashes[i : i + self.settings.batch_size]
+            for r in self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk]):
+                if isinstance(r, RpcError):
+                    raise r
+                out.append(Receipt.from_rpc(r) if r is not None and r.get("blockNumber") else None)
+        return out
+
+    def known_transactions(self, hashes: Sequence[str]) -> list[bool]:
+        """Whether the node knows each transaction (pending or mined)."""
+        out: list[bool] = []
+        for i in range(0, len(hashes), self.settings.batch_size):
+            chunk = hashes[i : i + self.settings.batch_size]
+            for r in self.rpc.batch([("eth_getTransactionByHash", [h]) for h in chunk]):
+                if isinstance(r, RpcError):
+                    raise r
+                out.append(r is not None)
+        return out
+
     # --- senders ---
 
     def sender(self, account: LocalAccount) -> Sender:
@@ -481,34 +562,10 @@ class Sender:
         return self._next_nonce
 
     def _sign(self, req: TxRequest, nonce: int, gas: int, fees: dict[str, int]) -> tuple[str, str]:
-        tx: dict[str, Any] = {
-            "chainId": self.client.chain_id,
-            "nonce": nonce,
-            "gas": gas,
-            "value": req.value,
-            "data": req.data,
-            **fees,
-        }
-        if req.to is not None:
-            tx["to"] = req.to
-        signed = self.account.sign_transaction(tx)
-        return "0x" + bytes(signed.hash).hex(), "0x" + bytes(signed.raw_transaction).hex()
+        return self.client.sign(self.account, req, nonce=nonce, gas=gas, fees=fees)
 
     def _broadcast(self, raws: Sequence[str]) -> list[RpcError | None]:
-        """Send raw transactions in batches; 'already known' / 'nonce too low' count as sent."""
-        outcome: list[RpcError | None] = []
-        size = self.client.settings.batch_size
-        for i in range(0, len(raws), size):
-            chunk = raws[i : i + size]
-            results = self.client.rpc.batch([("eth_sendRawTransaction", [r]) for r in chunk])
-            for r in results:
-                if isinstance(r, RpcError):
-                    msg = r.message.lower()
-                    benign = "already known" in msg or "already imported" in msg or "known transaction" in msg
-                    outcome.append(None if benign else r)
-                else:
-                    outcome.append(None)
-        return outcome
+        return self.client.broadcast(raws)
 
     def _rebroadcast_hashes(self, hashes: list[str]) -> None:
         raws = self._journal.raw_for(hashes)

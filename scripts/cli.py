@@ -23,6 +23,7 @@ from chain.contracts.consortium import ProposalKind, Role
 from chain.contracts.settlement_token import format_fen, parse_amount
 from chain.deploy import deploy as deploy_contracts
 from scripts.context import Context
+from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.messages import explain
 from scripts.settings import RecourseSettings
 
@@ -46,6 +47,9 @@ tokens_app = typer.Typer(help="The settlement token (rCNY, amounts in yuan or fe
 app.add_typer(chain_app, name="chain")
 app.add_typer(members_app, name="members")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(keys_app, name="keys")
+app.command("serve")(serve)
 
 T = TypeVar("T")
 AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev identity or keystore name).")]

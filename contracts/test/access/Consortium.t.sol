@@ -199,9 +199,7 @@ contract ConsortiumTest is Deployers {
 
     function test_execute_revertsWithOnlyProposerApproval() public {
         ProposalId id = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(BANK_ROLE)));
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, 1, THRESHOLD)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, 1, THRESHOLD));
         vm.prank(govs[0]);
         consortium.execute(id);
     }
@@ -210,9 +208,7 @@ contract ConsortiumTest is Deployers {
         ProposalId id = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(BANK_ROLE)));
         approveBy(id, 1, THRESHOLD - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD)
         );
         vm.prank(govs[0]);
         consortium.execute(id);
@@ -484,9 +480,7 @@ contract ConsortiumTest is Deployers {
 
     function test_propose_grantRoleRevertsIfHeld() public {
         admit(alice, roles(BANK_ROLE));
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, BANK_ROLE, true)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, BANK_ROLE, true));
         vm.prank(govs[0]);
         consortium.propose(IConsortium.ProposalKind.GrantRole, alice, abi.encode(BANK_ROLE));
     }
@@ -512,9 +506,7 @@ contract ConsortiumTest is Deployers {
         approveBy(second, 1, THRESHOLD);
         executeAsGovernor(first);
 
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, AUDITOR_ROLE, true)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, AUDITOR_ROLE, true));
         vm.prank(govs[0]);
         consortium.execute(second);
     }
@@ -538,9 +530,7 @@ contract ConsortiumTest is Deployers {
 
     function test_propose_revokeRoleRevertsIfNotHeld() public {
         admit(alice, roles(BANK_ROLE));
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, COURT_ROLE, false)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumRoleUnchanged.selector, alice, COURT_ROLE, false));
         vm.prank(govs[0]);
         consortium.propose(IConsortium.ProposalKind.RevokeRole, alice, abi.encode(COURT_ROLE));
     }
@@ -818,9 +808,7 @@ contract ConsortiumTest is Deployers {
     function test_propose_removeGovernorRevertsBelowThreshold() public {
         pass(IConsortium.ProposalKind.SetThreshold, govs[0], abi.encode(GOVERNOR_COUNT));
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1)
         );
         vm.prank(govs[0]);
         consortium.propose(IConsortium.ProposalKind.RemoveGovernor, govs[4], "");
@@ -841,9 +829,7 @@ contract ConsortiumTest is Deployers {
         pass(IConsortium.ProposalKind.SetThreshold, govs[0], abi.encode(GOVERNOR_COUNT));
 
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1)
         );
         vm.prank(govs[0]);
         consortium.execute(removal);
@@ -867,9 +853,7 @@ contract ConsortiumTest is Deployers {
 
         assertEq(consortium.approvalCount(id), THRESHOLD - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD)
         );
         vm.prank(govs[0]);
         consortium.execute(id);
@@ -904,9 +888,7 @@ contract ConsortiumTest is Deployers {
         ProposalId next = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(BANK_ROLE)));
         approveBy(next, 1, THRESHOLD);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInsufficientApprovals.selector, next, THRESHOLD, THRESHOLD + 1
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, next, THRESHOLD, THRESHOLD + 1)
         );
         vm.prank(govs[0]);
         consortium.execute(next);
@@ -933,9 +915,7 @@ contract ConsortiumTest is Deployers {
         pass(IConsortium.ProposalKind.RemoveGovernor, govs[4], "");
 
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1
-            )
+            abi.encodeWithSelector(IConsortium.ConsortiumInvalidThreshold.selector, GOVERNOR_COUNT, GOVERNOR_COUNT - 1)
         );
         vm.prank(govs[0]);
         consortium.execute(raise);

@@ -110,7 +110,8 @@ contract SettlementTokenHandler is Test {
     function toggleSuspension(uint256 memberSeed) external {
         address member = suspendable[bound(memberSeed, 0, suspendable.length - 1)];
         bool suspended = consortium.getMember(member).suspended;
-        IConsortium.ProposalKind kind = suspended ? IConsortium.ProposalKind.Reinstate : IConsortium.ProposalKind.Suspend;
+        IConsortium.ProposalKind kind =
+            suspended ? IConsortium.ProposalKind.Reinstate : IConsortium.ProposalKind.Suspend;
         vm.prank(governors[0]);
         ProposalId id = consortium.propose(kind, member, abi.encode(REF));
         for (uint256 i = 1; i < consortium.threshold(); i++) {

@@ -68,9 +68,7 @@ contract SettlementTokenTest is Deployers {
 
     function test_mint_revertsForBankWithoutSettlementRole() public {
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE
-            )
+            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
         );
         vm.prank(bankA);
         token.mint(bankA, AMOUNT, REF);
@@ -121,9 +119,7 @@ contract SettlementTokenTest is Deployers {
 
     function test_mint_revertsForGovernor() public {
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, govs[0], SETTLEMENT_BANK_ROLE
-            )
+            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, govs[0], SETTLEMENT_BANK_ROLE)
         );
         vm.prank(govs[0]);
         token.mint(bankA, AMOUNT, REF);
@@ -183,9 +179,7 @@ contract SettlementTokenTest is Deployers {
     function test_burn_revertsForBankWithoutSettlementRole() public {
         fund(bankA, AMOUNT);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE
-            )
+            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
         );
         vm.prank(bankA);
         token.burn(AMOUNT, REF);
@@ -213,9 +207,7 @@ contract SettlementTokenTest is Deployers {
     function test_burn_revertsAboveBalance() public {
         fund(settlementBank, AMOUNT);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientBalance.selector, settlementBank, AMOUNT, AMOUNT + 1
-            )
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, settlementBank, AMOUNT, AMOUNT + 1)
         );
         vm.prank(settlementBank);
         token.burn(AMOUNT + 1, REF);
@@ -392,9 +384,7 @@ contract SettlementTokenTest is Deployers {
         vm.prank(bankA);
         token.approve(investorB, 10);
 
-        vm.expectRevert(
-            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, investorB, 10, 11)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, investorB, 10, 11));
         vm.prank(investorB);
         token.transferFrom(bankA, investorB, 11);
     }
@@ -472,7 +462,9 @@ contract SettlementTokenTest is Deployers {
 
     function test_pause_revertsForNonRegulatorMember() public {
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, REGULATOR_ROLE)
+            abi.encodeWithSelector(
+                ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, REGULATOR_ROLE
+            )
         );
         vm.prank(settlementBank);
         token.pause();
@@ -549,12 +541,9 @@ contract SettlementTokenTest is Deployers {
     // fuzz
     // =====================================================================
 
-    function test_fuzz_transfer_preservesTotalSupply(
-        uint256 minted,
-        uint256 amount,
-        uint256 fromIndex,
-        uint256 toIndex
-    ) public {
+    function test_fuzz_transfer_preservesTotalSupply(uint256 minted, uint256 amount, uint256 fromIndex, uint256 toIndex)
+        public
+    {
         address[4] memory holders = [settlementBank, bankA, investorB, address(escrow)];
         minted = bound(minted, 1, type(uint128).max);
         amount = bound(amount, 0, minted);

@@ -1,0 +1,128 @@
+"""``create_app(settings)``: the member institution's gateway (FastAPI).
+
+Nothing connects at import time. The lifespan builds the state: database (migrated), chain client
+(chain id checked), deployed contracts, one transaction writer per hosted institution, and the
+background services (indexer, webhook dispatcher).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from chain.client import ChainClient
+from chain.network import Recourse
+from node_api.db.engine import make_engine, migrate
+from node_api.institutions import load_institutions
+from node_api.metrics import Metrics
+from node_api.outbox import OperationBoard, TransactionWriter
+from node_api.problems import register_problem_handlers
+from node_api.routes import health, members, operations, tokens
+from node_api.settings import GatewaySettings
+from node_api.state import GatewayState, RoleCache
+
+__all__ = ["build_state", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+#: hooks that add background services to a started gateway: ``hook(state) -> stop callable``
+ServiceHook = Callable[[GatewayState], Callable[[], None]]
+
+
+def build_state(settings: GatewaySettings) -> GatewayState:
+    engine = make_engine(settings.db_url, echo=settings.db.echo)
+    migrate(engine)
+    client = ChainClient.connect(settings.chain, data_dir=settings.data_dir)
+    recourse = Recourse.load(client, settings.deployments_file)
+    return GatewayState(
+        settings=settings,
+        engine=engine,
+        client=client,
+        recourse=recourse,
+        institutions=load_institutions(settings),
+        board=OperationBoard(),
+        roles=RoleCache(recourse),
+    )
+
+
+def _start_writers(state: GatewayState) -> Callable[[], None]:
+    for name, inst in state.institutions.items():
+        writer = TransactionWriter(
+            engine=state.engine,
+            client=state.client,
+            institution=inst,
+            board=state.board,
+            batch=state.settings.api.writer_batch,
+            idle=state.settings.api.writer_idle,
+        )
+        state.writers[name] = writer
+        writer.start()
+
+    def stop() -> None:
+        for w in state.writers.values():
+            w.stop()
+
+    return stop
+
+
+def default_hooks() -> list[ServiceHook]:
+    hooks: list[ServiceHook] = [_start_writers]
+    try:
+        from node_api.streams import start_stream_services
+    except ImportError:  # pragma: no cover - streams land with the indexer
+        return hooks
+    hooks.append(start_stream_services)
+    return hooks
+
+
+def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = None) -> FastAPI:
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        state.services["metrics"] = metrics
+        metrics.attach(state)
+        app.state.gateway = state
+        stops = [hook(state) for hook in (hooks if hooks is not None else default_hooks())]
+        logger.info("gateway.started institutions=%s db=%s", ",".join(state.institutions), state.engine.url.drivername)
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                stop()
+            state.client.close()
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="Recourse gateway",
+        version="0.1.0",
+        description=(
+            "A member institution's gateway to the Recourse network. Writes are durable operations "
+            "(Idempotency-Key header, 202 + operation id, `?confirm=true` waits); errors are RFC 9457 "
+            "problem+json with a stable `code`."
+        ),
+        lifespan=lifespan,
+    )
+    register_problem_handlers(app)
+    app.middleware("http")(metrics.middleware)
+    for module in (health, members, operations, tokens):
+        app.include_router(module.router)
+    _include_optional(app)
+    return app
+
+
+def _include_optional(app: FastAPI) -> None:
+    routers: list[Any] = []
+    try:
+        from node_api.routes import events, webhooks
+
+        routers = [events.router, webhooks.router]
+    except ImportError:  # pragma: no cover - land with the indexer
+        return
+    for r in routers:
+        app.include_router(r)

@@ -1,0 +1,154 @@
+"""SQL tables of the gateway (SQLModel; SQLite by default, PostgreSQL by URL).
+
+* ``ApiKey``      — API keys (hash only), each belonging to one institution, with scopes.
+* ``Operation``   — durable chain writes (the outbox): persisted before the 202, signed once, sent once.
+* ``ChainEvent``  — every decoded Recourse event, keyed by ``EventKey`` (block/tx/log).
+* ``IndexedBlock``— hashes of indexed blocks (reorg detection); ``Checkpoint`` — indexer position.
+* ``MemberRow`` / ``BalanceRow`` — projections of the events (rebuildable from ``ChainEvent``).
+* ``Webhook``     — subscriptions; ``cursor`` is the last delivered event key (at-least-once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "ApiKey",
+    "BalanceRow",
+    "ChainEvent",
+    "Checkpoint",
+    "IndexedBlock",
+    "MemberRow",
+    "Operation",
+    "Webhook",
+    "utcnow",
+]
+
+UINT256 = Numeric(78, 0)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    institution: str = Field(index=True, max_length=64)
+    label: str = Field(default="", max_length=200)
+    secret_hash: str = Field(max_length=128)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: dt.datetime | None = None
+
+
+class Operation(SQLModel, table=True):
+    __tablename__ = "operations"
+    __table_args__ = (
+        UniqueConstraint("institution", "idempotency_key", name="uq_operation_idempotency"),
+        Index("ix_operations_sender_status", "sender", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    institution: str = Field(index=True, max_length=64)
+    sender: str = Field(max_length=42)
+    idempotency_key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    kind: str = Field(max_length=64)
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: pending | sent | succeeded | failed
+    status: str = Field(default="pending", max_length=16, index=True)
+    to_address: str | None = Field(default=None, max_length=42)
+    data: str = Field(default="0x")
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    nonce: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    gas: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    tx_hash: str | None = Field(default=None, max_length=66, index=True)
+    raw_tx: str | None = None
+    block_number: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    gas_used: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    error_code: str | None = Field(default=None, max_length=64)
+    error_name: str | None = Field(default=None, max_length=128)
+    error_args: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error_message: str | None = None
+    attempts: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ChainEvent(SQLModel, table=True):
+    __tablename__ = "chain_events"
+    __table_args__ = (Index("ix_chain_events_contract_name", "contract", "name"),)
+
+    key: str = Field(primary_key=True, max_length=27)
+    block_number: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    block_hash: str = Field(max_length=66)
+    tx_hash: str = Field(max_length=66, index=True)
+    tx_index: int
+    log_index: int
+    contract: str = Field(max_length=64)
+    address: str = Field(max_length=42)
+    name: str = Field(max_length=64)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class IndexedBlock(SQLModel, table=True):
+    __tablename__ = "indexed_blocks"
+
+    number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: str = Field(max_length=66)
+
+
+class Checkpoint(SQLModel, table=True):
+    __tablename__ = "checkpoints"
+
+    name: str = Field(primary_key=True, max_length=64)
+    block_number: int = Field(sa_column=Column(BigInteger, nullable=False))
+    block_hash: str = Field(default="", max_length=66)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MemberRow(SQLModel, table=True):
+    __tablename__ = "members"
+
+    address: str = Field(primary_key=True, max_length=42)
+    name_digest: str = Field(max_length=66)
+    roles: int = Field(sa_column=Column(BigInteger, nullable=False))
+    region: int
+    licence_expiry: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kyc_tier: int
+    suspended: bool = False
+    admitted_block: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_key: str = Field(max_length=27)
+
+
+class BalanceRow(SQLModel, table=True):
+    __tablename__ = "balances"
+
+    address: str = Field(primary_key=True, max_length=42)
+    amount: Decimal = Field(default=Decimal(0), sa_column=Column(UINT256, nullable=False))
+    updated_key: str = Field(max_length=27)
+
+
+class Webhook(SQLModel, table=True):
+    __tablename__ = "webhooks"
+
+    id: str = Field(primary_key=True, max_length=36)
+    institution: str = Field(index=True, max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=128)
+    contracts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    cursor: str = Field(default="", max_length=27)
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
+    last_error: str | None = None
+    delivered: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow)

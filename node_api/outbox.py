@@ -1,0 +1,312 @@
+"""The transaction writer: one thread per institution key, the only user of that key's nonces.
+
+Exactly-once protocol (the gateway may be SIGKILLed at any instant):
+
+1. the API commits an operation as ``pending`` before answering 202;
+2. the writer takes pending operations in submission order, estimates gas in one JSON-RPC batch
+   (a revert fails the operation with the decoded error, unless earlier operations of the same key are
+   still in flight: then it waits for them and estimates again), signs them with consecutive nonces
+   and commits ``sent`` + nonce + tx hash + raw transaction in ONE database transaction;
+3. only then it broadcasts them (JSON-RPC batch). A transaction the node rejects outright is replaced
+   by a zero-value self-transfer with the same nonce (persisted first), so later nonces never stall;
+   its operation ends ``failed``;
+4. receipts are polled in batches and each operation ends ``succeeded`` or ``failed`` (revert decoded);
+5. on start, and whenever a sent transaction is unknown to the node, the persisted raw transaction is
+   rebroadcast. A signed transaction has a fixed nonce, so it can be mined at most once; an operation
+   is signed at most once (step 2 commits before anything leaves the process).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from chain import ChainError, ContractReverted
+from chain.client import ChainClient, Receipt, RpcError, TxRequest
+from node_api.db.models import Operation, utcnow
+from node_api.institutions import Institution
+
+__all__ = ["OperationBoard", "TransactionWriter"]
+
+logger = logging.getLogger(__name__)
+REJECTED = "CHN-REJECTED"
+TERMINAL = ("succeeded", "failed")
+
+
+class OperationBoard:
+    """In-memory, thread-safe record of recently finished operations (for ``?confirm=true`` waiters)."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._done: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._capacity = capacity
+
+    def finished(self, op_id: str, status: str) -> None:
+        with self._lock:
+            self._done[op_id] = status
+            while len(self._done) > self._capacity:
+                self._done.popitem(last=False)
+
+    def status(self, op_id: str) -> str | None:
+        with self._lock:
+            return self._done.get(op_id)
+
+
+def _request(op: Operation) -> TxRequest:
+    return TxRequest(op.to_address, bytes.fromhex(op.data[2:]), value=op.value, gas=op.gas)
+
+
+class TransactionWriter:
+    """Signs, persists, sends and confirms the operations of one institution."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: ChainClient,
+        institution: Institution,
+        board: OperationBoard,
+        batch: int = 200,
+        idle: float = 0.02,
+        on_finished: Callable[[Operation], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.institution = institution
+        self.address = institution.address
+        self.board = board
+        self.batch = batch
+        self.idle = idle
+        self.on_finished = on_finished
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_nonce = 0
+        self._last_rebroadcast = 0.0
+        self.healthy = True
+        self.last_error: str | None = None
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"writer-{self.institution.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        reconciled = False
+        while not self._stop.is_set():
+            try:
+                if not reconciled:
+                    self.reconcile()
+                    reconciled = True
+                progressed = self.step()
+                self.healthy, self.last_error = True, None
+            except ChainError as exc:  # chain down: keep everything, retry later
+                self.healthy, self.last_error = False, str(exc)
+                logger.warning("writer.error institution=%s error=%s", self.institution.name, exc)
+                progressed = False
+                reconciled = False
+                self._stop.wait(1.0)
+            except Exception as exc:  # noqa: BLE001 - the writer must never die silently
+                self.healthy, self.last_error = False, repr(exc)
+                logger.exception("writer.crash institution=%s", self.institution.name)
+                progressed = False
+                reconciled = False
+                self._stop.wait(1.0)
+            if not progressed:
+                self._wake.wait(self.idle)
+                self._wake.clear()
+
+    # --- protocol ---
+
+    def reconcile(self) -> None:
+        """Align with the chain after a (re)start: next nonce, rebroadcast what the node lost."""
+        mined, pending = self.client.nonces(self.address)
+        with Session(self.engine) as s:
+            sent = self._sent(s, limit=100_000)
+            highest = max((op.nonce for op in sent if op.nonce is not None), default=-1)
+            self._next_nonce = max(pending, highest + 1)
+            if sent:
+                known = self.client.known_transactions([op.tx_hash or "" for op in sent])
+                lost = [op for op, k in zip(sent, known, strict=True) if not k]
+                if lost:
+                    logger.warning("writer.rebroadcast institution=%s count=%d", self.institution.name, len(lost))
+                    self._broadcast(s, lost)
+        logger.info(
+            "writer.reconciled institution=%s address=%s mined=%d next_nonce=%d in_flight=%d",
+            self.institution.name,
+            self.address,
+            mined,
+            self._next_nonce,
+            len(sent),
+        )
+
+    def step(self) -> bool:
+        """One round: send what is pending, confirm what is sent. Returns whether anything changed."""
+        sent_any = self._send_pending()
+        confirmed_any = self._confirm_sent()
+        return sent_any or confirmed_any
+
+    def _sent(self, s: Session, limit: int) -> list[Operation]:
+        stmt = (
+            select(Operation)
+            .where(Operation.sender == self.address, Operation.status == "sent")
+            .order_by(col(Operation.nonce))
+            .limit(limit)
+        )
+        return list(s.exec(stmt).all())
+
+    def _send_pending(self) -> bool:
+        with Session(self.engine) as s:
+            stmt = (
+                select(Operation)
+                .where(Operation.sender == self.address, Operation.status == "pending")
+                .order_by(col(Operation.created_at), col(Operation.id))
+                .limit(self.batch)
+            )
+            ops = list(s.exec(stmt).all())
+            if not ops:
+                return False
+            in_flight = s.exec(
+                select(Operation.id).where(Operation.sender == self.address, Operation.status == "sent").limit(1)
+            ).first()
+            estimates = self.client.estimate_many(self.address, [_request(op) for op in ops])
+            to_sign: list[tuple[Operation, int]] = []
+            failed: list[Operation] = []
+            for op, est in zip(ops, estimates, strict=True):
+                if isinstance(est, int):
+                    to_sign.append((op, est))
+                    continue
+                if in_flight is not None or to_sign:
+                    break  # may depend on an earlier operation of this key: estimate again once it lands
+                self._fail(op, est)
+                failed.append(op)
+                break  # keep submission order: later operations are estimated in the next round
+            fees = self.client.fee_fields()
+            now = utcnow()
+            for i, (op, gas) in enumerate(to_sign):
+                nonce = self._next_nonce + i
+                h, raw = self.client.sign(self.institution.account, _request(op), nonce=nonce, gas=gas, fees=fees)
+                op.status, op.nonce, op.gas, op.tx_hash, op.raw_tx = "sent", nonce, gas, h, raw
+                op.attempts += 1
+                op.updated_at = now
+                s.add(op)
+            for op in failed:
+                s.add(op)
+            s.commit()  # durable before anything leaves the process
+            self._next_nonce += len(to_sign)
+            for op in failed:
+                self._finished(op)
+            if to_sign:
+                self._broadcast(s, [op for op, _ in to_sign])
+                logger.debug("writer.sent institution=%s count=%d", self.institution.name, len(to_sign))
+            return bool(to_sign or failed)
+
+    def _broadcast(self, s: Session, ops: Sequence[Operation]) -> None:
+        outcome = self.client.broadcast([op.raw_tx or "" for op in ops])
+        rejected = [(op, err) for op, err in zip(ops, outcome, strict=True) if err is not None]
+        if not rejected:
+            return
+        fees = self.client.fee_fields()
+        fillers = []
+        for op, err in rejected:
+            if "nonce too low" in err.message.lower():
+                # the nonce is already used: by this very transaction (then it is known) or by another
+                continue
+            logger.warning(
+                "writer.rejected operation_id=%s nonce=%s error=%s action=fill-nonce", op.id, op.nonce, err.message
+            )
+            filler = TxRequest(self.address, b"", gas=21_000)
+            h, raw = self.client.sign(self.institution.account, filler, nonce=op.nonce or 0, gas=21_000, fees=fees)
+            op.tx_hash, op.raw_tx = h, raw
+            op.error_code, op.error_name = REJECTED, "TransactionRejected"
+            op.error_message = f"the node rejected the transaction: {err.message}"
+            op.updated_at = utcnow()
+            s.add(op)
+            fillers.append(op)
+        s.commit()
+        if fillers:
+            self.client.broadcast([op.raw_tx or "" for op in fillers])
+
+    def _confirm_sent(self) -> bool:
+        with Session(self.engine) as s:
+            sent = self._sent(s, limit=2_000)
+            if not sent:
+                return False
+            receipts = self.client.receipts([op.tx_hash or "" for op in sent])
+            done: list[Operation] = []
+            missing: list[Operation] = []
+            for op, receipt in zip(sent, receipts, strict=True):
+                if receipt is None:
+                    missing.append(op)
+                    continue
+                self._complete(op, receipt)
+                s.add(op)
+                done.append(op)
+            if done:
+                s.commit()
+                for op in done:
+                    self._finished(op)
+            if missing and time.monotonic() - self._last_rebroadcast > 3.0:
+                self._last_rebroadcast = time.monotonic()
+                stale = [op for op in missing if (utcnow() - op.updated_at).total_seconds() > 3.0]
+                if stale:
+                    known = self.client.known_transactions([op.tx_hash or "" for op in stale])
+                    lost = [op for op, k in zip(stale, known, strict=True) if not k]
+                    if lost:
+                        logger.warning(
+                            "writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost)
+                        )
+                        self._broadcast(s, lost)
+            return bool(done)
+
+    def _complete(self, op: Operation, receipt: Receipt) -> None:
+        op.block_number, op.gas_used, op.updated_at = receipt.block_number, receipt.gas_used, utcnow()
+        if op.error_code == REJECTED:
+            op.status = "failed"
+        elif receipt.status:
+            op.status = "succeeded"
+        else:
+            self._fail(op, self.client.explain_failure(receipt, _request(op)))
+
+    def _fail(self, op: Operation, err: ChainError) -> None:
+        op.status = "failed"
+        op.updated_at = utcnow()
+        if isinstance(err, ContractReverted):
+            op.error_code, op.error_name = "CHN-REVERT", err.name
+            op.error_args = {k: _jsonable(v) for k, v in err.arguments.items()}
+            op.error_message = str(err)
+        elif isinstance(err, RpcError):
+            op.error_code, op.error_name, op.error_message = "CHN-RPC", "RpcError", err.message
+        else:
+            op.error_code, op.error_name, op.error_message = "CHN-ERROR", err.__class__.__name__, str(err)
+
+    def _finished(self, op: Operation) -> None:
+        self.board.finished(op.id, op.status)
+        if self.on_finished is not None:
+            self.on_finished(op)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and abs(value) > 2**53:
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

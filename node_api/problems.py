@@ -1,0 +1,174 @@
+"""Typed domain errors with stable codes, rendered as RFC 9457 ``application/problem+json``.
+
+Hierarchy::
+
+    CoreError                              root; ``code``, ``http_status``, ``title``
+    ├── NotAuthenticatedError      AUTH-001 401  missing/unknown/revoked API key
+    ├── ScopeDeniedError           AUTH-002 403  the key's scopes do not allow this route
+    ├── RoleDeniedError            AUTH-003 403  the institution lacks the on-chain role now
+    ├── NotFoundError              GEN-404  404  resource does not exist (or is not yours)
+    ├── IdempotencyConflictError   OPS-409  409  same Idempotency-Key, different body
+    ├── IdempotencyKeyMissingError OPS-400  400  a write without an Idempotency-Key header
+    ├── InvalidInputError          GEN-422  422  semantically invalid input
+    ├── ChainUnavailableError      CHN-503  503  the chain node cannot be reached
+    └── NotReadyError              GEN-503  503  a dependency is not ready
+Request validation errors become ``GEN-422`` with an ``errors`` list; anything unexpected becomes
+``GEN-500`` (logged, never with a stack trace in the body).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "ChainUnavailableError",
+    "CoreError",
+    "IdempotencyConflictError",
+    "IdempotencyKeyMissingError",
+    "InvalidInputError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "NotReadyError",
+    "RoleDeniedError",
+    "ScopeDeniedError",
+    "problem_response",
+    "register_problem_handlers",
+]
+
+logger = logging.getLogger(__name__)
+PROBLEM_BASE = "https://recourse.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class CoreError(Exception):
+    code = "GEN-000"
+    http_status = 400
+    title = "Request refused"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotAuthenticatedError(CoreError):
+    code, http_status, title = "AUTH-001", 401, "Not authenticated"
+
+
+class ScopeDeniedError(CoreError):
+    code, http_status, title = "AUTH-002", 403, "API key scope does not allow this"
+
+
+class RoleDeniedError(CoreError):
+    code, http_status, title = "AUTH-003", 403, "Institution lacks the on-chain role"
+
+
+class NotFoundError(CoreError):
+    code, http_status, title = "GEN-404", 404, "Not found"
+
+
+class IdempotencyConflictError(CoreError):
+    code, http_status, title = "OPS-409", 409, "Idempotency key reused with a different request"
+
+
+class IdempotencyKeyMissingError(CoreError):
+    code, http_status, title = "OPS-400", 400, "Idempotency-Key header required"
+
+
+class InvalidInputError(CoreError):
+    code, http_status, title = "GEN-422", 422, "Invalid input"
+
+
+class ChainUnavailableError(CoreError):
+    code, http_status, title = "CHN-503", 503, "Chain unavailable"
+
+
+class NotReadyError(CoreError):
+    code, http_status, title = "GEN-503", 503, "Not ready"
+
+
+def problem_response(
+    *, status: int, code: str, title: str, detail: str, instance: str, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+_HTTP_CODES = {
+    400: ("GEN-400", "Bad request"),
+    401: ("AUTH-001", "Not authenticated"),
+    403: ("AUTH-002", "Forbidden"),
+    404: ("GEN-404", "Not found"),
+    405: ("GEN-405", "Method not allowed"),
+    406: ("GEN-406", "Not acceptable"),
+    413: ("GEN-413", "Request body too large"),
+    415: ("GEN-415", "Unsupported media type"),
+}
+
+
+def _clean(errors: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ())]
+        out.append({"field": ".".join(loc), "message": str(e.get("msg", "")), "type": str(e.get("type", ""))})
+    return out
+
+
+def register_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CoreError)
+    async def _core(request: Request, exc: CoreError) -> JSONResponse:
+        return problem_response(
+            status=exc.http_status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _clean(list(exc.errors()))
+        first = errors[0] if errors else {"field": "request", "message": "invalid"}
+        return problem_response(
+            status=422,
+            code="GEN-422",
+            title="Invalid request",
+            detail=f"{first['field']}: {first['message']}",
+            instance=request.url.path,
+            extra={"errors": errors},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, title = _HTTP_CODES.get(exc.status_code, (f"GEN-{exc.status_code}", "HTTP error"))
+        return problem_response(
+            status=exc.status_code, code=code, title=title, detail=str(exc.detail), instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("api.unhandled path=%s error=%s", request.url.path, exc.__class__.__name__)
+        return problem_response(
+            status=500,
+            code="GEN-500",
+            title="Internal error",
+            detail="an unexpected error occurred; it has been logged",
+            instance=request.url.path,
+        )

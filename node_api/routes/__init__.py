@@ -1,0 +1,1 @@
+"""HTTP routes: thin — parse input, call one service, return the result."""

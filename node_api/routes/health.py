@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from chain import ChainError
+from node_api.deps import StateDep
+from node_api.problems import problem_response
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
+    """Ready when the chain and the database answer and the indexer is close to the head."""
+    checks: dict[str, object] = {}
+    problems: list[str] = []
+    try:
+        checks["chain_block"] = state.client.block_number()
+    except ChainError as exc:
+        problems.append(f"chain: {exc}")
+    try:
+        with Session(state.engine) as s:
+            s.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any database failure means not ready
+        problems.append(f"database: {exc.__class__.__name__}")
+    indexer = state.services.get("indexer")
+    if indexer is not None:
+        lag = indexer.lag()
+        checks["indexer_lag"] = lag
+        if lag > state.settings.indexer.max_lag:
+            problems.append(f"indexer: {lag} blocks behind (max {state.settings.indexer.max_lag})")
+    unhealthy = [n for n, w in state.writers.items() if not w.healthy]
+    if unhealthy:
+        problems.append(f"writers unhealthy: {', '.join(unhealthy)}")
+    if problems:
+        return problem_response(
+            status=503,
+            code="GEN-503",
+            title="Not ready",
+            detail="; ".join(problems),
+            instance="/readyz",
+            extra={"checks": checks},
+        )
+    return {"status": "ready", **checks}
+
+
+@router.get("/metrics")
+def metrics(state: StateDep) -> Response:
+    """Prometheus text format."""
+    registry = state.services["metrics"].registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

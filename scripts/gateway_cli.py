@@ -1,0 +1,139 @@
+"""``recourse serve``, ``recourse apikeys …`` and ``recourse keys …``."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from chain.keys import Keystore
+from node_api.db.engine import make_engine, migrate
+from node_api.services.apikeys import SCOPES, create_api_key, list_api_keys, revoke_api_key
+from node_api.settings import GatewaySettings
+
+__all__ = ["apikeys_app", "keys_app", "serve"]
+
+console = Console(highlight=False)
+apikeys_app = typer.Typer(help="API keys of the institutions this gateway hosts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encrypted signing keys (standard Ethereum v3 keystore).", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Run the gateway (FastAPI + uvicorn); OpenAPI docs at /docs."""
+    import uvicorn
+
+    from node_api.app import create_app
+
+    settings = GatewaySettings()
+    logging.getLogger().setLevel(logging.INFO)
+    app = create_app(settings)
+    uvicorn.run(
+        app, host=host or settings.api.host, port=port or settings.api.port, log_level="warning", access_log=False
+    )
+
+
+def _session() -> tuple[Session, GatewaySettings]:
+    settings = GatewaySettings()
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    return Session(engine), settings
+
+
+@apikeys_app.command("create")
+def apikeys_create(
+    institution: Annotated[str, typer.Argument(help="Hosted institution (identity name).")],
+    scope: Annotated[list[str] | None, typer.Option(help=f"Repeatable; one of {', '.join(SCOPES)} or '*'.")] = None,
+    label: Annotated[str, typer.Option(help="What this key is for.")] = "",
+) -> None:
+    """Create an API key; the token is printed once and only its hash is stored."""
+    session, settings = _session()
+    with session:
+        if institution not in settings.institutions:
+            raise ValueError(f"this gateway does not host {institution!r}; hosted: {', '.join(settings.institutions)}")
+        row, token = create_api_key(
+            session=session,
+            institution=institution,
+            scopes=scope or ["*"],
+            label=label,
+            pepper=settings.api_key_pepper.get_secret_value(),
+        )
+    console.print(f"API key {row.id} for {institution} (scopes: {', '.join(row.scopes)})")
+    console.print(token)
+
+
+@apikeys_app.command("list")
+def apikeys_list(institution: Annotated[str | None, typer.Argument()] = None) -> None:
+    """List API keys (never their secrets)."""
+    session, _ = _session()
+    with session:
+        rows = list_api_keys(session=session, institution=institution)
+    table = Table(title="API keys")
+    for c in ("id", "institution", "scopes", "label", "created", "revoked"):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.institution,
+            ", ".join(r.scopes),
+            r.label,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
+        )
+    console.print(table)
+
+
+@apikeys_app.command("revoke")
+def apikeys_revoke(key_id: str) -> None:
+    """Revoke an API key (effective immediately)."""
+    session, _ = _session()
+    with session:
+        row = revoke_api_key(session=session, key_id=key_id)
+    console.print(f"revoked {row.id} ({row.institution})")
+
+
+def _keystore() -> Keystore:
+    settings = GatewaySettings()
+    directory = settings.chain.keystore_dir or settings.data_dir / "keystore"
+    return Keystore(directory)
+
+
+def _password(confirm: bool) -> str:
+    env = os.environ.get("RECOURSE_CHAIN__KEYSTORE_PASSWORD")
+    if env:
+        return env
+    pw = getpass.getpass("keystore password: ")
+    if confirm and getpass.getpass("repeat password: ") != pw:
+        raise ValueError("the passwords do not match")
+    return pw
+
+
+@keys_app.command("create")
+def keys_create(name: str) -> None:
+    """Create a new random signing key, encrypted in the keystore."""
+    ks = _keystore()
+    account = ks.create(name, _password(confirm=True))
+    console.print(f"created {name}: {account.address} in {ks.directory}")
+
+
+@keys_app.command("import")
+def keys_import(name: str) -> None:
+    """Import a private key (read from the prompt, never from the command line)."""
+    ks = _keystore()
+    key = getpass.getpass("private key (hex): ")
+    account = ks.import_key(name, key, _password(confirm=True))
+    console.print(f"imported {name}: {account.address} in {ks.directory}")
+
+
+@keys_app.command("show-address")
+def keys_show_address(name: str) -> None:
+    """Print a key's address (without decrypting it)."""
+    console.print(_keystore().address(name))
