@@ -29,6 +29,7 @@ __all__ = [
     "Row",
     "command_line",
     "free_port",
+    "load_note",
     "machine",
     "median",
     "print_header",
@@ -96,8 +97,14 @@ def print_header(title: str, module: str) -> Machine:
     print(f"== {title} ==")
     print(f"command : {command_line(module)}   (cwd {PROJECT_ROOT})")
     print(f"machine : {m.nproc} cores ({m.cpu}), {m.os}, Python {m.python}, anvil {m.anvil}")
-    print(f"date    : {m.date}")
+    print(f"date    : {m.date}; {load_note()}")
     return m
+
+
+def load_note() -> str:
+    """The 1/5/15-minute load averages: other processes on a 2-core machine skew absolute rates."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def median(samples: Sequence[float]) -> float:
@@ -120,10 +127,11 @@ def print_table(rows: Sequence[Row], *, baseline_label: str, ours_label: str, ra
     cells = [(r.metric, r.baseline, r.ours, f"{r.ratio:.2f}x", r.note) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    print(line)
-    print("-" * len(line))
+    print(line.rstrip())
+    print("-" * len(line.rstrip()))
     for c in cells:
-        print("  ".join(v.ljust(w) if i in (0, 4) else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths, strict=True))))
+        cols = (v.ljust(w) if i in (0, 4) else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths, strict=True)))
+        print("  ".join(cols).rstrip())
 
 
 def free_port() -> int:

@@ -102,7 +102,8 @@ def main() -> int:
             warm = compile_project(PROJECT_ROOT, cache_dir=warm_dir)
             warm_s.append(time.perf_counter() - t0)
             assert warm.cached, "the warm compile missed the cache"
-    assert last_cold is not None and warm is not None
+    assert last_cold is not None
+    assert warm is not None
 
     compared, bad_cold = _bytecode_mismatches(reference, last_cold)
     _, bad_warm = _bytecode_mismatches(reference, warm)
@@ -132,9 +133,7 @@ def main() -> int:
         ours_label="compile_project",
         ratio_label="speed-up (plain/ours)",
     )
-    print(
-        f"\ncold overhead vs plain: {c_med / p_med:.3f}x (median), warm speed-up: {p_med / w_med:,.0f}x (median)"
-    )
+    print(f"\ncold overhead vs plain: {c_med / p_med:.3f}x (median), warm speed-up: {p_med / w_med:,.0f}x (median)")
     return 0 if identical else 1
 
 

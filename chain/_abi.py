@@ -3,12 +3,20 @@
 Built once per ABI so encoding, decoding and revert/log decoding never go through web3's per-call
 contract machinery. Values are normalised to plain Python: addresses as checksum strings, ``bytesN``
 as ``bytes``, tuples as tuples.
+
+Event fast path: a parameter of a static one-word type (``uintN``, ``intN``, ``address``, ``bool``,
+``bytesN``) is decoded by slicing its 32-byte word and converting it directly, with the same strictness
+as eth_abi (padding and range are checked, a bad word raises ``ValueError``). An event whose
+non-indexed parameters are all such words never calls ``eth_abi.decode``; events with dynamic
+parameters (``bytes``, ``string``, arrays, tuples) keep eth_abi for their data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
@@ -17,9 +25,104 @@ from eth_utils.abi import collapse_if_tuple
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-__all__ = ["AbiError", "AbiEvent", "AbiFunction", "abi_types", "normalise", "signature"]
+__all__ = [
+    "AbiError",
+    "AbiEvent",
+    "AbiFunction",
+    "abi_types",
+    "checksum_address",
+    "normalise",
+    "signature",
+    "word_decoder",
+]
 
 ABI = list[dict[str, Any]]
+#: decodes one 32-byte ABI word into a plain Python value (raises ``ValueError`` on a malformed word)
+WordDecoder = Callable[[bytes], Any]
+
+_INT_RE = re.compile(r"^(u?)int(\d*)$")
+_BYTES_RE = re.compile(r"^bytes(\d+)$")
+_ZERO12 = bytes(12)
+
+
+@lru_cache(maxsize=65_536)
+def checksum_address(raw: bytes) -> str:
+    """EIP-55 checksum form of a 20-byte address (cached: the same few addresses repeat in every log)."""
+    return to_checksum_address(raw)
+
+
+def _uint_decoder(bits: int) -> WordDecoder:
+    limit = 1 << bits
+    frombytes = int.from_bytes
+
+    def decode(word: bytes) -> int:
+        value = frombytes(word, "big")
+        if value >= limit:
+            raise ValueError(f"uint{bits} out of range (non-zero padding)")
+        return value
+
+    return decode
+
+
+def _int_decoder(bits: int) -> WordDecoder:
+    low, high = -(1 << (bits - 1)), 1 << (bits - 1)
+    frombytes = int.from_bytes
+
+    def decode(word: bytes) -> int:
+        value = frombytes(word, "big", signed=True)
+        if not low <= value < high:
+            raise ValueError(f"int{bits} out of range (bad sign extension)")
+        return value
+
+    return decode
+
+
+def _address(word: bytes) -> str:
+    if word[:12] != _ZERO12:
+        raise ValueError("address with non-zero padding")
+    return checksum_address(word[12:])
+
+
+def _bool(word: bytes) -> bool:
+    value = int.from_bytes(word, "big")
+    if value > 1:
+        raise ValueError(f"bool word is {value}, not 0 or 1")
+    return value == 1
+
+
+def _fixed_bytes_decoder(size: int) -> WordDecoder:
+    padding = bytes(32 - size)
+
+    def decode(word: bytes) -> bytes:
+        if word[size:] != padding:
+            raise ValueError(f"bytes{size} with non-zero padding")
+        return word[:size]
+
+    return decode
+
+
+@lru_cache(maxsize=256)
+def word_decoder(abi_type: str) -> WordDecoder | None:
+    """A direct decoder for a static one-word type, or ``None`` if the type needs eth_abi."""
+    if abi_type == "address":
+        return _address
+    if abi_type == "bool":
+        return _bool
+    m = _INT_RE.match(abi_type)
+    if m:
+        bits = int(m.group(2) or 256)
+        if bits % 8 or not 8 <= bits <= 256:
+            return None
+        return _uint_decoder(bits) if m.group(1) else _int_decoder(bits)
+    m = _BYTES_RE.match(abi_type)
+    if m and 1 <= int(m.group(1)) <= 32:
+        return _fixed_bytes_decoder(int(m.group(1)))
+    return None
+
+
+def _is_hashed_topic(abi_type: str) -> bool:
+    """Indexed dynamic values (and arrays/tuples) are stored as their keccak hash in the topic."""
+    return abi_type in ("string", "bytes") or abi_type.endswith("]") or abi_type.startswith("(")
 
 
 def abi_types(params: Sequence[dict[str, Any]]) -> list[str]:
@@ -118,32 +221,60 @@ class AbiEvent:
     indexed: tuple[tuple[str, str], ...]
     unindexed: tuple[tuple[str, str], ...]
     order: tuple[str, ...]
+    #: per indexed parameter: a word decoder, or ``None`` (hashed dynamic value kept as the raw topic)
+    topic_decoders: tuple[WordDecoder | None, ...] = field(default=(), compare=False, repr=False)
+    #: word decoders for the data when every non-indexed parameter is one static word, else ``None``
+    data_decoders: tuple[WordDecoder, ...] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_abi(cls, item: dict[str, Any]) -> AbiEvent:
         inputs = item.get("inputs", [])
         indexed = tuple((p["name"], collapse_if_tuple(dict(p))) for p in inputs if p.get("indexed"))
         unindexed = tuple((p["name"], collapse_if_tuple(dict(p))) for p in inputs if not p.get("indexed"))
+        data = [word_decoder(t) for _, t in unindexed]
         return cls(
             name=item["name"],
             topic0=keccak(text=signature(item)),
             indexed=indexed,
             unindexed=unindexed,
             order=tuple(p["name"] for p in inputs),
+            topic_decoders=tuple(None if _is_hashed_topic(t) else word_decoder(t) for _, t in indexed),
+            data_decoders=None if any(d is None for d in data) else tuple(d for d in data if d is not None),
+        )
+
+    @property
+    def fast(self) -> bool:
+        """Whether ``decode`` avoids eth_abi entirely for this event."""
+        if self.data_decoders is None or len(self.topic_decoders) != len(self.indexed):
+            return False
+        return all(
+            d is not None or _is_hashed_topic(t) for (_, t), d in zip(self.indexed, self.topic_decoders, strict=True)
         )
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         if len(topics) != len(self.indexed) + 1:
             raise ValueError(f"{self.name}: expected {len(self.indexed) + 1} topics, got {len(topics)}")
         args: dict[str, Any] = {}
-        for (name, typ), topic in zip(self.indexed, topics[1:], strict=True):
-            if typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("("):
+        decoders = self.topic_decoders or (None,) * len(self.indexed)
+        for (name, typ), topic, dec in zip(self.indexed, topics[1:], decoders, strict=True):
+            if _is_hashed_topic(typ):
                 args[name] = topic  # dynamic indexed values are stored as their keccak hash
+            elif dec is not None:
+                if len(topic) != 32:
+                    raise ValueError(f"{self.name}: topic {name} is {len(topic)} bytes, not 32")
+                args[name] = dec(topic)
             else:
                 args[name] = normalise(typ, abi_decode([typ], topic)[0])
         if self.unindexed:
-            types = [t for _, t in self.unindexed]
-            values = abi_decode(types, data)
-            for (name, typ), value in zip(self.unindexed, values, strict=True):
-                args[name] = normalise(typ, value)
+            fast = self.data_decoders
+            if fast is not None:
+                if len(data) < 32 * len(fast):
+                    raise ValueError(f"{self.name}: data is {len(data)} bytes, need {32 * len(fast)}")
+                for i, ((name, _), dec) in enumerate(zip(self.unindexed, fast, strict=True)):
+                    args[name] = dec(data[32 * i : 32 * i + 32])
+            else:
+                types = [t for _, t in self.unindexed]
+                values = abi_decode(types, data)
+                for (name, typ), value in zip(self.unindexed, values, strict=True):
+                    args[name] = normalise(typ, value)
         return {name: args[name] for name in self.order}

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
+import requests.adapters
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider
@@ -40,7 +42,7 @@ from chain._exceptions import (
 from chain.config import ChainSettings
 from chain.errors import ErrorDecoder
 
-__all__ = ["ChainClient", "Receipt", "RawLog", "Rpc", "RpcError", "Sender", "TxRequest"]
+__all__ = ["ChainClient", "KeyLock", "Receipt", "RawLog", "Rpc", "RpcError", "Sender", "TxRequest"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +72,12 @@ class Rpc:
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
-        self.provider = HTTPProvider(url, request_kwargs={"timeout": timeout})
+        session = requests.Session()
+        session.trust_env = False  # no proxy/.netrc lookups per call: the node is configured explicitly
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self.provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, session=session)
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         try:
@@ -512,6 +519,34 @@ class _Journal:
         self._db.close()
 
 
+class KeyLock:
+    """An exclusive lock on one signing key for this process (released by the kernel if it dies)."""
+
+    def __init__(self, data_dir: Path, chain_id: int, address: str) -> None:
+        chain_dir = data_dir / "chain"
+        chain_dir.mkdir(parents=True, exist_ok=True)
+        self._file = (chain_dir / f"key-{chain_id}-{address.lower()}.lock").open("a+")
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._file.close()
+            raise KeyStoreError(
+                f"key {address} is in use by another process; each signing key has exactly one writer"
+            ) from exc
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+
+    def release(self) -> None:
+        if self._file.closed:
+            return
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._file.close()
+
+
 class Sender:
     """Signs and sends transactions for one key; owns that key's nonces."""
 
@@ -521,18 +556,7 @@ class Sender:
         self.address: str = account.address
         chain_dir = client.data_dir / "chain"
         chain_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_file = (chain_dir / f"key-{client.chain_id}-{self.address.lower()}.lock").open("a+")
-        try:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._lock_file.close()
-            raise KeyStoreError(
-                f"key {self.address} is in use by another process; each signing key has exactly one writer"
-            ) from exc
-        self._lock_file.seek(0)
-        self._lock_file.truncate()
-        self._lock_file.write(str(os.getpid()))
-        self._lock_file.flush()
+        self._key_lock = KeyLock(client.data_dir, client.chain_id, self.address)
         self._journal = _Journal(chain_dir / "nonces.sqlite", client.chain_id, self.address)
         self._mutex = threading.Lock()
         self._next_nonce = self._reconcile()
@@ -552,7 +576,19 @@ class Sender:
             lost = [raw for (_, _, raw), tx in zip(rows, known, strict=True) if tx is None]
             if lost:
                 logger.warning("chain.nonce.rebroadcast address=%s count=%d", self.address, len(lost))
-                self._broadcast(lost)
+                lost_nonces = [n for (n, _, _), tx in zip(rows, known, strict=True) if tx is None]
+                outcome = self._broadcast(lost)
+                refused = [(n, e) for n, e in zip(lost_nonces, outcome, strict=True) if e is not None]
+                if refused:
+                    fees = self.client.fee_fields()
+                    for nonce, err in refused:
+                        logger.warning("chain.nonce.refused nonce=%d error=%s action=fill", nonce, err.message)
+                        filler = TxRequest(to=self.address, data=b"", value=0, gas=21_000, label="nonce-gap filler")
+                        h, raw = self.client.sign(self.account, filler, nonce=nonce, gas=21_000, fees=fees)
+                        self._journal.record([(nonce, h, raw)])
+                        (err2,) = self._broadcast([raw])
+                        if err2 is not None:
+                            raise TransactionError(f"cannot fill nonce {nonce} of {self.address}: {err2.message}")
             next_nonce = max(next_nonce, rows[-1][0] + 1)
         logger.debug("chain.nonce.reconciled address=%s mined=%d next=%d", self.address, mined, next_nonce)
         return next_nonce
@@ -632,7 +668,4 @@ class Sender:
 
     def close(self) -> None:
         self._journal.close()
-        try:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
-        finally:
-            self._lock_file.close()
+        self._key_lock.release()

@@ -98,7 +98,7 @@ def load_project_config(root: Path = PROJECT_ROOT) -> ProjectConfig:
             for key, v in nets_raw.items()
         }
         contracts_dir = str(raw.get("project_structure", {}).get("contracts", "contracts"))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{path}: missing or invalid setting {exc}") from exc
     if default not in networks:
         raise ConfigError(f"{path}: networks.default names {default!r}, which is not defined")

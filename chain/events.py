@@ -1,13 +1,16 @@
 """Event decoding with precomputed decoders; a Recourse log that matches no event is an error.
 
 ``EventKey = f"{block:012d}/{tx_index:06d}/{log_index:06d}"`` orders every event on the chain.
-Logs are taken as raw JSON-RPC dicts (hex strings) so decoding costs one ``eth_abi.decode`` per log.
+Logs are taken as raw JSON-RPC dicts (hex strings). Decoders are precomputed per event (see
+``chain._abi.AbiEvent``): events whose parameters are all static words are decoded by slicing the data,
+the others with one ``eth_abi.decode`` per log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -49,6 +52,11 @@ def _hex(value: Any) -> str:
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
+@lru_cache(maxsize=4_096)
+def _checksum(address: str) -> str:
+    return to_checksum_address(address)
+
+
 class EventDecoder:
     """Decodes logs of known contracts (``{address: contract name}``) using their ABIs."""
 
@@ -77,35 +85,40 @@ class EventDecoder:
 
     def decode(self, log: Mapping[str, Any]) -> DecodedEvent:
         """Decode one raw log; raise ``UndecodableLogError`` rather than ever dropping it."""
-        address = _hex(log["address"]).lower()
+        raw = log["address"]
+        address = (raw if isinstance(raw, str) else _hex(raw)).lower()
         contract = self._addresses.get(address)
         block, tx_index, log_index = (
             _int(log["blockNumber"]),
             _int(log["transactionIndex"]),
             _int(log["logIndex"]),
         )
-        where = f"log {event_key(block, tx_index, log_index)} at {address}"
+        key = event_key(block, tx_index, log_index)
         if contract is None:
-            raise UndecodableLogError(f"{where}: address is not a known Recourse contract")
-        topics = [_bytes(t) for t in log["topics"]]
-        if not topics:
-            raise UndecodableLogError(f"{where}: anonymous log from {contract}")
+            raise UndecodableLogError(f"log {key} at {address}: address is not a known Recourse contract")
+        raw_topics = log["topics"]
+        if not raw_topics:
+            raise UndecodableLogError(f"log {key} at {address}: anonymous log from {contract}")
+        topics = [bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t) for t in raw_topics]
         event = self._by_contract[contract].get(topics[0])
         if event is None:
-            raise UndecodableLogError(f"{where}: topic {topics[0].hex()} matches no {contract} event")
+            raise UndecodableLogError(f"log {key} at {address}: topic {topics[0].hex()} matches no {contract} event")
+        data = log["data"]
         try:
-            args = event.decode(topics, _bytes(log["data"]))
+            args = event.decode(topics, bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data))
         except Exception as exc:  # noqa: BLE001 - any decoding failure is reported, never swallowed
-            raise UndecodableLogError(f"{where}: cannot decode {contract}.{event.name}: {exc}") from exc
+            raise UndecodableLogError(f"log {key} at {address}: cannot decode {contract}.{event.name}: {exc}") from exc
+        block_hash = log.get("blockHash", "0x")
+        tx_hash = log["transactionHash"]
         return DecodedEvent(
-            key=event_key(block, tx_index, log_index),
+            key=key,
             contract=contract,
-            address=to_checksum_address(address),
+            address=_checksum(address),
             name=event.name,
             args=args,
             block_number=block,
-            block_hash=_hex(log.get("blockHash", "0x")),
-            tx_hash=_hex(log["transactionHash"]),
+            block_hash=block_hash if isinstance(block_hash, str) else _hex(block_hash),
+            tx_hash=tx_hash if isinstance(tx_hash, str) else _hex(tx_hash),
             tx_index=tx_index,
             log_index=log_index,
             removed=bool(log.get("removed", False)),

@@ -119,7 +119,9 @@ class Keystore:
         addr = data.get("address")
         if not isinstance(addr, str):
             raise KeyStoreError(f"{self._path(name)} has no address field")
-        return "0x" + addr.removeprefix("0x")
+        from eth_utils.address import to_checksum_address
+
+        return str(to_checksum_address("0x" + addr.removeprefix("0x")))
 
     def load(self, name: str, password: str) -> LocalAccount:
         data = self._read(name)

@@ -62,15 +62,16 @@ def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> C
 
     def dependency(
         state: StateDep,
-        session: SessionDep,
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Caller:
-        key = verify_api_key(
-            session=session,
-            token=_token(authorization, x_api_key),
-            pepper=state.settings.api_key_pepper.get_secret_value(),
-        )
+        # a short session of its own: the connection goes back to the pool before the route runs
+        with Session(state.engine) as session:
+            key = verify_api_key(
+                session=session,
+                token=_token(authorization, x_api_key),
+                pepper=state.settings.api_key_pepper.get_secret_value(),
+            )
         scopes = frozenset(key.scopes)
         if scope not in scopes and "*" not in scopes:
             raise ScopeDeniedError(f"this API key lacks the scope {scope!r}", required_scope=scope)

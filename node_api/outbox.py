@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chain import ChainError, ContractReverted
-from chain.client import ChainClient, Receipt, RpcError, TxRequest
+from chain.client import ChainClient, KeyLock, Receipt, RpcError, TxRequest
 from node_api.db.models import Operation, utcnow
 from node_api.institutions import Institution
 
@@ -87,14 +87,17 @@ class TransactionWriter:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._key_lock: KeyLock | None = None
         self._next_nonce = 0
         self._last_rebroadcast = 0.0
+        self._in_flight = 0
         self.healthy = True
         self.last_error: str | None = None
 
     # --- lifecycle ---
 
     def start(self) -> None:
+        self._key_lock = KeyLock(self.client.data_dir, self.client.chain_id, self.address)
         self._thread = threading.Thread(target=self._run, name=f"writer-{self.institution.name}", daemon=True)
         self._thread.start()
 
@@ -103,6 +106,8 @@ class TransactionWriter:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._key_lock is not None:
+            self._key_lock.release()
 
     def wake(self) -> None:
         self._wake.set()
@@ -129,7 +134,8 @@ class TransactionWriter:
                 reconciled = False
                 self._stop.wait(1.0)
             if not progressed:
-                self._wake.wait(self.idle)
+                # poll receipts quickly while transactions are in flight; otherwise sleep until woken
+                self._wake.wait(self.idle if self._in_flight else 1.0)
                 self._wake.clear()
 
     # --- protocol ---
@@ -246,6 +252,7 @@ class TransactionWriter:
     def _confirm_sent(self) -> bool:
         with Session(self.engine) as s:
             sent = self._sent(s, limit=2_000)
+            self._in_flight = len(sent)
             if not sent:
                 return False
             receipts = self.client.receipts([op.tx_hash or "" for op in sent])
@@ -258,6 +265,7 @@ class TransactionWriter:
                 self._complete(op, receipt)
                 s.add(op)
                 done.append(op)
+            self._in_flight -= len(done)
             if done:
                 s.commit()
                 for op in done:

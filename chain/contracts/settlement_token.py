@@ -12,7 +12,7 @@ __all__ = ["SettlementToken", "format_fen", "parse_amount"]
 
 def parse_amount(text: str) -> int:
     """``"1234.56"`` (yuan) or ``"123456fen"`` → fen. Never goes through float."""
-    t = text.strip().replace(",", "").replace("_", "")
+    t = text.strip().removeprefix("¥").replace(",", "").replace("_", "").strip()
     if t.lower().endswith("fen"):
         digits = t[:-3].strip()
         if not digits.isdigit():

@@ -7,6 +7,9 @@ import {Roles} from "../libraries/Roles.sol";
 /// @title Consortium
 /// @notice Member institutions and their roles, changed only by k-of-n governor proposals.
 contract Consortium is IConsortium {
+    /// @notice The longest a proposal may stay open (bounds deadline arithmetic for ever).
+    uint64 public constant MAX_PROPOSAL_LIFETIME = 365 days;
+
     // --- storage ---
     mapping(address account => Member) private _members;
     mapping(address account => bool) private _isMember;
@@ -33,7 +36,7 @@ contract Consortium is IConsortium {
     /// @param initialThreshold Approvals needed to execute a proposal (k).
     /// @param lifetime Seconds a proposal stays open.
     constructor(address[] memory initialGovernors, uint256 initialThreshold, uint64 lifetime) {
-        if (lifetime == 0) revert ConsortiumInvalidLifetime();
+        if (lifetime == 0 || lifetime > MAX_PROPOSAL_LIFETIME) revert ConsortiumInvalidLifetime();
         _proposalLifetime = lifetime;
         for (uint256 i = 0; i < initialGovernors.length; i++) {
             _addGovernor(initialGovernors[i]);
@@ -87,7 +90,8 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function hasActiveRole(address account, bytes32 role) external view returns (bool) {
-        return _isActive(account) && (_members[account].roles & _roleBit(role)) != 0;
+        uint256 bit = _roleBit(role); // unknown roles revert for every account, active or not
+        return _isActive(account) && (_members[account].roles & bit) != 0;
     }
 
     /// @inheritdoc IConsortium

@@ -108,7 +108,7 @@ interface IConsortium {
     /// @param account The account.
     /// @param enabled The requested flag.
     error ConsortiumInvalidSystemContract(address account, bool enabled);
-    /// @notice The proposal lifetime must be positive.
+    /// @notice The proposal lifetime must be positive and at most MAX_PROPOSAL_LIFETIME.
     error ConsortiumInvalidLifetime();
 
     // --- events ---
@@ -258,7 +258,8 @@ interface IConsortium {
     /// @param proposalId The proposal.
     /// @return The proposal (reverts if unknown).
     function getProposal(ProposalId proposalId) external view returns (Proposal memory);
-    /// @notice Approvals of a proposal by current governors.
+    /// @notice Approvals of a proposal by current governors (a removed governor's approval stops
+    /// counting; if the same address is added back, its earlier approvals count again).
     /// @param proposalId The proposal.
     /// @return The count.
     function approvalCount(ProposalId proposalId) external view returns (uint256);

@@ -30,7 +30,7 @@ interface ISettlementToken is IERC20 {
     /// @param referenceDigest Digest of the off-chain payout reference.
     event SettlementRedeemed(address indexed from, uint256 amount, bytes32 indexed referenceDigest);
 
-    /// @notice Mint `amount` fen to an active member. Only the settlement bank.
+    /// @notice Mint `amount` fen to an active member or a system contract. Only the settlement bank.
     /// @param to The recipient.
     /// @param amount Amount in fen.
     /// @param referenceDigest Digest of the off-chain payment reference.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -9,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.db.models import Operation
-from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
 from node_api.schemas import BalancePublic, MintCreate, OperationPublic, TransferCreate
 from node_api.services.confirm import to_public, wait_for_operation
 from node_api.services.tokens import read_balance, submit_mint, submit_transfer
@@ -24,22 +25,22 @@ OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def _respond(state: GatewayState, caller: Caller, op_id: str, created: bool, confirm: bool) -> JSONResponse:
+async def _respond(
+    state: GatewayState, caller: Caller, op: OperationPublic, created: bool, confirm: bool
+) -> JSONResponse:
     if created:
         state.writer_for(caller.institution.name).wake()
-    if confirm:
-        public = await wait_for_operation(state, op_id, state.settings.api.confirm_timeout)
-    else:
-        public = await run_in_threadpool(_load, state, op_id)
+    public = op
+    if confirm and op.status not in ("succeeded", "failed"):
+        public = await wait_for_operation(state, op.id, state.settings.api.confirm_timeout)
     done = public.status in ("succeeded", "failed")
     return JSONResponse(public.model_dump(mode="json"), status_code=200 if (confirm and done) else 202)
 
 
-def _load(state: GatewayState, op_id: str) -> OperationPublic:
-    with Session(state.engine) as s:
-        op = s.get(Operation, op_id)
-        assert op is not None  # noqa: S101 - committed before
-        return to_public(op)
+def _submit(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
+    with Session(state.engine) as session:
+        op, created = fn(session)
+        return to_public(op), created
 
 
 @router.post("/transfers", status_code=202, responses=OPERATION_RESPONSES)
@@ -47,22 +48,23 @@ async def create_transfer(
     body: TransferCreate,
     key: IdempotencyKey,
     state: StateDep,
-    session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("tokens:write", write=True))],
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
     op, created = await run_in_threadpool(
-        lambda: submit_transfer(
+        _submit,
+        state,
+        lambda session: submit_transfer(
             session=session,
             recourse=state.recourse,
             institution=caller.institution,
             key=key,
             to=body.to,
             amount_fen=body.amount_fen,
-        )
+        ),
     )
-    return await _respond(state, caller, op.id, created, confirm)
+    return await _respond(state, caller, op, created, confirm)
 
 
 @router.post("/mints", status_code=202, responses=OPERATION_RESPONSES)
@@ -70,13 +72,14 @@ async def create_mint(
     body: MintCreate,
     key: IdempotencyKey,
     state: StateDep,
-    session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("tokens:mint", Role.SETTLEMENT_BANK, write=True))],
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""
     op, created = await run_in_threadpool(
-        lambda: submit_mint(
+        _submit,
+        state,
+        lambda session: submit_mint(
             session=session,
             recourse=state.recourse,
             institution=caller.institution,
@@ -84,9 +87,9 @@ async def create_mint(
             to=body.to,
             amount_fen=body.amount_fen,
             reference=body.reference,
-        )
+        ),
     )
-    return await _respond(state, caller, op.id, created, confirm)
+    return await _respond(state, caller, op, created, confirm)
 
 
 @router.get("/balances/{address}")

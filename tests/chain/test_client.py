@@ -136,13 +136,6 @@ def test_lost_transaction_is_rebroadcast_from_the_journal_and_mined_once(
     assert _mined_nonce(node_rpc, again.address) == start + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TransactionError,
-    reason="BUG: chain/client.py Sender._reconcile ignores the result of self._broadcast(lost); when the node "
-    "rejects the rebroadcast (here: max fee below the new base fee) the nonce stays empty, next_nonce skips "
-    "past it and every later transaction of the key is stuck behind the gap until the receipt timeout",
-)
 def test_rebroadcast_rejected_by_the_node_leaves_no_nonce_gap(own_node: AnvilNode, tmp_path: Path) -> None:
     # its own node: anvil keeps a changed base fee across evm_revert, so this must not touch the shared one
     own_node.up()
@@ -162,7 +155,7 @@ def test_rebroadcast_rejected_by_the_node_leaves_no_nonce_gap(own_node: AnvilNod
     second = ChainClient(settings, data_dir=data_dir)
     try:
         resumed = second.sender(account("bench"))
-        receipt = resumed.transact(_pay(SINK, 1), timeout=2)
+        receipt = resumed.transact(_pay(SINK, 1), timeout=1)
 
         assert receipt.status
         assert second.balance(SINK) >= 1

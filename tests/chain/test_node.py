@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from chain import PortInUseError
 from chain.client import ChainClient
 from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
-from chain.contracts.consortium import ProposalKind, Role
+from chain.contracts.consortium import Member, Proposal, ProposalKind, Role
 from chain.deploy import GovernanceConfig, deploy
 from chain.network import Recourse
 from chain.node import AnvilNode
@@ -26,18 +27,32 @@ def _connect(node: AnvilNode, data_dir: Path) -> ChainClient:
     return ChainClient(ChainSettings(rpc_url=node.url, port=node.port, chain_id=DEV_CHAIN_ID), data_dir=data_dir)
 
 
-def _snapshot(recourse: Recourse) -> dict[str, object]:
-    c = recourse.client
-    return {
-        "block": c.block_number(),
-        "consortium_code": c.code(recourse.consortium.address),
-        "token_code": c.code(recourse.token.address),
-        "balances": {n: recourse.token.balance_of(account(n).address) for n in ("bank", "investor")},
-        "supply": recourse.token.total_supply(),
-        "members": recourse.consortium.members(),
-        "governors": recourse.consortium.governors(),
-        "proposals": [recourse.consortium.proposal(i) for i in range(1, recourse.consortium.proposal_count() + 1)],
-    }
+@dataclass(frozen=True)
+class ChainState:
+    """What must survive a restart."""
+
+    block: int
+    consortium_code: bytes
+    token_code: bytes
+    balances: dict[str, int]
+    supply: int
+    members: list[Member]
+    governors: list[str]
+    proposals: list[Proposal]
+
+
+def _snapshot(recourse: Recourse) -> ChainState:
+    c, consortium = recourse.client, recourse.consortium
+    return ChainState(
+        block=c.block_number(),
+        consortium_code=c.code(consortium.address),
+        token_code=c.code(recourse.token.address),
+        balances={n: recourse.token.balance_of(account(n).address) for n in ("bank", "investor")},
+        supply=recourse.token.total_supply(),
+        members=consortium.members(),
+        governors=consortium.governors(),
+        proposals=[consortium.proposal(i) for i in range(1, consortium.proposal_count() + 1)],
+    )
 
 
 def test_restart_keeps_deployed_state(
@@ -77,8 +92,9 @@ def test_restart_keeps_deployed_state(
         before = _snapshot(recourse)
     finally:
         client.close()
-    assert before["balances"] == {"bank": 750_00, "investor": 250_00}
-    assert len(before["members"]) == 2  # type: ignore[arg-type]
+    assert before.balances == {"bank": 750_00, "investor": 250_00}
+    assert [m.address for m in before.members] == [account("bank").address, account("investor").address]
+    assert [p.executed for p in before.proposals] == [True, True, False]
 
     assert own_node.down() is True
     assert not own_node.status().running
@@ -93,7 +109,7 @@ def test_restart_keeps_deployed_state(
         recourse = Recourse(client, deployments, compiled)
         after = _snapshot(recourse)
         assert after == before
-        assert len(after["consortium_code"]) > 0  # type: ignore[arg-type]
+        assert len(after.consortium_code) > 0
         assert recourse.consortium.has_active_role(account("bank").address, Role.SETTLEMENT_BANK)
         # nonces survived too: the deployer's next transaction continues, and deploy is a no-op
         _, changed = deploy(
@@ -107,7 +123,7 @@ def test_restart_keeps_deployed_state(
         assert not changed
         receipt = recourse.token.transfer(client.sender(account("investor")), account("bank").address, 1)
         assert receipt.status
-        assert receipt.block_number == after["block"] + 1  # type: ignore[operator]
+        assert receipt.block_number == after.block + 1
     finally:
         client.close()
 

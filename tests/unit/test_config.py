@@ -117,13 +117,6 @@ def test_invalid_setting_raises_config_error(tmp_path: Path, text: str, match: s
         load_project_config(_write(tmp_path, text))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: chain/config.py load_project_config catches only KeyError/TypeError/ValueError; a section "
-    "that is not a mapping (e.g. an empty `project_structure:` or a network entry set to null or a string) "
-    "escapes as AttributeError from `.get` instead of ConfigError",
-)
 @pytest.mark.parametrize(
     "text",
     [

@@ -50,6 +50,8 @@ contract ConsortiumTest is Deployers {
     }
 
     function test_constructor_acceptsThresholdEqualToGovernorCount() public {
+        vm.expectEmit(vm.computeCreateAddress(address(this), vm.getNonce(address(this))));
+        emit IConsortium.ThresholdChanged(0, govs.length);
         Consortium c = new Consortium(govs, govs.length, LIFETIME);
         assertEq(c.threshold(), govs.length);
     }
@@ -74,6 +76,18 @@ contract ConsortiumTest is Deployers {
     function test_constructor_revertsOnZeroLifetime() public {
         vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidLifetime.selector));
         new Consortium(govs, THRESHOLD, 0);
+    }
+
+    function test_constructor_revertsOnLifetimeAboveMaximum() public {
+        uint64 maxLifetime = 365 days;
+        new Consortium(govs, THRESHOLD, maxLifetime);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidLifetime.selector));
+        new Consortium(govs, THRESHOLD, maxLifetime + 1);
+    }
+
+    function test_hasActiveRole_revertsForUnknownRoleEvenForNonMembers() public {
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumUnknownRole.selector, UNKNOWN_ROLE));
+        consortium.hasActiveRole(address(0xBEEF), UNKNOWN_ROLE);
     }
 
     function test_constructor_revertsOnZeroGovernor() public {
@@ -128,7 +142,7 @@ contract ConsortiumTest is Deployers {
 
     function test_propose_recordsProposalAndProposerApproval() public {
         bytes memory data = admitData(alice, roles(BANK_ROLE));
-        uint64 deadline = uint64(START_TIME) + LIFETIME;
+        uint64 deadline = START_TIME + LIFETIME;
         ProposalId expectedId = ProposalId.wrap(1);
 
         vm.expectEmit(address(consortium));
@@ -155,7 +169,13 @@ contract ConsortiumTest is Deployers {
 
     function test_propose_assignsConsecutiveIds() public {
         ProposalId first = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(BANK_ROLE)));
-        ProposalId second = propose(IConsortium.ProposalKind.Admit, bob, admitData(bob, roles(BANK_ROLE)));
+        bytes memory data = admitData(bob, roles(BANK_ROLE));
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalCreated(
+            ProposalId.wrap(2), IConsortium.ProposalKind.Admit, bob, govs[1], START_TIME + LIFETIME, data
+        );
+        vm.prank(govs[1]);
+        ProposalId second = consortium.propose(IConsortium.ProposalKind.Admit, bob, data);
         assertEq(ProposalId.unwrap(first), 1);
         assertEq(ProposalId.unwrap(second), 2);
         assertEq(consortium.proposalCount(), 2);
@@ -288,7 +308,7 @@ contract ConsortiumTest is Deployers {
         elapsed = bound(elapsed, 0, 2 * uint256(LIFETIME));
         ProposalId id = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(BANK_ROLE)));
         approveBy(id, 1, THRESHOLD);
-        uint64 deadline = uint64(START_TIME) + LIFETIME;
+        uint64 deadline = START_TIME + LIFETIME;
         vm.warp(START_TIME + elapsed);
 
         if (elapsed <= LIFETIME) {
@@ -373,7 +393,7 @@ contract ConsortiumTest is Deployers {
     // =====================================================================
 
     function test_execute_admitStoresMember() public {
-        uint64 expiry = uint64(START_TIME + 365 days);
+        uint64 expiry = START_TIME + 365 days;
         bytes memory data = admitData(alice, roles(BANK_ROLE, COLLECTOR_ROLE), expiry);
         ProposalId id = propose(IConsortium.ProposalKind.Admit, alice, data);
         approveBy(id, 1, THRESHOLD);
@@ -644,7 +664,7 @@ contract ConsortiumTest is Deployers {
     function test_execute_updateProfileChangesFields() public {
         admit(alice, roles(BANK_ROLE, INVESTOR_ROLE));
         uint32 region = 440_300;
-        uint64 expiry = uint64(START_TIME + 30 days);
+        uint64 expiry = START_TIME + 30 days;
         uint8 tier = 3;
         vm.warp(START_TIME + 1 days);
         ProposalId id = propose(IConsortium.ProposalKind.UpdateProfile, alice, abi.encode(region, expiry, tier));
@@ -674,14 +694,14 @@ contract ConsortiumTest is Deployers {
     }
 
     function test_isActiveMember_falseWhenAdmittedWithExpiredLicence() public {
-        admit(alice, roles(BANK_ROLE), uint64(START_TIME - 1));
+        admit(alice, roles(BANK_ROLE), START_TIME - 1);
         assertTrue(consortium.isMember(alice));
         assertFalse(consortium.isActiveMember(alice));
         assertFalse(consortium.hasActiveRole(alice, BANK_ROLE));
     }
 
     function test_isActiveMember_activeUntilLicenceExpiryInclusive() public {
-        uint64 expiry = uint64(START_TIME + 100);
+        uint64 expiry = START_TIME + 100;
         admit(alice, roles(BANK_ROLE), expiry);
 
         vm.warp(expiry);
@@ -702,10 +722,10 @@ contract ConsortiumTest is Deployers {
     }
 
     function test_execute_updateProfileRenewsExpiredLicence() public {
-        admit(alice, roles(BANK_ROLE), uint64(START_TIME - 1));
+        admit(alice, roles(BANK_ROLE), START_TIME - 1);
         assertFalse(consortium.isActiveMember(alice));
 
-        uint64 expiry = uint64(START_TIME + 365 days);
+        uint64 expiry = START_TIME + 365 days;
         ProposalId id = propose(IConsortium.ProposalKind.UpdateProfile, alice, abi.encode(REGION, expiry, KYC_TIER));
         approveBy(id, 1, THRESHOLD);
         vm.expectEmit(address(consortium));
@@ -1004,7 +1024,7 @@ contract ConsortiumTest is Deployers {
             SETTLEMENT_BANK_ROLE
         ];
         for (uint256 i = 0; i < all.length; i++) {
-            assertEq(consortium.roleBit(all[i]), 1 << i);
+            assertEq(consortium.roleBit(all[i]), 2 ** i);
         }
     }
 
@@ -1045,7 +1065,7 @@ contract ConsortiumTest is Deployers {
         ProposalId id = propose(IConsortium.ProposalKind.Admit, alice, admitData(alice, roles(all[held])));
         approveBy(id, 1, THRESHOLD);
         vm.expectEmit(address(consortium));
-        emit IConsortium.MemberAdmitted(alice, nameDigest(alice), 1 << held, REGION, 0, KYC_TIER);
+        emit IConsortium.MemberAdmitted(alice, nameDigest(alice), 2 ** held, REGION, 0, KYC_TIER);
         executeAsGovernor(id);
         assertEq(consortium.hasActiveRole(alice, all[asked]), held == asked);
     }

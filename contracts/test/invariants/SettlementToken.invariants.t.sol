@@ -82,6 +82,7 @@ contract SettlementTokenHandler is Test {
         amount = bound(amount, 0, token.balanceOf(from));
         _expectHolderRevert(from, from, to);
         vm.prank(from);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(to, amount);
     }
 
@@ -94,6 +95,7 @@ contract SettlementTokenHandler is Test {
         token.approve(spender, amount);
         _expectHolderRevert(owner, spender, to);
         vm.prank(spender);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(owner, to, amount);
     }
 
@@ -104,6 +106,7 @@ contract SettlementTokenHandler is Test {
         address blocked = _holder(from) ? outsider : from;
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, blocked));
         vm.prank(from);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(outsider, amount);
     }
 

@@ -241,6 +241,7 @@ contract SettlementTokenTest is Deployers {
         fund(bankA, AMOUNT);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, outsider));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(outsider, 1);
     }
 
@@ -249,6 +250,7 @@ contract SettlementTokenTest is Deployers {
         deal(address(token), outsider, AMOUNT);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, outsider));
         vm.prank(outsider);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(bankA, 1);
     }
 
@@ -257,6 +259,7 @@ contract SettlementTokenTest is Deployers {
         suspend(bankA);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, bankA));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, 1);
     }
 
@@ -265,6 +268,7 @@ contract SettlementTokenTest is Deployers {
         suspend(investorB);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, investorB));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, 1);
     }
 
@@ -274,6 +278,7 @@ contract SettlementTokenTest is Deployers {
         vm.warp(block.timestamp + 11);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, bankA));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, 1);
     }
 
@@ -283,6 +288,7 @@ contract SettlementTokenTest is Deployers {
         vm.warp(block.timestamp + 11);
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, investorB));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, 1);
     }
 
@@ -294,7 +300,7 @@ contract SettlementTokenTest is Deployers {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(bankA, investorB, 1);
         vm.prank(bankA);
-        token.transfer(investorB, 1);
+        assertTrue(token.transfer(investorB, 1));
     }
 
     function test_transfer_resumesAfterReinstatement() public {
@@ -304,7 +310,7 @@ contract SettlementTokenTest is Deployers {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(bankA, investorB, AMOUNT);
         vm.prank(bankA);
-        token.transfer(investorB, AMOUNT);
+        assertTrue(token.transfer(investorB, AMOUNT));
         assertEq(token.balanceOf(investorB), AMOUNT);
     }
 
@@ -313,6 +319,7 @@ contract SettlementTokenTest is Deployers {
         pauseToken();
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, 1);
     }
 
@@ -322,6 +329,7 @@ contract SettlementTokenTest is Deployers {
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, bankA, AMOUNT, AMOUNT + 1)
         );
         vm.prank(bankA);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transfer(investorB, AMOUNT + 1);
     }
 
@@ -353,6 +361,7 @@ contract SettlementTokenTest is Deployers {
 
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, outsider));
         vm.prank(outsider);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(bankA, investorB, 1);
         assertEq(token.allowance(bankA, outsider), AMOUNT);
     }
@@ -365,6 +374,7 @@ contract SettlementTokenTest is Deployers {
 
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, investorB));
         vm.prank(investorB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(bankA, settlementBank, 1);
     }
 
@@ -376,6 +386,7 @@ contract SettlementTokenTest is Deployers {
 
         vm.expectRevert(abi.encodeWithSelector(ISettlementToken.SettlementTokenNotMember.selector, bankA));
         vm.prank(investorB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(bankA, investorB, 1);
     }
 
@@ -386,6 +397,7 @@ contract SettlementTokenTest is Deployers {
 
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, investorB, 10, 11));
         vm.prank(investorB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(bankA, investorB, 11);
     }
 
@@ -397,6 +409,7 @@ contract SettlementTokenTest is Deployers {
 
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
         vm.prank(investorB);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
         token.transferFrom(bankA, investorB, 1);
     }
 
@@ -431,7 +444,7 @@ contract SettlementTokenTest is Deployers {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(bankA, address(escrow), 1);
         vm.prank(bankA);
-        token.transfer(address(escrow), 1);
+        assertTrue(token.transfer(address(escrow), 1));
         assertEq(token.balanceOf(address(escrow)), 1);
     }
 
@@ -508,7 +521,7 @@ contract SettlementTokenTest is Deployers {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(bankA, investorB, 1);
         vm.prank(bankA);
-        token.transfer(investorB, 1);
+        assertTrue(token.transfer(investorB, 1));
     }
 
     function test_unpause_revertsForNonRegulator() public {
@@ -559,7 +572,7 @@ contract SettlementTokenTest is Deployers {
         vm.expectEmit(address(token));
         emit IERC20.Transfer(from, to, amount);
         vm.prank(from);
-        token.transfer(to, amount);
+        assertTrue(token.transfer(to, amount));
 
         assertEq(token.totalSupply(), minted);
         if (from == to) {

@@ -27,7 +27,7 @@ abstract contract Deployers is Test {
     uint256 internal constant THRESHOLD = 3;
     uint64 internal constant LIFETIME = 7 days;
     /// @dev A realistic start time, so that "a licence expiry in the past" is a positive number.
-    uint256 internal constant START_TIME = 1_700_000_000;
+    uint64 internal constant START_TIME = 1_700_000_000;
     uint32 internal constant REGION = 310_000;
     uint8 internal constant KYC_TIER = 2;
     bytes32 internal constant REASON = keccak256("reason-document");

@@ -1,0 +1,140 @@
+"""Authorization matrix: every write route × every institution role × scope → allowed, or 403 problem.
+
+A request is allowed only if the API key's scopes allow the route AND the institution holds the
+needed role on chain right now (a suspended member is refused within one block).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from chain.contracts.consortium import Role
+from tests.gateway.conftest import INSTITUTION_ROLES, set_suspended
+
+pytestmark = pytest.mark.chain
+
+#: write route -> (scope it needs, on-chain role it needs (None: any active member), example body builder)
+WRITE_ROUTES = {
+    ("POST", "/tokens/transfers"): ("tokens:write", None, lambda gw: {"to": gw.address("court"), "amount_fen": 1}),
+    ("POST", "/tokens/mints"): (
+        "tokens:mint",
+        Role.SETTLEMENT_BANK,
+        lambda gw: {"to": gw.address("court"), "amount_fen": 1, "reference": "matrix"},
+    ),
+    ("POST", "/webhooks"): (
+        "webhooks:write",
+        None,
+        lambda _gw: {"url": "http://127.0.0.1:9/hook", "contracts": [], "events": []},
+    ),
+}
+
+
+def test_matrix_covers_every_write_route(gateway):
+    """A new write route must be added to the matrix (the test fails otherwise)."""
+    spec = gateway.http.get("/openapi.json").json()
+    writes = {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method in ("post", "put", "patch", "delete") and "{" not in path
+    }
+    assert writes == set(WRITE_ROUTES)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_write_matrix_roles_and_scopes(gateway):
+    for (method, path), (scope, role, body) in WRITE_ROUTES.items():
+        for institution, roles in INSTITUTION_ROLES.items():
+            for with_scope in (True, False):
+                scopes = [scope] if with_scope else [s for s in ("tokens:read", "members:read") if s != scope]
+                headers = {**gateway.key(institution, scopes), "Idempotency-Key": f"{path}-{institution}-{with_scope}"}
+                r = gateway.http.request(method, path, json=body(gateway), headers=headers)
+                role_ok = role is None or role in roles
+                where = f"{method} {path} as {institution} with_scope={with_scope}"
+                if with_scope and role_ok:
+                    assert r.status_code in (200, 201, 202), f"{where}: {r.status_code} {r.text}"
+                else:
+                    assert r.status_code == 403, f"{where}: {r.status_code} {r.text}"
+                    assert r.headers["content-type"].startswith("application/problem+json")
+                    assert r.json()["code"] == ("AUTH-002" if not with_scope else "AUTH-003")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_star_scope_allows_everything_the_role_allows(gateway):
+    headers = gateway.key("collector", ["*"])
+    ok = gateway.http.post(
+        "/tokens/transfers", json={"to": gateway.address("court"), "amount_fen": 1},
+        headers={**headers, "Idempotency-Key": "s1"},
+    )  # fmt: skip
+    assert ok.status_code == 202
+    denied = gateway.http.post(
+        "/tokens/mints", json={"to": gateway.address("court"), "amount_fen": 1, "reference": "r"},
+        headers={**headers, "Idempotency-Key": "s2"},
+    )  # fmt: skip
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "AUTH-003"
+    assert denied.json()["required_role"] == "SETTLEMENT_BANK"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_suspended_member_is_refused_within_one_block(gateway, chain_snapshot):
+    headers = gateway.key("collector")
+    body = {"to": gateway.address("court"), "amount_fen": 1}
+    assert (
+        gateway.http.post("/tokens/transfers", json=body, headers={**headers, "Idempotency-Key": "a"}).status_code
+        == 202
+    )
+    set_suspended(gateway.state.recourse, chain_snapshot(), "collector", True)
+    r = gateway.http.post("/tokens/transfers", json=body, headers={**headers, "Idempotency-Key": "b"})
+    assert r.status_code == 403
+    assert r.json()["code"] == "AUTH-003"
+    assert "collector" in r.json()["detail"]
+    set_suspended(gateway.state.recourse, chain_snapshot(), "collector", False)
+    again = gateway.http.post("/tokens/transfers", json=body, headers={**headers, "Idempotency-Key": "c"})
+    assert again.status_code == 202
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, "AUTH-001"),
+        ({"Authorization": "Bearer nonsense"}, "AUTH-001"),
+        ({"Authorization": "Bearer rk_000000000000.wrong"}, "AUTH-001"),
+        ({"X-API-Key": "rk_abc"}, "AUTH-001"),
+    ],
+)
+def test_missing_or_bad_keys_are_401_problems(gateway, headers, code):
+    for path in ("/members", "/me", "/operations", f"/tokens/balances/{gateway.address('bank')}"):
+        r = gateway.http.get(path, headers=headers)
+        assert r.status_code == 401
+        assert r.json()["code"] == code
+        assert r.headers["www-authenticate"] == "ApiKey"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_revoked_key_is_refused(gateway):
+    from sqlmodel import Session
+
+    from node_api.services.apikeys import list_api_keys, revoke_api_key
+
+    headers = gateway.key("bank")
+    assert gateway.http.get("/me", headers=headers).status_code == 200
+    with Session(gateway.state.engine) as s:
+        key_id = list_api_keys(session=s, institution="bank")[-1].id
+        revoke_api_key(session=s, key_id=key_id)
+    r = gateway.http.get("/me", headers=headers)
+    assert r.status_code == 401
+    assert "revoked" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_read_scopes(gateway):
+    reads = {"/members": "members:read", "/me": "members:read", "/operations": "operations:read"}
+    for (path, scope), other in itertools.product(reads.items(), ["tokens:read"]):
+        assert gateway.http.get(path, headers=gateway.key("auditor", [scope])).status_code == 200
+        denied = gateway.http.get(path, headers=gateway.key("auditor", [other]))
+        assert denied.status_code == 403
+        assert denied.json()["code"] == "AUTH-002"

@@ -1,0 +1,164 @@
+"""Exactly once across SIGKILL: kill the gateway while acknowledged writes are in flight, restart it,
+and every acknowledged operation is on chain exactly once — none lost, none doubled."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session
+
+from chain.compiler import compile_project
+from chain.deploy import load_deployments
+from chain.network import Recourse
+from node_api.db.engine import make_engine, migrate
+from node_api.services.apikeys import create_api_key
+from tests.conftest import account, free_port
+from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER
+
+pytestmark = pytest.mark.chain
+RECOURSE = Path(sys.executable).parent / "recourse"
+TOTAL = 500
+ERRORS: list[str] = []
+
+
+class GatewayProcess:
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(  # noqa: S603
+                [str(RECOURSE), "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()[-2000:]
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("gateway did not become ready:\n" + self.log.read_text()[-2000:])
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=32))
+
+
+def _post(url: str, headers: dict[str, str], to: str, amount: int) -> str | None:
+    """One write; returns the operation id if it was acknowledged, None if the connection died."""
+    try:
+        r = HTTP.post(
+            f"{url}/tokens/transfers",
+            json={"to": to, "amount_fen": amount},
+            headers={**headers, "Idempotency-Key": f"crash-{amount}"},
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        ERRORS.append(repr(exc))
+        return None
+    assert r.status_code in (200, 202), r.text
+    return str(r.json()["id"])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_sigkill_with_acknowledged_writes_in_flight_executes_each_exactly_once(
+    gw_chain, chain_snapshot, db_url, tmp_path
+):
+    node, deployments_file = gw_chain
+    engine = make_engine(db_url)
+    migrate(engine)
+    with Session(engine) as s:
+        _, token = create_api_key(session=s, institution="bank", scopes=["*"], label="crash", pepper=PEPPER)
+    engine.dispose()
+    headers = {"Authorization": f"Bearer {token}"}
+    port = free_port()
+    env = {
+        **os.environ,
+        "RECOURSE_DATA_DIR": str(tmp_path / "gw"),
+        "RECOURSE_CHAIN__RPC_URL": node.url,
+        "RECOURSE_CHAIN__PORT": str(node.port),
+        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(deployments_file),
+        "RECOURSE_DB__URL": db_url,
+        "RECOURSE_API_KEY_PEPPER": PEPPER,
+        "RECOURSE_INSTITUTIONS": json.dumps(list(INSTITUTION_ROLES)),
+        "RECOURSE_INDEXER__ENABLED": "false",
+    }
+    gw = GatewayProcess(env, port, tmp_path / "gateway.log")
+    client = chain_snapshot()
+    start_block = client.block_number()
+    to = account("collector").address
+    acked: dict[int, str] = {}
+    try:
+        gw.start()
+        # round 1: 250 concurrent writes, SIGKILL while they are being acknowledged and sent
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            futures = {pool.submit(_post, gw.url, headers, to, amount): amount for amount in range(1, 251)}
+            while sum(f.done() for f in futures) < 150:
+                time.sleep(0.005)
+            gw.kill()
+            for f, amount in futures.items():
+                if (op := f.result()) is not None:
+                    acked[amount] = op
+        assert 150 <= len(acked) <= 250, ERRORS[:5]
+        # round 2: restart; send the rest and retry the unacknowledged ones with the same keys; kill right
+        # after the last acknowledgement, while the writer is still sending
+        gw.start()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            missing = [a for a in range(1, TOTAL + 1) if a not in acked]
+            for amount, op in zip(missing, pool.map(lambda a: _post(gw.url, headers, to, a), missing), strict=True):
+                assert op is not None
+                acked[amount] = op
+        gw.kill()
+        assert len(acked) == TOTAL
+        # round 3: restart and let everything finish
+        gw.start()
+        deadline = time.monotonic() + 120
+        pending = set(acked.values())
+        while pending and time.monotonic() < deadline:
+            for op in list(pending):
+                status = HTTP.get(f"{gw.url}/operations/{op}", headers=headers).json()["status"]
+                assert status != "failed", op
+                if status == "succeeded":
+                    pending.discard(op)
+            time.sleep(0.2)
+        assert not pending, f"{len(pending)} operations never finished"
+    finally:
+        gw.stop()
+    # the chain is the judge: each amount transferred bank -> collector exactly once
+    recourse = Recourse(client, load_deployments(deployments_file), compile_project())
+    events = recourse.token.events_between(from_block=start_block + 1)
+    amounts = [
+        e.args["value"]
+        for e in events
+        if e.name == "Transfer" and e.args["from"] == account("bank").address and e.args["to"] == to
+    ]
+    assert sorted(amounts) == list(range(1, TOTAL + 1))

@@ -1,0 +1,127 @@
+"""Operations: 202 + id, confirm, idempotent replay, 409 on conflicting reuse, decoded failures."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.chain
+
+
+def test_transfer_is_accepted_then_confirmed(gateway):
+    bank = gateway.key("bank")
+    body = {"to": gateway.address("collector"), "amount_fen": 12_345}
+    r = gateway.http.post("/tokens/transfers", json=body, headers={**bank, "Idempotency-Key": "pay-1"})
+    assert r.status_code == 202
+    op_id = r.json()["id"]
+    assert r.json()["status"] in ("pending", "sent", "succeeded")
+    done = gateway.http.post("/tokens/transfers?confirm=true", json=body, headers={**bank, "Idempotency-Key": "pay-1"})
+    assert done.status_code == 200
+    assert done.json()["id"] == op_id
+    assert done.json()["status"] == "succeeded"
+    assert done.json()["tx_hash"].startswith("0x")
+    assert done.json()["block_number"] > 0
+    bal = gateway.http.get(f"/tokens/balances/{gateway.address('collector')}", headers=bank).json()
+    assert bal["balance_fen"] == 12_345
+
+
+def test_same_key_same_body_returns_the_original_and_sends_once(gateway):
+    bank = gateway.key("bank")
+    body = {"to": gateway.address("investor"), "amount_fen": 700}
+    ids = {
+        gateway.http.post("/tokens/transfers?confirm=true", json=body, headers={**bank, "Idempotency-Key": "k"}).json()[
+            "id"
+        ]
+        for _ in range(3)
+    }
+    assert len(ids) == 1
+    bal = gateway.http.get(f"/tokens/balances/{gateway.address('investor')}", headers=bank).json()
+    assert bal["balance_fen"] == 700
+
+
+def test_same_key_different_body_is_409_problem(gateway):
+    bank = gateway.key("bank")
+    to = gateway.address("investor")
+    first = gateway.http.post(
+        "/tokens/transfers", json={"to": to, "amount_fen": 1}, headers={**bank, "Idempotency-Key": "x"}
+    )
+    assert first.status_code == 202
+    r = gateway.http.post(
+        "/tokens/transfers", json={"to": to, "amount_fen": 2}, headers={**bank, "Idempotency-Key": "x"}
+    )
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "OPS-409"
+    assert r.json()["operation_id"] == first.json()["id"]
+
+
+def test_idempotency_keys_are_per_institution(gateway):
+    to = gateway.address("court")
+    a = gateway.http.post(
+        "/tokens/transfers",
+        json={"to": to, "amount_fen": 1},
+        headers={**gateway.key("bank"), "Idempotency-Key": "same"},
+    )
+    b = gateway.http.post(
+        "/tokens/transfers",
+        json={"to": to, "amount_fen": 1},
+        headers={**gateway.key("investor"), "Idempotency-Key": "same"},
+    )
+    assert a.status_code == b.status_code == 202
+    assert a.json()["id"] != b.json()["id"]
+
+
+def test_missing_idempotency_key_is_400_problem(gateway):
+    r = gateway.http.post(
+        "/tokens/transfers", json={"to": gateway.address("court"), "amount_fen": 1}, headers=gateway.key("bank")
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "OPS-400"
+
+
+def test_revert_is_decoded_on_the_operation(gateway):
+    bank = gateway.key("bank")
+    outsider = "0x" + "12" * 20
+    r = gateway.http.post(
+        "/tokens/transfers?confirm=true",
+        json={"to": outsider, "amount_fen": 5},
+        headers={**bank, "Idempotency-Key": "o"},
+    )
+    assert r.status_code == 200
+    op = r.json()
+    assert op["status"] == "failed"
+    assert op["error_name"] == "SettlementTokenNotMember"
+    assert op["error_args"] == {"account": "0x1212121212121212121212121212121212121212"}
+    fetched = gateway.http.get(f"/operations/{op['id']}", headers=bank).json()
+    assert fetched["error_name"] == "SettlementTokenNotMember"
+
+
+def test_operations_are_private_to_their_institution(gateway):
+    r = gateway.http.post(
+        "/tokens/transfers", json={"to": gateway.address("court"), "amount_fen": 1},
+        headers={**gateway.key("bank"), "Idempotency-Key": "p"},
+    )  # fmt: skip
+    other = gateway.http.get(f"/operations/{r.json()['id']}", headers=gateway.key("investor"))
+    assert other.status_code == 404
+    assert other.json()["code"] == "GEN-404"
+
+
+def test_burst_of_writes_all_succeed_in_order(gateway):
+    bank = gateway.key("bank")
+    to = gateway.address("collector")
+    ids = [
+        gateway.http.post(
+            "/tokens/transfers", json={"to": to, "amount_fen": i + 1}, headers={**bank, "Idempotency-Key": f"b-{i}"}
+        ).json()["id"]
+        for i in range(60)
+    ]
+    last = gateway.http.post(
+        "/tokens/transfers?confirm=true", json={"to": to, "amount_fen": 60}, headers={**bank, "Idempotency-Key": "b-59"}
+    ).json()
+    assert last["status"] == "succeeded"
+    ops = [gateway.http.get(f"/operations/{i}", headers=bank).json() for i in ids]
+    assert {o["status"] for o in ops} == {"succeeded"}
+    nonces = [o["nonce"] for o in ops]
+    assert nonces == sorted(nonces)
+    assert len(set(nonces)) == len(nonces)
+    bal = gateway.http.get(f"/tokens/balances/{to}", headers=bank).json()
+    assert bal["balance_fen"] == sum(range(1, 61))
