@@ -1,6 +1,6 @@
 """Indexer benchmark: ``node_api.indexer.Indexer`` (fetch + decode + store in SQLite) vs web3.py 8 ``get_logs``.
 
-One private anvil (hardfork cancun), one fresh deployment, members admitted through 2-of-3 Consortium
+One private anvil (hardfork cancun, periodic state dumps off), one fresh deployment, members admitted through 2-of-3 Consortium
 proposals. The settlement bank mints once and then makes N ``SettlementToken.transfer`` calls to three
 members, sent in bursts with ``chain.client.Sender`` (JSON-RPC batches, automine off while a burst is
 mined into full blocks), so the chain holds N+1 ``Transfer`` events plus the admission events.
@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -36,7 +38,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 from web3 import HTTPProvider, Web3
 
-from bench._common import Row, median, print_header, print_table, private_anvil
+from bench._common import Row, free_port, median, print_header, print_table
 from chain.client import ChainClient
 from chain.compiler import compile_project
 from chain.config import DEV_CHAIN_ID, ChainSettings
@@ -44,6 +46,7 @@ from chain.contracts.consortium import Role
 from chain.deploy import GovernanceConfig, deploy
 from chain.keys import dev_identity_account
 from chain.network import Recourse
+from chain.node import AnvilNode
 from node_api.db import models
 from node_api.db.engine import make_engine, migrate
 from node_api.indexer import Indexer
@@ -59,6 +62,18 @@ MEMBERS: tuple[tuple[str, tuple[Role, ...]], ...] = (
 BURST = 2_000
 EVENTS = SQLModel.metadata.tables[str(models.ChainEvent.__tablename__)]
 BALANCES = SQLModel.metadata.tables[str(models.BalanceRow.__tablename__)]
+
+
+@contextmanager
+def quiet_anvil() -> Iterator[AnvilNode]:
+    """A private anvil (cancun) that does not dump its state every second while we measure."""
+    with tempfile.TemporaryDirectory(prefix="recourse-indexer-bench-node-") as tmp:
+        node = AnvilNode(data_dir=Path(tmp), port=free_port(), chain_id=DEV_CHAIN_ID, state_interval=86_400)
+        node.up()
+        try:
+            yield node
+        finally:
+            node.down()
 
 
 def _account(name: str) -> LocalAccount:
@@ -147,8 +162,11 @@ def ours(world: World, db_dir: Path) -> tuple[float, Engine, int]:
         start_block=world.recourse.deployments.start_block,
     )
     t0 = time.perf_counter()
-    position = indexer.sync()
-    elapsed = time.perf_counter() - t0
+    try:
+        position = indexer.sync()
+        elapsed = time.perf_counter() - t0
+    finally:
+        indexer.close()
     assert position.block == world.head, f"indexer stopped at {position.block}, head {world.head}"
     with engine.connect() as conn:
         stored = int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
@@ -186,7 +204,7 @@ def main() -> int:
 
     print_header("indexer benchmark: node_api.indexer (fetch+decode+store) vs web3.py 8 get_logs", MODULE)
     t_start = time.perf_counter()
-    with private_anvil() as node, tempfile.TemporaryDirectory(prefix="recourse-indexer-bench-") as tmp:
+    with quiet_anvil() as node, tempfile.TemporaryDirectory(prefix="recourse-indexer-bench-") as tmp:
         data_dir = Path(tmp)
         world = build_world(node.url, node.port, data_dir, n)
         try:

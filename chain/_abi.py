@@ -214,6 +214,11 @@ class AbiError:
         return {n: normalise(t, v) for n, t, v in zip(self.input_names, self.input_types, values, strict=True)}
 
 
+#: one step of an event's fast decoding plan: (name, from_topic, index or byte offset, word decoder);
+#: a ``None`` decoder keeps the raw topic (the keccak hash of an indexed dynamic value)
+PlanStep = tuple[str, bool, int, WordDecoder | None]
+
+
 @dataclass(frozen=True)
 class AbiEvent:
     name: str
@@ -221,60 +226,81 @@ class AbiEvent:
     indexed: tuple[tuple[str, str], ...]
     unindexed: tuple[tuple[str, str], ...]
     order: tuple[str, ...]
-    #: per indexed parameter: a word decoder, or ``None`` (hashed dynamic value kept as the raw topic)
-    topic_decoders: tuple[WordDecoder | None, ...] = field(default=(), compare=False, repr=False)
-    #: word decoders for the data when every non-indexed parameter is one static word, else ``None``
-    data_decoders: tuple[WordDecoder, ...] | None = field(default=None, compare=False, repr=False)
+    #: fast decoding plan in declaration order; ``None`` when a non-indexed parameter is dynamic
+    plan: tuple[PlanStep, ...] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_abi(cls, item: dict[str, Any]) -> AbiEvent:
         inputs = item.get("inputs", [])
         indexed = tuple((p["name"], collapse_if_tuple(dict(p))) for p in inputs if p.get("indexed"))
         unindexed = tuple((p["name"], collapse_if_tuple(dict(p))) for p in inputs if not p.get("indexed"))
-        data = [word_decoder(t) for _, t in unindexed]
         return cls(
             name=item["name"],
             topic0=keccak(text=signature(item)),
             indexed=indexed,
             unindexed=unindexed,
             order=tuple(p["name"] for p in inputs),
-            topic_decoders=tuple(None if _is_hashed_topic(t) else word_decoder(t) for _, t in indexed),
-            data_decoders=None if any(d is None for d in data) else tuple(d for d in data if d is not None),
+            plan=_plan(inputs),
         )
 
     @property
     def fast(self) -> bool:
         """Whether ``decode`` avoids eth_abi entirely for this event."""
-        if self.data_decoders is None or len(self.topic_decoders) != len(self.indexed):
-            return False
-        return all(
-            d is not None or _is_hashed_topic(t) for (_, t), d in zip(self.indexed, self.topic_decoders, strict=True)
-        )
+        return self.plan is not None
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         if len(topics) != len(self.indexed) + 1:
             raise ValueError(f"{self.name}: expected {len(self.indexed) + 1} topics, got {len(topics)}")
+        plan = self.plan
+        if plan is not None:
+            if len(data) < 32 * len(self.unindexed):
+                raise ValueError(f"{self.name}: data is {len(data)} bytes, need {32 * len(self.unindexed)}")
+            out: dict[str, Any] = {}
+            for name, from_topic, at, dec in plan:
+                if from_topic:
+                    word = topics[at]
+                    if len(word) != 32:
+                        raise ValueError(f"{self.name}: topic {at} is {len(word)} bytes, not 32")
+                else:
+                    word = data[at : at + 32]
+                out[name] = word if dec is None else dec(word)
+            return out
+        return self._decode_abi(topics, data)
+
+    def _decode_abi(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
+        """The general path: eth_abi for the data (dynamic types), word decoders for the topics."""
         args: dict[str, Any] = {}
-        decoders = self.topic_decoders or (None,) * len(self.indexed)
-        for (name, typ), topic, dec in zip(self.indexed, topics[1:], decoders, strict=True):
+        for (name, typ), topic in zip(self.indexed, topics[1:], strict=True):
+            dec = word_decoder(typ)
             if _is_hashed_topic(typ):
                 args[name] = topic  # dynamic indexed values are stored as their keccak hash
-            elif dec is not None:
-                if len(topic) != 32:
-                    raise ValueError(f"{self.name}: topic {name} is {len(topic)} bytes, not 32")
+            elif dec is not None and len(topic) == 32:
                 args[name] = dec(topic)
             else:
                 args[name] = normalise(typ, abi_decode([typ], topic)[0])
         if self.unindexed:
-            fast = self.data_decoders
-            if fast is not None:
-                if len(data) < 32 * len(fast):
-                    raise ValueError(f"{self.name}: data is {len(data)} bytes, need {32 * len(fast)}")
-                for i, ((name, _), dec) in enumerate(zip(self.unindexed, fast, strict=True)):
-                    args[name] = dec(data[32 * i : 32 * i + 32])
-            else:
-                types = [t for _, t in self.unindexed]
-                values = abi_decode(types, data)
-                for (name, typ), value in zip(self.unindexed, values, strict=True):
-                    args[name] = normalise(typ, value)
+            types = [t for _, t in self.unindexed]
+            values = abi_decode(types, data)
+            for (name, typ), value in zip(self.unindexed, values, strict=True):
+                args[name] = normalise(typ, value)
         return {name: args[name] for name in self.order}
+
+
+def _plan(inputs: Sequence[dict[str, Any]]) -> tuple[PlanStep, ...] | None:
+    steps: list[PlanStep] = []
+    topic = 1
+    offset = 0
+    for p in inputs:
+        typ = collapse_if_tuple(dict(p))
+        if p.get("indexed"):
+            steps.append((p["name"], True, topic, None if _is_hashed_topic(typ) else word_decoder(typ)))
+            if not _is_hashed_topic(typ) and word_decoder(typ) is None:
+                return None
+            topic += 1
+        else:
+            dec = word_decoder(typ)
+            if dec is None:
+                return None
+            steps.append((p["name"], False, offset, dec))
+            offset += 32
+    return tuple(steps)

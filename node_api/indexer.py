@@ -31,6 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -348,6 +349,7 @@ class Indexer:
         page_blocks: int = 2_000,
         poll_interval: float = 0.2,
         window: int = 1_024,
+        fetch_parallelism: int = 4,
         bell: EventBell | None = None,
     ) -> None:
         self.engine = engine
@@ -359,6 +361,7 @@ class Indexer:
         self.page_blocks = max(page_blocks, 1)
         self.poll_interval = poll_interval
         self.window = max(window, 2)
+        self.fetch_parallelism = max(fetch_parallelism, 1)
         self.bell = bell or EventBell()
         self.projector = Projector()
         fingerprint = f"{client.chain_id}:" + ",".join(a.lower() for a in self.addresses)
@@ -371,6 +374,7 @@ class Indexer:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- state ---
 
@@ -408,6 +412,7 @@ class Indexer:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -477,7 +482,7 @@ class Indexer:
         start = pos.block + 1
         end = min(pos.block + self._page, target)
         try:
-            logs, end_hash = self._fetch(pos, start, end)
+            events, end_hash = self._fetch(pos, start, end)
         except _ReorgDuringFetchError:
             logger.warning("indexer.reorg.during_fetch from=%d to=%d", start, end)
             return True
@@ -487,7 +492,6 @@ class Indexer:
                 logger.warning("indexer.page.shrink from=%d to=%d page=%d error=%s", start, end, self._page, exc)
                 return True
             raise
-        events = [ev for ev in self.decoder.decode_all(logs) if not ev.removed]
         try:
             stored = self._store(pos, Position(end, end_hash), events)
         except _CheckpointMovedError:
@@ -507,12 +511,35 @@ class Indexer:
                 raise r
         return replies
 
-    def _fetch(self, pos: Position, start: int, end: int) -> tuple[list[dict[str, Any]], str]:
+    def _get_logs(self, start: int, end: int) -> list[dict[str, Any]]:
+        flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
+        logs: list[dict[str, Any]] = self.client.rpc.call("eth_getLogs", [flt])
+        return logs
+
+    def _fetch(self, pos: Position, start: int, end: int) -> tuple[list[DecodedEvent], str]:
+        """Logs of ``start..end`` decoded in order, and the hash of ``end`` (unchanged across the fetch).
+
+        A wide range is fetched as up to ``fetch_parallelism`` sub-ranges concurrently, decoding each as
+        soon as it arrives, so the node computes the next part while this process decodes the previous.
+        """
         (before,) = self._batch([("eth_getBlockByNumber", [hex(end), False])])
         if before is None:
             raise _ReorgDuringFetchError
-        flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
-        logs: list[dict[str, Any]] = self.client.rpc.call("eth_getLogs", [flt])
+        span = end - start + 1
+        parts = min(self.fetch_parallelism, span)
+        events: list[DecodedEvent] = []
+        if parts <= 1:
+            events = self.decoder.decode_all(self._get_logs(start, end))
+        else:
+            step = -(-span // parts)
+            ranges = [(a, min(a + step - 1, end)) for a in range(start, end + 1, step)]
+            futures = [self._executor().submit(self._get_logs, a, b) for a, b in ranges]
+            try:
+                for future in futures:
+                    events.extend(self.decoder.decode_all(future.result()))
+            finally:
+                for future in futures:
+                    future.cancel()
         calls: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", [hex(end), False])]
         if pos.hash:
             calls.append(("eth_getBlockByNumber", [hex(pos.block), False]))
@@ -521,7 +548,18 @@ class Indexer:
             raise _ReorgDuringFetchError
         if pos.hash and (after[1] is None or after[1]["hash"] != pos.hash):
             raise _ReorgDuringFetchError
-        return logs, str(before["hash"])
+        return [ev for ev in events if not ev.removed], str(before["hash"])
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.fetch_parallelism, thread_name_prefix="indexer-fetch")
+        return self._pool
+
+    def close(self) -> None:
+        """Release the fetch threads (``stop`` does it too)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # --- database ---
 

@@ -62,13 +62,23 @@ def _expect_refusal(action: Callable[[], object]) -> ContractReverted:
 
 
 def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> None:
+    from node_api.settings import GatewaySettings
+    from scripts.demo_gateway import demo_gateway_steps, running_gateway
+
     ctx = Context(settings)
     node = ctx.node
     started_here = not node.status().running
     try:
         _scenario(ctx, console)
-        if serve:
-            _serve(ctx, console)
+        gateway_settings = GatewaySettings()
+        # the scenario deployed fresh contracts: start the demo gateway with a fresh index and outbox
+        for suffix in ("", "-wal", "-shm"):
+            (gateway_settings.data_dir / f"gateway.sqlite{suffix}").unlink(missing_ok=True)
+        ctx.close()  # hand the institutions' keys over to the gateway (one writer per key)
+        with running_gateway(gateway_settings) as gw:
+            token = demo_gateway_steps(gw, console, to=ctx.address("investor"))
+            if serve:
+                _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:
         ctx.close()
         if started_here and not serve:
@@ -206,11 +216,14 @@ def _scenario(ctx: Context, console: Console) -> None:
     )
 
 
-def _serve(ctx: Context, console: Console) -> None:
+def _serve(ctx: Context, console: Console, *, gateway_url: str, token: str) -> None:
     st = ctx.node.status()
     console.print(
-        f"\n[bold green]Recourse network serving[/]: chain at {st.url} (chain id {st.chain_id}). "
-        "Try `recourse members list` or `recourse tokens balance` in another terminal. Ctrl-C to stop."
+        f"\n[bold green]Recourse network serving[/]: chain at {st.url} (chain id {st.chain_id}), "
+        f"gateway at {gateway_url} (docs {gateway_url}/docs).\n"
+        f"Bank API key: {token}\n"
+        f"Try: curl -H 'Authorization: Bearer {token}' {gateway_url}/me\n"
+        "or `recourse members list` / `recourse tokens balance` in another terminal. Ctrl-C to stop."
     )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

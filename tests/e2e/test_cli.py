@@ -26,6 +26,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "RECOURSE_CHAIN__PORT": str(port),
         "RECOURSE_CHAIN__RPC_URL": f"http://127.0.0.1:{port}",
         "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(tmp_path / "deployments.json"),
+        "RECOURSE_API__PORT": str(free_port()),
     }
     yield e
     subprocess.run([str(RECOURSE), "chain", "down"], env=e, capture_output=True, timeout=30, check=False)
@@ -51,6 +52,12 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "is not an active consortium member",
         "paused by the regulator",
         "total supply ¥10,000,000.00",
+        "gateway serving at http://127.0.0.1:",
+        "POST /tokens/transfers → 202",
+        "the same operation, succeeded in block",
+        "same key, different body → 409 OPS-409",
+        "read-only key tries to pay → 403 AUTH-002",
+        "→ 8 members",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the demo stops the chain it started
