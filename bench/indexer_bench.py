@@ -1,6 +1,7 @@
 """Indexer benchmark: ``node_api.indexer.Indexer`` (fetch + decode + store in SQLite) vs web3.py 8 ``get_logs``.
 
-One private anvil (hardfork cancun, periodic state dumps off), one fresh deployment, members admitted through 2-of-3 Consortium
+One private anvil (hardfork cancun, periodic state dumps off), one fresh deployment, members admitted
+through 2-of-3 Consortium
 proposals. The settlement bank mints once and then makes N ``SettlementToken.transfer`` calls to three
 members, sent in bursts with ``chain.client.Sender`` (JSON-RPC batches, automine off while a burst is
 mined into full blocks), so the chain holds N+1 ``Transfer`` events plus the admission events.

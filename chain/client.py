@@ -476,7 +476,8 @@ class _Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # NORMAL in WAL mode survives a killed process (the guarantee we need); FULL adds an fsync per commit
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS txjournal (chain_id INTEGER NOT NULL, address TEXT NOT NULL,"
             " nonce INTEGER NOT NULL, tx_hash TEXT NOT NULL, raw TEXT NOT NULL, created REAL NOT NULL,"
@@ -492,10 +493,15 @@ class _Journal:
         )
         return [(int(n), str(h), str(r)) for n, h, r in cur.fetchall()]
 
-    def record(self, rows: Iterable[tuple[int, str, str]]) -> None:
+    def record(self, rows: Iterable[tuple[int, str, str]], *, prune_below: int = 0) -> None:
         now = time.time()
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            if prune_below:
+                self._db.execute(
+                    "DELETE FROM txjournal WHERE chain_id=? AND address=? AND nonce<?",
+                    (self._chain_id, self._address, prune_below),
+                )
             self._db.executemany(
                 "INSERT OR REPLACE INTO txjournal VALUES (?, ?, ?, ?, ?, ?)",
                 [(self._chain_id, self._address, n, h, r, now) for n, h, r in rows],
@@ -509,6 +515,11 @@ class _Journal:
         self._db.execute(
             "DELETE FROM txjournal WHERE chain_id=? AND address=? AND nonce<?",
             (self._chain_id, self._address, nonce),
+        )
+
+    def delete_from(self, nonce: int) -> None:
+        self._db.execute(
+            "DELETE FROM txjournal WHERE chain_id=? AND address=? AND nonce>=?", (self._chain_id, self._address, nonce)
         )
 
     def raw_for(self, hashes: Iterable[str]) -> list[str]:
@@ -559,6 +570,8 @@ class Sender:
         self._key_lock = KeyLock(client.data_dir, client.chain_id, self.address)
         self._journal = _Journal(chain_dir / "nonces.sqlite", client.chain_id, self.address)
         self._mutex = threading.Lock()
+        self._hash_nonce: dict[str, int] = {}
+        self._mined_floor = 0
         self._next_nonce = self._reconcile()
 
     # --- nonce management ---
@@ -619,20 +632,29 @@ class Sender:
         """
         if not requests:
             return []
-        gases = [req.gas if req.gas is not None else self.client.estimate_gas(self.address, req) for req in requests]
+        gases = self._gases(requests)
         fees = self.client.fee_fields()
         with self._mutex:
             first = self._next_nonce
             signed = [
                 self._sign(req, first + i, g, fees) for i, (req, g) in enumerate(zip(requests, gases, strict=True))
             ]
-            self._journal.record((first + i, h, raw) for i, (h, raw) in enumerate(signed))
+            self._journal.record(
+                ((first + i, h, raw) for i, (h, raw) in enumerate(signed)), prune_below=self._mined_floor
+            )
+            for i, (h, _) in enumerate(signed):
+                self._hash_nonce[h] = first + i
             self._next_nonce = first + len(requests)
             outcome = self._broadcast([raw for _, raw in signed])
             rejected = [(first + i, err) for i, err in enumerate(outcome) if err is not None]
             for nonce, err in rejected:
                 logger.warning("chain.tx.rejected address=%s nonce=%d error=%s", self.address, nonce, err.message)
-                self._fill_gap(nonce, fees)
+                if not self._fill_gap(nonce, fees):
+                    # the filler was refused too (e.g. no funds for gas): give the nonces back so the
+                    # next send reuses them instead of stalling behind a gap
+                    self._journal.delete_from(nonce)
+                    self._next_nonce = nonce
+                    break
         if rejected:
             nonce, err = rejected[0]
             raise TransactionError(
@@ -641,16 +663,35 @@ class Sender:
             )
         return [h for h, _ in signed]
 
-    def _fill_gap(self, nonce: int, fees: dict[str, int]) -> None:
+    def _gases(self, requests: Sequence[TxRequest]) -> list[int]:
+        """Explicit gas where given; the rest estimated in one batch (a revert raises, decoded)."""
+        todo = [req for req in requests if req.gas is None]
+        estimates = iter(self.client.estimate_many(self.address, todo) if todo else [])
+        gases: list[int] = []
+        for req in requests:
+            if req.gas is not None:
+                gases.append(req.gas)
+                continue
+            est = next(estimates)
+            if isinstance(est, ChainError):
+                raise est
+            gases.append(est)
+        return gases
+
+    def _fill_gap(self, nonce: int, fees: dict[str, int]) -> bool:
         filler = TxRequest(to=self.address, data=b"", value=0, gas=21_000, label="nonce-gap filler")
         h, raw = self._sign(filler, nonce, 21_000, fees)
         self._journal.record([(nonce, h, raw)])
-        self._broadcast([raw])
+        (err,) = self._broadcast([raw])
+        if err is not None:
+            logger.warning("chain.tx.filler-rejected address=%s nonce=%d error=%s", self.address, nonce, err.message)
+        return err is None
 
     def wait(self, hashes: Sequence[str], *, timeout: float | None = None) -> list[Receipt]:
         receipts = self.client.wait_for_receipts(hashes, timeout=timeout, rebroadcast=self._rebroadcast_hashes)
-        mined = int(self.client.rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
-        self._journal.prune_below(mined)
+        # a mined nonce means every lower nonce is mined too: prune the journal lazily, in the next write
+        mined = [self._hash_nonce.pop(r.tx_hash, -1) for r in receipts]
+        self._mined_floor = max(self._mined_floor, max(mined, default=-1) + 1)
         return receipts
 
     def transact(self, req: TxRequest, *, timeout: float | None = None) -> Receipt:

@@ -70,7 +70,7 @@ class AnvilNode:
         chain_id: int,
         hardfork: str = "cancun",
         accounts: int = 20,
-        state_interval: int = 1,
+        state_interval: int = 5,
         binary: Path | None = None,
     ) -> None:
         self.data_dir = data_dir

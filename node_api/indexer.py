@@ -7,9 +7,11 @@ One background thread per gateway process. Each round:
    (``IndexedBlock``, the last ``window`` of them) to the newest block the chain still has — the common
    ancestor — delete the events above it, rebuild the projections from the remaining events, rewind
    webhook cursors past it, move the checkpoint there and index again;
-2. fetches the logs of every deployed Recourse contract for the next page of blocks
-   (``checkpoint+1 .. min(checkpoint+page_blocks, head-confirmations)``), reading the hash of the
-   page's last block before and after, so a reorg during the fetch is noticed and the page retried;
+2. fetches the logs of every deployed Recourse contract for the next page of blocks (up to
+   ``head - confirmations``; at most ``page_blocks`` blocks, sized to about ``page_events`` logs from the
+   density seen so far), reading the hash of the page's last block before and after, so a reorg during
+   the fetch is noticed and the page retried. While catching up, the next page is fetched and decoded
+   in a helper thread while the current one is written;
 3. decodes them with the precomputed decoders of ``chain.events.EventDecoder`` (no web3 call per log;
    an undecodable Recourse log stops the indexer rather than being dropped);
 4. in ONE database transaction: moves the checkpoint by compare-and-set (so two gateway workers on one
@@ -31,7 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -349,7 +351,7 @@ class Indexer:
         page_blocks: int = 2_000,
         poll_interval: float = 0.2,
         window: int = 1_024,
-        fetch_parallelism: int = 4,
+        page_events: int = 5_000,
         bell: EventBell | None = None,
     ) -> None:
         self.engine = engine
@@ -361,7 +363,7 @@ class Indexer:
         self.page_blocks = max(page_blocks, 1)
         self.poll_interval = poll_interval
         self.window = max(window, 2)
-        self.fetch_parallelism = max(fetch_parallelism, 1)
+        self.page_events = max(page_events, 1)
         self.bell = bell or EventBell()
         self.projector = Projector()
         fingerprint = f"{client.chain_id}:" + ",".join(a.lower() for a in self.addresses)
@@ -370,11 +372,13 @@ class Indexer:
         self.last_error: str | None = None
         self._position: Position | None = None
         self._head = -1
-        self._page = self.page_blocks
+        #: blocks in the next page: starts small, then sized to about ``page_events`` logs per page
+        self._page = min(self.page_blocks, 16)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._pending: tuple[tuple[int, int, Position], Future[tuple[list[DecodedEvent], str]]] | None = None
 
     # --- state ---
 
@@ -478,11 +482,12 @@ class Indexer:
             return True
         target = head - self.confirmations
         if target <= pos.block:
+            self._discard_prefetch()
             return False
         start = pos.block + 1
         end = min(pos.block + self._page, target)
         try:
-            events, end_hash = self._fetch(pos, start, end)
+            events, end_hash, end = self._take_page(pos, start, end)
         except _ReorgDuringFetchError:
             logger.warning("indexer.reorg.during_fetch from=%d to=%d", start, end)
             return True
@@ -492,17 +497,57 @@ class Indexer:
                 logger.warning("indexer.page.shrink from=%d to=%d page=%d error=%s", start, end, self._page, exc)
                 return True
             raise
+        self._adapt_page(end - start + 1, len(events))
+        following = min(end + self._page, target)
+        if following > end:  # fetch the next page while this one is stored
+            self._prefetch(Position(end, end_hash), end + 1, following)
         try:
             stored = self._store(pos, Position(end, end_hash), events)
         except _CheckpointMovedError:
+            self._discard_prefetch()
             self._position = None
             logger.info("indexer.checkpoint.moved_elsewhere name=%s", self.name)
             return True
-        if self._page < self.page_blocks:
-            self._page = min(self.page_blocks, self._page * 2)
         logger.info("indexer.batch from=%d to=%d events=%d stored=%d head=%d", start, end, len(events), stored, head)
         self.bell.ring()
         return True
+
+    def _adapt_page(self, blocks: int, events: int) -> None:
+        """Size the next page to about ``page_events`` logs (at most ``page_blocks`` blocks)."""
+        if events == 0:
+            self._page = min(self.page_blocks, max(self._page, blocks) * 2)
+            return
+        per_block = events / blocks
+        self._page = max(1, min(self.page_blocks, int(self.page_events / per_block), max(blocks, 1) * 4))
+
+    def _take_page(self, pos: Position, start: int, end: int) -> tuple[list[DecodedEvent], str, int]:
+        """The page starting at ``start``: the prefetched one if it starts there, else fetched now."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            (p_start, p_end, p_pos), future = pending
+            if p_start == start and p_pos == pos:
+                events, end_hash = future.result()
+                return events, end_hash, p_end
+            future.cancel()
+        events, end_hash = self._fetch(pos, start, end)
+        return events, end_hash, end
+
+    def _prefetch(self, pos: Position, start: int, end: int) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-prefetch")
+        self._pending = ((start, end, pos), self._pool.submit(self._fetch, pos, start, end))
+
+    def _discard_prefetch(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[1].cancel()
+
+    def close(self) -> None:
+        """Release the prefetch thread (``stop`` does it too)."""
+        self._discard_prefetch()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         replies = self.client.rpc.batch(calls)
@@ -511,35 +556,14 @@ class Indexer:
                 raise r
         return replies
 
-    def _get_logs(self, start: int, end: int) -> list[dict[str, Any]]:
-        flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
-        logs: list[dict[str, Any]] = self.client.rpc.call("eth_getLogs", [flt])
-        return logs
-
     def _fetch(self, pos: Position, start: int, end: int) -> tuple[list[DecodedEvent], str]:
-        """Logs of ``start..end`` decoded in order, and the hash of ``end`` (unchanged across the fetch).
-
-        A wide range is fetched as up to ``fetch_parallelism`` sub-ranges concurrently, decoding each as
-        soon as it arrives, so the node computes the next part while this process decodes the previous.
-        """
+        """Decoded logs of ``start..end`` and the hash of ``end``, which must not change during the fetch
+        (nor may the hash of ``pos``): otherwise the chain reorganised under us and the page is retried."""
         (before,) = self._batch([("eth_getBlockByNumber", [hex(end), False])])
         if before is None:
             raise _ReorgDuringFetchError
-        span = end - start + 1
-        parts = min(self.fetch_parallelism, span)
-        events: list[DecodedEvent] = []
-        if parts <= 1:
-            events = self.decoder.decode_all(self._get_logs(start, end))
-        else:
-            step = -(-span // parts)
-            ranges = [(a, min(a + step - 1, end)) for a in range(start, end + 1, step)]
-            futures = [self._executor().submit(self._get_logs, a, b) for a, b in ranges]
-            try:
-                for future in futures:
-                    events.extend(self.decoder.decode_all(future.result()))
-            finally:
-                for future in futures:
-                    future.cancel()
+        flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
+        events = self.decoder.decode_all(self.client.rpc.call("eth_getLogs", [flt]))
         calls: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", [hex(end), False])]
         if pos.hash:
             calls.append(("eth_getBlockByNumber", [hex(pos.block), False]))
@@ -549,17 +573,6 @@ class Indexer:
         if pos.hash and (after[1] is None or after[1]["hash"] != pos.hash):
             raise _ReorgDuringFetchError
         return [ev for ev in events if not ev.removed], str(before["hash"])
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.fetch_parallelism, thread_name_prefix="indexer-fetch")
-        return self._pool
-
-    def close(self) -> None:
-        """Release the fetch threads (``stop`` does it too)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
     # --- database ---
 

@@ -1,0 +1,93 @@
+"""Routes: stored Recourse events, paged (``GET /events``) and streamed as Server-Sent Events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.problems import NotReadyError
+from node_api.services.events import (
+    EVENT_KEY_PATTERN,
+    EventFilter,
+    EventsPublic,
+    list_events,
+    parse_event_key,
+)
+from node_api.streams import EventHub, catalogue_of
+
+router = APIRouter(tags=["events"])
+Reader = Annotated[Caller, Depends(authorize("events:read"))]
+AfterQuery = Annotated[
+    str | None,
+    Query(pattern=EVENT_KEY_PATTERN, description="only events with a key after this one (block/tx/log)"),
+]
+ContractQuery = Annotated[
+    list[str] | None,
+    Query(max_length=32, description="contract name(s), repeatable or comma-separated (e.g. SettlementToken)"),
+]
+EventQuery = Annotated[
+    list[str] | None,
+    Query(max_length=64, description="event name(s) (Transfer) or Contract.Event, repeatable or comma-separated"),
+]
+
+
+@router.get("/events")
+def read_events(
+    _caller: Reader,
+    state: StateDep,
+    session: SessionDep,
+    after: AfterQuery = None,
+    contract: ContractQuery = None,
+    event: EventQuery = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventsPublic:
+    """Indexed events in key order. Pass the page's `next_after` as `after` to read on. Event arguments:
+    bytes as 0x-hex, addresses checksummed, integers beyond 2**53-1 as decimal strings.
+
+    Live: `GET /events/stream` (same filters, scope events:read) is a Server-Sent Events stream: the stored
+    events after the cursor (`Last-Event-ID` header, else `after`), then new ones as they are indexed;
+    `id` = event key, `event` = Contract.EventName, `data` = the event JSON; optional `limit` (events) and
+    `timeout` (seconds) end it."""
+    flt = EventFilter.parse(contracts=contract, events=event, catalogue=catalogue_of(state))
+    return list_events(session=session, after=after, flt=flt, limit=limit)
+
+
+@router.get(
+    "/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+    # an endless stream: kept out of the OpenAPI schema so that schema-driven clients and fuzzers
+    # (which wait for a complete body) do not hang on it; documented on GET /events
+    include_in_schema=False,
+)
+async def stream_events(
+    request: Request,
+    _caller: Reader,
+    state: StateDep,
+    session: SessionDep,
+    after: AfterQuery = None,
+    contract: ContractQuery = None,
+    event: EventQuery = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="end the stream after N events")] = None,
+    timeout: Annotated[float | None, Query(gt=0, le=86_400, description="end the stream after N seconds")] = None,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    """Server-Sent Events: first the stored events after the cursor (`Last-Event-ID` header, else
+    `after`), then new ones as they are indexed. Each message: `id` = event key, `event` =
+    Contract.EventName, `data` = the event as JSON (as in `GET /events`). Reconnect with the last `id`
+    to miss nothing. A `reorg` message rewinds the cursor to the common ancestor of a reorganisation."""
+    session.close()  # the stream may last hours: give the connection back now (auth is done)
+    hub = state.services.get("events")
+    if not isinstance(hub, EventHub) or hub.closed:
+        raise NotReadyError("event streams are not running on this gateway")
+    cursor = parse_event_key(last_event_id, what="Last-Event-ID") if last_event_id else (after or "")
+    flt = EventFilter.parse(contracts=contract, events=event, catalogue=hub.catalogue)
+    body = hub.stream(after=cursor, flt=flt, is_disconnected=request.is_disconnected, limit=limit, timeout=timeout)
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

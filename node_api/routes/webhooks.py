@@ -1,0 +1,44 @@
+"""Routes: webhook subscriptions of the caller's institution."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.services.webhooks import (
+    WebhookCreate,
+    WebhookCreated,
+    WebhooksPublic,
+    create_webhook,
+    delete_webhook,
+    list_webhooks,
+)
+from node_api.streams import catalogue_of
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+Writer = Annotated[Caller, Depends(authorize("webhooks:write"))]
+
+
+@router.post("", status_code=201)
+def post_webhook(body: WebhookCreate, caller: Writer, state: StateDep, session: SessionDep) -> WebhookCreated:
+    """Subscribe a URL to events (filtered by contract and event). The HMAC secret is returned only here;
+    every delivery carries `X-Recourse-Signature: sha256=<hex HMAC of the body>`, `X-Recourse-Event-Key`
+    and `X-Recourse-Webhook-Id`. Delivery is at-least-once, in key order, retried with backoff."""
+    return create_webhook(
+        session=session, institution=caller.institution.name, body=body, catalogue=catalogue_of(state)
+    )
+
+
+@router.get("")
+def get_webhooks(caller: Writer, session: SessionDep) -> WebhooksPublic:
+    """This institution's subscriptions with their delivery state (secrets are never shown again)."""
+    return list_webhooks(session=session, institution=caller.institution.name)
+
+
+@router.delete("/{webhook_id}", status_code=204, response_class=Response)
+def remove_webhook(webhook_id: Annotated[str, Path(max_length=36)], caller: Writer, session: SessionDep) -> Response:
+    """Delete a subscription of this institution (404 for another institution's)."""
+    delete_webhook(session=session, institution=caller.institution.name, webhook_id=webhook_id)
+    return Response(status_code=204)

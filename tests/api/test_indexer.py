@@ -1,0 +1,257 @@
+"""The indexer against a real chain: every event exactly once, projections equal to the chain, restart
+from the checkpoint, reorg repair, chain outages, and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from chain.contracts.consortium import Role
+from chain.events import event_key
+from node_api.db.engine import make_engine, migrate
+from node_api.indexer import Indexer
+from tests.api.conftest import (
+    BALANCES,
+    EVENTS,
+    MEMBER_ROWS,
+    MEMBERS,
+    Gateway,
+    World,
+    fresh_pg_database,
+    wait_until,
+)
+
+pytestmark = pytest.mark.chain
+
+
+def chain_keys(world: World) -> list[str]:
+    return [
+        event_key(int(lg["blockNumber"], 16), int(lg["transactionIndex"], 16), int(lg["logIndex"], 16))
+        for lg in world.raw_logs()
+    ]
+
+
+def assert_matches_chain(gw: Gateway, world: World) -> None:
+    """The index holds exactly the chain's Recourse events, and both projections equal the chain."""
+    stored = [r["key"] for r in gw.rows(EVENTS)]
+    assert Counter(stored) == Counter(chain_keys(world))
+    assert len(stored) == len(set(stored))
+
+    members = {m.address: m for m in world.recourse.consortium.members()}
+    rows = {r["address"]: r for r in gw.rows(MEMBER_ROWS)}
+    assert set(rows) == set(members)
+    for address, m in members.items():
+        row = rows[address]
+        assert Role.from_mask(row["roles"]) == m.roles
+        assert row["suspended"] == m.suspended
+        assert (row["region"], row["licence_expiry"], row["kyc_tier"]) == (m.region, m.licence_expiry, m.kyc_tier)
+        assert row["name_digest"] == "0x" + m.name_digest.hex()
+
+    token = world.recourse.token
+    balances = {r["address"]: int(r["amount"]) for r in gw.rows(BALANCES)}
+    holders = {*balances, *(world.address(n) for n in MEMBERS)}
+    for address in holders:
+        assert balances.get(address, 0) == token.balance_of(address), address
+    assert sum(balances.values()) == token.total_supply()
+
+
+def member_lifecycle(world: World) -> None:
+    """Every kind of member event: role granted and revoked, suspended and reinstated, profile updated."""
+    c = world.recourse.consortium
+    investor = world.address("investor")
+    world.governed(lambda g: c.propose_role(g, investor, Role.AUDITOR, grant=True))
+    world.governed(lambda g: c.propose_suspension(g, investor, reason="late filing", suspend=True))
+    world.governed(lambda g: c.propose_profile(g, investor, region=320000, licence_expiry=4_102_444_800, kyc_tier=3))
+    world.governed(lambda g: c.propose_suspension(g, investor, reason="filed", suspend=False))
+    world.governed(lambda g: c.propose_role(g, world.address("collector"), Role.INVESTOR, grant=True))
+    world.governed(lambda g: c.propose_role(g, investor, Role.AUDITOR, grant=False))
+
+
+def test_indexes_every_event_once_and_projections_match_the_chain(fresh_world: World, gateway_factory) -> None:
+    w = fresh_world
+    member_lifecycle(w)
+    for i in range(5):
+        w.transfer("bank", "collector", 1_000 + i)
+    w.transfer("collector", "investor", 777)
+    w.recourse.token.burn(w.sender("bank"), 500, reference="payout #1")
+
+    with gateway_factory(w) as gw:
+        gw.wait_indexed(w.client)
+        assert_matches_chain(gw, w)
+        names = Counter(r["name"] for r in gw.rows(EVENTS))
+        for name in ("MemberAdmitted", "MemberRoleGranted", "MemberRoleRevoked", "MemberSuspended"):
+            assert names[name] >= 1, name
+        assert names["MemberReinstated"] == names["MemberProfileUpdated"] == 1
+        assert gw.indexer.lag() == 0
+
+        # events after the first sync are picked up live, still exactly once
+        w.transfer("investor", "bank", 77)
+        w.world_check = None  # type: ignore[attr-defined]
+        gw.wait_indexed(w.client)
+        assert_matches_chain(gw, w)
+
+        # re-inserting the same keys is a no-op (idempotent store)
+        pos = gw.indexer.position
+        with gw.state.engine.begin() as conn:
+            before = conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+        from node_api.indexer import Position
+
+        gw.indexer.stop()
+        events, end_hash = gw.indexer._fetch(Position(w.recourse.deployments.start_block - 1, ""), 0, pos.block)
+        stored = gw.indexer._store(Position(pos.block, pos.hash), Position(pos.block, pos.hash), events)
+        assert stored == 0
+        with gw.state.engine.begin() as conn:
+            assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() == before
+        assert_matches_chain(gw, w)
+
+
+def test_restart_resumes_from_the_checkpoint_without_duplicates(
+    world: World, gateway_factory, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data_dir = tmp_path / "restarting-gateway"
+    world.transfer("bank", "investor", 10)
+    with gateway_factory(world, data_dir=data_dir) as gw:
+        gw.wait_indexed(world.client)
+        first = gw.indexer.position
+        count = len(gw.rows(EVENTS))
+
+    for i in range(3):  # while the gateway is down
+        world.transfer("bank", "collector", 20 + i)
+
+    caplog.set_level(logging.INFO, logger="node_api.indexer")
+    with gateway_factory(world, data_dir=data_dir) as gw:
+        gw.wait_indexed(world.client)
+        assert_matches_chain(gw, world)
+        assert len(gw.rows(EVENTS)) == count + 3
+    starts = [int(m.group(1)) for m in re.finditer(r"indexer\.batch from=(\d+)", caplog.text)]
+    assert starts, "the restarted indexer logged no batch"
+    assert min(starts) == first.block + 1, "the restarted indexer did not resume right after its checkpoint"
+    assert "indexer.checkpoint.created" not in caplog.text
+
+
+def test_reorg_with_anvil_reorg_drops_orphaned_events_and_indexes_the_new_branch(
+    fresh_world: World, gateway_factory
+) -> None:
+    w = fresh_world
+    token = w.recourse.token
+    with gateway_factory(w) as gw:
+        nonce = w.client.nonces(w.address("bank"))[0]
+        orphaned = [w.transfer("bank", "investor", amount) for amount in (11, 12, 13)]
+        gw.wait_indexed(w.client)
+        orphaned_hashes = {r.tx_hash for r in orphaned}
+        assert orphaned_hashes <= {r["tx_hash"] for r in gw.rows(EVENTS)}
+        head = w.client.block_number()
+        hash_before = w.client.rpc.call("eth_getBlockByNumber", [hex(head), False])["hash"]
+
+        # replace the last 3 blocks: two different transfers (same nonces) and an empty block
+        new_txs = [
+            w.signed("bank", token.transfer_request(w.address("collector"), 7), nonce=nonce),
+            w.signed("bank", token.transfer_request(w.address("collector"), 8), nonce=nonce + 1),
+        ]
+        w.client.rpc.call("anvil_reorg", [3, [[new_txs[0], 0], [new_txs[1], 1]]])
+        assert w.client.block_number() == head
+        assert w.client.rpc.call("eth_getBlockByNumber", [hex(head), False])["hash"] != hash_before
+
+        gw.wait_indexed(w.client)
+        stored_hashes = {r["tx_hash"] for r in gw.rows(EVENTS)}
+        assert not orphaned_hashes & stored_hashes, "events of orphaned blocks are still indexed"
+        values = [r["args"]["value"] for r in gw.rows(EVENTS) if r["name"] == "Transfer" and r["block_number"] > head - 3]
+        assert sorted(values) == [7, 8]
+        assert_matches_chain(gw, w)
+        assert token.balance_of(w.address("investor")) == 0
+
+
+def test_reorg_to_a_shorter_chain_after_evm_revert(fresh_world: World, gateway_factory) -> None:
+    w = fresh_world
+    with gateway_factory(w) as gw:
+        snap = w.client.rpc.call("evm_snapshot")
+        for amount in (21, 22, 23, 24):
+            w.transfer("bank", "investor", amount)
+        gw.wait_indexed(w.client)
+        long_head = w.client.block_number()
+
+        w.client.rpc.call("evm_revert", [snap])  # the chain is now 4 blocks shorter than the checkpoint
+        w.client.close()  # the Sender's nonce journal still holds the reverted transactions
+        from chain.client import ChainClient
+
+        w.client = ChainClient(w.client.settings, data_dir=w.node.data_dir / "after-revert")
+        w.recourse = type(w.recourse)(w.client, w.recourse.deployments, w.recourse.compiled)
+        w.transfer("bank", "collector", 31)
+        assert w.client.block_number() < long_head
+
+        gw.wait_indexed(w.client)
+        assert_matches_chain(gw, w)
+        values = sorted(r["args"]["value"] for r in gw.rows(EVENTS) if r["name"] == "Transfer")
+        assert 31 in values and not {21, 22, 23, 24} & set(values)
+
+
+def test_indexer_survives_a_chain_outage(fresh_world: World, gateway_factory, caplog) -> None:
+    w = fresh_world
+    caplog.set_level(logging.WARNING, logger="node_api.indexer")
+    with gateway_factory(w) as gw:
+        gw.wait_indexed(w.client)
+        w.node.down()
+        wait_until(lambda: "indexer.chain_unavailable" in caplog.text, what="the outage to be logged")
+        assert gw.indexer._thread is not None and gw.indexer._thread.is_alive()
+        assert not gw.indexer.healthy
+        w.node.up()  # same state file: the same chain
+        w.transfer("bank", "investor", 5)
+        gw.wait_indexed(w.client)
+        assert gw.indexer.healthy
+        assert_matches_chain(gw, w)
+
+
+def test_indexer_on_postgresql(world: World, pg_server: str) -> None:
+    world.transfer("bank", "collector", 3)
+    engine = make_engine(fresh_pg_database(pg_server))
+    migrate(engine)
+    indexer = Indexer(
+        engine=engine,
+        client=world.client,
+        decoder=world.recourse.event_decoder(),
+        start_block=world.recourse.deployments.start_block,
+    )
+    try:
+        indexer.sync()
+        again = Indexer(
+            engine=engine,
+            client=world.client,
+            decoder=world.recourse.event_decoder(),
+            start_block=world.recourse.deployments.start_block,
+        )
+        assert again.position == indexer.position  # resumes from the stored checkpoint
+        assert again.step() is False
+        with engine.connect() as conn:
+            keys = list(conn.execute(select(EVENTS.c.key)).scalars())
+            balances = {a: int(v) for a, v in conn.execute(select(BALANCES.c.address, BALANCES.c.amount))}
+        assert Counter(keys) == Counter(chain_keys(world))
+        for name in MEMBERS:
+            assert balances.get(world.address(name), 0) == world.recourse.token.balance_of(world.address(name))
+    finally:
+        indexer.close()
+        engine.dispose()
+
+
+def test_a_new_deployment_discards_the_old_index(world: World, tmp_path, compiled) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ix.sqlite'}")
+    migrate(engine)
+
+    def indexer_for(decoder: Any, start: int) -> Indexer:
+        return Indexer(engine=engine, client=world.client, decoder=decoder, start_block=start)
+
+    first = indexer_for(world.recourse.event_decoder(), world.recourse.deployments.start_block)
+    first.sync()
+    from chain.events import EventDecoder
+
+    # the same ABIs at no address: a different deployment fingerprint
+    other = indexer_for(EventDecoder({n: compiled.get(n).abi for n in ("Consortium",)}, {}), 0)
+    assert other.name != first.name
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(MEMBER_ROWS)).scalar_one() == 0
+    engine.dispose()
