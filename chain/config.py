@@ -13,10 +13,13 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from chain._exceptions import ConfigError
 
 __all__ = [
+    "SETTINGS_CONFIG",
+    "check_production_chain",
     "DEV_CHAIN_ID",
     "PROJECT_ROOT",
     "ChainSettings",
@@ -129,3 +132,32 @@ class ChainSettings(BaseModel):
     receipt_timeout: float = Field(default=120.0, gt=0)
     #: JSON-RPC batch size for bursts
     batch_size: int = Field(default=100, ge=1, le=1000)
+
+
+#: the ``model_config`` every process's ``BaseSettings`` uses (env ``RECOURSE_*``, nested with ``__``)
+SETTINGS_CONFIG = SettingsConfigDict(
+    env_prefix="RECOURSE_",
+    env_nested_delimiter="__",
+    env_file=".env",
+    env_ignore_empty=True,
+    extra="ignore",
+)
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "password", "recourse", "secret"}
+
+
+def check_production_chain(env: str, chain: ChainSettings) -> None:
+    """Outside development: no dev chain id, a real keystore password and a keystore directory."""
+    if env == "development":
+        return
+    if chain.chain_id == DEV_CHAIN_ID:
+        raise ValueError("RECOURSE_ENV=production cannot use the development chain id 31337")
+    pw = chain.keystore_password
+    if pw is None or pw.get_secret_value().strip().lower() in _PLACEHOLDERS:
+        raise ValueError("RECOURSE_CHAIN__KEYSTORE_PASSWORD must be set to a real secret outside development")
+    if chain.keystore_dir is None:
+        raise ValueError("RECOURSE_CHAIN__KEYSTORE_DIR must be set outside development")
+
+
+def is_placeholder(secret: str) -> bool:
+    return secret.strip().lower() in _PLACEHOLDERS

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from chain.config import DEV_CHAIN_ID, PROJECT_ROOT, ChainSettings
+from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain, is_placeholder
 
 __all__ = ["ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
-
-_PLACEHOLDERS = {"", "changeme", "change-me", "password", "recourse", "secret"}
 
 #: identities the embedded development gateway hosts (one key each)
 DEV_INSTITUTIONS = ("bank", "collector", "mediator", "court", "investor", "auditor", "oracle", "regulator")
@@ -45,13 +43,7 @@ class IndexerSettings(BaseModel):
 
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="RECOURSE_",
-        env_nested_delimiter="__",
-        env_file=".env",
-        env_ignore_empty=True,
-        extra="ignore",
-    )
+    model_config = SETTINGS_CONFIG
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = PROJECT_ROOT / ".data"
@@ -66,14 +58,10 @@ class GatewaySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> GatewaySettings:
-        if self.env != "development":
-            if self.chain.chain_id == DEV_CHAIN_ID:
-                raise ValueError("RECOURSE_ENV=production cannot use the development chain id 31337")
-            if self.api_key_pepper.get_secret_value() in _PLACEHOLDERS | {"development-pepper"}:
-                raise ValueError("set RECOURSE_API_KEY_PEPPER to a real secret outside development")
-            pw = self.chain.keystore_password
-            if pw is None or pw.get_secret_value().strip().lower() in _PLACEHOLDERS:
-                raise ValueError("RECOURSE_CHAIN__KEYSTORE_PASSWORD must be set to a real secret outside development")
+        check_production_chain(self.env, self.chain)
+        pepper = self.api_key_pepper.get_secret_value()
+        if self.env != "development" and (is_placeholder(pepper) or pepper == "development-pepper"):
+            raise ValueError("set RECOURSE_API_KEY_PEPPER to a real secret outside development")
         return self
 
     @property

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from chain.config import DEV_CHAIN_ID, PROJECT_ROOT, ChainSettings
+from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain
 
 __all__ = ["GovernanceSettings", "RecourseSettings", "get_settings"]
-
-_PLACEHOLDERS = {"", "changeme", "change-me", "password", "recourse"}
 
 
 class GovernanceSettings(BaseModel):
@@ -25,13 +23,7 @@ class GovernanceSettings(BaseModel):
 
 
 class RecourseSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="RECOURSE_",
-        env_nested_delimiter="__",
-        env_file=".env",
-        env_ignore_empty=True,
-        extra="ignore",
-    )
+    model_config = SETTINGS_CONFIG
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = PROJECT_ROOT / ".data"
@@ -40,14 +32,7 @@ class RecourseSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> RecourseSettings:
-        if self.env != "development":
-            if self.chain.chain_id == DEV_CHAIN_ID:
-                raise ValueError("RECOURSE_ENV=production cannot use the development chain id 31337")
-            pw = self.chain.keystore_password
-            if pw is None or pw.get_secret_value().strip().lower() in _PLACEHOLDERS:
-                raise ValueError("RECOURSE_CHAIN__KEYSTORE_PASSWORD must be set to a real secret outside development")
-            if self.chain.keystore_dir is None:
-                raise ValueError("RECOURSE_CHAIN__KEYSTORE_DIR must be set outside development")
+        check_production_chain(self.env, self.chain)
         return self
 
     @property
