@@ -29,7 +29,7 @@ __all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "loa
 logger = logging.getLogger(__name__)
 
 #: Deployment order; each later contract may take earlier addresses as constructor arguments.
-DEPLOY_ORDER = ("Consortium", "SettlementToken")
+DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _is_current(client: ChainClient, existing: Deployments, compiled: CompileRes
 def _constructor_args(name: str, done: dict[str, DeployedContract], gov: GovernanceConfig) -> list[Any]:
     if name == "Consortium":
         return [list(gov.governors), gov.threshold, gov.proposal_lifetime]
-    if name == "SettlementToken":
+    if name in ("SettlementToken", "EvidenceRegistry"):
         return [done["Consortium"].address]
     raise DeploymentError(f"no constructor wiring defined for {name}")
 

@@ -8,6 +8,7 @@ from chain.client import ChainClient
 from chain.compiler import CompileResult, compile_project
 from chain.config import PROJECT_ROOT
 from chain.contracts.consortium import Consortium
+from chain.contracts.evidence_registry import EvidenceRegistry
 from chain.contracts.settlement_token import SettlementToken
 from chain.deploy import Deployments, load_deployments
 from chain.events import EventDecoder
@@ -25,6 +26,9 @@ class Recourse:
         self.consortium = Consortium(client, deployments.address("Consortium"), compiled.get("Consortium").abi)
         self.token = SettlementToken(
             client, deployments.address("SettlementToken"), compiled.get("SettlementToken").abi
+        )
+        self.evidence = EvidenceRegistry(
+            client, deployments.address("EvidenceRegistry"), compiled.get("EvidenceRegistry").abi
         )
         for artifact in compiled.artifacts.values():
             client.register_abi(artifact.abi)

@@ -14,7 +14,7 @@ from eth_utils.crypto import keccak
 from chain.client import ChainClient
 from chain.compiler import CompileResult
 from chain.contracts.consortium import Consortium
-from chain.deploy import Deployments, GovernanceConfig, deploy, load_deployments
+from chain.deploy import DEPLOY_ORDER, Deployments, GovernanceConfig, deploy, load_deployments
 from chain.node import AnvilNode
 from tests.conftest import account
 
@@ -87,7 +87,7 @@ def test_fresh_deploys_new_addresses(
 
     assert changed is True
     old, new = _addresses(deployments), _addresses(result)
-    assert set(new) == {"Consortium", "SettlementToken"}
+    assert set(new) == set(DEPLOY_ORDER)
     assert not set(old.values()) & set(new.values())
     assert _addresses(load_deployments(deployments_copy)) == new
     consortium = Consortium(client, new["Consortium"], compiled.get("Consortium").abi)
@@ -130,7 +130,7 @@ def test_stale_deployments_file_triggers_redeploy(
     result, changed = run_deploy(deployments_copy)
 
     assert changed is True
-    assert _nonce(client, "deployer") == nonce + 2  # both contracts deployed again
+    assert _nonce(client, "deployer") == nonce + len(DEPLOY_ORDER)  # every contract deployed again
     assert not set(_addresses(result).values()) & set(_addresses(deployments).values())
     for contract in result.contracts.values():
         assert client.code(contract.address)
@@ -155,7 +155,7 @@ def test_deployments_file_records_addresses_txs_blocks_hashes_and_compiler(
         "optimizer": {"enabled": True, "runs": 200},
         "remappings": compiled.settings["remappings"],
     }
-    assert set(raw["contracts"]) == {"Consortium", "SettlementToken"}
+    assert set(raw["contracts"]) == set(DEPLOY_ORDER)
     for name, rec in raw["contracts"].items():
         code = client.code(rec["address"])
         assert rec["name"] == name

@@ -17,10 +17,9 @@ pytestmark = pytest.mark.e2e
 RECOURSE = Path(sys.executable).parent / "recourse"
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def _env(tmp_path: Path) -> dict[str, str]:
     port = free_port()
-    e = {
+    return {
         **os.environ,
         "RECOURSE_DATA_DIR": str(tmp_path / "data"),
         "RECOURSE_CHAIN__PORT": str(port),
@@ -28,6 +27,21 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(tmp_path / "deployments.json"),
         "RECOURSE_API__PORT": str(free_port()),
     }
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    e = _env(tmp_path)
+    yield e
+    subprocess.run([str(RECOURSE), "chain", "down"], env=e, capture_output=True, timeout=30, check=False)
+
+
+@pytest.fixture(scope="module")
+def deployed_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One chain with the contracts deployed, shared by the read-only/bad-input tests."""
+    e = _env(tmp_path_factory.mktemp("cli"))
+    run(e, "chain", "up")
+    run(e, "deploy")
     yield e
     subprocess.run([str(RECOURSE), "chain", "down"], env=e, capture_output=True, timeout=30, check=False)
 
@@ -104,10 +118,8 @@ def test_cli_governance_and_tokens_round_trip(env):
         (("tokens", "transfer", "bank", "1", "--as", "nobody"), "no identity named 'nobody'"),
     ],
 )
-def test_cli_bad_input_is_one_line_without_traceback(env, args, fragment):
-    run(env, "chain", "up")
-    run(env, "deploy")
-    proc = run(env, *args, ok=False)
+def test_cli_bad_input_is_one_line_without_traceback(deployed_env, args, fragment):
+    proc = run(deployed_env, *args, ok=False)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
