@@ -29,7 +29,7 @@ __all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "loa
 logger = logging.getLogger(__name__)
 
 #: Deployment order; each later contract may take earlier addresses as constructor arguments.
-DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry")
+DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class GovernanceConfig:
     governors: tuple[str, ...]
     threshold: int
     proposal_lifetime: int = 7 * 24 * 3600
+    #: signatures of distinct active ORACLE members an OracleHub report needs (k)
+    oracle_threshold: int = 2
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def _constructor_args(name: str, done: dict[str, DeployedContract], gov: Governa
         return [list(gov.governors), gov.threshold, gov.proposal_lifetime]
     if name in ("SettlementToken", "EvidenceRegistry"):
         return [done["Consortium"].address]
+    if name == "OracleHub":
+        return [done["Consortium"].address, gov.oracle_threshold]
     raise DeploymentError(f"no constructor wiring defined for {name}")
 
 

@@ -9,6 +9,7 @@ from chain.compiler import CompileResult, compile_project
 from chain.config import PROJECT_ROOT
 from chain.contracts.consortium import Consortium
 from chain.contracts.evidence_registry import EvidenceRegistry
+from chain.contracts.oracle_hub import OracleHub
 from chain.contracts.settlement_token import SettlementToken
 from chain.deploy import Deployments, load_deployments
 from chain.events import EventDecoder
@@ -30,6 +31,7 @@ class Recourse:
         self.evidence = EvidenceRegistry(
             client, deployments.address("EvidenceRegistry"), compiled.get("EvidenceRegistry").abi
         )
+        self.oracle_hub = OracleHub(client, deployments.address("OracleHub"), compiled.get("OracleHub").abi)
         for artifact in compiled.artifacts.values():
             client.register_abi(artifact.abi)
 

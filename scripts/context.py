@@ -73,6 +73,7 @@ class Context:
             governors=tuple(self.address(x) for x in g.governors),
             threshold=g.threshold,
             proposal_lifetime=g.proposal_lifetime,
+            oracle_threshold=g.oracle_threshold,
         )
 
     def close(self) -> None:

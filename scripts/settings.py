@@ -20,6 +20,8 @@ class GovernanceSettings(BaseModel):
     governors: list[str] = Field(default_factory=lambda: ["governor-1", "governor-2", "governor-3"])
     threshold: int = Field(default=2, ge=1)
     proposal_lifetime: int = Field(default=7 * 24 * 3600, gt=0)
+    #: OracleHub: signatures of distinct active ORACLE members a report needs
+    oracle_threshold: int = Field(default=2, ge=1)
 
 
 class RecourseSettings(BaseSettings):

@@ -194,9 +194,10 @@ contract Consortium is IConsortium {
     }
 
     function _isActive(address account) private view returns (bool) {
-        if (!_isMember[account]) return false;
         Member storage m = _members[account];
-        return !m.suspended && (m.licenceExpiry == 0 || block.timestamp <= m.licenceExpiry);
+        // admittedAt is set (non-zero block time) exactly when the member is admitted, and it shares a
+        // storage slot with the other fields read here, so this costs one cold read instead of two
+        return m.admittedAt != 0 && !m.suspended && (m.licenceExpiry == 0 || block.timestamp <= m.licenceExpiry);
     }
 
     function _roleBit(bytes32 role) private pure returns (uint256) {
