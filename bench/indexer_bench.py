@@ -134,14 +134,14 @@ def build_world(url: str, port: int, data_dir: Path, n_events: int) -> World:
     return World(client=client, recourse=recourse, head=client.block_number())
 
 
-def baseline(url: str, world: World) -> tuple[float, dict[str, tuple[str, str, int]]]:
+def baseline(url: str, world: World) -> tuple[float, float, dict[str, tuple[str, str, int]]]:
     w3 = Web3(HTTPProvider(url))
     token = world.recourse.token
     contract = w3.eth.contract(address=Web3.to_checksum_address(token.address), abi=cast(ABI, token.abi))
     start = world.recourse.deployments.start_block
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     logs = contract.events.Transfer.get_logs(from_block=start, to_block=world.head)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     decoded = {
         f"{lg['blockNumber']:012d}/{lg['transactionIndex']:06d}/{lg['logIndex']:06d}": (
             str(lg["args"]["from"]),
@@ -150,10 +150,10 @@ def baseline(url: str, world: World) -> tuple[float, dict[str, tuple[str, str, i
         )
         for lg in logs
     }
-    return elapsed, decoded
+    return elapsed, cpu, decoded
 
 
-def ours(world: World, db_dir: Path) -> tuple[float, Engine, int]:
+def ours(world: World, db_dir: Path) -> tuple[float, float, Engine, int]:
     engine = make_engine(f"sqlite:///{db_dir / 'gateway.sqlite'}")
     migrate(engine)
     indexer = Indexer(
@@ -162,16 +162,16 @@ def ours(world: World, db_dir: Path) -> tuple[float, Engine, int]:
         decoder=world.recourse.event_decoder(),
         start_block=world.recourse.deployments.start_block,
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         position = indexer.sync()
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         indexer.close()
     assert position.block == world.head, f"indexer stopped at {position.block}, head {world.head}"
     with engine.connect() as conn:
         stored = int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
-    return elapsed, engine, stored
+    return elapsed, cpu, engine, stored
 
 
 def check(world: World, engine: Engine, web3_events: dict[str, tuple[str, str, int]]) -> list[str]:
@@ -199,7 +199,7 @@ def check(world: World, engine: Engine, web3_events: dict[str, tuple[str, str, i
 def main() -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="Transfer events to generate (default 20000)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each side (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each side (default 5)")
     args = parser.parse_args()
     n, rounds = args.events, args.rounds
 
@@ -216,35 +216,35 @@ def main() -> int:
             )
             base_s: list[float] = []
             ours_s: list[float] = []
+            base_cpu: list[float] = []
+            ours_cpu: list[float] = []
             stored = 0
             web3_events: dict[str, tuple[str, str, int]] = {}
-            problems: list[str] = []
             for i in range(rounds):
                 order = ("baseline", "ours") if i % 2 == 0 else ("ours", "baseline")
                 for which in order:
                     if which == "baseline":
-                        elapsed, web3_events = baseline(node.url, world)
+                        elapsed, cpu, web3_events = baseline(node.url, world)
                         base_s.append(elapsed)
+                        base_cpu.append(cpu)
                     else:
                         db_dir = data_dir / f"db-{i}"
                         db_dir.mkdir()
-                        elapsed, engine, stored = ours(world, db_dir)
+                        elapsed, cpu, engine, stored = ours(world, db_dir)
                         ours_s.append(elapsed)
-                        if i == rounds - 1:
-                            problems = check(world, engine, web3_events) if web3_events else []
+                        ours_cpu.append(cpu)
                         engine.dispose()
                 print(
                     f"  round {i + 1}/{rounds}: web3 get_logs {len(web3_events) / base_s[-1]:9,.0f} events/s   "
-                    f"indexer {stored / ours_s[-1]:9,.0f} events/s ({stored:,} events stored)"
+                    f"indexer {stored / ours_s[-1]:9,.0f} events/s ({stored:,} events stored)   "
+                    f"ratio {base_s[-1] / ours_s[-1]:5.2f}x"
                 )
-            if not web3_events or rounds % 2 == 0:
-                _, web3_events = baseline(node.url, world)
-            if not problems and rounds:
-                db_dir = data_dir / "db-check"
-                db_dir.mkdir()
-                _, engine, _ = ours(world, db_dir)
-                problems = check(world, engine, web3_events)
-                engine.dispose()
+            # correctness (outside the timed runs): a fresh index against web3's decoding and the chain
+            db_dir = data_dir / "db-check"
+            db_dir.mkdir()
+            _, _, engine, _ = ours(world, db_dir)
+            problems = check(world, engine, web3_events)
+            engine.dispose()
         finally:
             world.client.close()
     transfers = len(web3_events)
@@ -261,13 +261,22 @@ def main() -> int:
         )
     )
     print()
+    paired = [b / o for b, o in zip(base_s, ours_s, strict=True)]
     rows = [
         Row(
             f"Transfer events fetched+decoded (N={transfers:,})",
             f"{b_rate:,.0f} ev/s",
             f"{o_rate_transfers:,.0f} ev/s",
             o_rate_transfers / b_rate,
-            f"median of {rounds}; ours also stores + projects; web3 {median(base_s):.2f}s, ours {median(ours_s):.2f}s",
+            f"median of {rounds}; web3 {median(base_s):.2f}s, ours {median(ours_s):.2f}s (also stored + projected); "
+            f"per-round ratios {min(paired):.1f}-{max(paired):.1f}x",
+        ),
+        Row(
+            "CPU time of this process (load-independent)",
+            f"{median(base_cpu):.2f} s",
+            f"{median(ours_cpu):.2f} s",
+            median(base_cpu) / median(ours_cpu),
+            "speed-up (web3 / ours); excludes anvil's own CPU on both sides",
         ),
         Row(
             f"all Recourse events indexed ({stored:,})",

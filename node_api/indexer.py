@@ -7,17 +7,22 @@ One background thread per gateway process. Each round:
    (``IndexedBlock``, the last ``window`` of them) to the newest block the chain still has — the common
    ancestor — delete the events above it, rebuild the projections from the remaining events, rewind
    webhook cursors past it, move the checkpoint there and index again;
-2. fetches the logs of every deployed Recourse contract for the next page of blocks (up to
-   ``head - confirmations``; at most ``page_blocks`` blocks, sized to about ``page_events`` logs from the
-   density seen so far), reading the hash of the page's last block before and after, so a reorg during
-   the fetch is noticed and the page retried. While catching up, the next page is fetched and decoded
-   in a helper thread while the current one is written;
-3. decodes them with the precomputed decoders of ``chain.events.EventDecoder`` (no web3 call per log;
-   an undecodable Recourse log stops the indexer rather than being dropped);
-4. in ONE database transaction: moves the checkpoint by compare-and-set (so two gateway workers on one
-   database never apply the same page twice), bulk-inserts the events keyed by ``EventKey`` (an existing
-   key is left alone and not projected again), updates the ``MemberRow`` / ``BalanceRow`` projections
-   and records the block hashes.
+2. fetches the logs of every deployed Recourse contract for the next chunk of blocks (up to
+   ``head - confirmations``; at most ``page_blocks`` blocks, and about ``page_events`` logs given the
+   density seen so far) in a helper thread, reading the hashes of the block before the chunk and of its
+   last block before and after ``eth_getLogs``: if either changed, the chain reorganised during the
+   fetch and the chunk is fetched again; a chunk whose parent hash is not the checkpoint's hash is never
+   stored. While one chunk is written the next ``fetch_depth`` are already being fetched;
+3. decodes them with the precomputed decoders of ``chain.events.EventDecoder.decode_rows`` (no web3
+   call per log; an undecodable Recourse log stops the indexer rather than being dropped);
+4. in ONE database transaction per chunk: moves the checkpoint by compare-and-set (so two gateway
+   workers on one database never apply the same blocks twice), bulk-inserts the events keyed by
+   ``EventKey`` (an existing key is left alone and not projected again), updates the ``MemberRow`` /
+   ``BalanceRow`` projections and records the block hashes.
+
+Bulk pages are parsed, decoded and written with Python's cyclic garbage collector paused (see
+``gc_paused``): they allocate hundreds of thousands of acyclic objects, and the collector would
+otherwise cost about a third of the CPU time.
 
 The checkpoint is named after the chain id and the contract addresses: when the deployments change (a
 fresh deployment), the old index is discarded and rebuilt from the new deployment's first block.
@@ -26,6 +31,7 @@ fresh deployment), the old index is discarded and rebuilt from the new deploymen
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -34,6 +40,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -46,7 +53,7 @@ from sqlmodel import SQLModel
 from chain import ChainError, UndecodableLogError
 from chain.client import ChainClient, RpcError
 from chain.contracts.consortium import Role
-from chain.events import DecodedEvent, EventDecoder
+from chain.events import EventDecoder, EventRow
 from node_api.db.models import (
     BalanceRow,
     ChainEvent,
@@ -59,7 +66,7 @@ from node_api.db.models import (
 from node_api.services.events import block_boundary, jsonable
 from node_api.state import GatewayState
 
-__all__ = ["EventBell", "Indexer", "Position", "Projector", "event_row"]
+__all__ = ["EventBell", "Indexer", "Position", "Projector", "gc_paused", "json_args", "projected"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +98,39 @@ _MEMBERS = _table(MemberRow)
 _BALANCES = _table(BalanceRow)
 _WEBHOOKS = _table(Webhook)
 _CHUNK = 500
+
+
+class _GcPause:
+    """Pauses Python's cyclic garbage collector while bulk pages are parsed, decoded and written.
+
+    A page of 20,000 logs allocates about half a million short-lived objects (JSON dicts, lists,
+    strings) and none of them form cycles; the collector would run hundreds of times meanwhile and
+    cost about a third of the indexer's CPU. Re-entrant across threads (the fetch thread and the writer
+    may overlap): collection resumes when the last pause ends, and never if it was off before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._resume:
+                    gc.enable()
+
+
+gc_paused = _GcPause()
 
 
 class EventBell:
@@ -143,6 +183,22 @@ class Position:
     hash: str
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A fetched chunk: its events, and the hashes of the block before it and of its last block."""
+
+    events: list[EventRow]
+    parent_hash: str
+    end_hash: str
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    start: int
+    end: int
+    future: Future[_Page]
+
+
 class _CheckpointMovedError(Exception):
     """Another indexer (another worker on the same database) moved the checkpoint first."""
 
@@ -171,20 +227,9 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i : i + size]
 
 
-def event_row(ev: DecodedEvent) -> dict[str, Any]:
-    """The ``chain_events`` row of a decoded event (arguments in their JSON form)."""
-    return {
-        "key": ev.key,
-        "block_number": ev.block_number,
-        "block_hash": ev.block_hash,
-        "tx_hash": ev.tx_hash,
-        "tx_index": ev.tx_index,
-        "log_index": ev.log_index,
-        "contract": ev.contract,
-        "address": ev.address,
-        "name": ev.name,
-        "args": {name: jsonable(value) for name, value in ev.args.items()},
-    }
+def json_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Event arguments in their stored JSON form (see ``node_api.services.events.jsonable``)."""
+    return {name: jsonable(value) for name, value in args.items()}
 
 
 _SQLITE_INSERT_EVENTS = (
@@ -193,56 +238,53 @@ _SQLITE_INSERT_EVENTS = (
 )
 
 
-def _insert_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+def _insert_events(conn: Connection, events: Sequence[EventRow], args: Sequence[dict[str, Any]]) -> None:
     """Bulk insert; an existing key is left alone. On SQLite one DB-API ``executemany`` with the JSON
     pre-serialised (the JSON column's own format), elsewhere a SQLAlchemy Core executemany."""
     if conn.dialect.name == "sqlite":
         dumps = json.dumps
         conn.exec_driver_sql(
             _SQLITE_INSERT_EVENTS,
-            [
-                (
-                    r["key"],
-                    r["block_number"],
-                    r["block_hash"],
-                    r["tx_hash"],
-                    r["tx_index"],
-                    r["log_index"],
-                    r["contract"],
-                    r["address"],
-                    r["name"],
-                    dumps(r["args"]),
-                )
-                for r in rows
-            ],
+            [(*e[:9], dumps(a)) for e, a in zip(events, args, strict=True)],
         )
         return
-    conn.execute(_insert_ignore(conn, _EVENTS, ["key"]), list(rows))
+    columns = ("key", "block_number", "block_hash", "tx_hash", "tx_index", "log_index", "contract", "address", "name")
+    rows = [{**dict(zip(columns, e[:9], strict=True)), "args": a} for e, a in zip(events, args, strict=True)]
+    conn.execute(_insert_ignore(conn, _EVENTS, ["key"]), rows)
+
+
+#: an event as the projections see it: (key, block_number, contract, name, args in JSON form)
+ProjectedEvent = tuple[str, int, str, str, Mapping[str, Any]]
+
+
+def projected(contract: str, name: str) -> bool:
+    """Whether an event changes a projection (members or balances)."""
+    return (contract == TOKEN and name == "Transfer") or (contract == CONSORTIUM and name in MEMBER_EVENTS)
 
 
 class Projector:
     """Applies events (``chain_events`` rows, in key order) to the member and balance projections."""
 
-    def apply(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def apply(self, conn: Connection, events: Sequence[ProjectedEvent]) -> None:
+        """Apply ``events`` (in key order); others than Transfer and member events are ignored."""
         deltas: dict[str, int] = {}
         touched_key: dict[str, str] = {}
-        members: list[Mapping[str, Any]] = []
-        for r in rows:
-            contract, name = r["contract"], r["name"]
+        members: list[ProjectedEvent] = []
+        for e in events:
+            key, _, contract, name, a = e
             if contract == TOKEN and name == "Transfer":
-                a = r["args"]
                 value = int(a["value"])
                 if value == 0:
                     continue
                 src, dst = a["from"], a["to"]
                 if src != ZERO_ADDRESS:
                     deltas[src] = deltas.get(src, 0) - value
-                    touched_key[src] = r["key"]
+                    touched_key[src] = key
                 if dst != ZERO_ADDRESS:
                     deltas[dst] = deltas.get(dst, 0) + value
-                    touched_key[dst] = r["key"]
+                    touched_key[dst] = key
             elif contract == CONSORTIUM and name in MEMBER_EVENTS:
-                members.append(r)
+                members.append(e)
         if deltas:
             self._balances(conn, deltas, touched_key)
         if members:
@@ -266,15 +308,14 @@ class Projector:
             rows.append({"address": address, "amount": Decimal(amount), "updated_key": keys[address]})
         conn.execute(_insert_replace(conn, _BALANCES, ["address"], ["amount", "updated_key"]), rows)
 
-    def _members(self, conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
-        addresses = sorted({e["args"]["account"] for e in events})
+    def _members(self, conn: Connection, events: Sequence[ProjectedEvent]) -> None:
+        addresses = sorted({e[4]["account"] for e in events})
         state: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(addresses):
             for row in conn.execute(select(_MEMBERS).where(_MEMBERS.c.address.in_(chunk))).mappings():
                 state[row["address"]] = dict(row)
         changed: set[str] = set()
-        for e in events:
-            a, name, key = e["args"], e["name"], e["key"]
+        for key, block_number, _, name, a in events:
             account = a["account"]
             if name == "MemberAdmitted":
                 state[account] = {
@@ -285,7 +326,7 @@ class Projector:
                     "licence_expiry": int(a["licenceExpiry"]),
                     "kyc_tier": int(a["kycTier"]),
                     "suspended": False,
-                    "admitted_block": int(e["block_number"]),
+                    "admitted_block": int(block_number),
                     "updated_key": key,
                 }
                 changed.add(account)
@@ -324,17 +365,17 @@ class Projector:
         replayed = 0
         after = ""
         while True:
-            page = [
-                dict(r)
-                for r in conn.execute(
+            page: list[ProjectedEvent] = [
+                (str(k), int(b), str(c), str(n), a)
+                for k, b, c, n, a in conn.execute(
                     select(*cols).where(relevant, _EVENTS.c.key > after).order_by(_EVENTS.c.key).limit(5_000)
-                ).mappings()
+                )
             ]
             if not page:
                 return replayed
             self.apply(conn, page)
             replayed += len(page)
-            after = page[-1]["key"]
+            after = page[-1][0]
 
 
 class Indexer:
@@ -352,6 +393,8 @@ class Indexer:
         poll_interval: float = 0.2,
         window: int = 1_024,
         page_events: int = 5_000,
+        fetch_depth: int = 1,
+        fetch_workers: int = 1,
         bell: EventBell | None = None,
     ) -> None:
         self.engine = engine
@@ -364,6 +407,8 @@ class Indexer:
         self.poll_interval = poll_interval
         self.window = max(window, 2)
         self.page_events = max(page_events, 1)
+        self.fetch_depth = max(fetch_depth, 1)
+        self.fetch_workers = max(fetch_workers, 1)
         self.bell = bell or EventBell()
         self.projector = Projector()
         fingerprint = f"{client.chain_id}:" + ",".join(a.lower() for a in self.addresses)
@@ -372,13 +417,14 @@ class Indexer:
         self.last_error: str | None = None
         self._position: Position | None = None
         self._head = -1
-        #: blocks in the next page: starts small, then sized to about ``page_events`` logs per page
-        self._page = min(self.page_blocks, 16)
+        #: most blocks per chunk, from the event density seen so far (about ``page_events`` logs a chunk)
+        self._chunk_limit = self.page_blocks
+        self._chunk_size = 1
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: tuple[tuple[int, int, Position], Future[tuple[list[DecodedEvent], str]]] | None = None
+        self._queue: deque[_Chunk] = deque()
 
     # --- state ---
 
@@ -431,7 +477,8 @@ class Indexer:
             except UndecodableLogError as exc:  # a bug or an unknown contract version: never skip the log
                 failures += 1
                 self.healthy, self.last_error = False, str(exc)
-                logger.error("indexer.undecodable checkpoint=%d error=%s", self.checkpoint, exc)
+                block = self._position.block if self._position is not None else -1
+                logger.error("indexer.undecodable checkpoint=%d error=%s", block, exc)
                 self._stop.wait(5.0)
                 continue
             except ChainError as exc:
@@ -469,7 +516,7 @@ class Indexer:
     # --- one round ---
 
     def step(self) -> bool:
-        """Repair a reorg or index one page; returns whether anything changed."""
+        """Repair a reorg or index one chunk of blocks; returns whether anything changed."""
         pos = self.position
         calls: list[tuple[str, Sequence[Any]]] = [("eth_blockNumber", [])]
         if pos.hash:
@@ -478,73 +525,101 @@ class Indexer:
         head = int(replies[0], 16)
         self._head = head
         if pos.hash and (replies[1] is None or replies[1]["hash"] != pos.hash):
+            self._drop_queue()
             self._repair(pos)
             return True
         target = head - self.confirmations
         if target <= pos.block:
-            self._discard_prefetch()
+            self._drop_queue()
             return False
-        start = pos.block + 1
-        end = min(pos.block + self._page, target)
+        if self._queue and self._queue[0].start != pos.block + 1:
+            self._drop_queue()
+        self._fill(target)
+        chunk = self._queue.popleft()
         try:
-            events, end_hash, end = self._take_page(pos, start, end)
+            page = chunk.future.result()
         except _ReorgDuringFetchError:
-            logger.warning("indexer.reorg.during_fetch from=%d to=%d", start, end)
+            self._drop_queue()
+            logger.warning("indexer.reorg.during_fetch from=%d to=%d", chunk.start, chunk.end)
             return True
         except RpcError as exc:
-            if end > start and exc.method == "eth_getLogs":
-                self._page = max(1, (end - start + 1) // 2)
-                logger.warning("indexer.page.shrink from=%d to=%d page=%d error=%s", start, end, self._page, exc)
+            self._drop_queue()
+            if chunk.end > chunk.start and exc.method == "eth_getLogs":
+                self._chunk_limit = max(1, (chunk.end - chunk.start + 1) // 2)
+                logger.warning(
+                    "indexer.chunk.shrink from=%d to=%d blocks=%d error=%s",
+                    chunk.start,
+                    chunk.end,
+                    self._chunk_limit,
+                    exc,
+                )
                 return True
             raise
-        self._adapt_page(end - start + 1, len(events))
-        following = min(end + self._page, target)
-        if following > end:  # fetch the next page while this one is stored
-            self._prefetch(Position(end, end_hash), end + 1, following)
+        except BaseException:
+            self._drop_queue()
+            raise
+        if pos.hash and page.parent_hash != pos.hash:  # fetched on another branch: the next round repairs
+            self._drop_queue()
+            logger.warning("indexer.reorg.suspected from=%d to=%d", chunk.start, chunk.end)
+            return True
+        self._adapt(chunk.end - chunk.start + 1, len(page.events))
+        self._fill(target)  # keep fetching ahead while this chunk is written
         try:
-            stored = self._store(pos, Position(end, end_hash), events)
+            stored = self._store(pos, Position(chunk.end, page.end_hash), page.events)
         except _CheckpointMovedError:
-            self._discard_prefetch()
+            self._drop_queue()
             self._position = None
             logger.info("indexer.checkpoint.moved_elsewhere name=%s", self.name)
             return True
-        logger.info("indexer.batch from=%d to=%d events=%d stored=%d head=%d", start, end, len(events), stored, head)
+        except BaseException:
+            self._drop_queue()
+            raise
+        logger.info(
+            "indexer.batch from=%d to=%d events=%d stored=%d head=%d",
+            chunk.start,
+            chunk.end,
+            len(page.events),
+            stored,
+            head,
+        )
         self.bell.ring()
         return True
 
-    def _adapt_page(self, blocks: int, events: int) -> None:
-        """Size the next page to about ``page_events`` logs (at most ``page_blocks`` blocks)."""
+    def _adapt(self, blocks: int, events: int) -> None:
+        """Keep chunks to about ``page_events`` logs, from the density just seen (at most ``page_blocks``)."""
         if events == 0:
-            self._page = min(self.page_blocks, max(self._page, blocks) * 2)
-            return
-        per_block = events / blocks
-        self._page = max(1, min(self.page_blocks, int(self.page_events / per_block), max(blocks, 1) * 4))
+            self._chunk_limit = min(self.page_blocks, max(self._chunk_limit, blocks) * 2)
+        else:
+            self._chunk_limit = max(1, min(self.page_blocks, self.page_events * blocks // events))
 
-    def _take_page(self, pos: Position, start: int, end: int) -> tuple[list[DecodedEvent], str, int]:
-        """The page starting at ``start``: the prefetched one if it starts there, else fetched now."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            (p_start, p_end, p_pos), future = pending
-            if p_start == start and p_pos == pos:
-                events, end_hash = future.result()
-                return events, end_hash, p_end
-            future.cancel()
-        events, end_hash = self._fetch(pos, start, end)
-        return events, end_hash, end
+    def _fill(self, target: int) -> None:
+        """Queue fetches of the next chunks up to ``target`` (at most ``fetch_depth`` in flight).
 
-    def _prefetch(self, pos: Position, start: int, end: int) -> None:
+        The next ``page_blocks`` blocks are split into ``fetch_depth`` chunks, so a dense range is stored
+        in several short transactions while later chunks are still being fetched and decoded."""
+        if self._queue:
+            start = self._queue[-1].end + 1
+        else:
+            start = self.position.block + 1
+            span = min(target - start + 1, self.page_blocks)
+            self._chunk_size = max(1, min(self._chunk_limit, -(-span // self.fetch_depth)))
+        while len(self._queue) < self.fetch_depth and start <= target:
+            end = min(start + min(self._chunk_size, self._chunk_limit) - 1, target)
+            self._queue.append(_Chunk(start, end, self._executor().submit(self._fetch, start, end)))
+            start = end + 1
+
+    def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-prefetch")
-        self._pending = ((start, end, pos), self._pool.submit(self._fetch, pos, start, end))
+            self._pool = ThreadPoolExecutor(max_workers=self.fetch_workers, thread_name_prefix="indexer-fetch")
+        return self._pool
 
-    def _discard_prefetch(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending[1].cancel()
+    def _drop_queue(self) -> None:
+        while self._queue:
+            self._queue.popleft().future.cancel()
 
     def close(self) -> None:
-        """Release the prefetch thread (``stop`` does it too)."""
-        self._discard_prefetch()
+        """Release the fetch threads (``stop`` does it too)."""
+        self._drop_queue()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -556,23 +631,26 @@ class Indexer:
                 raise r
         return replies
 
-    def _fetch(self, pos: Position, start: int, end: int) -> tuple[list[DecodedEvent], str]:
-        """Decoded logs of ``start..end`` and the hash of ``end``, which must not change during the fetch
-        (nor may the hash of ``pos``): otherwise the chain reorganised under us and the page is retried."""
-        (before,) = self._batch([("eth_getBlockByNumber", [hex(end), False])])
-        if before is None:
+    def _fetch(self, start: int, end: int) -> _Page:
+        """Decoded logs of ``start..end`` with the hashes of blocks ``start-1`` and ``end``, which must not
+        change during the fetch (else the chain reorganised under us and the chunk is fetched again)."""
+        headers: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", [hex(end), False])]
+        if start > 0:
+            headers.append(("eth_getBlockByNumber", [hex(start - 1), False]))
+        before = self._batch(headers)
+        if any(b is None for b in before):
             raise _ReorgDuringFetchError
         flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
-        events = self.decoder.decode_all(self.client.rpc.call("eth_getLogs", [flt]))
-        calls: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", [hex(end), False])]
-        if pos.hash:
-            calls.append(("eth_getBlockByNumber", [hex(pos.block), False]))
-        after = self._batch(calls)
-        if after[0] is None or after[0]["hash"] != before["hash"]:
+        with gc_paused():
+            events = self.decoder.decode_rows(self.client.rpc.call("eth_getLogs", [flt]))
+        after = self._batch(headers)
+        if any(a is None or a["hash"] != b["hash"] for a, b in zip(after, before, strict=True)):
             raise _ReorgDuringFetchError
-        if pos.hash and (after[1] is None or after[1]["hash"] != pos.hash):
-            raise _ReorgDuringFetchError
-        return [ev for ev in events if not ev.removed], str(before["hash"])
+        return _Page(
+            events=events,
+            parent_hash=str(before[1]["hash"]) if start > 0 else "",
+            end_hash=str(before[0]["hash"]),
+        )
 
     # --- database ---
 
@@ -620,25 +698,28 @@ class Indexer:
         if moved.rowcount != 1:
             raise _CheckpointMovedError
 
-    def _store(self, old: Position, new: Position, events: Sequence[DecodedEvent]) -> int:
-        rows = [event_row(ev) for ev in events]
-        blocks: dict[int, str] = {ev.block_number: ev.block_hash for ev in events}
+    def _store(self, old: Position, new: Position, events: Sequence[EventRow]) -> int:
+        """One transaction: move the checkpoint, insert the new events, project them, record block hashes."""
+        blocks: dict[int, str] = {e[1]: e[2] for e in events}
         blocks[new.block] = new.hash
         recent = sorted(blocks.items(), reverse=True)[: self.window]
-        with self.engine.begin() as conn:
+        with gc_paused(), self.engine.begin() as conn:
             self._move(conn, old, new)
-            if rows:
+            if events:
+                keys = [e[0] for e in events]
                 existing = set(
-                    conn.execute(
-                        select(_EVENTS.c.key).where(_EVENTS.c.block_number.between(old.block + 1, new.block))
-                    ).scalars()
+                    conn.execute(select(_EVENTS.c.key).where(_EVENTS.c.key.between(min(keys), max(keys)))).scalars()
                 )
                 if existing:
                     logger.warning("indexer.duplicates.skipped count=%d", len(existing))
-                    rows = [r for r in rows if r["key"] not in existing]
-                if rows:
-                    _insert_events(conn, rows)
-                    self.projector.apply(conn, rows)
+                    events = [e for e in events if e[0] not in existing]
+            if events:
+                args = [json_args(e[9]) for e in events]
+                _insert_events(conn, events, args)
+                self.projector.apply(
+                    conn,
+                    [(e[0], e[1], e[6], e[8], a) for e, a in zip(events, args, strict=True) if projected(e[6], e[8])],
+                )
             conn.execute(
                 _insert_replace(conn, _BLOCKS, ["number"], ["hash"]),
                 [{"number": n, "hash": h} for n, h in recent],
@@ -652,7 +733,7 @@ class Indexer:
             )
             conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number < floor))
         self._position = new
-        return len(rows)
+        return len(events)
 
     # --- reorgs ---
 

@@ -281,7 +281,28 @@ class TransactionWriter:
                             "writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost)
                         )
                         self._broadcast(s, lost)
+                    elif not done:
+                        self._unstick(s, stale)
             return bool(done)
+
+    def _unstick(self, s: Session, stale: list[Operation]) -> None:
+        """The node knows our lowest pending transaction but does not mine it (seen with anvil's pool
+        under bursts): on anvil, clear this sender's pool and rebroadcast in nonce order; elsewhere
+        report the writer unhealthy so /readyz shows it."""
+        mined, _ = self.client.nonces(self.address)
+        lowest = min((op.nonce for op in stale if op.nonce is not None), default=None)
+        if lowest is None or lowest != mined:
+            return
+        try:
+            self.client.rpc.call("anvil_removePoolTransactions", [self.address])
+        except ChainError:
+            self.healthy, self.last_error = False, f"transaction nonce {lowest} is stuck in the node's pool"
+            logger.warning("writer.stuck institution=%s nonce=%d", self.institution.name, lowest)
+            return
+        logger.warning(
+            "writer.stuck institution=%s nonce=%d action=clear-pool-rebroadcast", self.institution.name, lowest
+        )
+        self._broadcast(s, sorted(stale, key=lambda op: op.nonce or 0))
 
     def _complete(self, op: Operation, receipt: Receipt) -> None:
         op.block_number, op.gas_used, op.updated_at = receipt.block_number, receipt.gas_used, utcnow()

@@ -15,7 +15,9 @@ webhook dispatcher threads and puts them, and the SSE hub, into ``state.services
 * **Webhooks** (``WebhookDispatcher``): one thread; per subscription, events are POSTed one at a time
   in key order; the cursor moves only after a 2xx answer (at-least-once). A failure (non-2xx, a
   redirect, a timeout) schedules a retry after ``retry_base * 2**(attempts-1)`` seconds, capped at
-  ``retry_cap``; other subscriptions are not held up.
+  ``retry_cap``; other subscriptions are not held up. An institution that is not an active member on
+  chain right now (suspended, expired licence) receives nothing until it is active again; its
+  subscriptions keep their cursors, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from functools import partial
 import httpx
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
+from chain import ChainError
 from node_api.db.models import Webhook, utcnow
 from node_api.indexer import EventBell, Indexer
 from node_api.services.events import (
@@ -135,9 +139,15 @@ class EventHub:
                         yield f"id: {cursor}\nevent: reorg\ndata: {body}\n\n"
                 if dirty or now - last_read >= cfg.sse_refresh:
                     batch = cfg.sse_batch if limit is None else min(cfg.sse_batch, limit - sent)
-                    events: list[EventPublic] = await run_in_threadpool(
-                        partial(fetch_events, engine=self.engine, after=cursor or None, flt=flt, limit=batch)
-                    )
+                    try:
+                        events: list[EventPublic] = await run_in_threadpool(
+                            partial(fetch_events, engine=self.engine, after=cursor or None, flt=flt, limit=batch)
+                        )
+                    except SQLAlchemyError as exc:  # keep the stream; the client is not to blame
+                        logger.warning("sse.read_failed after=%s error=%s", cursor, exc.__class__.__name__)
+                        last_read = time.monotonic()
+                        await asyncio.sleep(1.0)
+                        continue
                     last_read = time.monotonic()
                     dirty = len(events) == batch
                     if events:
@@ -165,6 +175,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 @dataclass(frozen=True)
 class _Hook:
     id: str
+    institution: str
     url: str
     secret: str
     cursor: str
@@ -181,12 +192,16 @@ class WebhookDispatcher:
         engine: Engine,
         bell: EventBell,
         config: StreamSettings,
+        allowed: Callable[[str], bool] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.engine = engine
         self.bell = bell
         self.config = config
-        self._http = httpx.Client(timeout=config.webhook_timeout, follow_redirects=False, transport=transport)
+        #: whether an institution may receive events now (an active member); others wait, cursor kept
+        self.allowed = allowed or (lambda _institution: True)
+        timeout = httpx.Timeout(config.webhook_timeout, connect=min(config.webhook_timeout, 5.0))
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: per subscription: (cursor, bell generation, when) of the last read that found nothing new
@@ -201,9 +216,12 @@ class WebhookDispatcher:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():  # a delivery is still waiting for a slow receiver: it ends with its timeout
+                logger.warning("webhook.dispatcher.stop_timeout seconds=%.1f", timeout)
+                return
         self._http.close()
 
     def _run(self) -> None:
@@ -236,6 +254,7 @@ class WebhookDispatcher:
                 hooks.append(
                     _Hook(
                         id=w.id,
+                        institution=w.institution,
                         url=w.url,
                         secret=w.secret,
                         cursor=w.cursor,
@@ -244,9 +263,14 @@ class WebhookDispatcher:
                     )
                 )
         progressed = False
+        verdicts: dict[str, bool] = {}
         for hook in hooks:
             if self._stop.is_set():
                 break
+            if hook.institution not in verdicts:
+                verdicts[hook.institution] = self.allowed(hook.institution)
+            if not verdicts[hook.institution]:
+                continue
             progressed = self._deliver(hook) or progressed
         return progressed
 
@@ -278,7 +302,7 @@ class WebhookDispatcher:
             if not self._advance(hook.id, cursor, event.key):
                 return True  # deleted, or rewound by a reorg repair: start again from the stored cursor
             cursor = event.key
-            hook = _Hook(hook.id, hook.url, hook.secret, cursor, 0, hook.flt)
+            hook = _Hook(hook.id, hook.institution, hook.url, hook.secret, cursor, 0, hook.flt)
         return True
 
     def _post(self, hook: _Hook, event: EventPublic, *, attempt: int) -> str | None:
@@ -359,7 +383,17 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
         indexer = Indexer.for_gateway(state, bell=bell)
         state.services["indexer"] = indexer
         indexer.start()
-    dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg)
+
+    def allowed(institution: str) -> bool:
+        inst = state.institutions.get(institution)
+        if inst is None:
+            return False
+        try:
+            return state.roles.check(inst.address, None, fresh=False)
+        except ChainError:
+            return False  # unknown while the chain is unreachable: deliver later
+
+    dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg, allowed=allowed)
     state.services["webhooks"] = dispatcher
     dispatcher.start()
     logger.info(

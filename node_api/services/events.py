@@ -87,8 +87,9 @@ def parse_event_key(value: str, *, what: str = "after") -> str:
 
 
 def block_boundary(block: int) -> str:
-    """The largest possible key inside ``block``: ``key > block_boundary(b)`` means "after block b"."""
-    return f"{max(block, 0):012d}/999999/999999"
+    """The largest possible key inside ``block``: ``key > block_boundary(b)`` means "after block b"
+    (``""`` for a negative block: every key is after it)."""
+    return f"{block:012d}/999999/999999" if block >= 0 else ""
 
 
 def event_catalogue(abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, frozenset[str]]:

@@ -108,7 +108,9 @@ def make_world(data_dir: Path, compiled: CompileResult) -> World:
     client = ChainClient(settings, data_dir=data_dir / "setup")
     gov = GovernanceConfig(tuple(account(f"governor-{i}").address for i in (1, 2, 3)), 2, 3600)
     path = data_dir / "deployments.json"
-    deployments, _ = deploy(client, client.sender(account("deployer")), compiled, network="api", path=path, governance=gov)
+    deployments, _ = deploy(
+        client, client.sender(account("deployer")), compiled, network="api", path=path, governance=gov
+    )
     world = World(node=node, client=client, recourse=Recourse(client, deployments, compiled), deployments_file=path)
     for name, roles in MEMBERS.items():
         world.governed(

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from chain.client import ChainClient
 from chain.contracts.consortium import Role
-from chain.events import event_key
+from chain.events import EventDecoder, event_key
 from node_api.db.engine import make_engine, migrate
 from node_api.indexer import Indexer
 from tests.api.conftest import (
@@ -91,21 +92,17 @@ def test_indexes_every_event_once_and_projections_match_the_chain(fresh_world: W
 
         # events after the first sync are picked up live, still exactly once
         w.transfer("investor", "bank", 77)
-        w.world_check = None  # type: ignore[attr-defined]
         gw.wait_indexed(w.client)
         assert_matches_chain(gw, w)
 
-        # re-inserting the same keys is a no-op (idempotent store)
-        pos = gw.indexer.position
-        with gw.state.engine.begin() as conn:
-            before = conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
-        from node_api.indexer import Position
-
+        # storing the same events again is a no-op: same keys, no second projection
         gw.indexer.stop()
-        events, end_hash = gw.indexer._fetch(Position(w.recourse.deployments.start_block - 1, ""), 0, pos.block)
-        stored = gw.indexer._store(Position(pos.block, pos.hash), Position(pos.block, pos.hash), events)
-        assert stored == 0
-        with gw.state.engine.begin() as conn:
+        pos = gw.indexer.position
+        with gw.state.engine.connect() as conn:
+            before = conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+        again = w.recourse.event_decoder().decode_rows(w.raw_logs())
+        assert gw.indexer._store(pos, pos, again) == 0
+        with gw.state.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() == before
         assert_matches_chain(gw, w)
 
@@ -160,7 +157,9 @@ def test_reorg_with_anvil_reorg_drops_orphaned_events_and_indexes_the_new_branch
         gw.wait_indexed(w.client)
         stored_hashes = {r["tx_hash"] for r in gw.rows(EVENTS)}
         assert not orphaned_hashes & stored_hashes, "events of orphaned blocks are still indexed"
-        values = [r["args"]["value"] for r in gw.rows(EVENTS) if r["name"] == "Transfer" and r["block_number"] > head - 3]
+        values = [
+            r["args"]["value"] for r in gw.rows(EVENTS) if r["name"] == "Transfer" and r["block_number"] > head - 3
+        ]
         assert sorted(values) == [7, 8]
         assert_matches_chain(gw, w)
         assert token.balance_of(w.address("investor")) == 0
@@ -177,8 +176,6 @@ def test_reorg_to_a_shorter_chain_after_evm_revert(fresh_world: World, gateway_f
 
         w.client.rpc.call("evm_revert", [snap])  # the chain is now 4 blocks shorter than the checkpoint
         w.client.close()  # the Sender's nonce journal still holds the reverted transactions
-        from chain.client import ChainClient
-
         w.client = ChainClient(w.client.settings, data_dir=w.node.data_dir / "after-revert")
         w.recourse = type(w.recourse)(w.client, w.recourse.deployments, w.recourse.compiled)
         w.transfer("bank", "collector", 31)
@@ -187,7 +184,8 @@ def test_reorg_to_a_shorter_chain_after_evm_revert(fresh_world: World, gateway_f
         gw.wait_indexed(w.client)
         assert_matches_chain(gw, w)
         values = sorted(r["args"]["value"] for r in gw.rows(EVENTS) if r["name"] == "Transfer")
-        assert 31 in values and not {21, 22, 23, 24} & set(values)
+        assert 31 in values
+        assert not {21, 22, 23, 24} & set(values)
 
 
 def test_indexer_survives_a_chain_outage(fresh_world: World, gateway_factory, caplog) -> None:
@@ -197,7 +195,8 @@ def test_indexer_survives_a_chain_outage(fresh_world: World, gateway_factory, ca
         gw.wait_indexed(w.client)
         w.node.down()
         wait_until(lambda: "indexer.chain_unavailable" in caplog.text, what="the outage to be logged")
-        assert gw.indexer._thread is not None and gw.indexer._thread.is_alive()
+        assert gw.indexer._thread is not None
+        assert gw.indexer._thread.is_alive()
         assert not gw.indexer.healthy
         w.node.up()  # same state file: the same chain
         w.transfer("bank", "investor", 5)
@@ -246,11 +245,14 @@ def test_a_new_deployment_discards_the_old_index(world: World, tmp_path, compile
 
     first = indexer_for(world.recourse.event_decoder(), world.recourse.deployments.start_block)
     first.sync()
-    from chain.events import EventDecoder
+    first.close()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() > 0
 
     # the same ABIs at no address: a different deployment fingerprint
     other = indexer_for(EventDecoder({n: compiled.get(n).abi for n in ("Consortium",)}, {}), 0)
     assert other.name != first.name
+    assert other.position.block == -1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(MEMBER_ROWS)).scalar_one() == 0
