@@ -42,7 +42,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Table, and_, delete, func, or_, select, update
@@ -305,7 +304,7 @@ class Projector:
                 logger.warning(
                     "indexer.balance.negative address=%s amount=%d event_key=%s", address, amount, keys[address]
                 )
-            rows.append({"address": address, "amount": Decimal(amount), "updated_key": keys[address]})
+            rows.append({"address": address, "amount": amount, "updated_key": keys[address]})
         conn.execute(_insert_replace(conn, _BALANCES, ["address"], ["amount", "updated_key"]), rows)
 
     def _members(self, conn: Connection, events: Sequence[ProjectedEvent]) -> None:

@@ -3,7 +3,12 @@ deployment, and per-test isolation by ``evm_snapshot`` / ``evm_revert``."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +97,60 @@ def client(
 @pytest.fixture
 def recourse(client: ChainClient, deployments: Deployments, compiled: CompileResult) -> Recourse:
     return Recourse(client, deployments, compiled)
+
+
+# --- a private PostgreSQL server (Debian's binaries; `.ci/run` installs them when missing) ---
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (base / name).exists():
+            return str(base / name)
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of the ``postgres`` database on a private server started for this test session."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.fail("PostgreSQL server binaries not found: install Debian's postgresql package (see .ci/run)")
+    # not under pytest's tmp dir: that is private to root and the server runs as the postgres user
+    base = Path(tempfile.mkdtemp(prefix="recourse-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+    port = free_port()
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-U", "recourse", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*prefix, pg_ctl, "-D", str(data), "-l", str(base / "pg.log"), "-w", "-o", options, "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://recourse@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_pg_database(server_url: str) -> str:
+    """Create an empty database on the server and return its URL."""
+    import psycopg
+
+    name = f"t_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - generated name
+    return server_url.rsplit("/", 1)[0] + "/" + name

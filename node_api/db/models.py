@@ -14,7 +14,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -29,7 +30,30 @@ __all__ = [
     "utcnow",
 ]
 
-UINT256 = Numeric(78, 0)
+
+class Uint256(TypeDecorator[int]):
+    """An exact unsigned 256-bit integer (money in fen): NUMERIC(78,0) on PostgreSQL, decimal TEXT on
+    SQLite (whose NUMERIC affinity would silently turn values above 2**53 into floats)."""
+
+    impl = Numeric(78, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(78))
+        return dialect.type_descriptor(Numeric(78, 0))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        number = int(value)
+        return str(number) if dialect.name == "sqlite" else Decimal(number)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
+        return None if value is None else int(value)
+
+
+UINT256 = Uint256()
 
 
 def utcnow() -> dt.datetime:
@@ -132,7 +156,7 @@ class BalanceRow(SQLModel, table=True):
     __tablename__ = "balances"
 
     address: str = Field(primary_key=True, max_length=42)
-    amount: Decimal = Field(default=Decimal(0), sa_column=Column(UINT256, nullable=False))
+    amount: int = Field(default=0, sa_column=Column(UINT256, nullable=False))
     updated_key: str = Field(max_length=27)
 
 

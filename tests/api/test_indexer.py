@@ -23,9 +23,9 @@ from tests.api.conftest import (
     MEMBERS,
     Gateway,
     World,
-    fresh_pg_database,
     wait_until,
 )
+from tests.conftest import fresh_pg_database
 
 pytestmark = pytest.mark.chain
 

@@ -3,11 +3,6 @@ server (started from the Debian binaries), and a gateway per test on SQLite or P
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,7 +20,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import account, free_port
+from tests.conftest import account, free_port, fresh_pg_database
 
 INSTITUTION_ROLES: dict[str, tuple[Role, ...]] = {
     "bank": (Role.BANK, Role.SETTLEMENT_BANK),
@@ -81,74 +76,11 @@ def gw_chain(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) 
     node.down()
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (base / name).exists():
-            return str(base / name)
-    return None
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A private PostgreSQL server (Debian's binaries; `.ci/run` installs them when missing)."""
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.fail("PostgreSQL server binaries not found: install Debian's postgresql package (see .ci/run)")
-    # not under pytest's tmp dir: that is private to root and the server runs as the postgres user
-    base = Path(tempfile.mkdtemp(prefix="recourse-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres user
-        prefix = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-    port = free_port()
-    subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-U", "recourse", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *prefix,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(base / "pg.log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://recourse@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], check=False, capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _fresh_pg_database(url: str) -> str:
-    import psycopg
-
-    name = f"gw_{os.getpid()}_{time.monotonic_ns()}"
-    with psycopg.connect(url.replace("postgresql://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 - generated name
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gateway.sqlite'}"
-    return _fresh_pg_database(request.getfixturevalue("pg_url"))
+    return fresh_pg_database(request.getfixturevalue("pg_server"))
 
 
 def gateway_settings(

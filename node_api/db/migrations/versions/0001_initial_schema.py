@@ -7,6 +7,8 @@ Create Date: 2026-11-27 18:52:44.401435
 
 import sqlalchemy as sa
 import sqlmodel
+
+from node_api.db.models import Uint256
 from alembic import op
 
 revision = "0001"
@@ -34,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "balances",
         sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=42), nullable=False),
-        sa.Column("amount", sa.Numeric(precision=78, scale=0), nullable=False),
+        sa.Column("amount", Uint256(), nullable=False),
         sa.Column("updated_key", sqlmodel.sql.sqltypes.AutoString(length=27), nullable=False),
         sa.PrimaryKeyConstraint("address"),
     )
