@@ -51,6 +51,10 @@ DEV_IDENTITIES: dict[str, int] = {
     "gateway": 13,
     "bench": 14,
     "bench-2": 15,
+    "collector-2": 16,
+    "oracle-2": 17,
+    "oracle-3": 18,
+    "bank-2": 19,
 }
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")

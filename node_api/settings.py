@@ -13,7 +13,19 @@ from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_pro
 __all__ = ["ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
 
 #: identities the embedded development gateway hosts (one key each)
-DEV_INSTITUTIONS = ("bank", "collector", "mediator", "court", "investor", "auditor", "oracle", "regulator")
+DEV_INSTITUTIONS = (
+    "bank",
+    "collector",
+    "collector-2",
+    "mediator",
+    "court",
+    "investor",
+    "auditor",
+    "oracle",
+    "oracle-2",
+    "oracle-3",
+    "regulator",
+)
 
 
 class DbSettings(BaseModel):

@@ -1,7 +1,7 @@
 """The end-to-end demo scenario (``recourse demo`` / ``make demo``).
 
 1. start the embedded chain (or reuse it), compile, deploy fresh contract instances;
-2. k-of-n governors admit eight member institutions (one refused early execution shown);
+2. k-of-n governors admit eleven member institutions (one refused early execution shown);
 3. the settlement bank issues rCNY and members pay each other;
 4. a non-member's transfer, a suspended member's transfer and a transfer while paused are refused,
    each with a clear message;
@@ -48,7 +48,10 @@ MEMBERS = (
     DemoMember("court", "Shanghai Financial Court (demo)", (Role.COURT,), 310000, 0, 3),
     DemoMember("investor", "Yangtze Distressed Fund (demo)", (Role.INVESTOR,), 320000, 0, 2),
     DemoMember("auditor", "Lujiazui Audit LLP (demo)", (Role.AUDITOR,), 310000, 0, 3),
+    DemoMember("collector-2", "Bund Recovery Partners (demo)", (Role.COLLECTOR,), 310000, 1, 2),
     DemoMember("oracle", "Valuation Oracle Operator 1 (demo)", (Role.ORACLE,), 110000, 1, 2),
+    DemoMember("oracle-2", "Valuation Oracle Operator 2 (demo)", (Role.ORACLE,), 310000, 1, 2),
+    DemoMember("oracle-3", "Valuation Oracle Operator 3 (demo)", (Role.ORACLE,), 440000, 1, 2),
     DemoMember("regulator", "Banking Regulator, Shanghai Office (demo)", (Role.REGULATOR,), 310000, 0, 3),
 )
 

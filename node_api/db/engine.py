@@ -54,5 +54,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the latest revision of every branch (idempotent).
+
+    Each domain (evidence, cases, oracles) keeps its own migration branch off ``0001``, hence ``heads``.
+    """
+    command.upgrade(alembic_config(engine), "heads")

@@ -71,7 +71,7 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "the same operation, succeeded in block",
         "same key, different body → 409 OPS-409",
         "read-only key tries to pay → 403 AUTH-002",
-        "→ 8 members",
+        "→ 11 members",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the demo stops the chain it started
