@@ -1,46 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
-from node_api.schemas import BalancePublic, MintCreate, OperationPublic, TransferCreate
-from node_api.services.confirm import to_public, wait_for_operation
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
+from node_api.schemas import BalancePublic, MintCreate, TransferCreate
 from node_api.services.tokens import read_balance, submit_mint, submit_transfer
-from node_api.state import GatewayState
 
 router = APIRouter(prefix="/tokens", tags=["settlement token"])
-ConfirmQuery = Annotated[bool, Query(description="wait (bounded) until the operation succeeds or fails")]
-
-OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
-    202: {"model": OperationPublic, "description": "accepted: persisted, will be sent exactly once"},
-    200: {"model": OperationPublic, "description": "with confirm=true: finished (succeeded or failed)"},
-}
-
-
-async def _respond(
-    state: GatewayState, caller: Caller, op: OperationPublic, created: bool, confirm: bool
-) -> JSONResponse:
-    if created:
-        state.writer_for(caller.institution.name).wake()
-    public = op
-    if confirm and op.status not in ("succeeded", "failed"):
-        public = await wait_for_operation(state, op.id, state.settings.api.confirm_timeout)
-    done = public.status in ("succeeded", "failed")
-    return JSONResponse(public.model_dump(mode="json"), status_code=200 if (confirm and done) else 202)
-
-
-def _submit(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
-    with Session(state.engine) as session:
-        op, created = fn(session)
-        return to_public(op), created
 
 
 @router.post("/transfers", status_code=202, responses=OPERATION_RESPONSES)
@@ -53,7 +25,7 @@ async def create_transfer(
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
     op, created = await run_in_threadpool(
-        _submit,
+        persist,
         state,
         lambda session: submit_transfer(
             session=session,
@@ -64,7 +36,7 @@ async def create_transfer(
             amount_fen=body.amount_fen,
         ),
     )
-    return await _respond(state, caller, op, created, confirm)
+    return await accept(state, caller, op, created, confirm)
 
 
 @router.post("/mints", status_code=202, responses=OPERATION_RESPONSES)
@@ -77,7 +49,7 @@ async def create_mint(
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""
     op, created = await run_in_threadpool(
-        _submit,
+        persist,
         state,
         lambda session: submit_mint(
             session=session,
@@ -89,7 +61,7 @@ async def create_mint(
             reference=body.reference,
         ),
     )
-    return await _respond(state, caller, op, created, confirm)
+    return await accept(state, caller, op, created, confirm)
 
 
 @router.get("/balances/{address}")
