@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from alembic import context
 from sqlmodel import SQLModel
 
-import node_api.db.models  # noqa: F401 - registers the tables
+import node_api.db
+
+# register every table: node_api/db/models.py and each domain's node_api/db/<domain>_models.py
+for _module in pkgutil.iter_modules(node_api.db.__path__):
+    if _module.name == "models" or _module.name.endswith("_models"):
+        importlib.import_module(f"node_api.db.{_module.name}")
 
 config = context.config
 target_metadata = SQLModel.metadata
