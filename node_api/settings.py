@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain, is_placeholder
+from node_api.services.casework_settings import CaseworkSettings, check_vault_key
 
 __all__ = ["ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
 
@@ -63,6 +64,8 @@ class GatewaySettings(BaseSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
+    #: case work (issue 5): PII vault key, log anchoring, conduct rules (``RECOURSE_CASEWORK__*``)
+    casework: CaseworkSettings = Field(default_factory=CaseworkSettings)
     #: identities (keystore names, or dev identities on the dev chain) this gateway acts for
     institutions: list[str] = Field(default_factory=lambda: list(DEV_INSTITUTIONS))
     #: pepper mixed into API-key hashes
@@ -71,6 +74,7 @@ class GatewaySettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> GatewaySettings:
         check_production_chain(self.env, self.chain)
+        check_vault_key(self.casework, self.chain.chain_id)
         pepper = self.api_key_pepper.get_secret_value()
         if self.env != "development" and (is_placeholder(pepper) or pepper == "development-pepper"):
             raise ValueError("set RECOURSE_API_KEY_PEPPER to a real secret outside development")
