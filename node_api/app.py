@@ -18,10 +18,11 @@ from chain.client import ChainClient
 from chain.network import Recourse
 from node_api.db.engine import make_engine, migrate
 from node_api.institutions import load_institutions
-from node_api.metrics import Metrics
+from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
 from node_api.routes import health, members, operations, tokens
+from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
 from node_api.state import GatewayState, RoleCache
 
@@ -45,7 +46,8 @@ def build_state(settings: GatewaySettings) -> GatewayState:
         recourse=recourse,
         institutions=load_institutions(settings),
         board=OperationBoard(),
-        roles=RoleCache(recourse),
+        roles=RoleCache(recourse, poll=settings.api.role_poll),
+        keys=ApiKeyCache(engine, settings.api_key_pepper.get_secret_value(), refresh=settings.api.key_refresh),
     )
 
 
@@ -88,6 +90,9 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         state.services["metrics"] = metrics
         metrics.attach(state)
         app.state.gateway = state
+        state.roles.start()
+        if state.keys is not None:
+            state.keys.start()
         stops = [hook(state) for hook in (hooks if hooks is not None else default_hooks())]
         logger.info("gateway.started institutions=%s db=%s", ",".join(state.institutions), state.engine.url.drivername)
         try:
@@ -95,6 +100,9 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         finally:
             for stop in reversed(stops):
                 stop()
+            if state.keys is not None:
+                state.keys.stop()
+            state.roles.stop()
             state.client.close()
             state.engine.dispose()
 
@@ -109,7 +117,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         lifespan=lifespan,
     )
     register_problem_handlers(app)
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (health, members, operations, tokens):
         app.include_router(module.router)
     _include_optional(app)

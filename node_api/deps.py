@@ -1,13 +1,18 @@
-"""FastAPI dependencies: database session, gateway state, and the authenticated institution."""
+"""FastAPI dependencies: database session, gateway state, and the authenticated institution.
+
+``authorize`` and ``get_state`` are ``async``: on the hot path (a known API key, a tracked role) they
+answer from memory without a database session, a chain call or a thread-pool hop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from chain import ChainError
 from chain.contracts.consortium import Role
@@ -19,13 +24,13 @@ from node_api.problems import (
     RoleDeniedError,
     ScopeDeniedError,
 )
-from node_api.services.apikeys import verify_api_key
+from node_api.services.apikeys import KnownKey, verify_api_key
 from node_api.state import GatewayState
 
-__all__ = ["Caller", "IdempotencyKey", "SessionDep", "StateDep", "authorize"]
+__all__ = ["Caller", "IdempotencyKey", "SessionDep", "StateDep", "authorize", "in_session"]
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -39,6 +44,18 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+T = TypeVar("T")
+
+
+async def in_session(state: GatewayState, fn: Callable[[Session], T]) -> T:
+    """Run ``fn(session)`` with a short session of its own in ONE thread-pool hop (for ``async`` routes)."""
+
+    def run() -> T:
+        with Session(state.engine) as session:
+            return fn(session)
+
+    return await run_in_threadpool(run)
 
 
 @dataclass(frozen=True)
@@ -56,32 +73,44 @@ def _token(authorization: str | None, x_api_key: str | None) -> str:
     raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
 
 
-def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> Callable[..., Caller]:
-    """Dependency: the key's scopes must allow ``scope`` AND the institution must hold ``role`` on chain
-    now (``None``: be an active member). Writes always ask the chain; reads use a 0.5 s cache."""
+def _key_from_db(state: GatewayState, token: str) -> KnownKey:
+    if state.keys is not None:
+        return state.keys.load(token)
+    with Session(state.engine) as session:
+        row = verify_api_key(session=session, token=token, pepper=state.settings.api_key_pepper.get_secret_value())
+        return KnownKey.of(row)
 
-    def dependency(
-        state: StateDep,
+
+def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> Callable[..., Awaitable[Caller]]:
+    """Dependency: the key's scopes must allow ``scope`` AND the institution must hold ``role`` on chain
+    (``None``: be an active member) as of the latest block the role cache has seen (it re-reads the
+    roles at every new block; see ``RoleCache``). Reads and writes use the same answers: a member
+    suspended on chain is refused from the first poll after the suspending block. ``write`` is kept
+    for callers and documentation; it no longer forces a chain call per request."""
+    del write
+
+    async def dependency(
+        request: Request,
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Caller:
-        # a short session of its own: the connection goes back to the pool before the route runs
-        with Session(state.engine) as session:
-            key = verify_api_key(
-                session=session,
-                token=_token(authorization, x_api_key),
-                pepper=state.settings.api_key_pepper.get_secret_value(),
-            )
-        scopes = frozenset(key.scopes)
+        state: GatewayState = request.app.state.gateway
+        token = _token(authorization, x_api_key)
+        key = state.keys.verify(token) if state.keys is not None else None
+        if key is None:
+            key = await run_in_threadpool(_key_from_db, state, token)
+        scopes = key.scopes
         if scope not in scopes and "*" not in scopes:
             raise ScopeDeniedError(f"this API key lacks the scope {scope!r}", required_scope=scope)
         institution = state.institutions.get(key.institution)
         if institution is None:
             raise NotAuthenticatedError(f"this gateway no longer hosts institution {key.institution!r}")
-        try:
-            allowed = state.roles.check(institution.address, role, fresh=write)
-        except ChainError as exc:
-            raise ChainUnavailableError(f"cannot check on-chain roles: {exc}") from exc
+        allowed = state.roles.cached(institution.address, role)
+        if allowed is None:
+            try:
+                allowed = await run_in_threadpool(state.roles.check, institution.address, role)
+            except ChainError as exc:
+                raise ChainUnavailableError(f"cannot check on-chain roles: {exc}") from exc
         if not allowed:
             need = f"the {role.value} role" if role is not None else "active membership"
             raise RoleDeniedError(
@@ -93,7 +122,7 @@ def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> C
     return dependency
 
 
-def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
+async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
     if idempotency_key is None or not idempotency_key.strip():
         raise IdempotencyKeyMissingError("writes need an 'Idempotency-Key' header (build it from business data)")
     key = idempotency_key.strip()

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import Session, select
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node_api.db.models import Operation
 from node_api.state import GatewayState
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "MetricsMiddleware"]
 
 
 class _StateCollector(Collector):
@@ -59,24 +56,36 @@ class Metrics:
     def attach(self, state: GatewayState) -> None:
         self.registry.register(_StateCollector(state))
 
-    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class MetricsMiddleware:
+    """Pure ASGI middleware: counts requests and observes latency by method, route template and status.
+
+    The route template comes from ``scope["route"]``, which the router sets when it matches (no second
+    matching pass, no extra task or memory streams as with ``BaseHTTPMiddleware``)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        route = _route_template(request)
         status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, send_wrapper)
         finally:
-            if route != "/metrics":
-                self.requests.labels(request.method, route, str(status)).inc()
-                self.latency.labels(request.method, route).observe(time.perf_counter() - start)
-
-
-def _route_template(request: Request) -> str:
-    app: Any = request.app
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", request.url.path))
-    return "<unmatched>"
+            route = scope.get("route")
+            template = str(getattr(route, "path", "<unmatched>")) if route is not None else "<unmatched>"
+            if template != "/metrics":
+                method = scope["method"]
+                self.metrics.requests.labels(method, template, str(status)).inc()
+                self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)

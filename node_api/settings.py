@@ -45,6 +45,12 @@ class ApiSettings(BaseModel):
     #: seconds between writer polls when idle
     writer_idle: float = Field(default=0.02, gt=0)
     max_body_bytes: int = 1_048_576
+    #: seconds between two polls of the head block by the on-chain role cache (re-read at every new block)
+    role_poll: float = Field(default=0.05, gt=0, le=5)
+    #: seconds between two reloads of the in-memory API keys (a revocation elsewhere applies within this)
+    key_refresh: float = Field(default=0.5, gt=0, le=60)
+    #: seconds ``recourse serve`` waits for open requests (e.g. ``?confirm=true``) on shutdown
+    graceful_shutdown: float = Field(default=10.0, gt=0, le=300)
 
 
 class IndexerSettings(BaseModel):

@@ -1,7 +1,8 @@
-"""Process-wide gateway state built by ``create_app``: engine, chain client, contracts, writers."""
+"""Process-wide gateway state built by ``create_app``: engine, chain client, contracts, writers, caches."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -9,38 +10,129 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from chain.client import ChainClient
+from chain import ChainError
+from chain.client import ChainClient, RpcError
 from chain.contracts.consortium import Role
 from chain.network import Recourse
 from node_api.institutions import Institution
 from node_api.outbox import OperationBoard, TransactionWriter
+from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
 
 __all__ = ["GatewayState", "RoleCache"]
 
+logger = logging.getLogger(__name__)
+
+RoleKey = tuple[str, Role | None]
+
 
 class RoleCache:
-    """On-chain role answers, cached for at most ``ttl`` seconds (reads only; writes always ask the chain)."""
+    """On-chain role answers, kept current by a background thread that re-reads them at every new block.
 
-    def __init__(self, recourse: Recourse, ttl: float = 0.5) -> None:
+    Requests never wait on the chain for a pair the cache already tracks: :meth:`cached` answers from
+    memory. The refresher polls the head block every ``poll`` seconds; when its hash changes (a new
+    block, or a reorg / snapshot revert) it re-reads every tracked ``(address, role)`` pair pinned to
+    that block in ONE JSON-RPC batch and swaps the answers in. A member suspended in block N is thus
+    refused from the moment the refresher has seen block N (at most ``poll`` seconds later). If the
+    refresher falls behind by more than ``max_age`` seconds (chain unreachable), answers are stale and
+    :meth:`cached` returns ``None``: the caller asks the chain itself (:meth:`check`).
+    """
+
+    def __init__(self, recourse: Recourse, *, poll: float = 0.05, max_age: float = 2.0) -> None:
         self._recourse = recourse
-        self._ttl = ttl
-        self._cache: dict[tuple[str, Role | None], tuple[float, bool]] = {}
+        self._poll = poll
+        self._max_age = max_age
+        self._answers: dict[RoleKey, bool] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: the head block (number, hash) the answers hold for, and when they were read
+        self.block = -1
+        self._block_hash = ""
+        self._checked_at = 0.0
 
-    def check(self, address: str, role: Role | None, *, fresh: bool) -> bool:
-        key = (address, role)
-        now = time.monotonic()
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="role-cache", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except ChainError as exc:
+                logger.warning("roles.refresh.error error=%s", exc)
+                self._stop.wait(0.5)
+            except Exception:  # noqa: BLE001 - the refresher must never die silently
+                logger.exception("roles.refresh.crash")
+                self._stop.wait(0.5)
+            self._stop.wait(self._poll)
+
+    # --- answers ---
+
+    def cached(self, address: str, role: Role | None) -> bool | None:
+        """The answer as of the last block seen, or ``None`` if unknown or stale (no I/O)."""
+        if time.monotonic() - self._checked_at > self._max_age:
+            return None
+        return self._answers.get((address, role))
+
+    def check(self, address: str, role: Role | None, *, fresh: bool = False) -> bool:
+        """The answer from memory when current, else from the chain now (and tracked from then on)."""
         if not fresh:
-            with self._lock:
-                hit = self._cache.get(key)
-            if hit is not None and now - hit[0] < self._ttl:
-                return hit[1]
+            hit = self.cached(address, role)
+            if hit is not None:
+                return hit
         c = self._recourse.consortium
         value = c.is_active_member(address) if role is None else c.has_active_role(address, role)
         with self._lock:
-            self._cache[key] = (now, value)
+            self._answers[(address, role)] = value
         return value
+
+    def refresh(self) -> bool:
+        """One poll: if the head block changed, re-read every tracked pair at it. Returns whether it did."""
+        client = self._recourse.client
+        head = client.rpc.call("eth_getBlockByNumber", ["latest", False])
+        number, block_hash = int(head["number"], 16), str(head["hash"])
+        now = time.monotonic()
+        if block_hash == self._block_hash:
+            self._checked_at = now
+            return False
+        with self._lock:
+            keys = list(self._answers)
+        c = self._recourse.consortium
+        calls: list[tuple[str, list[Any]]] = []
+        for address, role in keys:
+            data = (
+                c.function("isActiveMember").encode((address,))
+                if role is None
+                else c.function("hasActiveRole").encode((address, role.id))
+            )
+            calls.append(("eth_call", [{"to": c.address, "data": "0x" + data.hex()}, {"blockHash": block_hash}]))
+        results = client.rpc.batch(calls)
+        fresh: dict[RoleKey, bool] = {}
+        for key, result in zip(keys, results, strict=True):
+            if isinstance(result, RpcError):
+                raise result  # e.g. the block was reorged away meanwhile: the next poll reads the new head
+            fresh[key] = int(result, 16) != 0
+        with self._lock:
+            self._answers.update(fresh)
+        self.block, self._block_hash, self._checked_at = number, block_hash, now
+        return True
+
+    def wait_for_block(self, number: int, timeout: float = 10.0) -> bool:
+        """Block until the answers hold for block ``number`` or later (tests and tools)."""
+        deadline = time.monotonic() + timeout
+        while self.block < number:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
 
 
 @dataclass
@@ -55,6 +147,8 @@ class GatewayState:
     writers: dict[str, TransactionWriter] = field(default_factory=dict)
     #: background components started by the lifespan (indexer, webhook dispatcher, ...)
     services: dict[str, Any] = field(default_factory=dict)
+    #: verified API keys in memory (``None`` only in states built by hand: then every request reads the DB)
+    keys: ApiKeyCache | None = None
 
     def writer_for(self, institution: str) -> TransactionWriter:
         return self.writers[institution]

@@ -65,11 +65,11 @@ async def create_mint(
 
 
 @router.get("/balances/{address}")
-def get_balance(
+async def get_balance(
     address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
     state: StateDep,
     _caller: Annotated[Caller, Depends(authorize("tokens:read"))],
 ) -> BalancePublic:
     """The rCNY balance of an address, read from the chain now."""
-    amount, block = read_balance(recourse=state.recourse, address=address)
+    amount, block = await run_in_threadpool(lambda: read_balance(recourse=state.recourse, address=address))
     return BalancePublic(address=address, balance_fen=amount, source="chain", block_number=block)

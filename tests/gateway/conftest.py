@@ -115,9 +115,10 @@ class Gateway:
 
 
 @pytest.fixture
-def chain_snapshot(gw_chain: tuple[AnvilNode, Path]) -> Iterator[Callable[[], ChainClient]]:
+def chain_snapshot(gw_chain: tuple[AnvilNode, Path], tmp_path: Path) -> Iterator[Callable[[], ChainClient]]:
     node, _ = gw_chain
-    probe = ChainClient(ChainSettings(rpc_url=node.url, port=node.port), data_dir=node.data_dir / "probe")
+    # a nonce journal of its own per test: the chain is reverted afterwards, so nonces must not carry over
+    probe = ChainClient(ChainSettings(rpc_url=node.url, port=node.port), data_dir=tmp_path / "probe")
     snap = probe.rpc.call("evm_snapshot")
     yield lambda: probe
     probe.rpc.call("evm_revert", [snap])
