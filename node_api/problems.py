@@ -172,3 +172,37 @@ def register_problem_handlers(app: FastAPI) -> None:
             detail="an unexpected error occurred; it has been logged",
             instance=request.url.path,
         )
+
+
+# --- oracles and analytics (issue 6) ---
+
+
+class OracleSignatureInvalidError(CoreError):
+    code, http_status, title = "ORC-001", 422, "Oracle signature invalid"
+
+
+class OracleSignerNotOracleError(CoreError):
+    code, http_status, title = "ORC-002", 403, "Signer is not an active oracle"
+
+
+class OracleValueStaleError(CoreError):
+    code, http_status, title = "ORC-003", 409, "Oracle value is stale"
+
+
+class OracleValueMissingError(CoreError):
+    code, http_status, title = "ORC-004", 404, "No oracle value"
+
+
+class ModelUnavailableError(CoreError):
+    code, http_status, title = "ANA-503", 503, "Model not available"
+
+
+class AnalyticsRefusedError(CoreError):
+    """An analytics refusal; carries the analytics error's own stable code and status (``ANA-00x``)."""
+
+    title = "Analytics refused the input"
+
+    def __init__(self, detail: str, *, code: str, http_status: int) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.http_status = http_status

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings
 from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain, is_placeholder
 from node_api.services.casework_settings import CaseworkSettings, check_vault_key
 
-__all__ = ["ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
+__all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
 
 #: identities the embedded development gateway hosts (one key each)
 DEV_INSTITUTIONS = (
@@ -61,6 +61,13 @@ class IndexerSettings(BaseModel):
     max_lag: int = 50
 
 
+class AnalyticsSettings(BaseModel):
+    #: directory of trained model artefacts (``recourse models train``); empty means ``<data_dir>/models``
+    model_dir: Path | None = None
+    #: largest guarantee edge list accepted by ``POST /guarantees/analyses``
+    max_guarantees: int = Field(default=200_000, ge=1)
+
+
 class GatewaySettings(BaseSettings):
     model_config = SETTINGS_CONFIG
 
@@ -70,6 +77,7 @@ class GatewaySettings(BaseSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     #: case work (issue 5): PII vault key, log anchoring, conduct rules (``RECOURSE_CASEWORK__*``)
     casework: CaseworkSettings = Field(default_factory=CaseworkSettings)
     #: identities (keystore names, or dev identities on the dev chain) this gateway acts for

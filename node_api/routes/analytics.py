@@ -1,0 +1,104 @@
+"""Analytics endpoints: valuations, risk assessments, guarantee-network analyses and their drawings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.problems import InvalidInputError
+from node_api.schemas.analytics import (
+    GuaranteeAnalysisPublic,
+    RiskAssessmentCreate,
+    RiskAssessmentPublic,
+    ValuationCreate,
+    ValuationPublic,
+)
+from node_api.services.analytics import (
+    ModelRegistry,
+    analyse_guarantees,
+    assess_risk,
+    drawing_png,
+    get_analysis,
+    value_asset,
+)
+from node_api.state import GatewayState
+
+router = APIRouter(tags=["analytics"])
+
+_ID = r"^[0-9a-f\-]{36}$"
+
+
+def models(state: GatewayState) -> ModelRegistry:
+    """The process's model registry (created on first use; each model is loaded once)."""
+    registry = state.services.get("models")
+    if registry is None:
+        model_dir = state.settings.analytics.model_dir or state.settings.data_dir / "models"
+        registry = state.services.setdefault("models", ModelRegistry(model_dir))
+    assert isinstance(registry, ModelRegistry)  # noqa: S101 - only this module stores it
+    return registry
+
+
+@router.post("/valuations")
+async def create_valuation(
+    body: ValuationCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
+) -> ValuationPublic:
+    """Value an asset from its features: estimate, 80 % interval, top contributions, model version."""
+    return await run_in_threadpool(value_asset, registry=models(state), body=body)
+
+
+@router.post("/risk/assessments")
+async def create_risk_assessment(
+    body: RiskAssessmentCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
+) -> RiskAssessmentPublic:
+    """Early-warning rules fired (each explained) and, with features, the calibrated default probability."""
+    return await run_in_threadpool(assess_risk, registry=models(state), body=body)
+
+
+@router.post("/guarantees/analyses", status_code=201)
+async def create_guarantee_analysis(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+) -> GuaranteeAnalysisPublic:
+    """Analyse an edge list (body: text/csv or application/json with guarantor, borrower, amount_fen)."""
+    content = await request.body()
+    if len(content) > state.settings.api.max_body_bytes * 32:
+        raise InvalidInputError("the edge list is too large")
+    return await run_in_threadpool(
+        analyse_guarantees,
+        session=session,
+        institution=caller.institution.name,
+        content=content,
+        content_type=request.headers.get("content-type", ""),
+        limit=state.settings.analytics.max_guarantees,
+    )
+
+
+@router.get("/guarantees/analyses/{analysis_id}")
+def read_guarantee_analysis(
+    analysis_id: Annotated[str, Path(pattern=_ID)],
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+) -> GuaranteeAnalysisPublic:
+    return get_analysis(session=session, institution=caller.institution.name, analysis_id=analysis_id)
+
+
+@router.get(
+    "/guarantees/analyses/{analysis_id}/drawing.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "the riskiest circles"}},
+)
+async def read_guarantee_drawing(
+    analysis_id: Annotated[str, Path(pattern=_ID)],
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+) -> Response:
+    png = await run_in_threadpool(
+        drawing_png, session=session, institution=caller.institution.name, analysis_id=analysis_id
+    )
+    return Response(png, media_type="image/png")
