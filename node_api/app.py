@@ -21,7 +21,7 @@ from node_api.institutions import load_institutions
 from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
-from node_api.routes import analytics, health, members, operations, oracles, tokens
+from node_api.routes import analytics, evidence, health, members, operations, oracles, tokens
 from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
 from node_api.state import GatewayState, RoleCache
@@ -78,6 +78,9 @@ def default_hooks() -> list[ServiceHook]:
     except ImportError:  # pragma: no cover - streams land with the indexer
         return hooks
     hooks.append(start_stream_services)
+    from node_api.services.evidence import start_evidence_services
+
+    hooks.append(start_evidence_services)
     return hooks
 
 
@@ -118,7 +121,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     )
     register_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for module in (health, members, operations, tokens, oracles, analytics):
+    for module in (health, members, operations, tokens, oracles, analytics, evidence):
         app.include_router(module.router)
     _include_optional(app)
     return app

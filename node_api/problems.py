@@ -11,7 +11,13 @@ Hierarchy::
     ├── IdempotencyKeyMissingError OPS-400  400  a write without an Idempotency-Key header
     ├── InvalidInputError          GEN-422  422  semantically invalid input
     ├── ChainUnavailableError      CHN-503  503  the chain node cannot be reached
-    └── NotReadyError              GEN-503  503  a dependency is not ready
+    ├── NotReadyError              GEN-503  503  a dependency is not ready
+    ├── EvidenceTooLargeError      EVD-413  413  upload larger than ``evidence.max_upload_bytes``
+    ├── EvidenceTooManyError       EVD-422  422  more documents/digests in one call than allowed
+    ├── EvidenceNotAnchoredError   EVD-409  409  no receipt yet: the document's batch is not anchored
+    ├── EvidenceAccessDeniedError  EVD-403  403  only the submitter, courts and the case's parties
+    ├── EvidenceContentUnavailableError EVD-404 404  the bytes are not in the content store
+    └── EvidenceStoreError         EVD-502  502  the content store (IPFS node) failed
 Request validation errors become ``GEN-422`` with an ``errors`` list; anything unexpected becomes
 ``GEN-500`` (logged, never with a stack trace in the body).
 """
@@ -29,6 +35,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 __all__ = [
     "ChainUnavailableError",
     "CoreError",
+    "EvidenceAccessDeniedError",
+    "EvidenceContentUnavailableError",
+    "EvidenceNotAnchoredError",
+    "EvidenceStoreError",
+    "EvidenceTooLargeError",
+    "EvidenceTooManyError",
     "IdempotencyConflictError",
     "IdempotencyKeyMissingError",
     "InvalidInputError",
@@ -91,6 +103,30 @@ class ChainUnavailableError(CoreError):
 
 class NotReadyError(CoreError):
     code, http_status, title = "GEN-503", 503, "Not ready"
+
+
+class EvidenceTooLargeError(CoreError):
+    code, http_status, title = "EVD-413", 413, "Document too large"
+
+
+class EvidenceTooManyError(CoreError):
+    code, http_status, title = "EVD-422", 422, "Too many items in one call"
+
+
+class EvidenceNotAnchoredError(CoreError):
+    code, http_status, title = "EVD-409", 409, "Evidence not anchored yet"
+
+
+class EvidenceAccessDeniedError(CoreError):
+    code, http_status, title = "EVD-403", 403, "Not allowed to read this evidence"
+
+
+class EvidenceContentUnavailableError(CoreError):
+    code, http_status, title = "EVD-404", 404, "Document content unavailable"
+
+
+class EvidenceStoreError(CoreError):
+    code, http_status, title = "EVD-502", 502, "Content store failed"
 
 
 def problem_response(

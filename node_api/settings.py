@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings
 from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain, is_placeholder
 from node_api.services.casework_settings import CaseworkSettings, check_vault_key
 
-__all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "GatewaySettings", "IndexerSettings"]
+__all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "EvidenceSettings", "GatewaySettings", "IndexerSettings"]
 
 #: identities the embedded development gateway hosts (one key each)
 DEV_INSTITUTIONS = (
@@ -50,7 +50,7 @@ class ApiSettings(BaseModel):
     #: seconds between two reloads of the in-memory API keys (a revocation elsewhere applies within this)
     key_refresh: float = Field(default=0.5, gt=0, le=60)
     #: seconds ``recourse serve`` waits for open requests (e.g. ``?confirm=true``) on shutdown
-    graceful_shutdown: float = Field(default=10.0, gt=0, le=300)
+    graceful_shutdown: int = Field(default=10, ge=1, le=300)
 
 
 class IndexerSettings(BaseModel):
@@ -59,6 +59,24 @@ class IndexerSettings(BaseModel):
     page_blocks: int = Field(default=2_000, ge=1)
     #: readiness fails when the index is more than this many blocks behind
     max_lag: int = 50
+
+
+class EvidenceSettings(BaseModel):
+    """Evidence (issue 4): content store, batching of anchors, upload limit."""
+
+    #: ``local`` (content-addressed files under ``store_dir``) or ``ipfs`` (a Kubo-compatible HTTP RPC node)
+    store: Literal["local", "ipfs"] = "local"
+    #: empty means ``<data_dir>/evidence``
+    store_dir: Path | None = None
+    ipfs_url: str = "http://127.0.0.1:5001"
+    ipfs_timeout: float = Field(default=60.0, gt=0)
+    #: a batch closes at this many documents ...
+    batch_size: int = Field(default=1_000, ge=1, le=100_000)
+    #: ... or when its oldest document has waited this many seconds
+    batch_seconds: float = Field(default=2.0, gt=0)
+    #: largest accepted document (bytes); larger uploads get a 413 problem
+    max_upload_bytes: int = Field(default=1_073_741_824, ge=1)
+    enabled: bool = True
 
 
 class AnalyticsSettings(BaseModel):
@@ -77,9 +95,10 @@ class GatewaySettings(BaseSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
-    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     #: case work (issue 5): PII vault key, log anchoring, conduct rules (``RECOURSE_CASEWORK__*``)
     casework: CaseworkSettings = Field(default_factory=CaseworkSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     #: identities (keystore names, or dev identities on the dev chain) this gateway acts for
     institutions: list[str] = Field(default_factory=lambda: list(DEV_INSTITUTIONS))
     #: pepper mixed into API-key hashes

@@ -23,9 +23,11 @@ from chain.contracts.consortium import ProposalKind, Role
 from chain.contracts.settlement_token import format_fen, parse_amount
 from chain.deploy import deploy as deploy_contracts
 from scripts.context import Context
+from scripts.evidence_cli import app as evidence_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.messages import explain
 from scripts.models_cli import models_app
+from scripts.oracles_cli import oracles_app
 from scripts.settings import RecourseSettings
 
 __all__ = ["app", "main"]
@@ -51,7 +53,9 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(keys_app, name="keys")
 app.add_typer(models_app, name="models")
+app.add_typer(oracles_app, name="oracles")
 app.command("serve")(serve)
+app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 
 T = TypeVar("T")
 AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev identity or keystore name).")]

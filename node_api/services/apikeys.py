@@ -37,6 +37,9 @@ SCOPES = (
     "webhooks:write",
     "evidence:read",
     "evidence:write",
+    "oracles:read",
+    "oracles:write",
+    "analytics:read",
 )
 
 

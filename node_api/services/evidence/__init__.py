@@ -1,0 +1,78 @@
+"""Evidence (issue 4): content store, batcher, receipts and court verification.
+
+``start_evidence_services(state)`` is the gateway hook: it builds the content store chosen by settings,
+the anchor cache and the batcher thread, and registers them as ``state.services["evidence"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from node_api.services.evidence.batcher import ANCHOR_KIND, EvidenceBatcher, batch_key
+from node_api.services.evidence.service import AnchorCache
+from node_api.services.evidence.store import ContentStore, IpfsContentStore, LocalContentStore
+from node_api.settings import EvidenceSettings, GatewaySettings
+from node_api.state import GatewayState
+
+__all__ = [
+    "ANCHOR_KIND",
+    "EvidenceBatcher",
+    "EvidenceRuntime",
+    "batch_key",
+    "evidence_runtime",
+    "make_store",
+    "start_evidence_services",
+]
+
+
+@dataclass
+class EvidenceRuntime:
+    settings: EvidenceSettings
+    store: ContentStore
+    cache: AnchorCache
+    batcher: EvidenceBatcher | None = None
+
+    def wake(self) -> None:
+        if self.batcher is not None:
+            self.batcher.wake()
+
+
+def make_store(settings: GatewaySettings) -> ContentStore:
+    ev = settings.evidence
+    root = ev.store_dir or settings.data_dir / "evidence"
+    if ev.store == "ipfs":
+        return IpfsContentStore(ev.ipfs_url, spool_dir=root / "spool", timeout=ev.ipfs_timeout)
+    return LocalContentStore(root)
+
+
+def evidence_runtime(state: GatewayState) -> EvidenceRuntime:
+    """The running evidence services (built without a batcher if the hook did not run)."""
+    runtime = state.services.get("evidence")
+    if runtime is None:
+        runtime = EvidenceRuntime(
+            settings=state.settings.evidence, store=make_store(state.settings), cache=AnchorCache(state.recourse)
+        )
+        state.services["evidence"] = runtime
+    assert isinstance(runtime, EvidenceRuntime)  # noqa: S101 - only this module sets it
+    return runtime
+
+
+def start_evidence_services(state: GatewayState) -> Callable[[], None]:
+    runtime = evidence_runtime(state)
+    if state.settings.evidence.enabled:
+        runtime.batcher = EvidenceBatcher(
+            engine=state.engine,
+            recourse=state.recourse,
+            institutions=state.institutions,
+            settings=state.settings.evidence,
+            wake_writer=lambda name: state.writer_for(name).wake() if name in state.writers else None,
+        )
+        runtime.batcher.start()
+
+    def stop() -> None:
+        if runtime.batcher is not None:
+            runtime.batcher.stop()
+        runtime.store.close()
+
+    return stop

@@ -1,0 +1,270 @@
+"""The evidence batcher: pending digests → one ``StandardMerkleTree`` → one anchor operation per batch.
+
+Crash safety (the gateway may be SIGKILLed at any instant):
+
+1. the API commits every accepted document as ``pending`` before it answers ``202``;
+2. a batch closes when an institution has ``batch_size`` pending documents or its oldest has waited
+   ``batch_seconds``. The batch row (tree dump, root, metadata), every member's ``batch_id`` + proof, and
+   the anchor operation (``kind="evidence.anchor"``, idempotency key ``evidence-batch:<batch id>``, the
+   batch id being a hash of its members' ids) are committed in ONE database transaction. A crash before
+   the commit leaves the documents pending (they are batched again); after it, the transaction writer
+   sends the operation exactly once;
+3. once the operation is final the batch is settled from the chain (``anchorOf(root)``: block, time,
+   submitter). A root the registry already holds (``EvidenceRegistryAlreadyAnchored``: the same set of
+   digests anchored before) is settled from that earlier anchor, so a digest is never anchored twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+from eth_utils.crypto import keccak
+from sqlalchemy import Engine, bindparam, func, update
+from sqlmodel import Session, col, select
+
+from chain import ChainError
+from chain.merkle import StandardMerkleTree, hex32
+from chain.network import Recourse
+from node_api.db.evidence_models import EvidenceBatch, EvidenceItem
+from node_api.db.models import Operation, utcnow
+from node_api.institutions import Institution
+from node_api.services.operations import submit_operation
+from node_api.settings import EvidenceSettings
+
+__all__ = ["ANCHOR_KIND", "META_SCHEME", "EvidenceBatcher", "batch_key"]
+
+logger = logging.getLogger(__name__)
+ANCHOR_KIND = "evidence.anchor"
+META_SCHEME = "recourse-evidence/1"
+TERMINAL = ("succeeded", "failed")
+
+
+def batch_key(batch_id: str) -> str:
+    """The anchor operation's idempotency key (deterministic: a restart re-uses it)."""
+    return f"evidence-batch:{batch_id}"
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+class EvidenceBatcher:
+    """One thread per gateway: closes due batches into anchor operations and settles finished ones."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        recourse: Recourse,
+        institutions: dict[str, Institution],
+        settings: EvidenceSettings,
+        wake_writer: Callable[[str], None],
+        idle: float = 0.05,
+    ) -> None:
+        self._engine = engine
+        self._recourse = recourse
+        self._institutions = institutions
+        self._settings = settings
+        self._wake_writer = wake_writer
+        self._idle = idle
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.healthy = True
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="evidence-batcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.step()
+                self.healthy = True
+            except Exception:  # keep serving; the next step retries from the database
+                logger.exception("evidence.batcher.error")
+                self.healthy = False
+                busy = False
+            if not busy:
+                self._wake.wait(self._idle)
+                self._wake.clear()
+
+    def step(self) -> bool:
+        closed = self.close_due()
+        settled = self.settle()
+        return bool(closed) or settled > 0
+
+    # --- closing batches ---
+
+    def close_due(self, *, force: bool = False) -> list[str]:
+        """Close every due batch (``force``: close whatever is pending); returns the new batch ids."""
+        now = utcnow()
+        with Session(self._engine) as s:
+            rows = s.exec(
+                select(EvidenceItem.institution, func.count(), func.min(EvidenceItem.created_at))
+                .where(col(EvidenceItem.batch_id).is_(None), EvidenceItem.status == "pending")
+                .group_by(EvidenceItem.institution)
+            ).all()
+        out: list[str] = []
+        size = self._settings.batch_size
+        for institution, count, oldest in rows:
+            due = force or count >= size
+            due = due or (now - _aware(oldest)).total_seconds() >= self._settings.batch_seconds
+            if not due or institution not in self._institutions:
+                continue
+            remaining = int(count)
+            while remaining > 0 and (force or remaining >= size or due):
+                batch_id = self._close_one(self._institutions[institution])
+                if batch_id is None:
+                    break
+                out.append(batch_id)
+                remaining -= size
+                due = force or remaining >= size
+        return out
+
+    def _close_one(self, inst: Institution) -> str | None:
+        size = self._settings.batch_size
+        with Session(self._engine) as s:
+            members = s.exec(
+                select(EvidenceItem.id, EvidenceItem.digest)
+                .where(
+                    EvidenceItem.institution == inst.name,
+                    col(EvidenceItem.batch_id).is_(None),
+                    EvidenceItem.status == "pending",
+                )
+                .order_by(col(EvidenceItem.created_at), col(EvidenceItem.id))
+                .limit(size)
+            ).all()
+            if not members:
+                return None
+            ids = [m[0] for m in members]
+            digests = list(dict.fromkeys(m[1] for m in members))  # one leaf per distinct digest
+            tree = StandardMerkleTree.of(digests)
+            batch_id = "eb_" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
+            proofs = {d: [hex32(p) for p in tree.proof_at(i)] for i, d in enumerate(digests)}
+            meta = {"scheme": META_SCHEME, "batch": batch_id, "submitter": inst.address, "documents": len(ids)}
+            meta_digest = keccak(json.dumps(meta, sort_keys=True, separators=(",", ":")).encode())
+            table = EvidenceItem.__table__  # type: ignore[attr-defined]
+            s.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(batch_id=bindparam("b_batch"), proof=bindparam("b_proof"), status="batched"),
+                [{"b_id": i, "b_batch": batch_id, "b_proof": proofs[d]} for i, d in members],
+            )
+            s.add(
+                EvidenceBatch(
+                    id=batch_id,
+                    institution=inst.name,
+                    submitter=inst.address,
+                    root=tree.root_hex,
+                    leaf_count=len(tree),
+                    meta_digest=hex32(meta_digest),
+                    meta=meta,
+                    tree=tree.dump(),
+                )
+            )
+            tx = self._recourse.evidence.anchor_request(tree.root, len(tree), meta_digest)
+            # commits the batch, its members and the operation together
+            op, _ = submit_operation(
+                session=s,
+                institution=inst.name,
+                sender=inst.address,
+                idempotency_key=batch_key(batch_id),
+                kind=ANCHOR_KIND,
+                body={"batch_id": batch_id, "root": tree.root_hex, "leaf_count": len(tree), "meta": hex32(meta_digest)},
+                tx=tx,
+            )
+            batch = s.get(EvidenceBatch, batch_id)
+            if batch is not None:
+                batch.operation_id = op.id
+                s.add(batch)
+                s.commit()
+        logger.info("evidence.batch.closed batch=%s institution=%s leaves=%d", batch_id, inst.name, len(tree))
+        self._wake_writer(inst.name)
+        return batch_id
+
+    # --- settling batches ---
+
+    def settle(self) -> int:
+        """Settle every sent batch whose anchor operation is final; returns how many were settled."""
+        with Session(self._engine) as s:
+            batches = s.exec(select(EvidenceBatch).where(EvidenceBatch.status == "sent")).all()
+            done = 0
+            for batch in batches:
+                op = s.exec(
+                    select(Operation).where(
+                        Operation.institution == batch.institution, Operation.idempotency_key == batch_key(batch.id)
+                    )
+                ).first()
+                if op is None or op.status not in TERMINAL:
+                    continue
+                if self._settle_one(s, batch, op):
+                    done += 1
+            return done
+
+    def _settle_one(self, s: Session, batch: EvidenceBatch, op: Operation) -> bool:
+        registry = self._recourse.evidence
+        try:
+            if op.status == "succeeded" or op.error_name == "EvidenceRegistryAlreadyAnchored":
+                anchor = registry.anchor_of(batch.root)
+                if anchor is None:
+                    logger.warning("evidence.batch.unconfirmed batch=%s root=%s", batch.id, batch.root)
+                    return False
+                tx_hash = op.tx_hash if op.status == "succeeded" else None
+                if tx_hash is None:  # anchored earlier: find that anchor's transaction
+                    found = [
+                        e
+                        for e in registry.anchored_between(from_block=anchor.block_number, to_block=anchor.block_number)
+                        if hex32(e.root) == batch.root
+                    ]
+                    tx_hash = found[0].tx_hash if found else None
+                member = self._recourse.consortium.get_member(anchor.submitter)
+                batch.status = "anchored"
+                batch.tx_hash = tx_hash
+                batch.block_number = anchor.block_number
+                batch.block_time = anchor.block_time
+                batch.submitter = anchor.submitter
+                batch.member_name_digest = hex32(member.name_digest)
+                batch.anchored_at = utcnow()
+                item_status = "anchored"
+            else:
+                batch.status = "failed"
+                batch.error = f"{op.error_code or ''} {op.error_name or ''} {op.error_message or ''}".strip()
+                item_status = "failed"
+        except ChainError as exc:
+            logger.warning("evidence.batch.settle_deferred batch=%s error=%s", batch.id, exc)
+            return False
+        s.add(batch)
+        table = EvidenceItem.__table__  # type: ignore[attr-defined]
+        s.connection().execute(update(table).where(table.c.batch_id == batch.id).values(status=item_status))
+        s.commit()
+        logger.info(
+            "evidence.batch.%s batch=%s tx=%s block=%s", item_status, batch.id, batch.tx_hash, batch.block_number
+        )
+        return True
+
+
+def pending_count(engine: Engine, institutions: Sequence[str] | None = None) -> int:
+    with Session(engine) as s:
+        stmt = (
+            select(func.count()).select_from(EvidenceItem).where(col(EvidenceItem.status).in_(("pending", "batched")))
+        )
+        if institutions:
+            stmt = stmt.where(col(EvidenceItem.institution).in_(institutions))
+        return int(s.exec(stmt).one())
