@@ -29,7 +29,7 @@ __all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "loa
 logger = logging.getLogger(__name__)
 
 #: Deployment order; each later contract may take earlier addresses as constructor arguments.
-DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub")
+DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub", "CaseDelegation")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class GovernanceConfig:
     proposal_lifetime: int = 7 * 24 * 3600
     #: signatures of distinct active ORACLE members an OracleHub report needs (k)
     oracle_threshold: int = 2
+    #: CaseDelegation's initial per-collector cap on open cases (the regulator can change it)
+    max_open_cases: int = 50
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,13 @@ def _constructor_args(name: str, done: dict[str, DeployedContract], gov: Governa
         return [done["Consortium"].address]
     if name == "OracleHub":
         return [done["Consortium"].address, gov.oracle_threshold]
+    if name == "CaseDelegation":
+        return [
+            done["Consortium"].address,
+            done["SettlementToken"].address,
+            done["EvidenceRegistry"].address,
+            gov.max_open_cases,
+        ]
     raise DeploymentError(f"no constructor wiring defined for {name}")
 
 

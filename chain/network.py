@@ -7,6 +7,7 @@ from pathlib import Path
 from chain.client import ChainClient
 from chain.compiler import CompileResult, compile_project
 from chain.config import PROJECT_ROOT
+from chain.contracts.case_delegation import CaseDelegation
 from chain.contracts.consortium import Consortium
 from chain.contracts.evidence_registry import EvidenceRegistry
 from chain.contracts.oracle_hub import OracleHub
@@ -32,6 +33,7 @@ class Recourse:
             client, deployments.address("EvidenceRegistry"), compiled.get("EvidenceRegistry").abi
         )
         self.oracle_hub = OracleHub(client, deployments.address("OracleHub"), compiled.get("OracleHub").abi)
+        self.cases = CaseDelegation(client, deployments.address("CaseDelegation"), compiled.get("CaseDelegation").abi)
         for artifact in compiled.artifacts.values():
             client.register_abi(artifact.abi)
 
