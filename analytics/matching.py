@@ -8,8 +8,9 @@ Two rankings, each entry with a score in ``[0, 1]``, its components and a one-li
 
 **Hard constraints** (never violated; an excluded candidate is listed with its reasons):
 the collector is active (not suspended), its licence is valid at ``now`` (expiry strictly after
-``now``), it is licensed for the case's region (the exact 6-digit code, or the province ``XX0000``
-that contains it), and it has spare capacity (``open_cases < capacity``). The case must still be open
+``now``), it is licensed for the case's region (as ``CaseDelegation.regionCovers``: the exact 6-digit
+code, or the province ``XX0000`` or city ``XXYY00`` that contains it), and it has spare capacity
+(``open_cases < capacity``). The case must still be open
 (deadline after ``now``).
 
 **Score** = ``w_track · track + w_capacity · spare/capacity + w_region · region_fit`` with default weights
@@ -21,7 +22,7 @@ that contains it), and it has spare capacity (``open_cases < capacity``). The ca
   towards a prior (``prior_rate`` 0.3 with ``prior_strength`` 5 pseudo-cases), so a newcomer
   starts at the prior and a long record dominates;
 * *capacity*: the share of capacity still free;
-* *region fit*: 1 for the exact region code, 0.7 through the province licence.
+* *region fit*: 1 for the exact region code, 0.85 through a city licence, 0.7 through a province one.
 
 Buckets: overdue days ``[0,30) [30,90) [90,180) [180,365) [365,∞)``; principal (fen)
 ``< ¥10k, < ¥50k, < ¥200k, ≥ ¥200k``. Ties break on the id, so a ranking is deterministic.
@@ -45,6 +46,7 @@ __all__ = [
     "eligibility",
     "rank_cases_for_collector",
     "rank_collectors_for_case",
+    "region_covers",
     "score_pair",
 ]
 
@@ -98,6 +100,7 @@ class MatchingConfig:
     w_capacity: float = 0.25
     w_region: float = 0.15
     province_fit: float = 0.7
+    city_fit: float = 0.85
 
     def __post_init__(self) -> None:
         weights = (self.w_track, self.w_capacity, self.w_region)
@@ -138,17 +141,25 @@ def _bucket(value: int, edges: Sequence[int]) -> int:
     return len(edges)
 
 
-def _province(region: int) -> int:
-    return (region // 10_000) * 10_000
+def region_covers(collector_region: int, case_region: int) -> bool:
+    """``CaseDelegation.regionCovers``: the same code, or a province ``XX0000`` / city ``XXYY00`` containing it."""
+    if collector_region == case_region:
+        return True
+    if collector_region % 10_000 == 0:
+        return collector_region // 10_000 == case_region // 10_000
+    if collector_region % 100 == 0:
+        return collector_region // 100 == case_region // 100
+    return False
 
 
 def _region_fit(collector: CollectorProfile, region: int, cfg: MatchingConfig) -> float:
     if region in collector.regions:
         return 1.0
-    province = _province(region)
-    if province != region and province in collector.regions:
-        return cfg.province_fit
-    return 0.0
+    fit = 0.0
+    for r in collector.regions:
+        if region_covers(r, region):
+            fit = max(fit, cfg.province_fit if r % 10_000 == 0 else cfg.city_fit)
+    return fit
 
 
 def eligibility(collector: CollectorProfile, case: OpenCase, now: int) -> list[str]:
@@ -206,7 +217,7 @@ def score_pair(collector: CollectorProfile, case: OpenCase, cfg: MatchingConfig 
         record = f"recovered {raw:.0%} on {similar:g} weighted similar cases ({days}, {amount}), smoothed {track:.0%}"
     else:
         record = f"no track record yet ({days}, {amount}): prior {track:.0%}"
-    how = "exact region" if region == 1.0 else "province licence"
+    how = "exact region" if region == 1.0 else ("city licence" if region == cfg.city_fit else "province licence")
     explanation = (
         f"score {score:.2f}: {record}; spare capacity {collector.spare}/{collector.capacity}; "
         f"region {case.region} ({how})"

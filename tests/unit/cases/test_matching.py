@@ -13,10 +13,11 @@ from analytics.matching import (
     eligibility,
     rank_cases_for_collector,
     rank_collectors_for_case,
+    region_covers,
 )
 
 NOW = 1_800_000_000
-REGIONS = [310000, 310101, 320000, 320500, 110000]
+REGIONS = [310000, 310101, 310100, 310115, 320000, 320500, 110000]
 
 
 def case(cid: str, *, region=310101, principal=2_000_000, days=100, deadline=NOW + 86_400) -> OpenCase:
@@ -44,8 +45,14 @@ def test_each_hard_constraint_excludes_with_a_reason():
     assert "region" in eligibility(collector("a", regions=frozenset({320000})), c, NOW)[0]
     assert "capacity" in eligibility(collector("a", open_cases=10), c, NOW)[0]
     assert "deadline" in eligibility(collector("a"), case("0x02", deadline=NOW), NOW)[0]
-    # a province licence covers the cities in it
+    # a province (or city) licence covers the districts in it, as CaseDelegation.regionCovers
     assert eligibility(collector("a", regions=frozenset({310000})), c, NOW) == []
+    assert eligibility(collector("a", regions=frozenset({310100})), c, NOW) == []
+    assert eligibility(collector("a", regions=frozenset({310102})), c, NOW) != []
+    assert region_covers(310000, 310115)
+    assert region_covers(310100, 310115)
+    assert not region_covers(310115, 310100)
+    assert not region_covers(320000, 310115)
 
 
 def test_track_record_on_similar_cases_ranks_higher_and_prior_smooths():
@@ -121,7 +128,7 @@ cases_st = st.builds(
 
 
 def _respects_hard_constraints(c: CollectorProfile, k: OpenCase) -> bool:
-    region_ok = k.region in c.regions or ((k.region // 10_000) * 10_000 in c.regions)
+    region_ok = any(region_covers(r, k.region) for r in c.regions)
     return c.active and c.licence_expiry > NOW and region_ok and c.open_cases < c.capacity and k.deadline > NOW
 
 
