@@ -1,8 +1,9 @@
 """Oracle use cases: signature exchange between oracle operators, report submission, on-chain values.
 
 * :func:`post_signature` verifies that a posted signature recovers, over the report's EIP-712 digest in
-  this chain's ``OracleHub`` domain, to the posting institution and that this address is an active ORACLE
-  member now, and only then stores it (idempotent per digest and signer).
+  this chain's ``OracleHub`` domain, to its claimed signer and that this address is an active ORACLE
+  member now, and only then stores it (idempotent per digest and signer). The caller is an ORACLE member
+  posting its own signature or relaying a peer's.
 * :func:`list_signatures` returns what has been collected for a round, so peers can assemble k of them.
 * :func:`submit_report` turns a report and its signatures into an operation (kind ``oracle.report``);
   the hub itself refuses k−1 signatures, non-oracles, duplicates and older or replayed reports.
@@ -113,12 +114,8 @@ def post_signature(
 ) -> tuple[OracleSignaturePublic, bool]:
     """Verify and store one oracle's signature; returns it and whether it is new."""
     report = _report(report_in)
+    signer = _verify(recourse, report, _signature(signature))
     sig = _signature(signature)
-    if sig.signer != to_checksum_address(institution.address):
-        raise OracleSignatureInvalidError(
-            f"{institution.name} ({institution.address}) may post only its own signature, not {sig.signer}'s"
-        )
-    signer = _verify(recourse, report, sig)
     digest = "0x" + report_digest(recourse.oracle_hub.domain(), report).hex()
     existing = session.exec(
         select(OracleSignature).where(OracleSignature.digest == digest, OracleSignature.signer == signer)

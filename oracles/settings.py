@@ -1,0 +1,63 @@
+"""Settings of an oracle operator process (``recourse oracles run``): env ``RECOURSE_*``, nested with ``__``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings
+
+from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain
+
+__all__ = ["OracleNodeSettings", "OracleSettings"]
+
+
+class OracleNodeSettings(BaseModel):
+    """Rounds, push policy and scheduling (``RECOURSE_ORACLE__*``)."""
+
+    feed: str = "valuation:residential"
+    #: seconds per round; round r observes at r * period_s
+    period_s: int = Field(default=60, ge=1)
+    #: seconds between two scheduler ticks (each advances every open round one step)
+    tick_s: float = Field(default=2.0, gt=0)
+    #: the operator at distance d from the round's leader submits from round start + d * fallback_s
+    fallback_s: int = Field(default=10, ge=0)
+    #: push when the value moves by more than this many basis points ...
+    deviation_bps: int = Field(default=50, ge=0)
+    #: ... or when this many seconds passed since the value on chain
+    heartbeat_s: int = Field(default=3600, ge=0)
+    #: a run missed by more than this many seconds is skipped (coalesced runs are one run)
+    misfire_grace_s: int = Field(default=30, ge=1)
+    #: subjects and their features; empty means ``<data_dir>/oracles/subjects.json``
+    subjects_file: Path | None = None
+    #: trained models; empty means ``<data_dir>/models``
+    model_dir: Path | None = None
+
+
+class OracleSettings(BaseSettings):
+    model_config = SETTINGS_CONFIG
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    chain: ChainSettings = Field(default_factory=ChainSettings)
+    oracle: OracleNodeSettings = Field(default_factory=OracleNodeSettings)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> OracleSettings:
+        check_production_chain(self.env, self.chain)
+        return self
+
+    @property
+    def deployments_file(self) -> Path:
+        if self.chain.deployments_file is not None:
+            return self.chain.deployments_file
+        return PROJECT_ROOT / "deployments" / f"{self.chain.network}.json"
+
+    @property
+    def subjects_file(self) -> Path:
+        return self.oracle.subjects_file or self.data_dir / "oracles" / "subjects.json"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.oracle.model_dir or self.data_dir / "models"

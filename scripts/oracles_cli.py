@@ -1,0 +1,190 @@
+"""``recourse oracles run``: one oracle operator node (its own key, its own gateway, its own state).
+
+The node values the subjects listed in the subjects file with the newest valuation model artefact in the
+model dir (``recourse models train valuation --data ames``; when there is none, a small model is trained
+once on the Ames sales, about 10 s), signs each round's report, exchanges signatures through the gateways,
+and the round's leader (or a fallback) submits through its gateway. Stop it with SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import pickle
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from analytics import ValuationModel, ValuationSettings, fit_valuation
+from chain.client import ChainClient
+from chain.keys import resolve_account
+from chain.network import Recourse
+from node_api.services.analytics import latest_artefact, load_artefact
+from oracles.feeds.valuation import ValuationFeed
+from oracles.gateway import HttpGateway
+from oracles.node import NodeConfig, OracleNode, RecourseHubView
+from oracles.policy import PushPolicy
+from oracles.rounds import RoundStore
+from oracles.scheduler import build_scheduler
+from oracles.settings import OracleSettings
+
+__all__ = ["DEMO_ASSET", "ensure_demo_subjects", "ensure_valuation_model", "oracles_app", "run"]
+
+logger = logging.getLogger(__name__)
+console = Console(highlight=False)
+
+oracles_app = typer.Typer(
+    help="Oracle operators: value assets with the analytics models and push k-of-n signed reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: the demo subject: one Ames sale (features only; its price is never given to the model as a feature)
+DEMO_PID = 526301100
+DEMO_ASSET = f"asset:ames-{DEMO_PID}"
+
+
+def ensure_valuation_model(model_dir: Path) -> Path:
+    """The newest valuation artefact in ``model_dir``; trains a small one on the Ames sales if there is none."""
+    found = latest_artefact(model_dir, "valuation")
+    if found is not None:
+        return found
+    from scripts.models_cli import ModelKind, load_dataset
+
+    frame, schema, _, _ = load_dataset("ames", kind=ModelKind.valuation)
+    model = fit_valuation(frame, schema.target, schema, settings=ValuationSettings(budget_s=0.0, folds=3))
+    out = model_dir / f"valuation-{model.version}"
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f"model.pkl.{os.getpid()}.tmp"
+    with tmp.open("wb") as fh:
+        pickle.dump(
+            {"kind": "valuation", "version": model.version, "model": model}, fh, protocol=pickle.HIGHEST_PROTOCOL
+        )
+    tmp.replace(out / "model.pkl")
+    (out / "metadata.json").write_text(
+        json.dumps({"kind": "valuation", "version": model.version, "data": "ames", "training": "small (oracle)"})
+        + "\n",
+        encoding="utf-8",
+    )
+    logger.info("oracle.model.trained version=%s dir=%s", model.version, out)
+    return out / "model.pkl"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def ensure_demo_subjects(path: Path, model: ValuationModel) -> dict[str, dict[str, Any]]:
+    """The subjects file; when absent, one Ames sale's features (the model's schema columns) are written."""
+    if path.is_file():
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        subjects: dict[str, dict[str, Any]] = payload["subjects"]
+        return subjects
+    from scripts.models_cli import ModelKind, load_dataset
+
+    frame, _, _, _ = load_dataset("ames", kind=ModelKind.valuation)
+    row = frame[frame["PID"] == DEMO_PID].iloc[0]
+    subjects = {DEMO_ASSET: {c: _clean(row[c]) for c in model.schema.features}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"subjects": subjects}, indent=1) + "\n", encoding="utf-8")
+    return subjects
+
+
+def _peer(text: str) -> HttpGateway:
+    url, sep, key = text.partition(",")
+    if not sep or not url.startswith("http") or not key:
+        raise ValueError(f"--peer must be URL,API_KEY (e.g. http://127.0.0.1:8001,rk_…), got {text!r}")
+    return HttpGateway(url, key, name=url)
+
+
+@oracles_app.callback()
+def oracles() -> None:
+    """Oracle operators: value assets with the analytics models and push k-of-n signed reports."""
+
+
+@oracles_app.command("run")
+def run(
+    as_: Annotated[str, typer.Option("--as", help="The operator's identity (its own signing key).")],
+    gateway: Annotated[str, typer.Option(help="The operator's own gateway URL.")],
+    api_key: Annotated[str, typer.Option(help="API key of the operator at its gateway (oracles scopes).")],
+    peer: Annotated[
+        list[str] | None, typer.Option(help="A peer operator's gateway as URL,API_KEY (repeatable).")
+    ] = None,
+    period: Annotated[int | None, typer.Option(help="Seconds per round.")] = None,
+    tick: Annotated[float | None, typer.Option(help="Seconds between scheduler ticks.")] = None,
+    fallback: Annotated[int | None, typer.Option(help="Seconds per fallback rank before a non-leader submits.")] = None,
+    deviation_bps: Annotated[int | None, typer.Option(help="Push when the value moves by more (bps).")] = None,
+    heartbeat: Annotated[int | None, typer.Option(help="Push at least every this many seconds.")] = None,
+    subjects: Annotated[Path | None, typer.Option(help="Subjects JSON file.")] = None,
+    crash_after: Annotated[str | None, typer.Option(hidden=True, help="Fault injection: signed|submitted.")] = None,
+) -> None:
+    """Run one oracle operator node until SIGTERM / Ctrl-C."""
+    logging.getLogger().setLevel(logging.INFO)
+    settings = OracleSettings()
+    o = settings.oracle
+    period_s = period or o.period_s
+    config = NodeConfig(
+        period_s=period_s, fallback_s=fallback if fallback is not None else o.fallback_s, crash_after=crash_after
+    )
+    policy = PushPolicy(
+        deviation_bps=deviation_bps if deviation_bps is not None else o.deviation_bps,
+        heartbeat_s=heartbeat if heartbeat is not None else o.heartbeat_s,
+    )
+    c = settings.chain
+    pw = c.keystore_password.get_secret_value() if c.keystore_password else None
+    account = resolve_account(as_, chain_id=c.chain_id, keystore_dir=c.keystore_dir, password=pw)
+    model: ValuationModel = load_artefact(ensure_valuation_model(settings.model_dir), "valuation")
+    subjects_file = subjects or settings.subjects_file
+    ensure_demo_subjects(subjects_file, model)
+    state_dir = settings.data_dir / "oracles" / as_
+    state_dir.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{state_dir / 'state.sqlite'}"
+    client = ChainClient.connect(c, data_dir=settings.data_dir)
+    recourse = Recourse.load(client, settings.deployments_file)
+    own = HttpGateway(gateway, api_key, name=f"{as_}@{gateway}")
+    peers = [_peer(p) for p in (peer or [])]
+    store = RoundStore(db_url)
+    node = OracleNode(
+        name=as_,
+        account=account,
+        feed=ValuationFeed(model, subjects_file, name=o.feed),
+        hub=RecourseHubView(recourse),
+        gateway=own,
+        peers=peers,
+        store=store,
+        policy=policy,
+        config=config,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler = build_scheduler(
+        node, node_id=as_, job_store_url=db_url, tick_s=tick or o.tick_s, misfire_grace_s=o.misfire_grace_s
+    )
+    console.print(
+        f"oracle {as_} ({account.address}) running: feed {o.feed}, model {model.version}, round {period_s}s, "
+        f"gateway {gateway}, {len(peers)} peer(s), state {state_dir}"
+    )
+    try:
+        while not stop.is_set():
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=True)
+        store.close()
+        own.close()
+        for p in peers:
+            p.close()
+        client.close()
+        console.print(f"oracle {as_} stopped")
