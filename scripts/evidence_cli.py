@@ -152,7 +152,7 @@ def check_receipt(document: Path, receipt: dict[str, Any], *, rpc_url: str) -> d
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False)
+    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -173,7 +173,8 @@ def verify_receipt(
     console.print(
         f"verified: {file.name} (SHA-256 {facts['digest']}) anchored in block {facts['block_number']} "
         f"(tx {facts['tx_hash']}, time {facts['block_time']}) by {facts['submitter']}"
-        + (f", case {facts['case_ref']}" if facts["case_ref"] else "")
+        + (f", case {facts['case_ref']}" if facts["case_ref"] else ""),
+        soft_wrap=True,
     )
 
 
@@ -226,7 +227,7 @@ def submit(
             if r.status_code != 202:
                 _fail(f"{path.name}: {_problem(r)}")
             ev = r.json()["evidence"][0]
-            console.print(f"{ev['id']}  {ev['digest']}  {path.name}  {ev['status']}")
+            console.print(f"{ev['id']}  {ev['digest']}  {path.name}  {ev['status']}", soft_wrap=True, markup=False)
 
 
 @evidence_app.command("verify")
@@ -253,7 +254,7 @@ def verify(
             return
     if r.status_code != 200:
         _fail(_problem(r))
-    console.print(describe(file.name, r.json()))
+    console.print(describe(file.name, r.json()), soft_wrap=True, markup=False)
 
 
 def describe(name: str, v: dict[str, Any]) -> str:

@@ -71,8 +71,8 @@ def evidence_settings() -> EvidenceSettings:
 
 @pytest.fixture
 def egw(
-    gw_chain: tuple[AnvilNode, Path],
-    chain_snapshot: Callable[[], ChainClient],
+    gw_chain: tuple[AnvilNode, Path],  # noqa: F811 - the imported fixture
+    chain_snapshot: Callable[[], ChainClient],  # noqa: F811
     tmp_path: Path,
     evidence_settings: EvidenceSettings,
 ) -> Iterator[EvidenceGateway]:
@@ -190,10 +190,10 @@ class IpfsNode:
         config["Addresses"]["Swarm"] = []
         config["Bootstrap"] = []
         config_file.write_text(json.dumps(config))
-        log = (self.path / "daemon.log").open("ab")
-        self.proc = subprocess.Popen(
-            [node, str(IPFS_CLI), "daemon", "--enable-preload=false"], env=self.env, stdout=log, stderr=log
-        )
+        with (self.path / "daemon.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [node, str(IPFS_CLI), "daemon", "--enable-preload=false"], env=self.env, stdout=log, stderr=log
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, (self.path / "daemon.log").read_text()[-2000:]

@@ -41,7 +41,9 @@ def test_documents_are_stored_batched_anchored_and_verified(egw, chain_snapshot,
         r = submit_raw(egw, bank, d, f"doc-{i}", case_ref="C-1", filename=f"log{i}.pdf")
         assert r.status_code == 202, r.text
         ev = r.json()["evidence"][0]
-        assert ev["digest"] == sha(d) and ev["size"] == len(d) and ev["status"] == "pending"
+        assert ev["digest"] == sha(d)
+        assert ev["size"] == len(d)
+        assert ev["status"] == "pending"
         assert ev["cid"].startswith("bafkrei")
         ids.append(ev["id"])
     # multipart: two files in one call
@@ -52,9 +54,12 @@ def test_documents_are_stored_batched_anchored_and_verified(egw, chain_snapshot,
     ids += [e["id"] for e in r.json()["evidence"]]
     anchored = egw.wait_anchored(bank, ids)
     receipt = anchored[ids[0]]["receipt"]
-    assert receipt["digest"] == sha(docs[0]) and receipt["case_ref"] == "C-1"
-    assert receipt["institution"]["address"] == egw.address("bank") and receipt["institution"]["name"] == "bank"
-    assert receipt["block_time"] > 0 and receipt["tx_hash"].startswith("0x")
+    assert receipt["digest"] == sha(docs[0])
+    assert receipt["case_ref"] == "C-1"
+    assert receipt["institution"]["address"] == egw.address("bank")
+    assert receipt["institution"]["name"] == "bank"
+    assert receipt["block_time"] > 0
+    assert receipt["tx_hash"].startswith("0x")
     # the receipt checks against the chain alone
     doc = tmp_path / "doc.pdf"
     doc.write_bytes(docs[0])
@@ -74,8 +79,12 @@ def test_documents_are_stored_batched_anchored_and_verified(egw, chain_snapshot,
     ok = egw.http.post("/evidence/verify", content=docs[1], headers={**court, "Content-Type": "application/pdf"})
     assert ok.status_code == 200, ok.text
     v = ok.json()
-    assert v["result"] == "verified" and v["case_ref"] == "C-1" and v["evidence_id"] == ids[1]
-    assert v["institution"]["address"] == egw.address("bank") and v["tx_hash"] and v["block_time"]
+    assert v["result"] == "verified"
+    assert v["case_ref"] == "C-1"
+    assert v["evidence_id"] == ids[1]
+    assert v["institution"]["address"] == egw.address("bank")
+    assert v["tx_hash"]
+    assert v["block_time"]
     assert merkle_verify(v["root"], v["digest"], v["proof"])
     tampered = docs[1].replace(b"contact", b"c0ntact")
     bad = egw.http.post(
@@ -84,11 +93,13 @@ def test_documents_are_stored_batched_anchored_and_verified(egw, chain_snapshot,
         params={"evidence_id": ids[1]},
         headers={**court, "Content-Type": "application/pdf"},
     ).json()
-    assert bad["result"] == "mismatch" and bad["expected_digest"] == sha(docs[1])
+    assert bad["result"] == "mismatch"
+    assert bad["expected_digest"] == sha(docs[1])
     by_case = egw.http.post("/evidence/verify", json={"digest": sha(tampered), "case_ref": "C-1"}, headers=court)
     assert by_case.json()["result"] == "mismatch"
     unknown = egw.http.post("/evidence/verify", json={"digest": sha(b"never submitted")}, headers=court).json()
-    assert unknown["result"] == "not_anchored" and unknown["pending"] is False
+    assert unknown["result"] == "not_anchored"
+    assert unknown["pending"] is False
     # genuine document with its right evidence id and case is verified
     named = egw.http.post("/evidence/verify", json={"digest": sha(docs[2]), "evidence_id": ids[2]}, headers=court)
     assert named.json()["result"] == "verified"
@@ -109,15 +120,18 @@ def test_batch_verification_of_1000_digests_and_more_is_a_problem(egw):
     assert body.status_code == 200, body.text
     results = body.json()["results"]
     assert len(results) == 1000
-    assert [x["result"] for x in results].count("verified") == 1 and results[-1]["result"] == "verified"
+    assert [x["result"] for x in results].count("verified") == 1
+    assert results[-1]["result"] == "verified"
     too_many = egw.http.post("/evidence/verify", json={"digests": [*digests, sha(b"one more")]}, headers=court)
-    assert too_many.status_code == 422 and too_many.json()["code"] == "EVD-422"
+    assert too_many.status_code == 422
+    assert too_many.json()["code"] == "EVD-422"
     submit_many = egw.http.post(
         "/evidence/digests",
         json={"items": [{"digest": d} for d in [*digests, sha(b"one more")]]},
         headers={**bank, "Idempotency-Key": "too-many"},
     )
-    assert submit_many.status_code == 422 and submit_many.json()["code"] == "EVD-422"
+    assert submit_many.status_code == 422
+    assert submit_many.json()["code"] == "EVD-422"
 
 
 def test_pending_digest_is_not_anchored_yet(egw, evidence_settings):
@@ -128,9 +142,11 @@ def test_pending_digest_is_not_anchored_yet(egw, evidence_settings):
     )
     ev_id = r.json()["evidence"][0]["id"]
     v = egw.http.post("/evidence/verify", json={"digest": sha(b"slow")}, headers=bank).json()
-    assert v["result"] == "not_anchored" and v["pending"] is True
+    assert v["result"] == "not_anchored"
+    assert v["pending"] is True
     receipt = egw.http.get(f"/evidence/{ev_id}/receipt", headers=bank)
-    assert receipt.status_code == 409 and receipt.json()["code"] == "EVD-409"
+    assert receipt.status_code == 409
+    assert receipt.json()["code"] == "EVD-409"
 
 
 def test_non_anchoring_roles_get_403_and_anchor_nothing(egw):
@@ -146,21 +162,24 @@ def test_non_anchoring_roles_get_403_and_anchor_nothing(egw):
     assert r.status_code == 403
     # a key without the evidence:write scope
     r = submit_raw(egw, egw.key("bank", ["tokens:read"]), b"doc", "scope")
-    assert r.status_code == 403 and r.json()["code"] == "AUTH-002"
+    assert r.status_code == 403
+    assert r.json()["code"] == "AUTH-002"
 
 
 def test_too_large_upload_is_413(egw, evidence_settings):
     bank = egw.key("bank")
     big = b"\0" * (evidence_settings.max_upload_bytes + 1)
     r = submit_raw(egw, bank, big, "big")
-    assert r.status_code == 413 and r.json()["code"] == "EVD-413"
+    assert r.status_code == 413
+    assert r.json()["code"] == "EVD-413"
 
     def chunked():
         for _ in range(6):
             yield b"\1" * 1_000_000
 
     r = egw.http.post("/evidence", content=chunked(), headers={**bank, "Idempotency-Key": "big2"})
-    assert r.status_code == 413 and r.json()["code"] == "EVD-413"
+    assert r.status_code == 413
+    assert r.json()["code"] == "EVD-413"
     # nothing was recorded and no temp file is left behind
     store_tmp = egw.state.settings.data_dir / "evidence" / "tmp"
     assert list(store_tmp.iterdir()) == []
@@ -172,7 +191,8 @@ def test_idempotent_submission_and_conflict(egw):
     b = submit_raw(egw, bank, b"same", "k1").json()
     assert a["evidence"][0]["id"] == b["evidence"][0]["id"]
     c = submit_raw(egw, bank, b"different", "k1")
-    assert c.status_code == 409 and c.json()["code"] == "OPS-409"
+    assert c.status_code == 409
+    assert c.json()["code"] == "OPS-409"
 
 
 def test_download_only_for_submitter_courts_and_parties(egw):
@@ -187,13 +207,15 @@ def test_download_only_for_submitter_courts_and_parties(egw):
         assert got.headers["x-evidence-digest"] == sha(b"the loan contract")
     for name in ("investor", "mediator"):
         denied = egw.http.get(f"/evidence/{ev_id}/content", headers=egw.key(name))
-        assert denied.status_code == 403 and denied.json()["code"] == "EVD-403"
+        assert denied.status_code == 403
+        assert denied.json()["code"] == "EVD-403"
         assert egw.http.get(f"/evidence/{ev_id}", headers=egw.key(name)).status_code == 403
     digest_only = egw.http.post(
         "/evidence/digests", json={"items": [{"digest": sha(b"kept")}]}, headers={**bank, "Idempotency-Key": "kept"}
     ).json()["evidence"][0]["id"]
     none = egw.http.get(f"/evidence/{digest_only}/content", headers=bank)
-    assert none.status_code == 404 and none.json()["code"] == "EVD-404"
+    assert none.status_code == 404
+    assert none.json()["code"] == "EVD-404"
     assert egw.http.get("/evidence/ev_" + "0" * 32, headers=bank).status_code == 404
 
 
@@ -205,7 +227,9 @@ def test_same_single_document_in_two_batches_is_anchored_once(egw, chain_snapsho
     a = egw.wait_anchored(bank, [first])[first]["receipt"]
     second = submit_raw(egw, bank, b"lonely", "l2").json()["evidence"][0]["id"]
     b = egw.wait_anchored(bank, [second])[second]["receipt"]
-    assert a["root"] == b["root"] and a["tx_hash"] == b["tx_hash"] and a["block_number"] == b["block_number"]
+    assert a["root"] == b["root"]
+    assert a["tx_hash"] == b["tx_hash"]
+    assert a["block_number"] == b["block_number"]
     from sqlmodel import Session, select
 
     with Session(egw.state.engine) as s:
