@@ -106,6 +106,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
             if state.keys is not None:
                 state.keys.stop()
             state.roles.stop()
+            state.committer.stop()
             state.client.close()
             state.engine.dispose()
 

@@ -10,7 +10,8 @@ Exactly-once protocol (the gateway may be SIGKILLed at any instant):
 3. only then it broadcasts them (JSON-RPC batch). A transaction the node rejects outright is replaced
    by a zero-value self-transfer with the same nonce (persisted first), so later nonces never stall;
    its operation ends ``failed``;
-4. receipts are polled in batches and each operation ends ``succeeded`` or ``failed`` (revert decoded);
+4. the writer polls the key's mined nonce (one cheap call) and fetches receipts, in batches, only for
+   the sent operations whose nonce is below it; each ends ``succeeded`` or ``failed`` (revert decoded);
 5. on start, and whenever a sent transaction is unknown to the node, the persisted raw transaction is
    rebroadcast. A signed transaction has a fixed nonce, so it can be mined at most once; an operation
    is signed at most once (step 2 commits before anything leaves the process).
@@ -23,7 +24,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import coincurve
+import rlp
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -32,7 +38,7 @@ from chain.client import ChainClient, KeyLock, Receipt, RpcError, TxRequest
 from node_api.db.models import Operation, utcnow
 from node_api.institutions import Institution
 
-__all__ = ["OperationBoard", "TransactionWriter"]
+__all__ = ["FastSigner", "OperationBoard", "TransactionWriter"]
 
 logger = logging.getLogger(__name__)
 REJECTED = "CHN-REJECTED"
@@ -56,6 +62,43 @@ class OperationBoard:
     def status(self, op_id: str) -> str | None:
         with self._lock:
             return self._done.get(op_id)
+
+
+class FastSigner:
+    """Signs transactions with a cached coincurve key: byte for byte what ``LocalAccount.sign_transaction``
+    produces (EIP-1559 type 2 with ``maxFeePerGas``, else legacy EIP-155), about 5x faster (no key
+    re-derivation, no typed-transaction model per call)."""
+
+    def __init__(self, account: LocalAccount, chain_id: int) -> None:
+        self._key = coincurve.PrivateKey(bytes(account.key))
+        self.chain_id = chain_id
+
+    def sign(self, req: TxRequest, *, nonce: int, gas: int, fees: dict[str, int]) -> tuple[str, str]:
+        """Returns ``(tx_hash, raw_tx)`` as 0x-hex."""
+        to = bytes.fromhex(req.to[2:]) if req.to else b""
+        if "maxFeePerGas" in fees:
+            fields: list[Any] = [
+                self.chain_id,
+                nonce,
+                fees["maxPriorityFeePerGas"],
+                fees["maxFeePerGas"],
+                gas,
+                to,
+                req.value,
+                req.data,
+                [],
+            ]
+            r, s, recid = self._sign(keccak(b"\x02" + rlp.encode(fields)))
+            raw = b"\x02" + rlp.encode([*fields, recid, r, s])
+        else:
+            fields = [nonce, fees["gasPrice"], gas, to, req.value, req.data]
+            r, s, recid = self._sign(keccak(rlp.encode([*fields, self.chain_id, 0, 0])))
+            raw = rlp.encode([*fields, recid + 35 + 2 * self.chain_id, r, s])
+        return "0x" + keccak(raw).hex(), "0x" + raw.hex()
+
+    def _sign(self, digest: bytes) -> tuple[int, int, int]:
+        sig = self._key.sign_recoverable(digest, hasher=None)
+        return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
 
 
 def _request(op: Operation) -> TxRequest:
@@ -91,6 +134,7 @@ class TransactionWriter:
         self._next_nonce = 0
         self._last_rebroadcast = 0.0
         self._in_flight = 0
+        self._signer: FastSigner | None = None
         self.healthy = True
         self.last_error: str | None = None
 
@@ -98,6 +142,7 @@ class TransactionWriter:
 
     def start(self) -> None:
         self._key_lock = KeyLock(self.client.data_dir, self.client.chain_id, self.address)
+        self._signer = FastSigner(self.institution.account, self.client.chain_id)
         self._thread = threading.Thread(target=self._run, name=f"writer-{self.institution.name}", daemon=True)
         self._thread.start()
 
@@ -111,6 +156,15 @@ class TransactionWriter:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def _session(self) -> Session:
+        # objects stay loaded after commit: no lazy reload (one SELECT per row) when they are used again
+        return Session(self.engine, expire_on_commit=False)
+
+    def _sign(self, req: TxRequest, *, nonce: int, gas: int, fees: dict[str, int]) -> tuple[str, str]:
+        if self._signer is None:
+            self._signer = FastSigner(self.institution.account, self.client.chain_id)
+        return self._signer.sign(req, nonce=nonce, gas=gas, fees=fees)
 
     def _run(self) -> None:
         reconciled = False
@@ -143,10 +197,11 @@ class TransactionWriter:
     def reconcile(self) -> None:
         """Align with the chain after a (re)start: next nonce, rebroadcast what the node lost."""
         mined, pending = self.client.nonces(self.address)
-        with Session(self.engine) as s:
+        with self._session() as s:
             sent = self._sent(s, limit=100_000)
             highest = max((op.nonce for op in sent if op.nonce is not None), default=-1)
             self._next_nonce = max(pending, highest + 1)
+            self._in_flight = len(sent)
             if sent:
                 known = self.client.known_transactions([op.tx_hash or "" for op in sent])
                 lost = [op for op, k in zip(sent, known, strict=True) if not k]
@@ -168,17 +223,14 @@ class TransactionWriter:
         confirmed_any = self._confirm_sent()
         return sent_any or confirmed_any
 
-    def _sent(self, s: Session, limit: int) -> list[Operation]:
-        stmt = (
-            select(Operation)
-            .where(Operation.sender == self.address, Operation.status == "sent")
-            .order_by(col(Operation.nonce))
-            .limit(limit)
-        )
-        return list(s.exec(stmt).all())
+    def _sent(self, s: Session, limit: int, below_nonce: int | None = None) -> list[Operation]:
+        stmt = select(Operation).where(Operation.sender == self.address, Operation.status == "sent")
+        if below_nonce is not None:
+            stmt = stmt.where(col(Operation.nonce) < below_nonce)
+        return list(s.exec(stmt.order_by(col(Operation.nonce)).limit(limit)).all())
 
     def _send_pending(self) -> bool:
-        with Session(self.engine) as s:
+        with self._session() as s:
             stmt = (
                 select(Operation)
                 .where(Operation.sender == self.address, Operation.status == "pending")
@@ -188,9 +240,7 @@ class TransactionWriter:
             ops = list(s.exec(stmt).all())
             if not ops:
                 return False
-            in_flight = s.exec(
-                select(Operation.id).where(Operation.sender == self.address, Operation.status == "sent").limit(1)
-            ).first()
+            in_flight = self._in_flight > 0
             estimates = self.client.estimate_many(self.address, [_request(op) for op in ops])
             to_sign: list[tuple[Operation, int]] = []
             failed: list[Operation] = []
@@ -198,7 +248,7 @@ class TransactionWriter:
                 if isinstance(est, int):
                     to_sign.append((op, est))
                     continue
-                if in_flight is not None or to_sign:
+                if in_flight or to_sign:
                     break  # may depend on an earlier operation of this key: estimate again once it lands
                 self._fail(op, est)
                 failed.append(op)
@@ -207,7 +257,7 @@ class TransactionWriter:
             now = utcnow()
             for i, (op, gas) in enumerate(to_sign):
                 nonce = self._next_nonce + i
-                h, raw = self.client.sign(self.institution.account, _request(op), nonce=nonce, gas=gas, fees=fees)
+                h, raw = self._sign(_request(op), nonce=nonce, gas=gas, fees=fees)
                 op.status, op.nonce, op.gas, op.tx_hash, op.raw_tx = "sent", nonce, gas, h, raw
                 op.attempts += 1
                 op.updated_at = now
@@ -216,6 +266,7 @@ class TransactionWriter:
                 s.add(op)
             s.commit()  # durable before anything leaves the process
             self._next_nonce += len(to_sign)
+            self._in_flight += len(to_sign)
             for op in failed:
                 self._finished(op)
             if to_sign:
@@ -238,7 +289,7 @@ class TransactionWriter:
                 "writer.rejected operation_id=%s nonce=%s error=%s action=fill-nonce", op.id, op.nonce, err.message
             )
             filler = TxRequest(self.address, b"", gas=21_000)
-            h, raw = self.client.sign(self.institution.account, filler, nonce=op.nonce or 0, gas=21_000, fees=fees)
+            h, raw = self._sign(filler, nonce=op.nonce or 0, gas=21_000, fees=fees)
             op.tx_hash, op.raw_tx = h, raw
             op.error_code, op.error_name = REJECTED, "TransactionRejected"
             op.error_message = f"the node rejected the transaction: {err.message}"
@@ -250,40 +301,45 @@ class TransactionWriter:
             self.client.broadcast([op.raw_tx or "" for op in fillers])
 
     def _confirm_sent(self) -> bool:
-        with Session(self.engine) as s:
-            sent = self._sent(s, limit=2_000)
-            self._in_flight = len(sent)
-            if not sent:
-                return False
-            receipts = self.client.receipts([op.tx_hash or "" for op in sent])
+        """Receipts only for operations whose nonce the chain has mined; every 3 s, look for lost ones."""
+        check_lost = self._in_flight > 0 and time.monotonic() - self._last_rebroadcast > 3.0
+        if self._in_flight <= 0 and not check_lost:
+            return False
+        mined = int(self.client.rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
+        with self._session() as s:
+            ready = self._sent(s, limit=2_000, below_nonce=mined)
             done: list[Operation] = []
-            missing: list[Operation] = []
-            for op, receipt in zip(sent, receipts, strict=True):
-                if receipt is None:
-                    missing.append(op)
-                    continue
-                self._complete(op, receipt)
-                s.add(op)
-                done.append(op)
-            self._in_flight -= len(done)
+            if ready:
+                receipts = self.client.receipts([op.tx_hash or "" for op in ready])
+                for op, receipt in zip(ready, receipts, strict=True):
+                    if receipt is None:
+                        continue  # its nonce was used by another transaction: the lost check handles it
+                    self._complete(op, receipt)
+                    s.add(op)
+                    done.append(op)
             if done:
                 s.commit()
+                self._in_flight -= len(done)
                 for op in done:
                     self._finished(op)
-            if missing and time.monotonic() - self._last_rebroadcast > 3.0:
+            if check_lost:
                 self._last_rebroadcast = time.monotonic()
-                stale = [op for op in missing if (utcnow() - op.updated_at).total_seconds() > 3.0]
-                if stale:
-                    known = self.client.known_transactions([op.tx_hash or "" for op in stale])
-                    lost = [op for op, k in zip(stale, known, strict=True) if not k]
-                    if lost:
-                        logger.warning(
-                            "writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost)
-                        )
-                        self._broadcast(s, lost)
-                    elif not done:
-                        self._unstick(s, stale)
+                self._check_lost(s, bool(done))
             return bool(done)
+
+    def _check_lost(self, s: Session, progressed: bool) -> None:
+        sent = self._sent(s, limit=2_000)
+        self._in_flight = len(sent)
+        stale = [op for op in sent if (utcnow() - op.updated_at).total_seconds() > 3.0]
+        if not stale:
+            return
+        known = self.client.known_transactions([op.tx_hash or "" for op in stale])
+        lost = [op for op, k in zip(stale, known, strict=True) if not k]
+        if lost:
+            logger.warning("writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost))
+            self._broadcast(s, lost)
+        elif not progressed:
+            self._unstick(s, stale)
 
     def _unstick(self, s: Session, stale: list[Operation]) -> None:
         """The node knows our lowest pending transaction but does not mine it (seen with anvil's pool

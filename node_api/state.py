@@ -17,6 +17,7 @@ from chain.network import Recourse
 from node_api.institutions import Institution
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.services.apikeys import ApiKeyCache
+from node_api.services.operations import GroupCommitter
 from node_api.settings import GatewaySettings
 
 __all__ = ["GatewayState", "RoleCache"]
@@ -149,6 +150,11 @@ class GatewayState:
     services: dict[str, Any] = field(default_factory=dict)
     #: verified API keys in memory (``None`` only in states built by hand: then every request reads the DB)
     keys: ApiKeyCache | None = None
+    #: persists the operations of concurrent write requests in one transaction (``routes._writes.persist``)
+    committer: GroupCommitter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.committer = GroupCommitter(self.engine)
 
     def writer_for(self, institution: str) -> TransactionWriter:
         return self.writers[institution]

@@ -37,7 +37,14 @@ def serve(
     logging.getLogger().setLevel(logging.INFO)
     app = create_app(settings)
     uvicorn.run(
-        app, host=host or settings.api.host, port=port or settings.api.port, log_level="warning", access_log=False
+        app,
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=settings.api.graceful_shutdown,
     )
 
 

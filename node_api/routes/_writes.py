@@ -33,10 +33,10 @@ OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def persist(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
-    """Run ``fn`` in a short session of its own; returns the public operation and whether it is new."""
-    with Session(state.engine) as session:
-        op, created = fn(session)
-        return to_public(op), created
+    """Run ``fn`` in the next group commit (see ``GroupCommitter``): it returns once the operation is
+    durable, with the public operation and whether it is new. Call it from a worker thread."""
+    op, created = state.committer.run(fn)
+    return to_public(op), created
 
 
 async def accept(

@@ -3,16 +3,25 @@
 ``submit`` persists the operation (status ``pending``) before the API acknowledges it. The same
 ``Idempotency-Key`` with the same request returns the original operation; with a different request it
 raises ``IdempotencyConflictError`` (409).
+
+:class:`GroupCommitter` is how the API persists: one thread runs the submissions of all requests that
+arrived meanwhile in ONE database transaction and acknowledges each only after that commit (group
+commit: the same durability as one commit per request, without many writers queueing on SQLite's write
+lock). Inside a group, ``submit_operation`` adds the row and leaves the commit to the committer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import queue
+import threading
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -20,7 +29,12 @@ from chain.client import TxRequest
 from node_api.db.models import Operation
 from node_api.problems import IdempotencyConflictError, NotFoundError
 
-__all__ = ["get_operation", "list_operations", "request_hash", "submit_operation"]
+__all__ = ["GroupCommitter", "get_operation", "list_operations", "request_hash", "submit_operation"]
+
+logger = logging.getLogger(__name__)
+
+#: ``session.info`` flag: the session belongs to a group commit (the committer commits, not the service)
+IN_GROUP = "recourse.group_commit"
 
 
 def request_hash(kind: str, body: dict[str, Any]) -> str:
@@ -61,6 +75,8 @@ def submit_operation(
         value=tx.value,
     )
     session.add(op)
+    if session.info.get(IN_GROUP):
+        return op, True  # the GroupCommitter commits the whole group, then acknowledges
     try:
         session.commit()
     except IntegrityError:
@@ -69,7 +85,6 @@ def submit_operation(
         if found is None:
             raise
         return _replay(found, digest), False
-    session.refresh(op)
     return op, True
 
 
@@ -99,3 +114,114 @@ def list_operations(
     rows = session.exec(stmt.order_by(col(Operation.created_at).desc()).offset(offset).limit(limit)).all()
     total = len(session.exec(select(Operation.id).where(Operation.institution == institution)).all())
     return rows, total
+
+
+R = TypeVar("R")
+
+
+class _Job(Generic[R]):
+    __slots__ = ("done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[[Session], R]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.result: R | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommitter:
+    """Runs ``fn(session)`` jobs from many threads in one committing thread, many per transaction.
+
+    A job that raises without having changed the session (e.g. an idempotency conflict) fails alone.
+    If a job raises after changing the session, or the commit fails, the group is rolled back and each
+    job runs again alone in its own transaction, so an error reaches only the request that caused it.
+    Objects returned by a job stay loaded after the commit (``expire_on_commit=False``).
+    """
+
+    def __init__(self, engine: Engine, *, max_group: int = 256) -> None:
+        self._engine = engine
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.groups = 0
+        self.jobs = 0
+
+    def run(self, fn: Callable[[Session], R]) -> R:
+        """Run ``fn`` in the next group; returns once the group is committed (or raises ``fn``'s error)."""
+        self._ensure_started()
+        job = _Job(fn)
+        self._queue.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout)
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            group = [job]
+            while len(group) < self._max_group:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._commit(group)
+                    return
+                group.append(nxt)
+            self._commit(group)
+
+    def _commit(self, group: list[_Job[Any]]) -> None:
+        self.groups += 1
+        self.jobs += len(group)
+        try:
+            with Session(self._engine, expire_on_commit=False) as s:
+                s.info[IN_GROUP] = True
+                flushes = [0]
+                event.listen(s, "after_flush", lambda *_: flushes.__setitem__(0, flushes[0] + 1))
+                for job in group:
+                    s.flush()  # the earlier jobs' rows: whatever is flushed from here on is this job's
+                    before = flushes[0]
+                    try:
+                        job.result = job.fn(s)
+                    except Exception as exc:
+                        if flushes[0] != before or s.new or s.dirty or s.deleted or not s.is_active:
+                            raise _Regroup from exc
+                        job.error = exc  # it changed nothing: it fails alone
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 - rerun alone: the error reaches only its own request
+            logger.info("operations.group.rerun size=%d cause=%s", len(group), exc.__class__.__name__)
+            for job in group:
+                job.result, job.error = None, None
+                try:
+                    with Session(self._engine, expire_on_commit=False) as s:
+                        job.result = job.fn(s)
+                        s.commit()
+                except BaseException as err:  # noqa: BLE001 - handed to the waiting request thread
+                    job.error = err
+                job.done.set()
+            return
+        for job in group:
+            job.done.set()
+
+
+class _Regroup(Exception):
+    """A job failed after changing the group's session: the group must be rerun job by job."""
