@@ -80,6 +80,9 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
         ctx.close()  # hand the institutions' keys over to the gateway (one writer per key)
         with running_gateway(gateway_settings) as gw:
             token = demo_gateway_steps(gw, console, to=ctx.address("investor"))
+            from scripts.demo_evidence import evidence_demo_steps
+
+            evidence_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:

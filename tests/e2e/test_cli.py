@@ -72,6 +72,11 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "same key, different body → 409 OPS-409",
         "read-only key tries to pay → 403 AUTH-002",
         "→ 11 members",
+        "evidence: 4 case documents anchored in 1 transaction(s)",
+        "receipt checked against the chain alone",
+        "loan-contract.pdf (genuine): verified — evidence",
+        "loan-contract.pdf (altered copy): mismatch —",
+        "unknown.pdf: not anchored —",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the demo stops the chain it started
