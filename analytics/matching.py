@@ -7,10 +7,10 @@ Two rankings, each entry with a score in ``[0, 1]``, its components and a one-li
 * :func:`rank_collectors_for_case` — collectors who may take a case, best first.
 
 **Hard constraints** (never violated; an excluded candidate is listed with its reasons):
-the collector is active (not suspended), its licence is valid at ``now`` (expiry strictly after
-``now``), it is licensed for the case's region (as ``CaseDelegation.regionCovers``: the exact 6-digit
-code, or the province ``XX0000`` or city ``XXYY00`` that contains it), and it has spare capacity
-(``open_cases < capacity``). The case must still be open
+the collector is active (not suspended), its licence is valid at ``now`` (as on chain: expiry 0 never
+expires, else ``now <= expiry``), it is licensed for the case's region (as
+``CaseDelegation.regionCovers``: the exact 6-digit code, or the province ``XX0000`` or city ``XXYY00``
+that contains it), and it has spare capacity (``open_cases < capacity``). The case must still be open
 (deadline after ``now``).
 
 **Score** = ``w_track · track + w_capacity · spare/capacity + w_region · region_fit`` with default weights
@@ -167,7 +167,7 @@ def eligibility(collector: CollectorProfile, case: OpenCase, now: int) -> list[s
     reasons = []
     if not collector.active:
         reasons.append("collector is not an active member (suspended or removed)")
-    if collector.licence_expiry <= now:
+    if collector.licence_expiry != 0 and collector.licence_expiry < now:
         reasons.append(f"licence expired at {collector.licence_expiry}")
     if _region_fit(collector, case.region, MatchingConfig()) == 0.0:
         reasons.append(f"not licensed for region {case.region}")

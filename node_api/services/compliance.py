@@ -38,13 +38,14 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from chain import ChainError
 from chain.contracts.case_delegation import ZERO_ADDRESS, CaseStatus
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
 from node_api.db.models import utcnow
 from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess
 from node_api.institutions import Institution
-from node_api.problems import CoreError
+from node_api.problems import ChainUnavailableError, CoreError
 from node_api.services.case_import import DebtorRecord
 from node_api.services.conduct import Breach, ConductRules, ContactRefusedError
 from node_api.services.operations import submit_operation
@@ -59,14 +60,17 @@ __all__ = [
     "CHANNELS",
     "CaseAccessPort",
     "CaseNotHeldError",
+    "CaseworkRuntime",
     "CollectorRecord",
     "ContactResult",
     "ContactTimeInvalidError",
     "Web3CaseAccess",
     "access_leaf",
     "anchor_logs",
+    "casework_runtime",
     "collector_record",
     "contact_leaf",
+    "list_anchors",
     "list_contacts",
     "list_violations",
     "log_contact",
@@ -108,16 +112,43 @@ class Web3CaseAccess:
         self._recourse = recourse
 
     def holder_of(self, case_id: bytes) -> str | None:
-        rec = self._recourse.cases.case(case_id)
+        try:
+            rec = self._recourse.cases.case(case_id)
+        except ChainError as exc:
+            raise ChainUnavailableError(f"cannot read case {case_hex(case_id)}: {exc}") from exc
         if rec.status in HOLDING and rec.collector != ZERO_ADDRESS:
             return str(rec.collector)
         return None
 
     def bank_of(self, case_id: bytes) -> str | None:
-        rec = self._recourse.cases.case(case_id)
-        if rec.batch_id == 0:
-            return None
-        return str(self._recourse.cases.batch(rec.batch_id).bank)
+        try:
+            rec = self._recourse.cases.case(case_id)
+            if rec.batch_id == 0:
+                return None
+            return str(self._recourse.cases.batch(rec.batch_id).bank)
+        except ChainError as exc:
+            raise ChainUnavailableError(f"cannot read case {case_hex(case_id)}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class CaseworkRuntime:
+    """What the case-work routes need from the gateway state (built once, replaceable in tests)."""
+
+    vault: PiiVault
+    rules: ConductRules
+    access: CaseAccessPort
+
+
+def casework_runtime(state: GatewayState) -> CaseworkRuntime:
+    """The vault, conduct rules and case-access port of this gateway (``state.services``; created on first use)."""
+    from node_api.services.pii_vault import vault_for
+
+    services = state.services
+    if "conduct_rules" not in services:
+        services["conduct_rules"] = ConductRules(state.settings.casework.conduct)
+    if "case_access" not in services:
+        services["case_access"] = Web3CaseAccess(state.recourse)
+    return CaseworkRuntime(vault=vault_for(state), rules=services["conduct_rules"], access=services["case_access"])
 
 
 def _require_holder(access: CaseAccessPort, case_id: bytes, institution: Institution) -> None:
@@ -556,13 +587,8 @@ def anchor_logs(
 
 def start_casework_services(state: GatewayState) -> Callable[[], None]:
     """Lifespan hook: the vault, the conduct rules, the case-access adapter, and the anchoring thread."""
-    from node_api.services.pii_vault import vault_for
-
     cfg = state.settings.casework
-    vault_for(state)
-    state.services["conduct_rules"] = ConductRules(cfg.conduct)
-    if "case_access" not in state.services:
-        state.services["case_access"] = Web3CaseAccess(state.recourse)
+    casework_runtime(state)
     stop = threading.Event()
     institution = state.institutions.get(cfg.anchor_institution)
     if cfg.anchor_interval <= 0 or institution is None:
@@ -592,3 +618,8 @@ def start_casework_services(state: GatewayState) -> Callable[[], None]:
         thread.join(timeout=5)
 
     return shutdown
+
+
+def list_anchors(*, session: Session, limit: int = 100, offset: int = 0) -> tuple[list[LogAnchor], int]:
+    rows = list(session.exec(select(LogAnchor).order_by(col(LogAnchor.id).desc()).offset(offset).limit(limit)).all())
+    return rows, int(session.exec(select(func.count()).select_from(LogAnchor)).one())

@@ -40,7 +40,9 @@ def collector(addr: str, **kw) -> CollectorProfile:
 def test_each_hard_constraint_excludes_with_a_reason():
     c = case("0x01")
     assert eligibility(collector("a"), c, NOW) == []
-    assert "licence expired" in eligibility(collector("a", licence_expiry=NOW), c, NOW)[0]
+    assert "licence expired" in eligibility(collector("a", licence_expiry=NOW - 1), c, NOW)[0]
+    assert eligibility(collector("a", licence_expiry=NOW), c, NOW) == []  # valid through its last second
+    assert eligibility(collector("a", licence_expiry=0), c, NOW) == []  # 0: no expiry
     assert "not an active member" in eligibility(collector("a", active=False), c, NOW)[0]
     assert "region" in eligibility(collector("a", regions=frozenset({320000})), c, NOW)[0]
     assert "capacity" in eligibility(collector("a", open_cases=10), c, NOW)[0]
@@ -109,7 +111,7 @@ collectors = st.builds(
     CollectorProfile,
     address=st.text("abcdef0123456789", min_size=4, max_size=8),
     regions=st.frozensets(st.sampled_from(REGIONS), max_size=3),
-    licence_expiry=st.integers(NOW - 10, NOW + 10),
+    licence_expiry=st.sampled_from([0, NOW - 1, NOW, NOW + 1]) | st.integers(NOW - 10, NOW + 10),
     active=st.booleans(),
     open_cases=st.integers(0, 12),
     capacity=st.integers(0, 10),
@@ -129,7 +131,8 @@ cases_st = st.builds(
 
 def _respects_hard_constraints(c: CollectorProfile, k: OpenCase) -> bool:
     region_ok = any(region_covers(r, k.region) for r in c.regions)
-    return c.active and c.licence_expiry > NOW and region_ok and c.open_cases < c.capacity and k.deadline > NOW
+    licence_ok = c.licence_expiry == 0 or c.licence_expiry >= NOW
+    return c.active and licence_ok and region_ok and c.open_cases < c.capacity and k.deadline > NOW
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
