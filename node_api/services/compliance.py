@@ -506,6 +506,7 @@ def _submit_anchor(session: Session, recourse: Recourse, institution: Institutio
     anchor.operation_id = op.id
     session.add(anchor)
     session.commit()
+    session.refresh(anchor)
     return op.id
 
 
@@ -544,7 +545,7 @@ def anchor_logs(
             ).all()
         )
         if not accesses and not contacts:
-            return done
+            return _detached(session, done)
         rules = violations_of(session, [c.id for c in contacts if c.id is not None])
         leaves = [access_leaf(a) for a in accesses] + [
             contact_leaf(c, [v.rule_id for v in rules.get(c.id or 0, [])]) for c in contacts
@@ -568,7 +569,7 @@ def anchor_logs(
             session.commit()
         except IntegrityError:  # another gateway process stored this range first
             session.rollback()
-            return done
+            return _detached(session, done)
         session.refresh(anchor)
         _submit_anchor(session, recourse, institution, anchor)
         logger.info(
@@ -582,7 +583,13 @@ def anchor_logs(
             anchor.operation_id,
         )
         done.append(anchor)
-    return done
+        return _detached(session, done)
+
+
+def _detached(session: Session, rows: list[LogAnchor]) -> list[LogAnchor]:
+    for r in rows:
+        session.expunge(r)
+    return rows
 
 
 def start_casework_services(state: GatewayState) -> Callable[[], None]:

@@ -1,0 +1,138 @@
+"""A real gateway on a real anvil with a published batch: ``collector`` holds case 0, ``collector-2`` holds
+case 1, case 2 is still in the pool; the debtors of all three are in the gateway's PII vault."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from chain.client import ChainClient
+from chain.config import ChainSettings
+from chain.contracts.case_delegation import CaseBatchTree, CaseTerms, derive_case_id
+from chain.contracts.consortium import Role
+from chain.network import Recourse
+from chain.node import AnvilNode
+from node_api.app import create_app
+from node_api.db.models import Operation
+from node_api.services.case_import import DebtorRecord, debtor_commitment, new_salt
+from node_api.services.pii_vault import vault_for
+from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
+from tests.conftest import account
+from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
+from tests.unit.cases.factory import resident_id
+
+PUDONG = 310115
+DEBTORS = (
+    DebtorRecord(name="陈美玲", id_number=resident_id(11), phone="+8613812340011", address="上海市浦东新区世纪大道1号"),
+    DebtorRecord(
+        name="Grace Wong", id_number=resident_id(12), phone="+12125550112", address="5 Mott St, New York",
+        timezone="America/New_York",
+    ),
+    DebtorRecord(name="刘强", id_number=resident_id(13), phone="+8613812340013", address="上海市黄浦区"),
+)  # fmt: skip
+
+
+@dataclass
+class CaseworkWorld:
+    gw: Gateway
+    case_ids: list[str]
+    terms: list[CaseTerms]
+
+    def case(self, i: int) -> str:
+        return self.case_ids[i]
+
+    def headers(self, who: str, key: str | None = None, scopes: list[str] | None = None) -> dict[str, str]:
+        h = self.gw.key(who, scopes)
+        if key is not None:
+            h["Idempotency-Key"] = key
+        return h
+
+    def wait_operation(self, operation_id: str, timeout: float = 30.0) -> Operation:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with Session(self.gw.state.engine) as s:
+                op = s.get(Operation, operation_id)
+                if op is not None and op.status in ("succeeded", "failed"):
+                    return op
+            time.sleep(0.1)
+        raise AssertionError(f"operation {operation_id} did not finish")
+
+
+def _setup_chain(node: AnvilNode, deployments: Path, data_dir: Path) -> list[CaseTerms]:
+    client = ChainClient(ChainSettings(rpc_url=node.url, port=node.port), data_dir=data_dir)
+    try:
+        recourse = Recourse.load(client, deployments)
+        admit(recourse, client, "collector-2", (Role.COLLECTOR,))
+        g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
+        pid = recourse.consortium.propose_system_contract(g1, recourse.cases.address, enabled=True)
+        recourse.consortium.approve(g2, pid)
+        recourse.consortium.execute(g2, pid)
+        bank = account("bank").address
+        salt = os.urandom(32)
+        deadline = client.block_timestamp() + 30 * 86_400
+        terms = [
+            CaseTerms(
+                case_id=derive_case_id(bank, f"CW-{i}", salt),
+                debtor_commitment=debtor_commitment(d, new_salt()),
+                principal=1_000_000 + i,
+                overdue_amount=200_000,
+                overdue_days=120,
+                region=PUDONG,
+                fee_bps=1500,
+                deadline=deadline,
+            )
+            for i, d in enumerate(DEBTORS)
+        ]
+        tree = CaseBatchTree(terms)
+        recourse.token.approve(client.sender(account("bank")), recourse.cases.address, 1_000_000)
+        batch_id = recourse.cases.publish_batch(
+            client.sender(account("bank")), tree, closes_at=deadline, fee_budget=1_000_000
+        )
+        recourse.cases.claim(client.sender(account("collector")), batch_id, terms[0], tree.proof(0))
+        recourse.cases.claim(client.sender(account("collector-2")), batch_id, terms[1], tree.proof(1))
+        return terms
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def casework(
+    gw_chain: tuple[AnvilNode, Path],  # noqa: F811
+    chain_snapshot: Callable[[], ChainClient],  # noqa: F811
+    tmp_path: Path,
+) -> Iterator[CaseworkWorld]:
+    node, deployments = gw_chain
+    terms = _setup_chain(node, deployments, tmp_path / "setup")
+    settings = GatewaySettings(
+        data_dir=tmp_path / "gw",
+        chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
+        db=DbSettings(url=f"sqlite:///{tmp_path / 'gw.sqlite'}"),
+        api=ApiSettings(confirm_timeout=20),
+        indexer=IndexerSettings(poll_interval=0.05),
+        institutions=[*INSTITUTION_ROLES, "collector-2"],
+        api_key_pepper=PEPPER,  # type: ignore[arg-type]
+    )
+    with TestClient(create_app(settings)) as client:
+        gw = Gateway(client)
+        vault = vault_for(gw.state)
+        with Session(gw.state.engine) as s:
+            vault.put_many(s, [(t.case_id, new_salt(), d) for t, d in zip(terms, DEBTORS, strict=True)])
+            s.commit()
+        yield CaseworkWorld(gw=gw, case_ids=["0x" + t.case_id.hex() for t in terms], terms=terms)
+
+
+def yesterday(zone: str, hh: int, mm: int) -> str:
+    """ISO time of ``hh:mm`` yesterday in ``zone`` (in the past, within the back-dating window)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    day = dt.datetime.now(tz).date() - dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).isoformat()
