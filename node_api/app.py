@@ -21,7 +21,7 @@ from node_api.institutions import load_institutions
 from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
-from node_api.routes import analytics, case_contacts, evidence, health, members, operations, oracles, tokens
+from node_api.routes import analytics, case_contacts, cases, evidence, health, members, operations, oracles, tokens
 from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
 from node_api.state import GatewayState, RoleCache
@@ -125,7 +125,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     )
     register_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for module in (health, members, operations, tokens, case_contacts, oracles, analytics, evidence):
+    for module in (health, members, operations, tokens, case_contacts, cases, oracles, analytics, evidence):
         app.include_router(module.router)
     _include_optional(app)
     return app

@@ -242,3 +242,34 @@ class AnalyticsRefusedError(CoreError):
         super().__init__(detail)
         self.code = code
         self.http_status = http_status
+
+
+# --- case delegation (issue 5, on-chain side) ---
+
+
+class CaseNotFoundError(CoreError):
+    code, http_status, title = "CAS-404", 404, "No such case or batch"
+
+
+class CaseAlreadyClaimedError(CoreError):
+    code, http_status, title = "CAS-409", 409, "Case already claimed"
+
+
+class CaseClosedError(CoreError):
+    code, http_status, title = "CAS-410", 409, "Case is closed"
+
+
+class CaseStateError(CoreError):
+    code, http_status, title = "CAS-412", 409, "Case is not in the state this action needs"
+
+
+class CaseIneligibleError(CoreError):
+    code, http_status, title = "CAS-403", 403, "Collector not eligible for this case"
+
+
+class CaseNotYoursError(CoreError):
+    code, http_status, title = "CAS-401", 403, "Not your case or batch"
+
+
+class BatchNotPublishedError(CoreError):
+    code, http_status, title = "CAS-425", 409, "Batch not published on chain yet"

@@ -410,6 +410,10 @@ class CaseDelegation(BoundContract):
             settled=bool(settled),
         )
 
+    def batch_of_root(self, root: Bytes32Like) -> int:
+        """The batch id published with ``root`` (0 if none)."""
+        return int(self.call("batchOfRoot", to_bytes32(root)))
+
     def batch_count(self) -> int:
         return int(self.call("batchCount"))
 

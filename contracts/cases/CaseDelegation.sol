@@ -325,6 +325,11 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     }
 
     /// @inheritdoc ICaseDelegation
+    function batchOfRoot(bytes32 root) external view returns (uint256) {
+        return _batchOfRoot[root];
+    }
+
+    /// @inheritdoc ICaseDelegation
     function batchCount() external view returns (uint256) {
         return _batchCount;
     }

@@ -425,6 +425,10 @@ interface ICaseDelegation {
     /// @param batchId The batch.
     /// @return The batch (reverts if unknown).
     function batch(uint256 batchId) external view returns (Batch memory);
+    /// @notice The batch published with `root`.
+    /// @param root The Merkle root.
+    /// @return The batch id, 0 if no batch has this root.
+    function batchOfRoot(bytes32 root) external view returns (uint256);
     /// @notice Number of batches published.
     /// @return The count (ids are 1..count).
     function batchCount() external view returns (uint256);

@@ -40,6 +40,8 @@ SCOPES = (
     "oracles:read",
     "oracles:write",
     "analytics:read",
+    "cases:read",
+    "cases:write",
 )
 
 

@@ -56,6 +56,8 @@ contract CaseDelegationTest is CaseFixture {
         uint256 id = cd.publishBatch(root, 10_000, closesAt, 5_000, META);
         assertEq(id, 2);
         assertEq(cd.batchCount(), 2);
+        assertEq(cd.batchOfRoot(root), 2);
+        assertEq(cd.batchOfRoot(keccak256("never published")), 0);
         ICaseDelegation.Batch memory b = cd.batch(2);
         assertEq(b.bank, bank);
         assertEq(b.root, root);

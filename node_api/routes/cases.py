@@ -1,0 +1,448 @@
+"""Case delegation: banks publish batches and settle recoveries; collectors browse, claim and report.
+
+Every write is an operation (``Idempotency-Key``; 202, or 200 with ``?confirm=true``). No response ever
+carries a debtor's personal data: collectors read contact data through ``/cases/{id}/contact`` (PII vault)
+only after claiming.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from chain.contracts.consortium import Role
+from node_api.db.models import Operation
+from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept
+from node_api.schemas import OperationPublic
+from node_api.schemas.cases import (
+    ActionCreate,
+    BatchesPublic,
+    BatchPublic,
+    BatchPublished,
+    BudgetTopUp,
+    CasePublic,
+    CasesPublic,
+    FeesPublic,
+    OfferCreate,
+    RecoveryConfirm,
+    RecoveryCreate,
+    RecoveryReject,
+)
+from node_api.services import cases as svc
+from node_api.services.confirm import to_public, wait_for_operation
+from node_api.services.pii_vault import vault_for
+from node_api.state import GatewayState
+
+router = APIRouter(prefix="/cases", tags=["case delegation"])
+
+CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="bytes32 case id")]
+BatchIdPath = Annotated[str, Path(max_length=36, description="gateway batch id")]
+Bank = Annotated[Caller, Depends(authorize("cases:write", Role.BANK, write=True))]
+Collector = Annotated[Caller, Depends(authorize("cases:write", Role.COLLECTOR, write=True))]
+Member = Annotated[Caller, Depends(authorize("cases:write", write=True))]
+Reader = Annotated[Caller, Depends(authorize("cases:read"))]
+
+
+async def _many(
+    state: GatewayState, caller: Caller, ops: list[Operation], created: bool, confirm: bool
+) -> JSONResponse:
+    """Accept several operations of one request: wake once, wait for the last one (sent in order)."""
+    publics = [to_public(op) for op in ops]
+    if created:
+        state.writer_for(caller.institution.name).wake()
+    last = publics[-1]
+    if confirm and last.status not in ("succeeded", "failed"):
+        last = await wait_for_operation(state, last.id, state.settings.api.confirm_timeout)
+    return JSONResponse(
+        last.model_dump(mode="json"), status_code=200 if confirm and last.status in ("succeeded", "failed") else 202
+    )
+
+
+async def _one(state: GatewayState, caller: Caller, fn: Any, confirm: bool) -> JSONResponse:
+    def run(session: Session) -> tuple[OperationPublic, bool]:
+        op, created = fn(session)
+        return to_public(op), created
+
+    op, created = await in_session(state, run)
+    return await accept(state, caller, op, created, confirm)
+
+
+# --- banks ---
+
+
+@router.post("/batches", status_code=202, responses={202: {"model": BatchPublished}, 200: {"model": BatchPublished}})
+async def publish_batch(
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Bank,
+    file: Annotated[UploadFile, File(description="case file: CSV (header in README) or JSON array")],
+    fee_budget_fen: Annotated[int, Form(gt=0, description="fee budget escrowed for the batch, fen")],
+    format: Annotated[Literal["csv", "json"] | None, Form()] = None,  # noqa: A002 - the form field's name
+    closes_at: Annotated[int | None, Form(gt=0, description="default: the latest case deadline")] = None,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Import a case file (personal data to the PII vault only) and publish its Merkle root on chain."""
+    data = await file.read()
+    fmt: Literal["csv", "json"] = format or (
+        "json" if (file.filename or "").lower().endswith(".json") or file.content_type == "application/json" else "csv"
+    )
+
+    def run(session: Session) -> tuple[dict[str, Any], list[OperationPublic], bool]:
+        result = svc.publish_batch(
+            session=session,
+            recourse=state.recourse,
+            vault=vault_for(state),
+            institution=caller.institution,
+            key=key,
+            data=data,
+            fmt=fmt,
+            fee_budget_fen=fee_budget_fen,
+            closes_at=closes_at,
+            now=state.client.block_timestamp(),
+        )
+        return svc.get_batch_public(session, result.batch), [to_public(o) for o in result.operations], result.created
+
+    batch, ops, created = await in_session(state, run)
+    if created:
+        state.writer_for(caller.institution.name).wake()
+    if confirm and ops[-1].status not in ("succeeded", "failed"):
+        ops = [await wait_for_operation(state, o.id, state.settings.api.confirm_timeout) for o in ops]
+        batch = await in_session(
+            state, lambda s: svc.get_batch(session=s, recourse=state.recourse, batch_id=batch["id"])
+        )
+    body = BatchPublished(batch=BatchPublic(**batch), operations=ops)
+    done = ops[-1].status in ("succeeded", "failed")
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if confirm and done else 202)
+
+
+@router.get("/batches")
+async def list_batches(
+    state: StateDep,
+    caller: Reader,
+    mine: Annotated[bool, Query(description="only batches published by the caller")] = True,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BatchesPublic:
+    rows, count = await in_session(
+        state,
+        lambda s: svc.list_batches(
+            session=s, institution=caller.institution if mine else None, limit=limit, offset=offset
+        ),
+    )
+    return BatchesPublic(data=[BatchPublic(**r) for r in rows], count=count)
+
+
+@router.get("/batches/{batch_id}")
+async def get_batch(batch_id: BatchIdPath, state: StateDep, _caller: Reader) -> BatchPublic:
+    """A batch with its remaining fee budget and open cases read from the chain now."""
+    row = await in_session(state, lambda s: svc.get_batch(session=s, recourse=state.recourse, batch_id=batch_id))
+    return BatchPublic(**row)
+
+
+@router.post("/batches/{batch_id}/budget", status_code=202, responses=OPERATION_RESPONSES)
+async def top_up_budget(
+    batch_id: BatchIdPath,
+    body: BudgetTopUp,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Bank,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Add to a batch's fee budget (approve + top-up operations)."""
+    ops, created = await in_session(
+        state,
+        lambda s: svc.submit_top_up(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            batch_id=batch_id,
+            amount_fen=body.amount_fen,
+        ),
+    )
+    return await _many(state, caller, ops, created, confirm)
+
+
+@router.post("/batches/{batch_id}/settlement", status_code=202, responses=OPERATION_RESPONSES)
+async def withdraw_unspent(
+    batch_id: BatchIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    """Withdraw the unspent budget of a closed batch with no open case."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_withdraw_unspent(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, batch_id=batch_id
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/offer", status_code=202, responses=OPERATION_RESPONSES)
+async def offer_case(
+    case_id: CaseIdPath,
+    body: OfferCreate,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Bank,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Delegate a case directly to one collector, who answers within the window."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_offer(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            case_id=case_id,
+            collector=body.collector,
+            window_seconds=body.window_seconds,
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/recoveries/confirm", status_code=202, responses=OPERATION_RESPONSES)
+async def confirm_recovery(
+    case_id: CaseIdPath,
+    body: RecoveryConfirm,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Bank,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Confirm the reported recovery: the fee is credited to the collector."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_confirm(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            case_id=case_id,
+            close_case=body.close_case,
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/recoveries/reject", status_code=202, responses=OPERATION_RESPONSES)
+async def reject_recovery(
+    case_id: CaseIdPath,
+    body: RecoveryReject,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Bank,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Reject the reported recovery with a reason code."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_reject(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            case_id=case_id,
+            reason_code=body.reason_code,
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/recall", status_code=202, responses=OPERATION_RESPONSES)
+async def recall_case(
+    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    """Recall a case for good."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_recall(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
+        ),
+        confirm,
+    )
+
+
+# --- collectors ---
+
+
+@router.get("")
+async def list_cases(
+    state: StateDep,
+    caller: Reader,
+    status: Annotated[str | None, Query(max_length=24, description="open, offered, claimed, …")] = None,
+    region: Annotated[int | None, Query(ge=0, le=999_999)] = None,
+    batch: Annotated[str | None, Query(max_length=36)] = None,
+    collector: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
+    min_overdue_fen: Annotated[int | None, Query(ge=0)] = None,
+    max_overdue_fen: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasesPublic:
+    """Browse cases: terms and indexed state, never personal data."""
+    f = svc.CaseFilter(
+        status=status,
+        region=region,
+        batch_id=batch,
+        collector=collector,
+        min_overdue_fen=min_overdue_fen,
+        max_overdue_fen=max_overdue_fen,
+        limit=limit,
+        offset=offset,
+    )
+    rows, count = await in_session(state, lambda s: svc.list_cases(session=s, viewer=caller.institution, filters=f))
+    return CasesPublic(data=[CasePublic(**r) for r in rows], count=count)
+
+
+@router.get("/fees/{address}")
+async def get_fees(
+    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")], state: StateDep, _caller: Reader
+) -> FeesPublic:
+    """Fees owed to a collector (read from the chain now)."""
+    owed, block = await run_in_threadpool(svc.read_fees, recourse=state.recourse, collector=address)
+    return FeesPublic(collector=address, owed_fen=owed, block_number=block)
+
+
+@router.post("/fees/withdrawals", status_code=202, responses=OPERATION_RESPONSES)
+async def withdraw_fees(
+    key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    """Withdraw every fee owed to the caller (pull payment)."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_withdraw_fees(session=s, recourse=state.recourse, institution=caller.institution, key=key),
+        confirm,
+    )
+
+
+@router.get("/{case_id}")
+async def get_case(case_id: CaseIdPath, state: StateDep, caller: Reader) -> CasePublic:
+    """One case: terms, Merkle proof, and its state read from the chain now."""
+    row = await in_session(
+        state, lambda s: svc.get_case(session=s, recourse=state.recourse, viewer=caller.institution, case_id=case_id)
+    )
+    return CasePublic(**row)
+
+
+@router.post("/{case_id}/claim", status_code=202, responses={**OPERATION_RESPONSES, 409: {"description": "CAS-409"}})
+async def claim_case(
+    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    """Claim a case from the open pool; the first claim wins, the others get a CAS-409 problem."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_claim(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/accept", status_code=202, responses=OPERATION_RESPONSES)
+async def accept_offer(
+    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_accept(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/decline", status_code=202, responses=OPERATION_RESPONSES)
+async def decline_offer(
+    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_decline(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
+        ),
+        confirm,
+    )
+
+
+@router.post("/{case_id}/actions", status_code=202, responses=OPERATION_RESPONSES)
+async def report_action(
+    case_id: CaseIdPath,
+    body: ActionCreate,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Collector,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Report a collection action with an evidence digest (anchored first if needed)."""
+    ops, created = await in_session(
+        state,
+        lambda s: svc.submit_action(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            case_id=case_id,
+            action_code=body.action_code,
+            evidence_digest=body.evidence_digest,
+            evidence_root=body.evidence_root,
+            evidence_proof=body.evidence_proof,
+        ),
+    )
+    return await _many(state, caller, ops, created, confirm)
+
+
+@router.post("/{case_id}/recoveries", status_code=202, responses=OPERATION_RESPONSES)
+async def report_recovery(
+    case_id: CaseIdPath,
+    body: RecoveryCreate,
+    key: IdempotencyKey,
+    state: StateDep,
+    caller: Collector,
+    confirm: ConfirmQuery = False,
+) -> JSONResponse:
+    """Report a recovery with an evidence digest, for the bank to confirm."""
+    ops, created = await in_session(
+        state,
+        lambda s: svc.submit_recovery(
+            session=s,
+            recourse=state.recourse,
+            institution=caller.institution,
+            key=key,
+            case_id=case_id,
+            amount_fen=body.amount_fen,
+            evidence_digest=body.evidence_digest,
+            evidence_root=body.evidence_root,
+            evidence_proof=body.evidence_proof,
+        ),
+    )
+    return await _many(state, caller, ops, created, confirm)
+
+
+@router.post("/{case_id}/return", status_code=202, responses=OPERATION_RESPONSES)
+async def return_case(
+    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Member, confirm: ConfirmQuery = False
+) -> JSONResponse:
+    """Return an unresolved case after its deadline (any member)."""
+    return await _one(
+        state,
+        caller,
+        lambda s: svc.submit_return(
+            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
+        ),
+        confirm,
+    )
