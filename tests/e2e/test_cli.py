@@ -77,6 +77,15 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "loan-contract.pdf (genuine): verified — evidence",
         "loan-contract.pdf (altered copy): mismatch —",
         "unknown.pdf: not anchored —",
+        "governors let CaseDelegation",
+        "batch 1 published as one Merkle root",
+        "claim the same case at once →",
+        "'s claim → 409 CAS-409",
+        "reads the debtor's contact data (access logged)",
+        "at 10:00 debtor time → 201 logged",
+        "at 03:00 debtor time → 422 CND-001",
+        "bank confirms the recovery → succeeded; fee ¥150.00 credited",
+        "withdraws its fee ¥150.00 → succeeded",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the demo stops the chain it started
