@@ -149,3 +149,23 @@ def test_access_and_contact_logs_are_anchored_exactly_once(casework: CaseworkWor
     assert (second.access_from, second.access_to, second.contact_from, second.contact_to) == (2, 2, 3, 2)
     listed = cw.gw.http.get("/compliance/log-anchors", headers=cw.headers("regulator"))
     assert [a["root"] for a in listed.json()["data"]] == [second.root, anchor.root]
+
+
+def test_matching_endpoints(casework: CaseworkWorld):
+    cw = casework
+    import time
+
+    deadline = time.monotonic() + 20
+    while True:  # the members projection is filled by the indexer
+        r = cw.gw.http.get("/cases/matches", headers=cw.headers("collector"))
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status_code == 200, r.text
+    assert r.json()["subject"] == cw.gw.address("collector")
+    assert isinstance(r.json()["data"], list)
+    bank = cw.gw.http.get("/cases/matches", params={"collector": cw.gw.address("bank")}, headers=cw.headers("bank"))
+    assert (bank.status_code, bank.json()["code"]) == (404, "GEN-404")  # not a collector
+    unknown = cw.gw.http.get(f"/cases/0x{'ab' * 32}/matches", headers=cw.headers("bank"))
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith(PROBLEM)
