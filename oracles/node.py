@@ -248,9 +248,12 @@ class OracleNode:
             op.get("tx_hash"),
         )
         self._maybe_crash("submitted")
+        # a succeeded operation means the hub accepted this very report: the round is done even if a newer
+        # round lands before the next tick; otherwise the chain check above settles it
+        status = "done" if op.get("status") == "succeeded" else "submitted"
         reason = str(op.get("error_name") or op.get("status") or "")
         self.store.set_status(
-            state.feed, state.subject, state.round, "submitted", reason=reason, operation_id=str(op.get("id"))
+            state.feed, state.subject, state.round, status, reason=reason, operation_id=str(op.get("id"))
         )
 
     def _collect(self, report: Report, mine: ReportSignature, oracles: set[str], round_: int) -> list[ReportSignature]:

@@ -131,6 +131,8 @@ def run(
 ) -> None:
     """Run one oracle operator node until SIGTERM / Ctrl-C."""
     logging.getLogger().setLevel(logging.INFO)
+    for noisy in ("apscheduler", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = OracleSettings()
     o = settings.oracle
     period_s = period or o.period_s

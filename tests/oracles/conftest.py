@@ -71,7 +71,9 @@ def demo_features(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def _admit(recourse: Recourse, client: ChainClient, name: str, roles: tuple[Role, ...]) -> None:
     g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
-    pid = recourse.consortium.propose_admission(g1, account(name).address, name=f"{name} (test)", roles=roles, region=310000)
+    pid = recourse.consortium.propose_admission(
+        g1, account(name).address, name=f"{name} (test)", roles=roles, region=310000
+    )
     recourse.consortium.approve(g2, pid)
     recourse.consortium.execute(g2, pid)
 
@@ -232,6 +234,7 @@ def start_operator(
     ]
     if crash_after:
         args += ["--crash-after", crash_after]
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"{name}.log"
     with log.open("ab") as fh:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
