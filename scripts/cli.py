@@ -22,6 +22,7 @@ from chain.compiler import compile_project
 from chain.contracts.consortium import ProposalKind, Role
 from chain.contracts.settlement_token import format_fen, parse_amount
 from chain.deploy import deploy as deploy_contracts
+from scripts.cases_cli import app as cases_cli_app
 from scripts.context import Context
 from scripts.evidence_cli import app as evidence_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
@@ -55,6 +56,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(models_app, name="models")
 app.add_typer(oracles_app, name="oracles")
 app.command("serve")(serve)
+app.add_typer(cases_cli_app, name="cases")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 
 T = TypeVar("T")

@@ -278,3 +278,50 @@ def test_bad_input_is_a_problem(case_gw: tuple[GatewayHandle, Recourse]) -> None
         )
         assert r.status_code == 409
         assert r.json()["code"] == "CAS-412"
+
+
+def test_cli_publish_list_claim_report(case_gw: tuple[GatewayHandle, Recourse], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scripts.cli import app
+
+    gw, recourse = case_gw
+    runner = CliRunner()
+    bank_env = {"RECOURSE_GATEWAY_URL": gw.url, "RECOURSE_API_KEY": key_for(gw, "bank")["Authorization"][7:]}
+    col_env = {**bank_env, "RECOURSE_API_KEY": key_for(gw, "collector")["Authorization"][7:]}
+    data, _ = case_csv(4, deadline=recourse.client.block_timestamp() + 86400 * 10)
+    path = tmp_path / "cases.csv"
+    path.write_bytes(data)
+    out = runner.invoke(app, ["cases", "publish", str(path), "--budget", "1000.00"], env=bank_env)
+    assert out.exit_code == 0, out.output
+    assert "4 cases" in out.output
+    assert "on chain as batch 1" in out.output
+    assert "cases.publish: succeeded" in out.output
+    listing = runner.invoke(app, ["cases", "list", "--status", "open"], env=col_env)
+    assert listing.exit_code == 0, listing.output
+    assert "4 case(s)" in listing.output
+    case_id = http_first_case(gw, col_env["RECOURSE_API_KEY"])
+    claimed = runner.invoke(app, ["cases", "claim", case_id], env=col_env)
+    assert claimed.exit_code == 0, claimed.output
+    assert f"claimed {case_id}" in claimed.output
+    again = runner.invoke(
+        app,
+        ["cases", "claim", case_id],
+        env={**col_env, "RECOURSE_API_KEY": key_for(gw, "collector-2")["Authorization"][7:]},
+    )
+    assert again.exit_code == 1
+    assert "CAS-409" in again.output
+    evidence = tmp_path / "receipt.pdf"
+    evidence.write_bytes(b"%PDF receipt of a transfer")
+    rep = runner.invoke(
+        app, ["cases", "report", case_id, "--amount", "100.00", "--evidence", str(evidence)], env=col_env
+    )
+    assert rep.exit_code == 0, rep.output
+    assert "reported recovery of ¥100.00" in rep.output
+    assert recourse.cases.case(case_id).pending_amount == 10_000
+
+
+def http_first_case(gw: GatewayHandle, token: str) -> str:
+    with httpx.Client(base_url=gw.url, timeout=30) as http:
+        body = http.get("/cases", headers={"Authorization": f"Bearer {token}"}).json()
+    return str(body["data"][0]["case_id"])
