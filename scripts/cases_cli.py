@@ -190,6 +190,8 @@ def report(
 ) -> None:
     """Report a recovery (with --amount) or a collection action, with an evidence digest."""
     digest = "0x" + hashlib.sha256(evidence.read_bytes()).hexdigest()
+    fen = 0
+    payload: dict[str, Any]
     if amount is not None:
         try:
             fen = parse_amount(amount)
@@ -211,5 +213,5 @@ def report(
     console.print(_op_line(op), soft_wrap=True)
     if op["status"] == "failed":
         _fail(f"the report failed on chain: {op.get('error_name')}")
-    what = f"recovery of {format_fen(payload['amount_fen'])}" if amount is not None else f"action {action}"
+    what = f"recovery of {format_fen(fen)}" if amount is not None else f"action {action}"
     console.print(f"reported {what} on {case_id} with evidence {digest}", soft_wrap=True)
