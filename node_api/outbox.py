@@ -46,18 +46,44 @@ TERMINAL = ("succeeded", "failed")
 
 
 class OperationBoard:
-    """In-memory, thread-safe record of recently finished operations (for ``?confirm=true`` waiters)."""
+    """In-memory, thread-safe record of recently finished operations, and the ``?confirm=true`` waiters
+    to call (with the finished operation, loaded) the moment the writer has committed the outcome."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._done: OrderedDict[str, str] = OrderedDict()
+        self._waiters: dict[str, list[Callable[[Operation], None]]] = {}
         self._lock = threading.Lock()
         self._capacity = capacity
+        #: the highest block in which this gateway has seen one of its operations mined
+        self.last_block = -1
 
-    def finished(self, op_id: str, status: str) -> None:
+    def finished(self, op_id: str, status: str, op: Operation | None = None) -> None:
+        if op is not None and op.block_number is not None and op.block_number > self.last_block:
+            self.last_block = op.block_number
         with self._lock:
             self._done[op_id] = status
             while len(self._done) > self._capacity:
                 self._done.popitem(last=False)
+            waiters = self._waiters.pop(op_id, [])
+        if op is not None:
+            for notify in waiters:
+                notify(op)
+
+    def add_waiter(self, op_id: str, notify: Callable[[Operation], None]) -> bool:
+        """Call ``notify(op)`` when ``op_id`` finishes; ``False`` (not registered) if it already has."""
+        with self._lock:
+            if op_id in self._done:
+                return False
+            self._waiters.setdefault(op_id, []).append(notify)
+            return True
+
+    def remove_waiter(self, op_id: str, notify: Callable[[Operation], None]) -> None:
+        with self._lock:
+            waiters = self._waiters.get(op_id)
+            if waiters is not None and notify in waiters:
+                waiters.remove(notify)
+                if not waiters:
+                    del self._waiters[op_id]
 
     def status(self, op_id: str) -> str | None:
         with self._lock:
@@ -382,7 +408,7 @@ class TransactionWriter:
             op.error_code, op.error_name, op.error_message = "CHN-ERROR", err.__class__.__name__, str(err)
 
     def _finished(self, op: Operation) -> None:
-        self.board.finished(op.id, op.status)
+        self.board.finished(op.id, op.status, op)
         if self.on_finished is not None:
             self.on_finished(op)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from chain import ChainError
 from chain.client import ChainClient, RpcError
@@ -20,7 +23,7 @@ from node_api.services.apikeys import ApiKeyCache
 from node_api.services.operations import GroupCommitter
 from node_api.settings import GatewaySettings
 
-__all__ = ["GatewayState", "RoleCache"]
+__all__ = ["GatewayState", "HeadCache", "RoleCache"]
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +129,12 @@ class RoleCache:
         self.block, self._block_hash, self._checked_at = number, block_hash, now
         return True
 
+    def head(self) -> tuple[int, str] | None:
+        """The head block (number, hash) the answers hold for, or ``None`` if the refresher is behind."""
+        if self.block < 0 or time.monotonic() - self._checked_at > self._max_age:
+            return None
+        return self.block, self._block_hash
+
     def wait_for_block(self, number: int, timeout: float = 10.0) -> bool:
         """Block until the answers hold for block ``number`` or later (tests and tools)."""
         deadline = time.monotonic() + timeout
@@ -134,6 +143,53 @@ class RoleCache:
                 return False
             time.sleep(0.005)
         return True
+
+
+T = TypeVar("T")
+
+
+class HeadCache:
+    """Chain reads (balances, ``/me``) remembered for the head block the role cache has seen.
+
+    Chain state changes only with a new block, so an answer read while block H was the newest stays
+    right until the refresher sees another head (it polls every ``api.role_poll`` seconds). Concurrent
+    requests for the same read at the same head share one chain call (single flight); with no current
+    head (refresher behind), or when this gateway has seen one of its own operations mined in a later
+    block (``floor``: read your writes), every request reads the chain itself. Event loop only."""
+
+    def __init__(self, roles: RoleCache, *, floor: Callable[[], int] = lambda: -1, capacity: int = 10_000) -> None:
+        self._roles = roles
+        self._floor = floor
+        self._capacity = capacity
+        self._values: dict[tuple[str, ...], tuple[str, Any]] = {}
+        self._inflight: dict[tuple[tuple[str, ...], str], asyncio.Future[Any]] = {}
+
+    async def get(self, key: tuple[str, ...], read: Callable[[], T]) -> T:
+        head = self._roles.head()
+        if head is None or head[0] < self._floor():
+            return await run_in_threadpool(read)
+        block_hash = head[1]
+        hit = self._values.get(key)
+        if hit is not None and hit[0] == block_hash:
+            return hit[1]  # type: ignore[no-any-return]
+        flight = self._inflight.get((key, block_hash))
+        if flight is not None:
+            return await asyncio.shield(flight)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[(key, block_hash)] = future
+        try:
+            value = await run_in_threadpool(read)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: only the waiters (if any) re-raise it
+            raise
+        finally:
+            self._inflight.pop((key, block_hash), None)
+        future.set_result(value)
+        if len(self._values) >= self._capacity:
+            self._values.clear()
+        self._values[key] = (block_hash, value)
+        return value
 
 
 @dataclass
@@ -153,8 +209,12 @@ class GatewayState:
     #: persists the operations of concurrent write requests in one transaction (``routes._writes.persist``)
     committer: GroupCommitter = field(init=False)
 
+    #: chain reads remembered per head block (``HeadCache``)
+    reads: HeadCache = field(init=False)
+
     def __post_init__(self) -> None:
         self.committer = GroupCommitter(self.engine)
+        self.reads = HeadCache(self.roles, floor=lambda: self.board.last_block)
 
     def writer_for(self, institution: str) -> TransactionWriter:
         return self.writers[institution]

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, StateDep, authorize, in_session
@@ -47,5 +46,7 @@ async def read_member(
 
 @router.get("/me")
 async def read_me(state: StateDep, caller: Reader) -> InstitutionPublic:
-    """This institution: address, roles and status read from the chain now, and its rCNY balance."""
-    return await run_in_threadpool(lambda: whoami(recourse=state.recourse, institution=caller.institution))
+    """This institution: address, roles and status read from the chain at the newest block the gateway has
+    seen, and its rCNY balance (answers are shared until the next block)."""
+    inst = caller.institution
+    return await state.reads.get(("me", inst.name), lambda: whoami(recourse=state.recourse, institution=inst))

@@ -70,6 +70,9 @@ async def get_balance(
     state: StateDep,
     _caller: Annotated[Caller, Depends(authorize("tokens:read"))],
 ) -> BalancePublic:
-    """The rCNY balance of an address, read from the chain now."""
-    amount, block = await run_in_threadpool(lambda: read_balance(recourse=state.recourse, address=address))
+    """The rCNY balance of an address, read from the chain at the newest block the gateway has seen
+    (`block_number`; answers are shared until the next block)."""
+    amount, block = await state.reads.get(
+        ("balance", address.lower()), lambda: read_balance(recourse=state.recourse, address=address)
+    )
     return BalancePublic(address=address, balance_fen=amount, source="chain", block_number=block)

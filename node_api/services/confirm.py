@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from node_api.db.models import Operation
 from node_api.schemas import OperationPublic
@@ -19,14 +19,31 @@ def to_public(op: Operation) -> OperationPublic:
 
 
 async def wait_for_operation(state: GatewayState, op_id: str, timeout: float) -> OperationPublic:
-    """Return the operation once it is succeeded/failed, or as it is when ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while time.monotonic() < deadline:
-        if state.board.status(op_id) is not None:
-            break
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.05)
+    """Return the operation once it is succeeded/failed, or as it is when ``timeout`` passes.
+
+    The writer hands the finished operation to the waiter right after committing it (no polling, no
+    database read); an operation that finished earlier, or a timeout, is read from the database."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Operation] = loop.create_future()
+
+    def resolve(op: Operation) -> None:
+        if not done.done():
+            done.set_result(op)
+
+    def notify(op: Operation) -> None:  # called in the writer's thread
+        loop.call_soon_threadsafe(resolve, op)
+
+    if state.board.add_waiter(op_id, notify):
+        try:
+            return to_public(await asyncio.wait_for(done, timeout))
+        except TimeoutError:
+            pass
+        finally:
+            state.board.remove_waiter(op_id, notify)
+    return await run_in_threadpool(_read, state, op_id)
+
+
+def _read(state: GatewayState, op_id: str) -> OperationPublic:
     with Session(state.engine) as s:
         op = s.get(Operation, op_id)
         assert op is not None  # noqa: S101 - it was committed before we were called

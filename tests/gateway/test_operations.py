@@ -125,3 +125,21 @@ def test_burst_of_writes_all_succeed_in_order(gateway):
     assert len(set(nonces)) == len(nonces)
     bal = gateway.http.get(f"/tokens/balances/{to}", headers=bank).json()
     assert bal["balance_fen"] == sum(range(1, 61))
+
+
+def test_chain_reads_are_shared_per_block_and_follow_new_blocks(gateway):
+    """Balances are remembered per head block; a write of this gateway is visible right after it is confirmed."""
+    bank = gateway.key("bank")
+    court = gateway.address("court")
+    first = gateway.http.get(f"/tokens/balances/{court}", headers=bank).json()
+    assert gateway.state.roles.wait_for_block(first["block_number"])
+    same = gateway.http.get(f"/tokens/balances/{court}", headers=bank).json()
+    assert same["balance_fen"] == first["balance_fen"]
+    body = {"to": court, "amount_fen": 7}
+    op = gateway.http.post("/tokens/transfers?confirm=true", json=body, headers={**bank, "Idempotency-Key": "hc"})
+    assert op.json()["status"] == "succeeded"
+    now = gateway.http.get(f"/tokens/balances/{court}", headers=bank).json()  # read your writes, at once
+    assert now["balance_fen"] == first["balance_fen"] + 7
+    assert now["block_number"] >= op.json()["block_number"]
+    me = gateway.http.get("/me", headers=gateway.key("court")).json()
+    assert me["balance_fen"] == now["balance_fen"]
