@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
@@ -86,6 +87,14 @@ VERIFY_DOC = {
 }
 
 
+ACCEPTED: dict[int | str, dict[str, object]] = {
+    202: {"model": EvidenceAccepted, "description": "accepted: persisted before this answer, then batched and anchored"}
+}
+VERIFIED: dict[int | str, dict[str, object]] = {
+    200: {"model": Verification | VerificationBatch, "description": "one answer per digest"}
+}
+
+
 def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:write", write=True))]) -> Caller:
     """Anchoring needs BANK, COLLECTOR or COURT on chain now (the registry enforces the same)."""
     address = caller.institution.address
@@ -101,29 +110,50 @@ def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evide
     return caller
 
 
-def member_key(
-    state: StateDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> Caller:
-    """Any API key of an active member (whatever its scopes) may verify evidence."""
-    token = (x_api_key or "").strip()
-    if not token and authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    if not token:
-        raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
-    with Session(state.engine) as session:
-        key = verify_api_key(session=session, token=token, pepper=state.settings.api_key_pepper.get_secret_value())
-    institution = state.institutions.get(key.institution)
+#: verified API keys of verifiers: sha256(token) -> (expiry, institution, key id, scopes); a revoked key
+#: stops verifying within KEY_TTL seconds
+KEY_TTL = 2.0
+_verifier_keys: dict[str, tuple[float, str, str, frozenset[str]]] = {}
+
+
+def _verifier(state: GatewayState, token: str) -> Caller:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    hit = _verifier_keys.get(digest)
+    if hit is None or hit[0] < time.monotonic():
+        with Session(state.engine) as session:
+            key = verify_api_key(session=session, token=token, pepper=state.settings.api_key_pepper.get_secret_value())
+        hit = (time.monotonic() + KEY_TTL, key.institution, key.id, frozenset(key.scopes))
+        if len(_verifier_keys) > 10_000:
+            _verifier_keys.clear()
+        _verifier_keys[digest] = hit
+    institution = state.institutions.get(hit[1])
     if institution is None:
-        raise NotAuthenticatedError(f"this gateway no longer hosts institution {key.institution!r}")
+        raise NotAuthenticatedError(f"this gateway no longer hosts institution {hit[1]!r}")
     try:
         active = state.roles.check(institution.address, None, fresh=False)
     except ChainError as exc:
         raise ChainUnavailableError(f"cannot check on-chain roles: {exc}") from exc
     if not active:
         raise RoleDeniedError(f"{institution.name} is not an active member", required_role="MEMBER")
-    return Caller(institution=institution, key_id=key.id, scopes=frozenset(key.scopes))
+    return Caller(institution=institution, key_id=hit[2], scopes=hit[3])
+
+
+def _bearer(authorization: str | None, x_api_key: str | None) -> str:
+    token = (x_api_key or "").strip()
+    if not token and authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    if not token:
+        raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
+    return token
+
+
+async def member_key(
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> str:
+    """Any API key of an active member (whatever its scopes) may verify evidence; checked in the route's
+    worker thread together with the verification (one thread-pool hop per request)."""
+    return _bearer(authorization, x_api_key)
 
 
 def _is_court(state: GatewayState, caller: Caller) -> bool:
@@ -172,7 +202,7 @@ async def _upload_chunks(f: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-@router.post("", status_code=202, openapi_extra=UPLOAD_DOC)
+@router.post("", status_code=202, openapi_extra=UPLOAD_DOC, responses=ACCEPTED)
 async def submit_documents(
     request: Request,
     key: IdempotencyKey,
@@ -181,7 +211,7 @@ async def submit_documents(
     case_ref: CaseRef = None,
     parties: Parties = None,
     filename: Annotated[str | None, Query(max_length=255)] = None,
-) -> EvidenceAccepted:
+) -> JSONResponse:
     """Submit documents (streamed into the content store); each is persisted before the 202, batched,
     and anchored. Returns the evidence ids."""
     runtime = evidence_runtime(state)
@@ -213,7 +243,7 @@ async def submit_documents(
     return await _record(state, caller, key, items)
 
 
-async def _record(state: GatewayState, caller: Caller, key: str, items: list[NewEvidence]) -> EvidenceAccepted:
+async def _record(state: GatewayState, caller: Caller, key: str, items: list[NewEvidence]) -> JSONResponse:
     def work() -> list[EvidencePublic]:
         with Session(state.engine) as session:
             rows, _ = record_submission(session=session, institution=caller.institution, key=key, items=items)
@@ -221,16 +251,17 @@ async def _record(state: GatewayState, caller: Caller, key: str, items: list[New
 
     public = await run_in_threadpool(work)
     evidence_runtime(state).wake()
-    return EvidenceAccepted(evidence=public, count=len(public))
+    body = EvidenceAccepted.model_construct(evidence=public, count=len(public))
+    return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
 
-@router.post("/digests", status_code=202)
+@router.post("/digests", status_code=202, responses=ACCEPTED)
 async def submit_digests(
     body: DigestSubmission,
     key: IdempotencyKey,
     state: StateDep,
     caller: Annotated[Caller, Depends(anchorer)],
-) -> EvidenceAccepted:
+) -> JSONResponse:
     """Submit up to 1,000 SHA-256 digests of documents the submitter keeps (nothing is uploaded)."""
     if len(body.items) > MAX_DIGESTS_PER_CALL:
         raise EvidenceTooManyError(
@@ -240,14 +271,14 @@ async def submit_digests(
     return await _record(state, caller, key, items)
 
 
-@router.post("/verify", openapi_extra=VERIFY_DOC)
+@router.post("/verify", openapi_extra=VERIFY_DOC, responses=VERIFIED)
 async def verify_evidence(
     request: Request,
     state: StateDep,
-    _caller: Annotated[Caller, Depends(member_key)],
+    token: Annotated[str, Depends(member_key)],
     evidence_id: Annotated[str | None, Query(max_length=40)] = None,
     case_ref: CaseRef = None,
-) -> Verification | VerificationBatch:
+) -> JSONResponse:
     """Court check: verified (where, when, by whom), not_anchored, or mismatch (when the expected
     evidence id or case reference is named and the bytes differ). Consults the chain."""
     content_type = request.headers.get("content-type", "")
@@ -272,6 +303,7 @@ async def verify_evidence(
         evidence_id = body.evidence_id or evidence_id
         case_ref = body.case_ref or case_ref
     else:
+        await run_in_threadpool(_verifier, state, token)  # before reading a (possibly large) body
         limit = evidence_runtime(state).settings.max_upload_bytes
         _check_length(request, limit)
         h = hashlib.sha256()
@@ -288,6 +320,7 @@ async def verify_evidence(
         raise InvalidInputError(f"not a SHA-256 digest (0x + 64 hex): {bad[0][:80]!r}")
 
     def work() -> list[Verification]:
+        _verifier(state, token)
         with Session(state.engine) as session:
             return verify_digests(
                 session=session,
@@ -301,8 +334,8 @@ async def verify_evidence(
 
     results = await run_in_threadpool(work)
     if single:
-        return results[0]
-    return VerificationBatch(results=results, count=len(results))
+        return JSONResponse(results[0].model_dump(mode="json"))
+    return JSONResponse(VerificationBatch(results=results, count=len(results)).model_dump(mode="json"))
 
 
 @router.get("/{evidence_id}")
