@@ -9,8 +9,9 @@
   (so the bank can later open the on-chain commitment). In clear next to it: the time zone (conduct
   rules) and ``debtor_key`` = HMAC-SHA256(key-derived subkey, normalised ID number), which links one
   debtor's cases for the daily contact cap without revealing who it is.
-* **Writes**: :meth:`PiiVault.put_many` only *adds* rows to the caller's session; the caller commits the
-  vault rows together with its batch rows and publish operation (nothing half-imported).
+* **Writes**: :meth:`PiiVault.put_many` inserts the rows in the caller's session transaction (one
+  executemany) without committing; the caller commits the vault rows together with its batch rows and
+  publish operation (nothing half-imported).
 * **Reads**: :meth:`PiiVault.read` first commits a ``VaultAccess`` row (who, when, which case, why),
   then decrypts. The access log is anchored on chain periodically (:mod:`node_api.services.compliance`).
 
@@ -20,18 +21,21 @@ i.e. tampering or a wrong key).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from node_api.db.models import utcnow
 from node_api.db.vault_models import VaultAccess, VaultRecord
 from node_api.problems import CoreError
 from node_api.services.case_import import DebtorRecord, normalise_id_number
@@ -118,7 +122,7 @@ class PiiVault:
 
     # --- records ---
 
-    def record_of(self, case_id: bytes, salt: bytes, debtor: DebtorRecord) -> VaultRecord:
+    def _row(self, case_id: bytes, salt: bytes, debtor: DebtorRecord, now: dt.datetime) -> dict[str, Any]:
         payload = json.dumps(
             {
                 "name": debtor.name,
@@ -132,18 +136,27 @@ class PiiVault:
             separators=(",", ":"),
         ).encode()
         nonce, ct = self.seal(case_id, payload)
-        return VaultRecord(
-            case_id=case_hex(case_id),
-            key_version=KEY_VERSION,
-            nonce=nonce,
-            ciphertext=ct,
-            timezone=debtor.timezone,
-            debtor_key=self.debtor_key(debtor.id_number),
-        )
+        return {
+            "case_id": case_hex(case_id),
+            "key_version": KEY_VERSION,
+            "nonce": nonce,
+            "ciphertext": ct,
+            "timezone": debtor.timezone,
+            "debtor_key": self.debtor_key(debtor.id_number),
+            "created_at": now,
+        }
+
+    def record_of(self, case_id: bytes, salt: bytes, debtor: DebtorRecord) -> VaultRecord:
+        """One encrypted vault row (not added to any session)."""
+        return VaultRecord(**self._row(case_id, salt, debtor, utcnow()))
 
     def put_many(self, session: Session, records: Sequence[tuple[bytes, bytes, DebtorRecord]]) -> None:
-        """Add one encrypted row per ``(case_id, salt, debtor)`` to ``session`` WITHOUT committing."""
-        session.add_all([self.record_of(case_id, salt, debtor) for case_id, salt, debtor in records])
+        """Insert one encrypted row per ``(case_id, salt, debtor)`` in ``session``'s transaction WITHOUT
+        committing (one executemany; a rollback of the caller's transaction removes them)."""
+        if not records:
+            return
+        now = utcnow()
+        session.execute(insert(VaultRecord), [self._row(c, salt, d, now) for c, salt, d in records])
 
     def _decrypt(self, row: VaultRecord) -> dict[str, str]:
         case_id = bytes.fromhex(row.case_id[2:])
