@@ -25,7 +25,7 @@ from node_api.db.models import Operation
 from node_api.services.case_import import DebtorRecord, debtor_commitment, new_salt
 from node_api.services.pii_vault import vault_for
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import account
+from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
 from tests.unit.cases.factory import resident_id
 
@@ -103,18 +103,23 @@ def _setup_chain(node: AnvilNode, deployments: Path, data_dir: Path) -> list[Cas
         client.close()
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", "postgresql"])
 def casework(
+    request: pytest.FixtureRequest,
     gw_chain: tuple[AnvilNode, Path],  # noqa: F811
     chain_snapshot: Callable[[], ChainClient],  # noqa: F811
     tmp_path: Path,
 ) -> Iterator[CaseworkWorld]:
     node, deployments = gw_chain
+    if request.param == "sqlite":
+        db_url = f"sqlite:///{tmp_path / 'gw.sqlite'}"
+    else:
+        db_url = fresh_pg_database(request.getfixturevalue("pg_server"))
     terms = _setup_chain(node, deployments, tmp_path / "setup")
     settings = GatewaySettings(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
-        db=DbSettings(url=f"sqlite:///{tmp_path / 'gw.sqlite'}"),
+        db=DbSettings(url=db_url),
         api=ApiSettings(confirm_timeout=20),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=[*INSTITUTION_ROLES, "collector-2"],

@@ -78,6 +78,9 @@ def test_contacts_under_conduct_rules_and_compliance_record(casework: CaseworkWo
     ny = contact(cw, "collector-2", 1, "n1", attempted_at=yesterday("America/New_York", 21, 59))
     assert ny.status_code == 201
     assert contact(cw, "collector-2", 1, "n2", attempted_at=yesterday("America/New_York", 22, 0)).status_code == 422
+    # a time far in the future is refused before any rule is checked (nothing recorded)
+    future = contact(cw, "collector", 0, "f1", attempted_at="2099-01-01T10:00:00+08:00")
+    assert (future.status_code, future.json()["code"]) == (422, "CWK-422")
     # a collector that does not hold the case: 403, nothing recorded
     stranger = contact(cw, "collector-2", 0, "x1", attempted_at=yesterday(sh, 9, 0), note="老赖")
     assert (stranger.status_code, stranger.json()["code"]) == (403, "CWK-403")
