@@ -42,6 +42,7 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 import re
 import secrets
 import unicodedata
@@ -151,6 +152,8 @@ _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 def normalise_id_number(raw: str) -> str:
     """Upper-case, no whitespace, full-width characters folded (NFKC): the form that is committed."""
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case, already normal
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
@@ -158,7 +161,7 @@ def _id_problem(norm: str) -> str | None:
     if len(norm) != 18:
         return f"must be 18 characters (resident ID or unified social credit code), got {len(norm)}"
     if _RESIDENT_ID.match(norm):
-        total = sum(int(c) * w for c, w in zip(norm[:17], _ID_WEIGHTS, strict=True))
+        total = sum(map(operator.mul, map(int, norm[:17]), _ID_WEIGHTS))
         if _ID_CHECK[total % 11] != norm[17]:
             return "resident ID check character does not match"
         return None
@@ -198,7 +201,7 @@ _zones: dict[str, bool] = {}
 
 
 def _phone(raw: str) -> str:
-    s = _PHONE_STRIP.sub("", unicodedata.normalize("NFKC", raw))
+    s = raw if raw.isascii() and raw.isdigit() else _PHONE_STRIP.sub("", unicodedata.normalize("NFKC", raw))
     if m := _MOBILE.match(s):
         return "+86" + m.group(1)
     if m := _LANDLINE.match(s):
@@ -258,7 +261,7 @@ def _deadline(value: Any, now: int | None) -> int:
 def _text(value: Any, limit: int) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be text, got {type(value).__name__}")
-    s = unicodedata.normalize("NFC", value).strip()
+    s = (value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)).strip()
     if not s:
         raise ValueError("is required")
     if len(s) > limit:
@@ -305,7 +308,7 @@ class _RowBuilder:
     def __init__(self, errors: list[RowError], now: int | None) -> None:
         self.errors = errors
         self.seen: dict[str, int] = {}
-        self.fields: tuple[tuple[str, Any], ...] = (
+        fields: tuple[tuple[str, Any], ...] = (
             ("case_ref", _case_ref),
             ("name", lambda v: _text(v, 100)),
             ("id_number", _id_number),
@@ -319,16 +322,18 @@ class _RowBuilder:
             ("fee_bps", lambda v: _int(v, 1, 10_000)),
             ("deadline", lambda v: _deadline(v, now)),
         )
+        self.fields = tuple((name, fn, name in _REQUIRED) for name, fn in fields)
 
     def build(self, line: int, rec: dict[str, Any]) -> CaseRow | None:
         errs = self.errors
         before = len(errs)
         out: dict[str, Any] = {}
-        for name, fn in self.fields:
+        for name, fn, required in self.fields:
             value = rec.get(name)
-            if name in _REQUIRED and (value is None or (isinstance(value, str) and not value.strip())):
-                errs.append(RowError(line, name, "is required"))
-                continue
+            if required and (not value or (isinstance(value, str) and value.isspace())):
+                if value != 0 or isinstance(value, str):
+                    errs.append(RowError(line, name, "is required"))
+                    continue
             try:
                 out[name] = fn(value)
             except ValueError as exc:

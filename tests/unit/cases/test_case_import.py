@@ -192,3 +192,14 @@ def test_hundred_thousand_rows_parse_from_chunks():
     rows = parse_cases(csv_chunks(100_000), "csv")
     assert len(rows) == 100_000
     assert rows[-1].line == 100_001
+
+
+def test_json_zero_values_are_values_and_missing_fields_are_required():
+    (row,) = parse_cases(json_bytes([row_dict(1, overdue_fen=0, overdue_days=0)]), "json")
+    assert (row.overdue_fen, row.overdue_days) == (0, 0)
+    incomplete = row_dict(2)
+    del incomplete["phone"]
+    incomplete["name"] = "   "
+    with pytest.raises(CaseImportError) as exc:
+        parse_cases(json_bytes([incomplete]), "json")
+    assert {(e.field, e.message) for e in exc.value.errors} == {("phone", "is required"), ("name", "is required")}
