@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,11 +20,12 @@ from chain.contracts.consortium import Role
 from chain.network import Recourse
 from node_api.institutions import Institution
 from node_api.outbox import OperationBoard, TransactionWriter
+from node_api.schemas import OperationPublic
 from node_api.services.apikeys import ApiKeyCache
 from node_api.services.operations import GroupCommitter
 from node_api.settings import GatewaySettings
 
-__all__ = ["GatewayState", "HeadCache", "RoleCache"]
+__all__ = ["FinishedOperations", "GatewayState", "HeadCache", "RoleCache"]
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +194,37 @@ class HeadCache:
         return value
 
 
+TERMINAL = ("succeeded", "failed")
+
+
+class FinishedOperations:
+    """The most recent finished operations, as answered by ``GET /operations/{id}``.
+
+    A succeeded or failed operation never changes again, so once read it can be served from memory
+    (per institution: another institution's id stays a 404). Bounded (least recently read out first)."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._capacity = capacity
+        self._ops: OrderedDict[str, tuple[str, OperationPublic]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, institution: str, op_id: str) -> OperationPublic | None:
+        with self._lock:
+            hit = self._ops.get(op_id)
+            if hit is None or hit[0] != institution:
+                return None
+            self._ops.move_to_end(op_id)
+            return hit[1]
+
+    def remember(self, institution: str, op: OperationPublic) -> OperationPublic:
+        if op.status in TERMINAL:
+            with self._lock:
+                self._ops[op.id] = (institution, op)
+                while len(self._ops) > self._capacity:
+                    self._ops.popitem(last=False)
+        return op
+
+
 @dataclass
 class GatewayState:
     settings: GatewaySettings
@@ -211,6 +244,8 @@ class GatewayState:
 
     #: chain reads remembered per head block (``HeadCache``)
     reads: HeadCache = field(init=False)
+    #: finished operations (immutable) served from memory by ``GET /operations/{id}``
+    finished: FinishedOperations = field(default_factory=FinishedOperations)
 
     def __post_init__(self) -> None:
         self.committer = GroupCommitter(self.engine)

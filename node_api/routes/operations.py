@@ -17,10 +17,14 @@ Reader = Annotated[Caller, Depends(authorize("operations:read"))]
 @router.get("/{operation_id}")
 async def read_operation(operation_id: str, caller: Reader, state: StateDep) -> OperationPublic:
     """An operation of this institution: status, tx hash, block, decoded revert on failure."""
-    return await in_session(
-        state,
-        lambda s: to_public(get_operation(session=s, institution=caller.institution.name, operation_id=operation_id)),
+    institution = caller.institution.name
+    hit = state.finished.get(institution, operation_id)
+    if hit is not None:
+        return hit
+    op = await in_session(
+        state, lambda s: to_public(get_operation(session=s, institution=institution, operation_id=operation_id))
     )
+    return state.finished.remember(institution, op)
 
 
 @router.get("")

@@ -103,6 +103,16 @@ def test_operations_are_private_to_their_institution(gateway):
     other = gateway.http.get(f"/operations/{r.json()['id']}", headers=gateway.key("investor"))
     assert other.status_code == 404
     assert other.json()["code"] == "GEN-404"
+    # once finished, the operation is served from memory: still private, still the same answer
+    done = gateway.http.post(
+        "/tokens/transfers?confirm=true", json={"to": gateway.address("court"), "amount_fen": 1},
+        headers={**gateway.key("bank"), "Idempotency-Key": "p"},
+    )  # fmt: skip
+    assert done.json()["status"] == "succeeded"
+    first = gateway.http.get(f"/operations/{r.json()['id']}", headers=gateway.key("bank")).json()
+    assert gateway.state.finished.get("bank", first["id"]) is not None
+    assert gateway.http.get(f"/operations/{first['id']}", headers=gateway.key("bank")).json() == first
+    assert gateway.http.get(f"/operations/{first['id']}", headers=gateway.key("investor")).status_code == 404
 
 
 def test_burst_of_writes_all_succeed_in_order(gateway):
