@@ -24,7 +24,7 @@ class EvidenceItem(SQLModel, table=True):
     __tablename__ = "evidence_items"
     __table_args__ = (
         UniqueConstraint("institution", "idempotency_key", name="uq_evidence_idempotency"),
-        Index("ix_evidence_items_pending", "institution", "batch_id", "status"),
+        Index("ix_evidence_items_queue", "status", "institution", "created_at"),
     )
 
     id: str = Field(primary_key=True, max_length=40)

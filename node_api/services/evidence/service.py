@@ -106,12 +106,18 @@ def record_submission(
     """Persist accepted evidence (before the 202); replaying ``key`` with the same digests returns the
     original items, with different ones raises ``IdempotencyConflictError``."""
     keys = [f"{key}#{i}" for i in range(len(items))]
-    found = session.exec(
-        select(EvidenceItem).where(
-            EvidenceItem.institution == institution.name, col(EvidenceItem.idempotency_key).like(f"{key}#%")
+    first = session.exec(
+        select(EvidenceItem.id).where(
+            EvidenceItem.institution == institution.name, EvidenceItem.idempotency_key == keys[0]
         )
-    ).all()
-    if found:
+    ).first()
+    if first is not None:  # a replay: a submission's items are inserted all at once or not at all
+        found = session.exec(
+            select(EvidenceItem).where(
+                EvidenceItem.institution == institution.name,
+                col(EvidenceItem.idempotency_key).in_([*keys, f"{key}#{len(keys)}"]),
+            )
+        ).all()
         by_key = {row.idempotency_key: row for row in found}
         same = len(found) == len(items) and all(
             k in by_key and by_key[k].digest == it.digest.lower() for k, it in zip(keys, items, strict=True)
