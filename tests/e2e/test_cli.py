@@ -86,6 +86,11 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "at 03:00 debtor time → 422 CND-001",
         "bank confirms the recovery → succeeded; fee ¥150.00 credited",
         "withdraws its fee ¥150.00 → succeeded",
+        "oracle operators started as 3 processes, each with its own key",
+        "on-chain report: $",
+        "of 3 oracles (k = 2: ",
+        "stale value refused → 409 ORC-003",
+        "oracle operators stopped by PID",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the demo stops the chain it started
