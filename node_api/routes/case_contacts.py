@@ -54,7 +54,7 @@ router = APIRouter(tags=["case contacts and compliance"])
 CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="bytes32 case id")]
 AddressPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
