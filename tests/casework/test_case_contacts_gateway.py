@@ -172,3 +172,28 @@ def test_matching_endpoints(casework: CaseworkWorld):
     unknown = cw.gw.http.get(f"/cases/0x{'ab' * 32}/matches", headers=cw.headers("bank"))
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith(PROBLEM)
+
+
+@pytest.mark.parametrize("casework", ["sqlite"], indirect=True)
+def test_anchoring_service_anchors_new_entries_on_its_own(casework: CaseworkWorld):
+    import time
+
+    from node_api.services.compliance import start_casework_services
+
+    cw = casework
+    state = cw.gw.state
+    state.settings.casework.anchor_interval = 0.3
+    stop = start_casework_services(state)
+    try:
+        assert cw.gw.http.get(f"/cases/{cw.case(0)}/debtor", headers=cw.headers("collector")).status_code == 200
+        deadline = time.monotonic() + 30
+        anchor = None
+        while anchor is None and time.monotonic() < deadline:
+            with Session(state.engine) as s:
+                anchor = s.exec(select(LogAnchor).where(LogAnchor.operation_id.is_not(None))).first()
+            time.sleep(0.2)
+        assert anchor is not None, "the service anchored nothing"
+        assert cw.wait_operation(anchor.operation_id).status == "succeeded"
+        assert state.recourse.evidence.anchor_of(anchor.root) is not None
+    finally:
+        stop()
