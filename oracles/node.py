@@ -145,12 +145,14 @@ class OracleNode:
         self.policy = policy
         self.config = config
         self.clock = clock
+        self._tick_oracles: list[str] | None = None
 
     # --- one step ---
 
     def tick(self) -> None:
         """Start the current round for every subject, then advance every unfinished round (oldest first)."""
         now = int(self.clock())
+        self._tick_oracles = None  # the active oracle set is read at most once per tick
         round_ = now // self.config.period_s
         observed_at = round_ * self.config.period_s
         for ref, features in self.feed.subjects().items():
@@ -223,7 +225,9 @@ class OracleNode:
             logger.info("oracle.round.posted node=%s round=%d", self.name, state.round)
         if status != "posted":
             return
-        oracles = self.hub.oracles()
+        if self._tick_oracles is None:
+            self._tick_oracles = self.hub.oracles()
+        oracles = self._tick_oracles
         order = rotation(oracles, state.round)
         if self.address not in order:
             return
