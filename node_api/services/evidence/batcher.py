@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
-from sqlalchemy import Engine, bindparam, func, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from chain import ChainError
@@ -33,6 +33,7 @@ from chain.network import Recourse
 from node_api.db.evidence_models import EvidenceBatch, EvidenceItem
 from node_api.db.models import Operation, utcnow
 from node_api.institutions import Institution
+from node_api.services.evidence._bulk import bulk_update
 from node_api.services.operations import submit_operation
 from node_api.settings import EvidenceSettings
 
@@ -161,11 +162,11 @@ class EvidenceBatcher:
             meta = {"scheme": META_SCHEME, "batch": batch_id, "submitter": inst.address, "documents": len(ids)}
             meta_digest = keccak(json.dumps(meta, sort_keys=True, separators=(",", ":")).encode())
             table = EvidenceItem.__table__  # type: ignore[attr-defined]
-            s.connection().execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values(batch_id=bindparam("b_batch"), proof=bindparam("b_proof"), status="batched"),
-                [{"b_id": i, "b_batch": batch_id, "b_proof": proofs[d]} for i, d in members],
+            bulk_update(
+                s.connection(),
+                table,
+                "id",
+                [{"id": i, "batch_id": batch_id, "proof": proofs[d], "status": "batched"} for i, d in members],
             )
             s.add(
                 EvidenceBatch(

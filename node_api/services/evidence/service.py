@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -44,6 +43,7 @@ from node_api.problems import (
     IdempotencyConflictError,
     NotFoundError,
 )
+from node_api.services.evidence._bulk import bulk_insert
 from node_api.services.evidence.receipts import build_receipt, iso_time
 from node_api.services.evidence.schemas import EvidencePublic, InstitutionRef, Verification
 from node_api.services.evidence.store import StoredContent
@@ -149,7 +149,7 @@ def record_submission(
         }
         for k, it in zip(keys, items, strict=True)
     ]
-    session.connection().execute(insert(EvidenceItem.__table__), rows)  # type: ignore[attr-defined]
+    bulk_insert(session.connection(), EvidenceItem.__table__, rows)  # type: ignore[attr-defined]
     session.commit()
     # the rows were built here from validated input: skip re-validating a thousand of them
     return [EvidenceItem.model_construct(**r) for r in rows], True
