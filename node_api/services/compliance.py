@@ -43,7 +43,7 @@ from chain.contracts.case_delegation import ZERO_ADDRESS, CaseStatus
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
 from node_api.db.models import utcnow
-from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess
+from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess, VaultRecord
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, CoreError
 from node_api.services.case_import import DebtorRecord
@@ -228,7 +228,9 @@ def log_contact(
     local = rules.local_time(when, meta.timezone)
     local_date = f"{local:%Y-%m-%d}"
     note_nonce, note_ct = vault.seal_note(case_id, note) if note else (None, None)
-    with _contact_lock:  # count + insert as one step within this gateway
+    with _contact_lock:  # count + insert as one step within this gateway ...
+        # ... and across gateway processes on PostgreSQL: lock the debtor's vault rows until commit
+        session.exec(select(VaultRecord.case_id).where(VaultRecord.debtor_key == meta.debtor_key).with_for_update())
         today = session.exec(
             select(func.count())
             .select_from(ContactAttempt)

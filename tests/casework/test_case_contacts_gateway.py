@@ -197,3 +197,15 @@ def test_anchoring_service_anchors_new_entries_on_its_own(casework: CaseworkWorl
         assert state.recourse.evidence.anchor_of(anchor.root) is not None
     finally:
         stop()
+
+
+def test_concurrent_contacts_never_exceed_the_daily_cap(casework: CaseworkWorld):
+    from concurrent.futures import ThreadPoolExecutor
+
+    cw = casework
+    at = yesterday("Asia/Shanghai", 15, 0)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda i: contact(cw, "collector", 0, f"race-{i}", attempted_at=at), range(8)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] * 3 + [422] * 5
+    assert {r.json()["code"] for r in answers if r.status_code == 422} == {"CND-002"}
