@@ -236,7 +236,9 @@ class OracleValueMissingError(CoreError):
 
 
 class ModelUnavailableError(CoreError):
-    code, http_status, title = "ANA-503", 503, "Model not available"
+    """No trained model of the kind asked for is installed on this gateway (a missing resource, not an outage)."""
+
+    code, http_status, title = "ANA-404", 404, "Model not installed"
 
 
 class AnalyticsRefusedError(CoreError):

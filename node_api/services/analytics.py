@@ -151,7 +151,13 @@ def _feature_frame(schema: Schema, features: dict[str, Any]) -> tuple[pd.DataFra
         if c in schema.numeric:
             if isinstance(value, str):
                 raise InvalidInputError(f"feature {c!r} is numeric, got {value!r}")
-            row[c] = [np.nan if value is None else float(value)]
+            try:
+                number = np.nan if value is None else float(value)
+            except OverflowError as exc:
+                raise InvalidInputError(f"feature {c!r} is out of range") from exc
+            if not math.isfinite(number) and value is not None:
+                raise InvalidInputError(f"feature {c!r} must be a finite number")
+            row[c] = [number]
         else:
             row[c] = [None if value is None else str(value)]
     return pd.DataFrame(row), missing
@@ -232,20 +238,20 @@ def assess_risk(*, registry: ModelRegistry, body: RiskAssessmentCreate) -> RiskA
 
 def _edges(content: bytes, content_type: str, limit: int) -> pd.DataFrame:
     kind = content_type.split(";")[0].strip().lower()
+    if kind not in ("application/json", "text/csv", "application/csv"):
+        raise InvalidInputError(f"send the edge list as text/csv or application/json, not {kind or 'nothing'}")
     try:
         if kind == "application/json":
             payload = json.loads(content)
             rows = payload.get("guarantees") if isinstance(payload, dict) else payload
-            if not isinstance(rows, list):
-                raise InvalidInputError('JSON must be a list of edges or {"guarantees": [...]}')
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise InvalidInputError('JSON must be a list of edge objects or {"guarantees": [...]}')
             frame = pd.DataFrame(rows)
-        elif kind in ("text/csv", "application/csv"):
-            frame = pd.read_csv(io.BytesIO(content), dtype={"guarantor": str, "borrower": str})
         else:
-            raise InvalidInputError(f"send the edge list as text/csv or application/json, not {kind or 'nothing'}")
-    except (ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InvalidInputError):
-            raise
+            frame = pd.read_csv(io.BytesIO(content), dtype={"guarantor": str, "borrower": str})
+    except InvalidInputError:
+        raise
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InvalidInputError(f"cannot parse the edge list: {exc}") from exc
     missing = [c for c in ("guarantor", "borrower", "amount_fen") if c not in frame.columns]
     if missing:

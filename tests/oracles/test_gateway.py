@@ -309,3 +309,44 @@ def test_unknown_analysis_is_not_found(live_gateway: LiveGateway) -> None:
     with live_gateway.http("bank", ["analytics:read"]) as http:
         r = http.get("/guarantees/analyses/00000000-0000-0000-0000-000000000000/drawing.png")
     assert (r.status_code, r.json()["code"]) == (404, "GEN-404")
+
+
+# --- scopes and roles of every oracle/analytics route ---
+
+ROUTES = [
+    ("POST", "/oracle/signatures", "oracles:write", True),
+    ("GET", f"/oracle/signatures/{FEED}/asset:x/1", "oracles:read", True),
+    ("POST", "/oracle/reports", "oracles:write", True),
+    ("GET", f"/oracle/values/{FEED}/asset:x", "oracles:read", False),
+    ("POST", "/valuations", "analytics:read", False),
+    ("POST", "/risk/assessments", "analytics:read", False),
+    ("POST", "/guarantees/analyses", "analytics:read", False),
+    ("GET", "/guarantees/analyses/00000000-0000-0000-0000-000000000000", "analytics:read", False),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "scope", "oracle_only"), ROUTES)
+def test_every_route_needs_its_scope_and_role(
+    live_gateway: LiveGateway, method: str, path: str, scope: str, oracle_only: bool
+) -> None:
+    headers = {"Idempotency-Key": f"matrix-{path}"}
+    with live_gateway.http("oracle", ["members:read"]) as no_scope:
+        refused = no_scope.request(method, path, json={}, headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (403, "AUTH-002")
+    with live_gateway.http("investor", [scope]) as investor:
+        as_investor = investor.request(method, path, json={}, headers=headers)
+    if oracle_only:
+        assert (as_investor.status_code, as_investor.json()["code"]) == (403, "AUTH-003")
+    else:
+        assert as_investor.status_code != 403
+
+
+def test_missing_model_is_a_404_problem(live_gateway: LiveGateway, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from node_api.problems import ModelUnavailableError
+    from node_api.schemas.analytics import ValuationCreate
+    from node_api.services.analytics import ModelRegistry, value_asset
+
+    with pytest.raises(ModelUnavailableError) as exc:
+        value_asset(registry=ModelRegistry(tmp_path), body=ValuationCreate(features={"area": 1}))
+    assert exc.value.http_status == 404
+    assert "recourse models train valuation" in exc.value.detail
