@@ -47,7 +47,7 @@ class EvidenceItem(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)
     batch_id: str | None = Field(default=None, max_length=40, index=True)
     proof: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class EvidenceBatch(SQLModel, table=True):

@@ -191,11 +191,9 @@ class EvidenceBatcher:
                 body={"batch_id": batch_id, "root": tree.root_hex, "leaf_count": len(tree), "meta": hex32(meta_digest)},
                 tx=tx,
             )
-            batch = s.get(EvidenceBatch, batch_id)
-            if batch is not None:
-                batch.operation_id = op.id
-                s.add(batch)
-                s.commit()
+            batches = EvidenceBatch.__table__  # type: ignore[attr-defined]
+            s.connection().execute(update(batches).where(batches.c.id == batch_id).values(operation_id=op.id))
+            s.commit()
         logger.info("evidence.batch.closed batch=%s institution=%s leaves=%d", batch_id, inst.name, len(tree))
         self._wake_writer(inst.name)
         return batch_id

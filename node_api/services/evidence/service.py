@@ -18,8 +18,9 @@ so the anchor record is cached per root; later proofs against that root are chec
 
 from __future__ import annotations
 
+import secrets
 import threading
-import uuid
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,11 @@ def _checksum_all(addresses: Iterable[str]) -> list[str]:
     return [to_checksum_address(a) for a in addresses]
 
 
+def _new_id() -> str:
+    """``ev_`` + 16 hex of nanoseconds + 16 random hex: ids sort by time, so inserts append to the index."""
+    return f"ev_{time.time_ns():016x}{secrets.token_hex(8)}"
+
+
 def record_submission(
     *, session: Session, institution: Institution, key: str, items: Sequence[NewEvidence]
 ) -> tuple[list[EvidenceItem], bool]:
@@ -130,7 +136,7 @@ def record_submission(
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {
-            "id": "ev_" + uuid.uuid4().hex,
+            "id": _new_id(),
             "institution": institution.name,
             "submitter": institution.address,
             "idempotency_key": k,

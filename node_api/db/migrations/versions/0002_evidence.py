@@ -42,7 +42,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_evidence_items_digest"), ["digest"], unique=False)
         batch_op.create_index(batch_op.f("ix_evidence_items_case_ref"), ["case_ref"], unique=False)
         batch_op.create_index(batch_op.f("ix_evidence_items_batch_id"), ["batch_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evidence_items_created_at"), ["created_at"], unique=False)
         batch_op.create_index("ix_evidence_items_queue", ["status", "institution", "created_at"], unique=False)
 
     op.create_table(
