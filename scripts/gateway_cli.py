@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,6 +16,7 @@ from sqlmodel import Session
 
 from chain.keys import Keystore
 from node_api.db.engine import make_engine, migrate
+from node_api.problems import CoreError
 from node_api.services.apikeys import SCOPES, create_api_key, list_api_keys, revoke_api_key
 from node_api.settings import GatewaySettings
 
@@ -48,6 +51,15 @@ def serve(
     )
 
 
+@contextmanager
+def _one_line() -> Iterator[None]:
+    """A domain error (unknown scope, unknown key id) becomes the CLI's one-line error, not a traceback."""
+    try:
+        yield
+    except CoreError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _session() -> tuple[Session, GatewaySettings]:
     settings = GatewaySettings()
     engine = make_engine(settings.db_url)
@@ -66,13 +78,14 @@ def apikeys_create(
     with session:
         if institution not in settings.institutions:
             raise ValueError(f"this gateway does not host {institution!r}; hosted: {', '.join(settings.institutions)}")
-        row, token = create_api_key(
-            session=session,
-            institution=institution,
-            scopes=scope or ["*"],
-            label=label,
-            pepper=settings.api_key_pepper.get_secret_value(),
-        )
+        with _one_line():
+            row, token = create_api_key(
+                session=session,
+                institution=institution,
+                scopes=scope or ["*"],
+                label=label,
+                pepper=settings.api_key_pepper.get_secret_value(),
+            )
     console.print(f"API key {row.id} for {institution} (scopes: {', '.join(row.scopes)})")
     console.print(token)
 
@@ -100,9 +113,9 @@ def apikeys_list(institution: Annotated[str | None, typer.Argument()] = None) ->
 
 @apikeys_app.command("revoke")
 def apikeys_revoke(key_id: str) -> None:
-    """Revoke an API key (effective immediately)."""
+    """Revoke an API key (running gateways refuse it within `api.key_refresh` seconds, 0.5 s by default)."""
     session, _ = _session()
-    with session:
+    with session, _one_line():
         row = revoke_api_key(session=session, key_id=key_id)
     console.print(f"revoked {row.id} ({row.institution})")
 

@@ -162,6 +162,7 @@ class BalanceRow(SQLModel, table=True):
 
 class Webhook(SQLModel, table=True):
     __tablename__ = "webhooks"
+    __table_args__ = (Index("uq_webhooks_idempotency", "institution", "idempotency_key", unique=True),)
 
     id: str = Field(primary_key=True, max_length=36)
     institution: str = Field(index=True, max_length=64)
@@ -176,3 +177,6 @@ class Webhook(SQLModel, table=True):
     last_error: str | None = None
     delivered: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
+    #: the creating request's Idempotency-Key and request hash (migration 0006_gateway; NULL before it)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str | None = Field(default=None, max_length=64)

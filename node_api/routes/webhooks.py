@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
 from node_api.services.webhooks import (
     WebhookCreate,
     WebhookCreated,
@@ -22,12 +22,19 @@ Writer = Annotated[Caller, Depends(authorize("webhooks:write"))]
 
 
 @router.post("", status_code=201)
-def post_webhook(body: WebhookCreate, caller: Writer, state: StateDep, session: SessionDep) -> WebhookCreated:
-    """Subscribe a URL to events (filtered by contract and event). The HMAC secret is returned only here;
+def post_webhook(
+    body: WebhookCreate, caller: Writer, key: IdempotencyKey, state: StateDep, session: SessionDep
+) -> WebhookCreated:
+    """Subscribe a URL to events (filtered by contract and event). The HMAC secret is returned only here
+    (and to a replay of the same `Idempotency-Key` with the same body; another body with that key is a 409);
     every delivery carries `X-Recourse-Signature: sha256=<hex HMAC of the body>`, `X-Recourse-Event-Key`
     and `X-Recourse-Webhook-Id`. Delivery is at-least-once, in key order, retried with backoff."""
     return create_webhook(
-        session=session, institution=caller.institution.name, body=body, catalogue=catalogue_of(state)
+        session=session,
+        institution=caller.institution.name,
+        body=body,
+        catalogue=catalogue_of(state),
+        idempotency_key=key,
     )
 
 

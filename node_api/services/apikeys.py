@@ -55,7 +55,9 @@ def create_api_key(
     """Create a key; returns the row and the plaintext token (shown once, never stored)."""
     bad = [s for s in scopes if s != "*" and s not in SCOPES]
     if bad or not scopes:
-        raise InvalidInputError(f"unknown scope(s) {bad or '[]'}; choose from {', '.join(SCOPES)} or *")
+        raise InvalidInputError(
+            f"unknown scope(s) {bad or '[]'}; the scopes are listed by `recourse apikeys create --help`"
+        )
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     row = ApiKey(

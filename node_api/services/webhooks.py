@@ -23,11 +23,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from node_api.db.models import Webhook
-from node_api.problems import InvalidInputError, NotFoundError
+from node_api.problems import IdempotencyConflictError, InvalidInputError, NotFoundError
 from node_api.services.events import EventFilter, latest_event_key, parse_event_key
+from node_api.services.operations import request_hash
 
 __all__ = [
     "MAX_WEBHOOKS",
@@ -122,9 +124,36 @@ def _public(row: Webhook) -> WebhookPublic:
     )
 
 
+def _replay(session: Session, institution: str, key: str, digest: str) -> WebhookCreated | None:
+    row = session.exec(
+        select(Webhook).where(Webhook.institution == institution, Webhook.idempotency_key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise IdempotencyConflictError(
+            f"Idempotency-Key {key!r} was used for a different subscription (webhook {row.id}); "
+            "use a new key for a new request",
+            webhook_id=row.id,
+        )
+    return WebhookCreated(**_public(row).model_dump(), secret=row.secret)
+
+
 def create_webhook(
-    *, session: Session, institution: str, body: WebhookCreate, catalogue: Mapping[str, frozenset[str]]
+    *,
+    session: Session,
+    institution: str,
+    body: WebhookCreate,
+    catalogue: Mapping[str, frozenset[str]],
+    idempotency_key: str | None = None,
 ) -> WebhookCreated:
+    """Subscribe; with ``idempotency_key`` a replay (same key, same body) returns the original
+    subscription (with its secret) and a different body raises ``IdempotencyConflictError`` (409)."""
+    digest = request_hash("webhook.create", body.model_dump(mode="json"))
+    if idempotency_key is not None:
+        found = _replay(session, institution, idempotency_key, digest)
+        if found is not None:
+            return found
     url = validate_url(body.url)
     flt = EventFilter.parse(contracts=body.contracts, events=body.events, catalogue=catalogue)
     count = len(session.exec(select(Webhook.id).where(Webhook.institution == institution)).all())
@@ -143,9 +172,18 @@ def create_webhook(
         contracts=sorted(flt.contracts),
         events=flt.event_list,
         cursor=cursor,
+        idempotency_key=idempotency_key,
+        request_hash=digest if idempotency_key is not None else None,
     )
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same key committed concurrently
+        session.rollback()
+        found = _replay(session, institution, idempotency_key or "", digest)
+        if found is None:
+            raise
+        return found
     session.refresh(row)
     return WebhookCreated(**_public(row).model_dump(), secret=secret)
 

@@ -195,14 +195,23 @@ def test_webhook_is_signed_and_retried_until_delivered_in_order(
     gw = module_gateway
     headers = gw.key("collector", ["webhooks:write", "events:read"])
     receiver.respond = lambda n: 500 if n < 3 else 200  # the first three attempts fail
-    r = httpx.post(
-        gw.url + "/webhooks",
-        headers=headers,
-        json={"url": receiver.url, "contracts": ["SettlementToken"], "events": ["Transfer"]},
-        timeout=10,
-    )
+    body = {"url": receiver.url, "contracts": ["SettlementToken"], "events": ["Transfer"]}
+    r = httpx.post(gw.url + "/webhooks", headers={**headers, "Idempotency-Key": "hook-1"}, json=body, timeout=10)
     assert r.status_code == 201, r.text
     hook = r.json()
+    # the same key and body return the original subscription (secret included); another body is a 409
+    again = httpx.post(gw.url + "/webhooks", headers={**headers, "Idempotency-Key": "hook-1"}, json=body, timeout=10)
+    assert again.status_code == 201
+    assert again.json()["id"] == hook["id"]
+    assert again.json()["secret"] == hook["secret"]
+    other = {**body, "events": []}
+    clash = httpx.post(gw.url + "/webhooks", headers={**headers, "Idempotency-Key": "hook-1"}, json=other, timeout=10)
+    assert clash.status_code == 409
+    assert clash.json()["code"] == "OPS-409"
+    assert clash.json()["webhook_id"] == hook["id"]
+    no_key = httpx.post(gw.url + "/webhooks", headers=headers, json=body, timeout=10)
+    assert no_key.status_code == 400
+    assert no_key.json()["code"] == "OPS-400"
     secret, hook_id, start = hook["secret"], hook["id"], hook["cursor"]
     assert secret.startswith("whsec_")
 
@@ -251,7 +260,9 @@ def test_webhook_redirects_are_not_followed(world: World, module_gateway: Gatewa
     headers = gw.key("bank", ["webhooks:write"])
     receiver.respond = lambda n: 307 if n < 2 else 200
     hook = httpx.post(
-        gw.url + "/webhooks", headers=headers, json={"url": receiver.url, "events": ["SettlementToken.Transfer"]}
+        gw.url + "/webhooks",
+        headers={**headers, "Idempotency-Key": "redirects"},
+        json={"url": receiver.url, "events": ["SettlementToken.Transfer"]},
     ).json()
     world.transfer("bank", "investor", 51)
     wait_until(lambda: len(receiver.delivered) == 1, what="the delivery after two redirects")
@@ -277,7 +288,7 @@ def test_webhook_redirects_are_not_followed(world: World, module_gateway: Gatewa
 )
 def test_invalid_webhooks_are_422_problems(module_gateway: Gateway, body: dict[str, object]) -> None:
     headers = module_gateway.key("bank", ["webhooks:write"])
-    r = httpx.post(module_gateway.url + "/webhooks", headers=headers, json=body)
+    r = httpx.post(module_gateway.url + "/webhooks", headers={**headers, "Idempotency-Key": repr(body)}, json=body)
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["code"] == "GEN-422"
@@ -338,10 +349,14 @@ def test_webhooks_wait_while_the_institution_is_suspended(
     investor = w.address("investor")
     with gateway_factory(w) as gw:
         headers = gw.key("investor", ["webhooks:write"])
-        created = httpx.post(gw.url + "/webhooks", headers=headers, json={"url": receiver.url, "events": ["Transfer"]})
+        created = httpx.post(
+            gw.url + "/webhooks",
+            headers={**headers, "Idempotency-Key": "suspended"},
+            json={"url": receiver.url, "events": ["Transfer"]},
+        )
         assert created.status_code == 201
         w.governed(lambda g: c.propose_suspension(g, investor, reason="audit", suspend=True))
-        time.sleep(0.6)  # membership answers are cached for 0.5 s (RoleCache)
+        time.sleep(0.6)  # membership answers are re-read at every new block (RoleCache, polled every 50 ms)
         w.recourse.token.mint(w.sender("bank"), w.address("bank"), 5, reference="while suspended")
         gw.wait_indexed(w.client)
         dispatcher = gw.state.services["webhooks"]

@@ -9,6 +9,19 @@ from schemathesis import Case
 
 pytestmark = pytest.mark.chain
 
+#: the platform's routes; domain routers (evidence uploads, cases, oracles, ...) are fuzzed by their own suites
+PLATFORM_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/tokens",
+    "/webhooks",
+    "/members",
+    "/me",
+    "/operations",
+    "/events",
+)
+
 
 @pytest.fixture(params=["sqlite"])
 def db_url(request: pytest.FixtureRequest, tmp_path):  # one database suffices for the fuzz
@@ -22,6 +35,8 @@ def test_no_5xx_for_any_generated_request(gateway):
 
     for operation in schema.get_all_operations():
         op = operation.ok()
+        if not op.path.startswith(PLATFORM_PREFIXES):
+            continue
 
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         @given(case=op.as_strategy())
@@ -33,6 +48,8 @@ def test_no_5xx_for_any_generated_request(gateway):
             kwargs.pop("verify", None)
             kwargs.pop("allow_redirects", None)
             kwargs.pop("follow_redirects", None)
+            if isinstance(kwargs.get("data"), bytes | str):  # a raw body (e.g. an upload): httpx wants content=
+                kwargs["content"] = kwargs.pop("data")
             response = gateway.http.request(**kwargs)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}")
