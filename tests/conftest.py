@@ -17,6 +17,7 @@ import pytest
 from chain.client import ChainClient
 from chain.compiler import CompileResult, compile_project
 from chain.config import DEV_CHAIN_ID, ChainSettings
+from chain.contracts.consortium import Role
 from chain.deploy import Deployments, GovernanceConfig, deploy
 from chain.keys import dev_identity_account
 from chain.network import Recourse
@@ -31,6 +32,26 @@ def free_port() -> int:
 
 def account(name: str):  # noqa: ANN201 - LocalAccount
     return dev_identity_account(name, chain_id=DEV_CHAIN_ID)
+
+
+def admit(
+    recourse: Recourse,
+    client: ChainClient,
+    name: str,
+    roles: tuple[Role, ...],
+    *,
+    label: str = "test",
+    region: int = 310000,
+    kyc_tier: int = 0,
+) -> None:
+    """Admit the dev identity ``name`` with ``roles``: 2 of 3 governors (governor-1 proposes, governor-2
+    approves and executes). The one helper of every test suite that admits members."""
+    g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
+    pid = recourse.consortium.propose_admission(
+        g1, account(name).address, name=f"{name} ({label})", roles=roles, region=region, kyc_tier=kyc_tier
+    )
+    recourse.consortium.approve(g2, pid)
+    recourse.consortium.execute(g2, pid)
 
 
 @pytest.fixture(scope="session")

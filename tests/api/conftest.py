@@ -33,7 +33,7 @@ from node_api.services.apikeys import create_api_key
 from node_api.settings import DbSettings, GatewaySettings, IndexerSettings
 from node_api.state import GatewayState
 from node_api.streams import StreamSettings, start_stream_services
-from tests.conftest import account, free_port
+from tests.conftest import account, admit, free_port
 
 PEPPER = "api-test-pepper"
 #: admitted in every world; "court" stays a non-member (for the role-denied test)
@@ -109,11 +109,7 @@ def make_world(data_dir: Path, compiled: CompileResult) -> World:
     )
     world = World(node=node, client=client, recourse=Recourse(client, deployments, compiled), deployments_file=path)
     for name, roles in MEMBERS.items():
-        world.governed(
-            lambda g, name=name, roles=roles: world.recourse.consortium.propose_admission(
-                g, account(name).address, name=f"{name} (api test)", roles=roles, region=310000, kyc_tier=2
-            )
-        )
+        admit(world.recourse, client, name, roles, label="api test", kyc_tier=2)
     world.recourse.token.mint(world.sender("bank"), world.address("bank"), 1_000_000, reference="api test funding")
     return world
 

@@ -20,7 +20,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import account, free_port, fresh_pg_database
+from tests.conftest import account, admit, free_port, fresh_pg_database
 
 INSTITUTION_ROLES: dict[str, tuple[Role, ...]] = {
     "bank": (Role.BANK, Role.SETTLEMENT_BANK),
@@ -33,15 +33,6 @@ INSTITUTION_ROLES: dict[str, tuple[Role, ...]] = {
     "regulator": (Role.REGULATOR,),
 }
 PEPPER = "test-pepper"
-
-
-def admit(recourse: Recourse, client: ChainClient, name: str, roles: tuple[Role, ...]) -> None:
-    g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
-    pid = recourse.consortium.propose_admission(
-        g1, account(name).address, name=f"{name} (test)", roles=roles, region=310000
-    )
-    recourse.consortium.approve(g2, pid)
-    recourse.consortium.execute(g2, pid)
 
 
 def set_suspended(recourse: Recourse, client: ChainClient, name: str, suspended: bool) -> None:
