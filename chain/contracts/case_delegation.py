@@ -25,7 +25,8 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from chain.client import Receipt, Sender, TxRequest
+from chain._abi import AbiFunction
+from chain.client import Receipt, RpcError, Sender, TxRequest
 from chain.contracts._base import BoundContract
 from chain.events import DecodedEvent
 from chain.merkle import Bytes32Like, StandardMerkleTree, to_bytes32
@@ -40,6 +41,8 @@ __all__ = [
     "CaseRecord",
     "CaseStatus",
     "CaseTerms",
+    "ClaimSnapshot",
+    "MemberTerms",
     "derive_case_id",
     "fee_for",
 ]
@@ -189,8 +192,55 @@ class CaseRecord:
     pending_amount: int
 
 
+@dataclass(frozen=True)
+class MemberTerms:
+    """What eligibility needs of a consortium member (``IConsortium.Member``)."""
+
+    roles_mask: int
+    region: int
+    licence_expiry: int
+    suspended: bool
+
+
+@dataclass(frozen=True)
+class ClaimSnapshot:
+    """Everything a claim's eligibility depends on, read in ONE JSON-RPC batch at one block height."""
+
+    record: CaseRecord
+    block_time: int
+    member: MemberTerms | None
+    open_cases: int
+    max_open_cases: int
+
+
+_GET_MEMBER = AbiFunction.from_abi(
+    {
+        "type": "function",
+        "name": "getMember",
+        "stateMutability": "view",
+        "inputs": [{"name": "account", "type": "address"}],
+        "outputs": [
+            {
+                "name": "",
+                "type": "tuple",
+                "components": [
+                    {"name": "nameDigest", "type": "bytes32"},
+                    {"name": "roles", "type": "uint256"},
+                    {"name": "region", "type": "uint32"},
+                    {"name": "licenceExpiry", "type": "uint64"},
+                    {"name": "kycTier", "type": "uint8"},
+                    {"name": "suspended", "type": "bool"},
+                    {"name": "admittedAt", "type": "uint64"},
+                ],
+            }
+        ],
+    }
+)
+
+
 class CaseDelegation(BoundContract):
     contract_name = "CaseDelegation"
+    _consortium_address: str | None = None
 
     # --- requests (for a sender's burst or the gateway's outbox) ---
 
@@ -378,11 +428,49 @@ class CaseDelegation(BoundContract):
 
     # --- reads ---
 
+    def claim_snapshot(self, case_id: Bytes32Like, account: str) -> ClaimSnapshot:
+        """The case, the block time, ``account``'s member record and open cases, and the cap: one batch."""
+        if self._consortium_address is None:
+            self._consortium_address = str(self.call("consortium"))
+        key = to_bytes32(case_id)
+        tag = hex(self.client.block_number())
+
+        def eth_call(to: str, data: bytes) -> tuple[str, list[Any]]:
+            return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
+
+        fn = self.function
+        replies = self.client.rpc.batch(
+            [
+                eth_call(self.address, fn("caseOf").encode((key,))),
+                eth_call(self.address, fn("openCasesOf").encode((account,))),
+                eth_call(self.address, fn("maxOpenCases").encode(())),
+                eth_call(self._consortium_address, _GET_MEMBER.encode((account,))),
+                ("eth_getBlockByNumber", [tag, False]),
+            ]
+        )
+        for r in (replies[0], replies[1], replies[2], replies[4]):
+            if isinstance(r, RpcError):
+                raise r
+        record = self._record(key, fn("caseOf").decode_output(bytes.fromhex(replies[0][2:])))
+        member: MemberTerms | None = None
+        if not isinstance(replies[3], RpcError):  # getMember reverts for a non-member
+            _, roles, region, licence, _, suspended, _ = _GET_MEMBER.decode_output(bytes.fromhex(replies[3][2:]))
+            member = MemberTerms(int(roles), int(region), int(licence), bool(suspended))
+        return ClaimSnapshot(
+            record=record,
+            block_time=int(replies[4]["timestamp"], 16),
+            member=member,
+            open_cases=int(fn("openCasesOf").decode_output(bytes.fromhex(replies[1][2:]))),
+            max_open_cases=int(fn("maxOpenCases").decode_output(bytes.fromhex(replies[2][2:]))),
+        )
+
     def case(self, case_id: Bytes32Like, *, block: int | str = "latest") -> CaseRecord:
         key = to_bytes32(case_id)
-        (collector, status, fee_bps, deadline, batch_id, region, offer_expiry, recovered, overdue, pending) = self.call(
-            "caseOf", key, block=block
-        )
+        return self._record(key, self.call("caseOf", key, block=block))
+
+    @staticmethod
+    def _record(key: bytes, raw: Any) -> CaseRecord:
+        (collector, status, fee_bps, deadline, batch_id, region, offer_expiry, recovered, overdue, pending) = raw
         return CaseRecord(
             case_id=key,
             collector=collector,

@@ -48,6 +48,7 @@ from chain.contracts.case_delegation import (
     CaseRecord,
     CaseStatus,
     CaseTerms,
+    ClaimSnapshot,
     derive_case_id,
 )
 from chain.contracts.consortium import Role
@@ -718,21 +719,23 @@ def _refuse_taken(record: CaseRecord, entry: CaseEntry, now: int) -> None:
         )
 
 
-def _check_eligible(recourse: Recourse, collector: str, region: int, now: int) -> None:
-    """The contract's eligibility rules, checked before queuing (the chain checks them again)."""
+def _snapshot(recourse: Recourse, entry: CaseEntry, account: str) -> ClaimSnapshot:
     try:
-        if not recourse.consortium.is_member(collector):
-            raise CaseIneligibleError(f"{collector} is not a consortium member", rule="collector")
-        m = recourse.consortium.get_member(collector)
-        cases = recourse.cases
-        open_cases, cap = cases.open_cases_of(collector), cases.max_open_cases()
+        return recourse.cases.claim_snapshot(entry.case_id, account)
     except ChainError as exc:
-        raise ChainUnavailableError(f"cannot check eligibility: {exc}") from exc
-    if Role.COLLECTOR not in m.roles:
+        raise ChainUnavailableError(f"cannot read the case: {exc}") from exc
+
+
+def _check_eligible(snap: ClaimSnapshot, collector: str, region: int) -> None:
+    """The contract's eligibility rules, checked before queuing (the chain checks them again)."""
+    m = snap.member
+    if m is None:
+        raise CaseIneligibleError(f"{collector} is not a consortium member", rule="collector")
+    if not m.roles_mask & Role.COLLECTOR.bit:
         raise CaseIneligibleError(f"{collector} does not hold the COLLECTOR role", rule="collector")
     if m.suspended:
         raise CaseIneligibleError(f"{collector} is suspended", rule="suspended")
-    if m.licence_expiry and now > m.licence_expiry:
+    if m.licence_expiry and snap.block_time > m.licence_expiry:
         raise CaseIneligibleError(f"{collector}'s licence expired at {m.licence_expiry}", rule="licence")
     if not region_covers(m.region, region):
         raise CaseIneligibleError(
@@ -741,12 +744,12 @@ def _check_eligible(recourse: Recourse, collector: str, region: int, now: int) -
             collector_region=m.region,
             case_region=region,
         )
-    if open_cases >= cap:
+    if snap.open_cases >= snap.max_open_cases:
         raise CaseIneligibleError(
-            f"{collector} already holds {open_cases} open cases (cap {cap})",
+            f"{collector} already holds {snap.open_cases} open cases (cap {snap.max_open_cases})",
             rule="capacity",
-            open_cases=open_cases,
-            max_open_cases=cap,
+            open_cases=snap.open_cases,
+            max_open_cases=snap.max_open_cases,
         )
 
 
@@ -769,11 +772,11 @@ def submit_claim(
         return ops[0], False
     batch = _batch_of(session, entry)
     chain_batch = resolve_chain_batch_id(session, recourse, batch)
-    record, now = _chain_record(recourse, entry)
-    _refuse_taken(record, entry, now)
-    if now > entry.deadline:
+    snap = _snapshot(recourse, entry, institution.address)
+    _refuse_taken(snap.record, entry, snap.block_time)
+    if snap.block_time > entry.deadline:
         raise CaseClosedError(f"case {entry.case_id} passed its deadline {entry.deadline}", status="expired")
-    _check_eligible(recourse, institution.address, entry.region, now)
+    _check_eligible(snap, institution.address, entry.region)
     held = session.get(CaseClaim, entry.case_id)
     if held is not None:
         op = session.get(Operation, held.operation_id)
@@ -856,9 +859,9 @@ def submit_offer(
     entry, batch, chain_batch = _case_and_batch(session, recourse, case_id)
     _own_batch(batch, institution)
     to = to_checksum_address(collector)
-    record, now = _chain_record(recourse, entry)
-    _refuse_taken(record, entry, now)
-    _check_eligible(recourse, to, entry.region, now)
+    snap = _snapshot(recourse, entry, to)
+    _refuse_taken(snap.record, entry, snap.block_time)
+    _check_eligible(snap, to, entry.region)
     tx = recourse.cases.offer_request(chain_batch, case_terms(entry), _proof(session, batch, entry), to, window_seconds)
     body = {"case_id": entry.case_id, "collector": to, "window_seconds": window_seconds}
     ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.offer", body, tx)])
@@ -869,11 +872,11 @@ def _answer(
     session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, *, accept: bool
 ) -> tuple[Operation, bool]:
     entry = _entry(session, case_id)
-    record, now = _chain_record(recourse, entry)
-    _require_status(record, entry, (CaseStatus.OFFERED,), "answer an offer on")
-    _require_collector(record, entry, institution)
+    snap = _snapshot(recourse, entry, institution.address)
+    _require_status(snap.record, entry, (CaseStatus.OFFERED,), "answer an offer on")
+    _require_collector(snap.record, entry, institution)
     if accept:
-        _check_eligible(recourse, institution.address, entry.region, now)
+        _check_eligible(snap, institution.address, entry.region)
     cases = recourse.cases
     tx = cases.accept_request(entry.case_id) if accept else cases.decline_request(entry.case_id)
     kind = "cases.accept" if accept else "cases.decline"

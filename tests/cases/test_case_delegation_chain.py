@@ -195,3 +195,23 @@ def test_recovery_fee_arithmetic_and_conservation(world: CaseWorld) -> None:
     assert token.balance_of(collector) == before + total_fee
     assert token.balance_of(cases.address) == 20_000 - total_fee
     _conserved(world, [batch_id], ["collector", "collector-2"])
+
+
+def test_claim_snapshot_reads_everything_eligibility_needs(world: CaseWorld) -> None:
+    cases = world.recourse.cases
+    terms = world.terms(2)
+    batch_id, tree = world.publish(terms)
+    cases.claim(world.signer("collector"), batch_id, terms[0], tree.proof(0))
+    snap = cases.claim_snapshot(terms[0].case_id, account("collector").address)
+    assert snap.record.status is CaseStatus.CLAIMED
+    assert snap.record.collector == account("collector").address
+    assert snap.open_cases == 1
+    assert snap.max_open_cases == cases.max_open_cases() == 50
+    assert snap.member is not None
+    assert snap.member.region == 310000
+    assert snap.member.roles_mask & Role.COLLECTOR.bit
+    assert not snap.member.suspended
+    assert snap.block_time == world.now()
+    outsider = cases.claim_snapshot(terms[1].case_id, account("outsider").address)
+    assert outsider.member is None
+    assert outsider.record.status is CaseStatus.NONE
