@@ -25,7 +25,7 @@ from node_api.services.apikeys import ApiKeyCache
 from node_api.services.operations import GroupCommitter
 from node_api.settings import GatewaySettings
 
-__all__ = ["FinishedOperations", "GatewayState", "HeadCache", "RoleCache"]
+__all__ = ["FinishedOperations", "GatewayState", "HeadCache", "IndexCache", "RoleCache"]
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +225,38 @@ class FinishedOperations:
         return op
 
 
+class IndexCache:
+    """Answers read from the SQL index (``GET /members``), remembered while the index is unchanged.
+
+    The indexer rings its bell (``generation`` + 1) after every batch it stores and after every reorg
+    repair; an answer is served only while the generation it was read at is still current, and for at
+    most ``ttl`` seconds (so a second gateway process indexing the same database is seen too). Without
+    an indexer in this process nothing is remembered."""
+
+    def __init__(self, *, ttl: float = 0.2, capacity: int = 1_000) -> None:
+        self._ttl = ttl
+        self._capacity = capacity
+        self._values: dict[tuple[Any, ...], tuple[int, float, Any]] = {}
+        self.generation: Callable[[], int | None] = lambda: None
+
+    def get(self, key: tuple[Any, ...]) -> Any | None:
+        hit = self._values.get(key)
+        if hit is None:
+            return None
+        generation, at, value = hit
+        if generation != self.generation() or time.monotonic() - at > self._ttl:
+            return None
+        return value
+
+    def put(self, key: tuple[Any, ...], generation: int | None, value: Any) -> None:
+        """Remember ``value`` as read at ``generation`` (taken BEFORE the read)."""
+        if generation is None:
+            return
+        if len(self._values) >= self._capacity:
+            self._values.clear()
+        self._values[key] = (generation, time.monotonic(), value)
+
+
 @dataclass
 class GatewayState:
     settings: GatewaySettings
@@ -244,6 +276,8 @@ class GatewayState:
 
     #: chain reads remembered per head block (``HeadCache``)
     reads: HeadCache = field(init=False)
+    #: index answers remembered while the index is unchanged (``IndexCache``)
+    index_reads: IndexCache = field(default_factory=IndexCache)
     #: finished operations (immutable) served from memory by ``GET /operations/{id}``
     finished: FinishedOperations = field(default_factory=FinishedOperations)
 

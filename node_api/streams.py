@@ -378,6 +378,8 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
     catalogue = event_catalogue({n: recourse.compiled.get(n).abi for n in recourse.deployments.contracts})
     hub = EventHub(engine=state.engine, bell=bell, catalogue=catalogue, config=cfg)
     state.services["events"] = hub
+    if state.settings.indexer.enabled:
+        state.index_reads.generation = lambda: bell.generation
     indexer: Indexer | None = None
     if state.settings.indexer.enabled:
         indexer = Indexer.for_gateway(state, bell=bell)

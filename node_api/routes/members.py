@@ -28,9 +28,16 @@ async def read_members(
         parsed = Role.parse(role) if role else None
     except ValueError as exc:
         raise InvalidInputError(str(exc)) from exc
-    return await in_session(
+    key = ("members", parsed, suspended, limit, offset)
+    hit: MembersPublic | None = state.index_reads.get(key)
+    if hit is not None:
+        return hit
+    generation = state.index_reads.generation()
+    value = await in_session(
         state, lambda s: list_members(session=s, role=parsed, suspended=suspended, limit=limit, offset=offset)
     )
+    state.index_reads.put(key, generation, value)
+    return value
 
 
 @router.get("/members/{address}")
