@@ -55,6 +55,8 @@ CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="by
 AddressPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
+#: ineligible candidates listed in a ranking (all are counted)
+MAX_EXCLUDED = 100
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
@@ -99,7 +101,8 @@ def _matches_public(result: MatchingResult) -> MatchesPublic:
     return MatchesPublic(
         subject=result.subject,
         data=[MatchPublic(**m.__dict__) for m in result.matches],
-        excluded=[ExclusionPublic(id=e.id, reasons=list(e.reasons)) for e in result.excluded],
+        excluded=[ExclusionPublic(id=e.id, reasons=list(e.reasons)) for e in result.excluded[:MAX_EXCLUDED]],
+        excluded_count=len(result.excluded),
         generated_at=result.generated_at,
     )
 

@@ -124,7 +124,8 @@ class ExclusionPublic(BaseModel):
 class MatchesPublic(BaseModel):
     subject: str
     data: list[MatchPublic]
-    excluded: list[ExclusionPublic]
+    excluded: list[ExclusionPublic] = Field(description="ineligible candidates with the reasons (first 100)")
+    excluded_count: int = 0
     generated_at: int
 
 

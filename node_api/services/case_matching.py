@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from analytics.matching import (
@@ -41,7 +41,9 @@ OUTCOME_STATUSES = ("recovered_full", "recovered_partly", "returned")
 
 
 class CaseMarketPort(Protocol):
-    def open_cases(self, now: int) -> list[OpenCase]: ...
+    def open_cases(self, now: int, regions: frozenset[int] | None = None) -> list[OpenCase]:
+        """Open cases (deadline after ``now``), only those some region in ``regions`` covers if given."""
+        ...
 
     def open_case(self, case_id: str) -> OpenCase | None: ...
 
@@ -62,7 +64,7 @@ def matches_for_collector(*, market: CaseMarketPort, address: str, now: int, lim
     profile = market.collector(address)
     if profile is None:
         raise NotFoundError(f"{address} is not a known collector")
-    ranking = rank_cases_for_collector(profile, market.open_cases(now), now=now, limit=limit)
+    ranking = rank_cases_for_collector(profile, market.open_cases(now, profile.regions), now=now, limit=limit)
     return MatchingResult(address, ranking.matches, ranking.excluded, now)
 
 
@@ -72,6 +74,15 @@ def matches_for_case(*, market: CaseMarketPort, case_id: str, now: int, limit: i
         raise NotFoundError(f"no open case {case_id}")
     ranking = rank_collectors_for_case(case, market.collectors(), now=now, limit=limit)
     return MatchingResult(case_id, ranking.matches, ranking.excluded, now)
+
+
+def _covered(column: Any, region: int) -> Any:
+    """SQL for "``region`` covers the case's region" (``CaseDelegation.regionCovers``)."""
+    if region % 10_000 == 0:
+        return column.between(region, region + 9_999)
+    if region % 100 == 0:
+        return column.between(region, region + 99)
+    return column == region
 
 
 def _sync_index(session: Session) -> None:
@@ -122,13 +133,18 @@ class SqlCaseMarket:
             deadline=int(e.deadline),
         )
 
-    def open_cases(self, now: int) -> list[OpenCase]:
+    def open_cases(self, now: int, regions: frozenset[int] | None = None) -> list[OpenCase]:
         entry = _case_model()
         if entry is None:
             return []
+        stmt = select(entry).where(entry.status == "open", entry.deadline > now)
+        if regions is not None:
+            if not regions:
+                return []
+            stmt = stmt.where(or_(*(_covered(col(entry.region), r) for r in sorted(regions))))
         with Session(self._engine) as s:
             _sync_index(s)
-            rows = s.exec(select(entry).where(entry.status == "open", entry.deadline > now)).all()
+            rows = s.exec(stmt).all()
             return [self._to_open(e) for e in rows]
 
     def open_case(self, case_id: str) -> OpenCase | None:

@@ -78,3 +78,19 @@ def test_cases_for_a_collector_limited_by_spare_capacity(market):
     assert matches_for_collector(market=market, address=C, now=NOW, limit=10).matches == []
     with pytest.raises(NotFoundError):
         matches_for_collector(market=market, address=BANK, now=NOW, limit=10)
+
+
+def test_open_cases_are_filtered_by_region_coverage_in_sql(market, engine):
+    with Session(engine) as s:
+        s.add_all([entry(40, region=440300), entry(41, region=310101), entry(42, region=320500)])
+        s.commit()
+    everything = {c.case_id for c in market.open_cases(NOW)}
+    assert {f"0x{i:064x}" for i in (0, 1, 2, 3, 40, 41, 42)} == everything
+    province = {c.case_id for c in market.open_cases(NOW, frozenset({310000}))}
+    assert province == {f"0x{i:064x}" for i in (0, 1, 2, 3, 41)}
+    city = {c.case_id for c in market.open_cases(NOW, frozenset({310100}))}
+    assert city == province  # 310115 and 310101 are both in the city 3101xx
+    assert {c.case_id for c in market.open_cases(NOW, frozenset({310101}))} == {f"0x{41:064x}"}
+    exact = {c.case_id for c in market.open_cases(NOW, frozenset({320500, 440300}))}
+    assert exact == {f"0x{i:064x}" for i in (40, 42)}
+    assert market.open_cases(NOW, frozenset()) == []
