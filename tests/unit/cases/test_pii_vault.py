@@ -124,3 +124,19 @@ def test_key_settings_hex_base64_dev_default_and_refusal():
         GatewaySettings(chain=ChainSettings(chain_id=1337))
     ok = GatewaySettings(chain=ChainSettings(chain_id=1337), casework={"vault_key": key.hex()})
     assert resolve_vault_key(ok.casework, 1337) == key
+
+
+def test_casework_settings_from_the_environment(monkeypatch):
+    key = os.urandom(32)
+    monkeypatch.setenv("RECOURSE_CASEWORK__VAULT_KEY", key.hex())
+    monkeypatch.setenv("RECOURSE_CASEWORK__ANCHOR_INTERVAL", "60")
+    monkeypatch.setenv("RECOURSE_CASEWORK__CONDUCT__DAILY_CAP", "5")
+    monkeypatch.setenv(
+        "RECOURSE_CASEWORK__CONDUCT__EXTRA_RULES",
+        '[{"id": "LANG-FEE", "category": "other", "outcome": "flag", "patterns": ["手续费"]}]',
+    )
+    s = GatewaySettings(chain=ChainSettings(chain_id=1337))
+    assert resolve_vault_key(s.casework, 1337) == key
+    assert s.casework.anchor_interval == 60
+    assert s.casework.conduct.daily_cap == 5
+    assert s.casework.conduct.extra_rules[0].id == "LANG-FEE"
