@@ -16,7 +16,8 @@ the same report for a round: same model artefact, same features, same on-chain p
    from ``round start + d * fallback_s`` on, so a silent leader is replaced. The submission is an
    operation of the own gateway with the idempotency key ``oracle.report:<feed>:<subject>:<round>``;
 5. **finish**: a round whose observation (or a newer one) is on chain ends ``done`` (this report) or
-   ``superseded``.
+   ``superseded``; a round the policy no longer asks for, given what reached the chain since it started,
+   ends ``skipped``.
 
 A restart resumes every unfinished round from the store: a signed round is posted (never re-signed with a
 different value), a submitted one is not submitted again (and were it, the same idempotency key returns
@@ -216,6 +217,16 @@ class OracleNode:
                 state.feed, state.subject, state.round, status, reason=f"on chain at {on_chain.observed_at}"
             )
             logger.info("oracle.round.%s node=%s round=%d", status, self.name, state.round)
+            return
+        if (
+            on_chain is not None
+            and not self.policy.decide(on_chain, value=report.value, observed_at=report.observed_at).push
+        ):
+            # the round was started against an older chain state; what is on chain now makes it redundant
+            self.store.set_status(
+                state.feed, state.subject, state.round, "skipped", reason=f"redundant after {on_chain.observed_at}"
+            )
+            logger.info("oracle.round.redundant node=%s round=%d", self.name, state.round)
             return
         status = state.status
         if status == "signed":

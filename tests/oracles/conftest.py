@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,12 +135,11 @@ class LiveGateway:
         return client, Recourse.load(client, self.deployments)
 
 
-@pytest.fixture(scope="module")
-def live_gateway(
-    oracle_chain: tuple[AnvilNode, Path], model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def serve_gateway(
+    node: AnvilNode, deployments: Path, model_dir: Path, data_dir: Path, institutions: list[str]
 ) -> Iterator[LiveGateway]:
-    node, deployments = oracle_chain
-    data_dir = tmp_path_factory.mktemp("oracle-gw")
+    """A real gateway (uvicorn in a thread) hosting ``institutions``, with its own SQLite database."""
     port = free_port()
     settings = GatewaySettings(
         data_dir=data_dir,
@@ -148,7 +148,7 @@ def live_gateway(
         api=ApiSettings(host="127.0.0.1", port=port, confirm_timeout=30),
         indexer=IndexerSettings(poll_interval=0.1),
         analytics=AnalyticsSettings(model_dir=model_dir),
-        institutions=list(ROLES),
+        institutions=institutions,
         api_key_pepper=PEPPER,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(
@@ -161,9 +161,22 @@ def live_gateway(
         assert thread.is_alive(), "gateway did not start"
         assert time.monotonic() < deadline, "gateway did not start in time"
         time.sleep(0.05)
-    yield LiveGateway(url=f"http://127.0.0.1:{port}", settings=settings, chain_url=node.url, deployments=deployments)
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield LiveGateway(
+            url=f"http://127.0.0.1:{port}", settings=settings, chain_url=node.url, deployments=deployments
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def live_gateway(
+    oracle_chain: tuple[AnvilNode, Path], model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveGateway]:
+    node, deployments = oracle_chain
+    with serve_gateway(node, deployments, model_dir, tmp_path_factory.mktemp("oracle-gw"), list(ROLES)) as gw:
+        yield gw
 
 
 @dataclass
@@ -196,6 +209,7 @@ def start_operator(
     deviation_bps: int = 50,
     crash_after: str | None = None,
     api_key: str | None = None,
+    peers: list[str] | None = None,
 ) -> Operator:
     """``recourse oracles run`` as its own process (its own key, its own state under ``data_dir``)."""
     env = dict(os.environ)
@@ -234,6 +248,8 @@ def start_operator(
     ]
     if crash_after:
         args += ["--crash-after", crash_after]
+    for peer in peers or []:
+        args += ["--peer", peer]
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"{name}.log"
     with log.open("ab") as fh:

@@ -20,7 +20,7 @@ from oracles.feeds.valuation import ValuationFeed
 from oracles.node import idempotency_key
 from oracles.rounds import RoundStore
 from tests.conftest import account
-from tests.oracles.conftest import LiveGateway, Operator, start_operator
+from tests.oracles.conftest import LiveGateway, Operator, serve_gateway, start_operator
 
 FEED = "valuation:residential"
 PERIOD = 3
@@ -153,16 +153,19 @@ def test_restart_after_submitting_does_not_push_the_round_again(
     operators.append(start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects, heartbeat=3600))
     _wait("the crash after submitting", lambda: crasher.proc.poll() is not None, 90, operators)
     assert crasher.proc.returncode == 70
-    # the crash came before "submitted" was recorded: the store still says "posted"
-    posted = [r for r, s in _rounds(crasher).items() if s == "posted"]
-    assert len(posted) == 1
-    crashed_round = posted[0]
-    assert [a.report.observed_at for a in _accepted(live_gateway, ref)] == [crashed_round * PERIOD]
+    # the crash came before "submitted" was recorded: the store still says "posted" for the pushed round
+    on_chain = [a.report.observed_at for a in _accepted(live_gateway, ref)]
+    assert len(on_chain) == 1
+    crashed_round = on_chain[0] // PERIOD
+    assert _rounds(crasher)[crashed_round] == "posted"
 
     restarted = start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects, fallback=0, heartbeat=3600)
     operators.append(restarted)
     _wait("the round marked done after restart", lambda: _rounds(restarted)[crashed_round] == "done", 60, operators)
     time.sleep(2 * PERIOD)
+    # rounds started before the crash against an empty chain are redundant now (within deviation, no heartbeat)
+    later = {r: s for r, s in _rounds(restarted).items() if r > crashed_round}
+    assert set(later.values()) <= {"skipped", "superseded"}
     assert [a.report.observed_at for a in _accepted(live_gateway, ref)] == [crashed_round * PERIOD]
     engine = make_engine(live_gateway.settings.db_url)
     try:
@@ -174,3 +177,32 @@ def test_restart_after_submitting_does_not_push_the_round_again(
     mine = [op for op in ops if op.institution == "oracle"]
     assert len(mine) == 1
     assert mine[0].status in ("succeeded", "failed")
+
+
+def test_operators_on_separate_gateways_exchange_signatures_through_peers(
+    live_gateway: LiveGateway,
+    oracle_chain,  # type: ignore[no-untyped-def]
+    model_dir: Path,
+    demo_features: dict[str, object],
+    tmp_path: Path,
+    operators: list[Operator],
+) -> None:
+    """oracle uses gateway A, oracle-2 gateway B (hosting only oracle-2); each reads the other's signature
+    from the peer gateway with a read-only key that gateway issued; k = 2 needs both."""
+    node, deployments = oracle_chain
+    ref = "asset:two-gateways"
+    subjects = _subjects(tmp_path, ref, demo_features)
+    with serve_gateway(node, deployments, model_dir, tmp_path / "gw-b", ["oracle-2"]) as gw_b:
+        read_at_a = live_gateway.key("oracle-3", ["oracles:read"])
+        read_at_b = gw_b.key("oracle-2", ["oracles:read"])
+        operators.append(
+            start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects, peers=[f"{gw_b.url},{read_at_b}"])
+        )
+        operators.append(
+            start_operator(gw_b, "oracle-2", tmp_path / "oracle-2", subjects, peers=[f"{live_gateway.url},{read_at_a}"])
+        )
+        _wait("a report signed across two gateways", lambda: len(_accepted(live_gateway, ref)) >= 1, 120, operators)
+        first = _accepted(live_gateway, ref)[0]
+        assert sorted(first.signers) == sorted([account("oracle").address, account("oracle-2").address])
+        for op in operators:
+            assert op.stop() == 0
