@@ -22,6 +22,8 @@ from node_api.db.vault_models import ConductViolation, ContactAttempt
 from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
 from node_api.problems import ChainUnavailableError
 from node_api.schemas.casework import (
+    AccessesPublic,
+    AccessPublic,
     AnchorPublic,
     AnchorsPublic,
     BreachPublic,
@@ -40,6 +42,7 @@ from node_api.services.case_matching import MatchingResult, SqlCaseMarket, match
 from node_api.services.compliance import (
     casework_runtime,
     collector_record,
+    list_accesses,
     list_anchors,
     list_contacts,
     list_violations,
@@ -223,6 +226,42 @@ def get_contacts(
     found = violations_of(session, [int(c.id or 0) for c, _ in rows])
     return ContactsPublic(
         data=[_contact_public(c, found.get(int(c.id or 0), []), note) for c, note in rows], count=total
+    )
+
+
+@router.get("/cases/{case_id}/debtor/reads", responses={403: PROBLEM})
+def get_debtor_reads(
+    case_id: CaseIdPath,
+    state: StateDep,
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(authorize("cases:contacts"))],
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> AccessesPublic:
+    """The access log of a case's personal data (who, when, why), for its holder, its bank and regulators."""
+    rt = casework_runtime(state)
+    rows, total = list_accesses(
+        session=session,
+        access=rt.access,
+        case_id=_case(case_id),
+        institution=caller.institution,
+        regulator=_is_regulator(state, caller),
+        limit=limit,
+        offset=offset,
+    )
+    return AccessesPublic(
+        data=[
+            AccessPublic(
+                id=int(a.id or 0),
+                case_id=a.case_id,
+                reader=a.reader,
+                reader_address=a.reader_address,
+                purpose=a.purpose,
+                accessed_at=a.accessed_at,
+            )
+            for a in rows
+        ],
+        count=total,
     )
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "AccessPublic",
+    "AccessesPublic",
     "AnchorPublic",
     "AnchorsPublic",
     "BreachPublic",
@@ -35,6 +37,20 @@ class DebtorPublic(BaseModel):
     address: str
     timezone: str
     local_time: str = Field(description="the debtor's local time now (HH:MM), for the quiet-hours rule")
+
+
+class AccessPublic(BaseModel):
+    id: int
+    case_id: str
+    reader: str
+    reader_address: str
+    purpose: str
+    accessed_at: dt.datetime
+
+
+class AccessesPublic(BaseModel):
+    data: list[AccessPublic]
+    count: int
 
 
 class ContactCreate(BaseModel):

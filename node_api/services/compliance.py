@@ -70,6 +70,7 @@ __all__ = [
     "casework_runtime",
     "collector_record",
     "contact_leaf",
+    "list_accesses",
     "list_anchors",
     "list_contacts",
     "list_violations",
@@ -319,6 +320,39 @@ def violations_of(session: Session, contact_ids: Sequence[int]) -> dict[int, lis
     return out
 
 
+def _require_party(
+    access: CaseAccessPort, case_id: bytes, institution: Institution, regulator: bool, what: str
+) -> None:
+    """The holder of the case, the bank that published it, or a regulator."""
+    if regulator:
+        return
+    me = institution.address.lower()
+    holder, bank = access.holder_of(case_id), access.bank_of(case_id)
+    if me not in {(holder or "").lower(), (bank or "").lower()}:
+        raise CaseNotHeldError(
+            f"{institution.name} neither holds nor published case {case_hex(case_id)}; "
+            f"only they and regulators read its {what}"
+        )
+
+
+def list_accesses(
+    *,
+    session: Session,
+    access: CaseAccessPort,
+    case_id: bytes,
+    institution: Institution,
+    regulator: bool,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[VaultAccess], int]:
+    """Who read this case's personal data, when and why (newest first): for its parties and regulators."""
+    _require_party(access, case_id, institution, regulator, "access log")
+    where = VaultAccess.case_id == case_hex(case_id)
+    total = int(session.exec(select(func.count()).select_from(VaultAccess).where(where)).one())
+    stmt = select(VaultAccess).where(where).order_by(col(VaultAccess.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(stmt).all()), total
+
+
 def list_contacts(
     *,
     session: Session,
@@ -335,13 +369,7 @@ def list_contacts(
     Notes may contain personal data, so returning them is logged as a vault access.
     """
     key = case_hex(case_id)
-    if not regulator:
-        me = institution.address.lower()
-        holder, bank = access.holder_of(case_id), access.bank_of(case_id)
-        if me not in {(holder or "").lower(), (bank or "").lower()}:
-            raise CaseNotHeldError(
-                f"{institution.name} neither holds nor published case {key}; only they and regulators read its contacts"
-            )
+    _require_party(access, case_id, institution, regulator, "contacts")
     where = ContactAttempt.case_id == key
     total = int(session.exec(select(func.count()).select_from(ContactAttempt).where(where)).one())
     rows = list(

@@ -42,6 +42,12 @@ def test_only_the_holder_reads_the_debtor_and_every_read_is_logged(casework: Cas
     with Session(cw.gw.state.engine) as s:
         log = s.exec(select(VaultAccess).order_by(VaultAccess.id)).all()
         assert [(a.case_id, a.reader) for a in log] == [(cw.case(0), "collector"), (cw.case(1), "collector-2")]
+    # the access log of a case: for its bank, its holder and regulators, not for other collectors
+    reads = cw.gw.http.get(f"/cases/{cw.case(0)}/debtor/reads", headers=cw.headers("bank"))
+    assert reads.status_code == 200, reads.text
+    assert [(a["reader"], a["purpose"]) for a in reads.json()["data"]] == [("collector", "contact debtor")]
+    assert cw.gw.http.get(f"/cases/{cw.case(0)}/debtor/reads", headers=cw.headers("regulator")).status_code == 200
+    assert cw.gw.http.get(f"/cases/{cw.case(0)}/debtor/reads", headers=cw.headers("collector-2")).status_code == 403
 
 
 def test_contacts_under_conduct_rules_and_compliance_record(casework: CaseworkWorld):

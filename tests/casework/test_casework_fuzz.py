@@ -12,7 +12,13 @@ from tests.casework.conftest import CaseworkWorld
 
 pytestmark = pytest.mark.chain
 
-MINE = ("/cases/matches", "/cases/{case_id}/matches", "/cases/{case_id}/debtor", "/cases/{case_id}/contacts")
+MINE = (
+    "/cases/matches",
+    "/cases/{case_id}/matches",
+    "/cases/{case_id}/debtor",
+    "/cases/{case_id}/debtor/reads",
+    "/cases/{case_id}/contacts",
+)
 
 
 @pytest.mark.parametrize("casework", ["sqlite"], indirect=True)
@@ -44,5 +50,5 @@ def test_no_5xx_on_casework_routes(casework: CaseworkWorld):
                     )
 
             run()
-    assert checked == 8  # GET+POST contacts, debtor, two matches, three compliance routes
+    assert checked == 9  # GET+POST contacts, debtor, debtor reads, two matches, three compliance routes
     assert failures == []
