@@ -22,9 +22,11 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func, literal, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from chain import ChainError
@@ -77,6 +79,8 @@ class EvidenceBatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.healthy = True
+        #: consortium member name digests by address (they change only by a governed profile update)
+        self._names: dict[str, str] = {}
 
     # --- lifecycle ---
 
@@ -107,14 +111,14 @@ class EvidenceBatcher:
                 self._wake.clear()
 
     def step(self) -> bool:
-        closed = self.close_due()
+        closed = self.close_due(limit=2)  # then settle: anchored receipts do not wait for the whole queue
         settled = self.settle()
         return bool(closed) or settled > 0
 
     # --- closing batches ---
 
-    def close_due(self, *, force: bool = False) -> list[str]:
-        """Close every due batch (``force``: close whatever is pending); returns the new batch ids."""
+    def close_due(self, *, force: bool = False, limit: int | None = None) -> list[str]:
+        """Close due batches, at most ``limit`` (``force``: close whatever is pending); returns their ids."""
         now = utcnow()
         with Session(self._engine) as s:
             rows = s.exec(
@@ -130,7 +134,7 @@ class EvidenceBatcher:
             if not due or institution not in self._institutions:
                 continue
             remaining = int(count)
-            while remaining > 0 and (force or remaining >= size or due):
+            while remaining > 0 and (force or remaining >= size or due) and (limit is None or len(out) < limit):
                 batch_id = self._close_one(self._institutions[institution])
                 if batch_id is None:
                     break
@@ -202,61 +206,97 @@ class EvidenceBatcher:
 
     def settle(self) -> int:
         """Settle every sent batch whose anchor operation is final; returns how many were settled."""
+        batches = EvidenceBatch.__table__  # type: ignore[attr-defined]
+        ops = Operation.__table__  # type: ignore[attr-defined]
         with Session(self._engine) as s:
-            batches = s.exec(select(EvidenceBatch).where(EvidenceBatch.status == "sent")).all()
+            conn = s.connection()
+            # only the columns settling needs (never the tree dump); the operation found by its key
+            rows = conn.execute(
+                sa_select(
+                    batches.c.id,
+                    batches.c.root,
+                    ops.c.status,
+                    ops.c.tx_hash,
+                    ops.c.error_code,
+                    ops.c.error_name,
+                    ops.c.error_message,
+                )
+                .join(
+                    ops,
+                    (ops.c.institution == batches.c.institution)
+                    & (ops.c.idempotency_key == literal("evidence-batch:") + batches.c.id),
+                )
+                .where(batches.c.status == "sent", ops.c.status.in_(TERMINAL))
+            ).all()
             done = 0
-            for batch in batches:
-                op = s.exec(
-                    select(Operation).where(
-                        Operation.institution == batch.institution, Operation.idempotency_key == batch_key(batch.id)
-                    )
-                ).first()
-                if op is None or op.status not in TERMINAL:
-                    continue
-                if self._settle_one(s, batch, op):
+            for row in rows:
+                if self._settle_one(s, _Final(*row)):
                     done += 1
             return done
 
-    def _settle_one(self, s: Session, batch: EvidenceBatch, op: Operation) -> bool:
+    def _settle_one(self, s: Session, op: _Final) -> bool:
         registry = self._recourse.evidence
+        values: dict[str, object]
         try:
             if op.status == "succeeded" or op.error_name == "EvidenceRegistryAlreadyAnchored":
-                anchor = registry.anchor_of(batch.root)
+                anchor = registry.anchor_of(op.root)
                 if anchor is None:
-                    logger.warning("evidence.batch.unconfirmed batch=%s root=%s", batch.id, batch.root)
+                    logger.warning("evidence.batch.unconfirmed batch=%s root=%s", op.batch_id, op.root)
                     return False
                 tx_hash = op.tx_hash if op.status == "succeeded" else None
                 if tx_hash is None:  # anchored earlier: find that anchor's transaction
                     found = [
                         e
                         for e in registry.anchored_between(from_block=anchor.block_number, to_block=anchor.block_number)
-                        if hex32(e.root) == batch.root
+                        if hex32(e.root) == op.root
                     ]
                     tx_hash = found[0].tx_hash if found else None
-                member = self._recourse.consortium.get_member(anchor.submitter)
-                batch.status = "anchored"
-                batch.tx_hash = tx_hash
-                batch.block_number = anchor.block_number
-                batch.block_time = anchor.block_time
-                batch.submitter = anchor.submitter
-                batch.member_name_digest = hex32(member.name_digest)
-                batch.anchored_at = utcnow()
-                item_status = "anchored"
+                name_digest = self._names.get(anchor.submitter)
+                if name_digest is None:  # a member's name digest: read once per submitter
+                    name_digest = hex32(self._recourse.consortium.get_member(anchor.submitter).name_digest)
+                    self._names[anchor.submitter] = name_digest
+                values = {
+                    "status": "anchored",
+                    "tx_hash": tx_hash,
+                    "block_number": anchor.block_number,
+                    "block_time": anchor.block_time,
+                    "submitter": anchor.submitter,
+                    "member_name_digest": name_digest,
+                    "anchored_at": utcnow(),
+                }
             else:
-                batch.status = "failed"
-                batch.error = f"{op.error_code or ''} {op.error_name or ''} {op.error_message or ''}".strip()
-                item_status = "failed"
+                error = f"{op.error_code or ''} {op.error_name or ''} {op.error_message or ''}".strip()
+                values = {"status": "failed", "error": error}
         except ChainError as exc:
-            logger.warning("evidence.batch.settle_deferred batch=%s error=%s", batch.id, exc)
+            logger.warning("evidence.batch.settle_deferred batch=%s error=%s", op.batch_id, exc)
             return False
-        s.add(batch)
-        table = EvidenceItem.__table__  # type: ignore[attr-defined]
-        s.connection().execute(update(table).where(table.c.batch_id == batch.id).values(status=item_status))
+        batches = EvidenceBatch.__table__  # type: ignore[attr-defined]
+        items = EvidenceItem.__table__  # type: ignore[attr-defined]
+        conn = s.connection()
+        conn.execute(update(batches).where(batches.c.id == op.batch_id).values(**values))
+        conn.execute(update(items).where(items.c.batch_id == op.batch_id).values(status=values["status"]))
         s.commit()
         logger.info(
-            "evidence.batch.%s batch=%s tx=%s block=%s", item_status, batch.id, batch.tx_hash, batch.block_number
+            "evidence.batch.%s batch=%s tx=%s block=%s",
+            values["status"],
+            op.batch_id,
+            values.get("tx_hash"),
+            values.get("block_number"),
         )
         return True
+
+
+@dataclass(frozen=True)
+class _Final:
+    """A sent batch whose anchor operation is final."""
+
+    batch_id: str
+    root: str
+    status: str
+    tx_hash: str | None
+    error_code: str | None
+    error_name: str | None
+    error_message: str | None
 
 
 def pending_count(engine: Engine, institutions: Sequence[str] | None = None) -> int:
