@@ -162,6 +162,13 @@ def test_non_anchoring_roles_get_403_and_anchor_nothing(egw):
     assert r.status_code == 403
     # a key without the evidence:write scope
     r = submit_raw(egw, egw.key("bank", ["tokens:read"]), b"doc", "scope")
+    from sqlmodel import Session, func, select
+
+    with Session(egw.state.engine) as s:  # nothing was accepted, so nothing will be anchored
+        assert s.exec(select(func.count()).select_from(EvidenceBatch)).one() == 0
+        from node_api.db.evidence_models import EvidenceItem
+
+        assert s.exec(select(func.count()).select_from(EvidenceItem)).one() == 0
     assert r.status_code == 403
     assert r.json()["code"] == "AUTH-002"
 

@@ -132,3 +132,30 @@ def test_gateway_on_ipfs_records_the_nodes_cid_and_serves_the_bytes(ipfs_node, g
         receipt = egw.wait_anchored(bank, [ev["id"]])[ev["id"]]["receipt"]
         assert receipt["cid"] == ev["cid"]
         assert receipt["digest"] == sha(data)
+
+
+def test_unreachable_ipfs_node_is_a_502_problem_and_nothing_is_recorded(gw_chain, chain_snapshot, tmp_path):
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session, func, select
+
+    from node_api.app import create_app
+    from node_api.db.evidence_models import EvidenceItem
+    from tests.conftest import free_port
+    from tests.evidence.conftest import EvidenceGateway, gateway_settings
+
+    node, deployments = gw_chain
+    settings = gateway_settings(
+        node,
+        deployments,
+        tmp_path / "gw",
+        f"sqlite:///{tmp_path / 'g.sqlite'}",
+        evidence=EvidenceSettings(store="ipfs", ipfs_url=f"http://127.0.0.1:{free_port()}", ipfs_timeout=2),
+    )
+    with TestClient(create_app(settings)) as client:
+        egw = EvidenceGateway(client)
+        r = client.post("/evidence", content=b"doc", headers={**egw.key("bank"), "Idempotency-Key": "down"})
+        assert r.status_code == 502
+        assert r.json()["code"] == "EVD-502"
+        with Session(egw.state.engine) as s:
+            assert s.exec(select(func.count()).select_from(EvidenceItem)).one() == 0
+        assert list((tmp_path / "gw" / "evidence" / "spool").iterdir()) == []
