@@ -110,22 +110,22 @@ def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evide
     return caller
 
 
-#: verified API keys of verifiers: sha256(token) -> (expiry, institution, key id, scopes); a revoked key
-#: stops verifying within KEY_TTL seconds
+#: a verifier's API key is re-read from the database after this many seconds (a revoked key stops
+#: verifying within it)
 KEY_TTL = 2.0
-_verifier_keys: dict[str, tuple[float, str, str, frozenset[str]]] = {}
 
 
 def _verifier(state: GatewayState, token: str) -> Caller:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    hit = _verifier_keys.get(digest)
+    keys = evidence_runtime(state).verifier_keys
+    hit = keys.get(digest)
     if hit is None or hit[0] < time.monotonic():
         with Session(state.engine) as session:
             key = verify_api_key(session=session, token=token, pepper=state.settings.api_key_pepper.get_secret_value())
         hit = (time.monotonic() + KEY_TTL, key.institution, key.id, frozenset(key.scopes))
-        if len(_verifier_keys) > 10_000:
-            _verifier_keys.clear()
-        _verifier_keys[digest] = hit
+        if len(keys) > 10_000:
+            keys.clear()
+        keys[digest] = hit
     institution = state.institutions.get(hit[1])
     if institution is None:
         raise NotAuthenticatedError(f"this gateway no longer hosts institution {hit[1]!r}")

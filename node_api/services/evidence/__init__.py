@@ -7,7 +7,7 @@ the anchor cache and the batcher thread, and registers them as ``state.services[
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from node_api.services.evidence.batcher import ANCHOR_KIND, EvidenceBatcher, batch_key
 from node_api.services.evidence.service import AnchorCache
@@ -32,6 +32,8 @@ class EvidenceRuntime:
     store: ContentStore
     cache: AnchorCache
     batcher: EvidenceBatcher | None = None
+    #: verified API keys of verifiers: sha256(token) -> (expiry, institution, key id, scopes)
+    verifier_keys: dict[str, tuple[float, str, str, frozenset[str]]] = field(default_factory=dict)
 
     def wake(self) -> None:
         if self.batcher is not None:

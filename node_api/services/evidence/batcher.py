@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
@@ -297,13 +297,3 @@ class _Final:
     error_code: str | None
     error_name: str | None
     error_message: str | None
-
-
-def pending_count(engine: Engine, institutions: Sequence[str] | None = None) -> int:
-    with Session(engine) as s:
-        stmt = (
-            select(func.count()).select_from(EvidenceItem).where(col(EvidenceItem.status).in_(("pending", "batched")))
-        )
-        if institutions:
-            stmt = stmt.where(col(EvidenceItem.institution).in_(institutions))
-        return int(s.exec(stmt).one())
