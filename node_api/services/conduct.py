@@ -35,7 +35,9 @@ and English; outcome ``block`` refuses the attempt, ``flag`` records it and lets
 Ordinary collection language ("您的账单已逾期 45 天", "可以商量分期还款", "逾期可能影响您的征信记录",
 "your payment is overdue", "can we agree on a payment plan") matches none of them (tested).
 
-Rules are extended or replaced with ``extra_rules`` (a rule with a built-in id replaces it) and switched
+Texts are screened in :func:`screening_form` (NFKC, and no spaces or filler punctuation between Chinese
+characters), so "老 赖" or full-width "ｉｄｉｏｔ" match like the plain words. Rules are extended or replaced
+with ``extra_rules`` (a rule with a built-in id replaces it) and switched
 off with ``disabled_rules``.
 """
 
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -60,6 +63,7 @@ __all__ = [
     "ConductRules",
     "ContactRefusedError",
     "LanguageRule",
+    "screening_form",
 ]
 
 CODE_QUIET_HOURS = "CND-001"
@@ -246,6 +250,15 @@ class ContactRefusedError(CoreError):
         self.breaches = list(breaches)
 
 
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[\s\u200b-\u200d\ufeff·._*-]+(?=[\u3400-\u9fff])")
+
+
+def screening_form(text: str) -> str:
+    """The text as screened: NFKC (full-width letters and digits folded) and no spacing or filler
+    punctuation between Chinese characters, so "老 赖", "老.赖" or "ｉｄｉｏｔ" cannot slip past a rule."""
+    return _CJK_GAP.sub("", unicodedata.normalize("NFKC", text))
+
+
 def _hhmm(text: str) -> dt.time:
     h, m = text.split(":")
     return dt.time(int(h), int(m))
@@ -313,9 +326,10 @@ class ConductRules:
     def check_text(self, text: str) -> list[Breach]:
         if not text:
             return []
+        screened = screening_form(text)
         out: list[Breach] = []
         for rule in self.language_rules:
-            hit = rule.match(text)
+            hit = rule.match(screened)
             if hit is not None:
                 out.append(
                     Breach(

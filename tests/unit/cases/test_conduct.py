@@ -146,6 +146,20 @@ def test_each_language_category_is_caught(rule_id, text):
     assert all(b.code == "CND-003" for b in hits)
 
 
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [
+        ("LANG-INSULT", "你 这个 老 赖"),
+        ("LANG-INSULT", "老.赖"),
+        ("LANG-INSULT", "listen, you ｉｄｉｏｔ"),
+        ("LANG-LEGAL", "你 要 坐 牢"),
+        ("LANG-THREAT", "弄\u200b死你"),
+    ],
+)
+def test_spacing_and_full_width_do_not_evade_the_screen(rule_id, text):
+    assert rule_id in {b.rule_id for b in RULES.check_text(text)}
+
+
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_ordinary_polite_collection_language_is_not_flagged(text):
     assert RULES.check_text(text) == []
