@@ -24,7 +24,7 @@ from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.case_samples import SampleDebtor, case_csv
 from scripts.demo_gateway import GatewayHandle, running_gateway
-from tests.conftest import account, free_port
+from tests.conftest import account, free_port, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, admit, chain_snapshot, gw_chain  # noqa: F401
 
 INSTITUTIONS = [*INSTITUTION_ROLES, "collector-2"]
@@ -32,10 +32,18 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
+def case_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return fresh_pg_database(request.getfixturevalue("pg_server"))
+    return f"sqlite:///{tmp_path / 'gateway.sqlite'}"
+
+
+@pytest.fixture
 def case_gw(
     gw_chain: tuple[AnvilNode, Path],  # noqa: F811
     chain_snapshot: Callable[[], ChainClient],  # noqa: F811
     tmp_path: Path,
+    case_db: str,
 ) -> Iterator[tuple[GatewayHandle, Recourse]]:
     node, deployments = gw_chain
     probe = chain_snapshot()
@@ -48,7 +56,7 @@ def case_gw(
     settings = GatewaySettings(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
-        db=DbSettings(url=f"sqlite:///{tmp_path / 'gateway.sqlite'}"),
+        db=DbSettings(url=case_db),
         api=ApiSettings(host="127.0.0.1", port=free_port(), confirm_timeout=30),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=INSTITUTIONS,
@@ -94,6 +102,7 @@ def wait_op(http: httpx.Client, headers: dict[str, str], op_id: str, timeout: fl
     raise AssertionError(f"operation {op_id} did not finish")
 
 
+@pytest.mark.parametrize("case_db", ["sqlite", "postgresql"], indirect=True)
 def test_publish_race_recover_and_no_pii_on_chain(case_gw: tuple[GatewayHandle, Recourse]) -> None:
     gw, recourse = case_gw
     bank, col1, col2 = key_for(gw, "bank"), key_for(gw, "collector"), key_for(gw, "collector-2")
