@@ -36,7 +36,7 @@ reads), ``/operations/{id}`` (SQL), ``/tokens/balances/{address}`` (one chain re
 * closed loop: every client sends its requests back to back (saturation; by Little's law the latency
   is about 100 / throughput);
 * paced: every client sends one request, then waits an exponential think time so that all clients
-  together offer ``--paced-rate`` requests per second.
+  together offer ``--paced-rate`` requests per second (one load per value: 100 and 500 by default).
 
 Latency is measured by the client per request; p50/p99 per run, median over rounds; rounds rotate the
 endpoint order. Each endpoint's p99 is also compared with ``/healthz`` under the same load.
@@ -50,6 +50,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import tempfile
 import threading
 import time
@@ -358,6 +359,20 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _cpu_per_op(before: tuple[float, float, float], anvil_pid: int, gw_pid: int, n: int) -> tuple[float, float, float]:
+    now = (_cpu_seconds(anvil_pid), _cpu_seconds(gw_pid), _self_cpu())
+    return (
+        (now[0] - before[0]) / n * 1000,
+        (now[1] - before[1]) / n * 1000,
+        (now[2] - before[2]) / n * 1000,
+    )
+
+
 def _rotate(names: Sequence[str], i: int) -> list[str]:
     k = i % len(names)
     return list(names[k:]) + list(names[:k])
@@ -383,7 +398,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent write clients (default 16)")
     parser.add_argument("--read-clients", type=int, default=100, help="concurrent read clients (default 100)")
     parser.add_argument("--reads", type=int, default=2000, help="requests per closed-loop read run (default 2000)")
-    parser.add_argument("--paced-rate", type=float, default=100, help="offered req/s of the paced runs (default 100)")
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        nargs="+",
+        default=[100.0, 500.0],
+        help="offered req/s of the paced runs, one load per value (default 100 500)",
+    )
     parser.add_argument("--paced-seconds", type=float, default=5, help="seconds per paced read run (default 5)")
     parser.add_argument("--read-rounds", type=int, default=2, help="rounds of read runs (default 2)")
     args = parser.parse_args()
@@ -433,14 +454,17 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
     plain_txs = len(plain.burst(plain_to, WARMUP, gas).receipts)
 
     rates = {k: Rates() for k in ("plain", "plain-send", "poll", "poll-intake", "confirm")}
-    cpu: dict[str, list[float]] = {"poll": [], "confirm": []}
+    # CPU ms per operation of each process during each contestant's runs: (anvil, gateway, this process)
+    cpu: dict[str, list[tuple[float, float, float]]] = {"plain": [], "poll": [], "confirm": []}
     polls: list[int] = []
     stalls: list[str] = []
     for i in range(args.write_rounds):
         line: dict[str, str] = {}
         for name in _rotate(["plain", "poll", "confirm"], i):
+            cpu0 = (_cpu_seconds(anvil_pid), _cpu_seconds(gw.pid), _self_cpu())
             if name == "plain":
                 p = plain.burst(plain_to, n, gas)
+                cpu["plain"].append(_cpu_per_op(cpu0, anvil_pid, gw.pid, n))
                 assert len(p.receipts) == n, f"plain: {len(p.receipts)} receipts"
                 assert all(int(r["status"]) == 1 for r in p.receipts), "a plain transfer failed"
                 plain_txs += n
@@ -449,7 +473,6 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
                 stalls += [f"round {i + 1} plain: {s}" for s in p.stalls]
                 line[name] = f"plain {n / p.elapsed:.1f}" + (" (STALLED)" if p.stalls else "")
                 continue
-            cpu0 = _cpu_seconds(gw.pid)
             w = gateway_writes(
                 gw.url,
                 token,
@@ -460,7 +483,7 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
                 tag=f"r{i}-{name}",
                 on_stall=gw_stall,
             )
-            cpu[name].append((_cpu_seconds(gw.pid) - cpu0) / n * 1000)
+            cpu[name].append(_cpu_per_op(cpu0, anvil_pid, gw.pid, n))
             statuses = {op["status"] for op in w.ops.values()}
             assert len(w.ops) == n, f"{name}: {len(w.ops)} operations"
             assert statuses == {"succeeded"}, f"{name}: statuses {statuses}"
@@ -506,12 +529,12 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
         "/operations/{id}": f"/operations/{some_op}",
         "/tokens/balances/{address}": f"/tokens/balances/{addr[GATEWAY_TO]}",
     }
-    loads: dict[str, tuple[int, float, float]] = {  # requests, rate, seconds
-        "closed": (args.reads, 0.0, 0.0),
-        "paced": (0, args.paced_rate, args.paced_seconds),
-    }
+    loads: dict[str, tuple[int, float, float]] = {"closed": (args.reads, 0.0, 0.0)}  # requests, rate, seconds
+    for rate in args.paced_rate:
+        loads[f"paced {rate:g}/s"] = (0, rate, args.paced_seconds)
+    rates_text = " and ".join(f"{r:g}" for r in args.paced_rate)
     print(
-        f"reads   : {args.read_clients} clients; closed loop {args.reads} requests per run; paced {args.paced_rate:g} "
+        f"reads   : {args.read_clients} clients; closed loop {args.reads} requests per run; paced {rates_text} "
         f"req/s offered for {args.paced_seconds:g} s per run; {args.read_rounds} rounds",
         flush=True,
     )
@@ -525,7 +548,7 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
                 assert r.errors == 0, f"{name}: {r.errors} non-200 answers"
                 reads[load][name].append(r)
                 print(
-                    f"  reads round {i + 1}/{args.read_rounds} {load:6} {name:27} p50 {r.pct(0.5):7.1f} ms  "
+                    f"  reads round {i + 1}/{args.read_rounds} {load:12} {name:27} p50 {r.pct(0.5):7.1f} ms  "
                     f"p99 {r.pct(0.99):7.1f} ms  {r.rate:6.0f} req/s   ({load_note()})",
                     flush=True,
                 )
@@ -540,18 +563,18 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
         _rate_row("gateway POST intake (202s only) vs plain sign+send+receipts", rates["plain"], rates["poll-intake"]),
     ]
     print_table(w_rows, baseline_label="plain web3.py 8", ours_label="gateway", ratio_label="ratio (gw/plain)")
-    print(
-        f"gateway CPU per operation (process user+sys): 202+poll {median(cpu['poll']):.2f} ms, "
-        f"confirm=true {median(cpu['confirm']):.2f} ms; GET /operations polls per 202+poll run: {polls}; "
-        f"stalled rounds left out: {len(stalls)}"
-    )
+    print("CPU per operation (user+sys ms, median of rounds; client = this process) during each contestant's runs:")
+    for name, label in (("plain", "plain web3.py"), ("poll", "gateway 202+poll"), ("confirm", "gateway confirm=true")):
+        a, g, c = (median([x[k] for x in cpu[name]]) for k in range(3))
+        print(f"  {label:21} anvil {a:5.2f}  gateway process {g:5.2f}  client {c:5.2f}  sum {a + g + c:5.2f}")
+    print(f"GET /operations polls per 202+poll run: {polls}; stalled rounds left out: {len(stalls)}")
     print()
     overall: dict[str, list[float]] = {}
     for load, per_endpoint in reads.items():
         what = (
             f"closed loop, {args.read_clients} clients back to back"
             if load == "closed"
-            else f"paced, {args.read_clients} clients offering {args.paced_rate:g} req/s"
+            else f"paced, {args.read_clients} clients offering {loads[load][1]:g} req/s"
         )
         print(f"Reads ({what}): median of {args.read_rounds} rounds; ratio = p99 /healthz / p99 endpoint")
         base99 = median([r.pct(0.99) for r in per_endpoint["/healthz"]])
