@@ -334,3 +334,51 @@ def http_first_case(gw: GatewayHandle, token: str) -> str:
     with httpx.Client(base_url=gw.url, timeout=30) as http:
         body = http.get("/cases", headers={"Authorization": f"Bearer {token}"}).json()
     return str(body["data"][0]["case_id"])
+
+
+def test_offer_decline_claim_return_and_settle(case_gw: tuple[GatewayHandle, Recourse]) -> None:
+    gw, recourse = case_gw
+    bank, col1, col2 = key_for(gw, "bank"), key_for(gw, "collector"), key_for(gw, "collector-2")
+    investor = key_for(gw, "investor")
+    now = recourse.client.block_timestamp()
+    data, _ = case_csv(2, deadline=now + 1000)
+    confirm = {"confirm": "true"}
+    with httpx.Client(base_url=gw.url, timeout=60) as http:
+        batch = publish(http, bank, data, "pub-offer", budget=2_000)["batch"]
+        case_id = http.get("/cases", headers=col1, params={"batch": batch["id"]}).json()["data"][0]["case_id"]
+        c2 = account("collector-2").address
+        r = http.post(
+            f"/cases/{case_id}/offer",
+            params=confirm,
+            headers={**bank, "Idempotency-Key": "offer-1"},
+            json={"collector": c2, "window_seconds": 3600},
+        )
+        assert r.json()["status"] == "succeeded", r.text
+        # while the offer stands, nobody else may claim it
+        r = http.post(f"/cases/{case_id}/claim", headers={**col1, "Idempotency-Key": "early"})
+        assert r.status_code == 409
+        assert r.json()["collector"] == c2
+        # only the offered collector answers
+        r = http.post(f"/cases/{case_id}/decline", headers={**col1, "Idempotency-Key": "not-mine"})
+        assert r.status_code == 403
+        assert r.json()["code"] == "CAS-401"
+        r = http.post(f"/cases/{case_id}/decline", params=confirm, headers={**col2, "Idempotency-Key": "decline-1"})
+        assert r.json()["status"] == "succeeded", r.text
+        r = http.post(f"/cases/{case_id}/claim", params=confirm, headers={**col1, "Idempotency-Key": "claim-after"})
+        assert r.json()["status"] == "succeeded", r.text
+        # the deadline has not passed: returning is a state problem
+        r = http.post(f"/cases/{case_id}/return", headers={**investor, "Idempotency-Key": "ret-early"})
+        assert r.status_code == 409
+        assert r.json()["code"] == "CAS-412"
+        recourse.client.rpc.call("evm_increaseTime", [1001])
+        recourse.client.rpc.call("evm_mine")
+        r = http.post(f"/cases/{case_id}/return", params=confirm, headers={**investor, "Idempotency-Key": "ret"})
+        assert r.json()["status"] == "succeeded", r.text
+        assert http.get(f"/cases/{case_id}", headers=bank).json()["status"] == "returned"
+        before = recourse.token.balance_of(account("bank").address)
+        r = http.post(
+            f"/cases/batches/{batch['id']}/settlement", params=confirm, headers={**bank, "Idempotency-Key": "settle"}
+        )
+        assert r.json()["status"] == "succeeded", r.text
+        assert recourse.token.balance_of(account("bank").address) == before + 2_000
+        assert http.get(f"/cases/batches/{batch['id']}", headers=bank).json()["settled"] is True
