@@ -9,6 +9,7 @@ from chain import ContractReverted
 from chain.contracts.case_delegation import CaseStatus, fee_for
 from chain.contracts.consortium import Role
 from chain.merkle import leaf_hash
+from chain.network import Recourse
 from tests.cases.conftest import FEE_BPS, CaseWorld
 from tests.conftest import account
 
@@ -215,3 +216,21 @@ def test_claim_snapshot_reads_everything_eligibility_needs(world: CaseWorld) -> 
     outsider = cases.claim_snapshot(terms[1].case_id, account("outsider").address)
     assert outsider.member is None
     assert outsider.record.status is CaseStatus.NONE
+
+
+@pytest.mark.parametrize(
+    ("collector_region", "case_region"),
+    [
+        (310000, 310115),
+        (310000, 320115),
+        (310100, 310115),
+        (310100, 310215),
+        (310115, 310115),
+        (310115, 310000),
+        (0, 0),
+    ],
+)
+def test_gateway_region_rule_matches_the_contract(recourse: Recourse, collector_region: int, case_region: int) -> None:
+    from node_api.services.cases import region_covers
+
+    assert region_covers(collector_region, case_region) == recourse.cases.region_covers(collector_region, case_region)
