@@ -192,7 +192,18 @@ def test_512_mb_upload_streams_with_bounded_memory(gw_chain, chain_snapshot, tmp
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(RECOURSE), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    """The installed ``recourse`` console script, as a user runs it (a new process: slow to import)."""
+    return subprocess.run([str(RECOURSE), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The same commands in-process (typer's runner): same code path, without the import cost."""
+    from typer.testing import CliRunner
+
+    from scripts.evidence_cli import app
+
+    r = CliRunner().invoke(app, list(args), env=env)
+    return subprocess.CompletedProcess(list(args), r.exit_code, r.stdout, r.stderr)
 
 
 def test_cli_submit_verify_and_verify_receipt_with_the_gateway_stopped(gw_chain, chain_snapshot, tmp_path):
@@ -224,16 +235,16 @@ def test_cli_submit_verify_and_verify_receipt_with_the_gateway_stopped(gw_chain,
             assert time.monotonic() < deadline, r
             time.sleep(0.1)
         receipt_file.write_text(HTTP.get(f"{gw.url}/evidence/{ids[0]}/receipt", headers=headers).text)
-        ok = _cli("evidence", "verify", str(notice), env=cli_env)
+        ok = _run("evidence", "verify", str(notice), env=cli_env)
         assert ok.returncode == 0, ok.stderr
         assert "verified" in ok.stdout
         assert "R-7" in ok.stdout
-        bad = _cli("evidence", "verify", str(altered), "--evidence-id", ids[0], env=cli_env)
+        bad = _run("evidence", "verify", str(altered), "--evidence-id", ids[0], env=cli_env)
         assert bad.returncode == 0
         assert "mismatch" in bad.stdout
-        unknown = _cli("evidence", "verify", str(tmp_path / "notice.receipt.json"), env=cli_env)
+        unknown = _run("evidence", "verify", str(tmp_path / "notice.receipt.json"), env=cli_env)
         assert "not anchored" in unknown.stdout
-        no_key = _cli("evidence", "verify", str(notice), env={**cli_env, "RECOURSE_API_KEY": "rk_x.y"})
+        no_key = _run("evidence", "verify", str(notice), env={**cli_env, "RECOURSE_API_KEY": "rk_x.y"})
         assert no_key.returncode == 1
         assert no_key.stderr.count("\n") == 1
         assert "AUTH-001" in no_key.stderr
@@ -246,13 +257,13 @@ def test_cli_submit_verify_and_verify_receipt_with_the_gateway_stopped(gw_chain,
     good = _cli("verify-receipt", str(notice), str(receipt_file), "--rpc", node.url, env=env)
     assert good.returncode == 0, good.stderr
     assert good.stdout.startswith("verified: notice.pdf")
-    wrong_file = _cli("verify-receipt", str(altered), str(receipt_file), "--rpc", node.url, env=env)
+    wrong_file = _run("verify-receipt", str(altered), str(receipt_file), "--rpc", node.url, env=env)
     assert wrong_file.returncode == 1
     assert wrong_file.stderr.startswith("error: mismatch")
     assert wrong_file.stderr.count("\n") == 1
     receipt = json.loads(receipt_file.read_text())
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps({**receipt, "block_time": receipt["block_time"] + 3600}))
-    lie = _cli("verify-receipt", str(notice), str(forged), "--rpc", node.url, env=env)
+    lie = _run("verify-receipt", str(notice), str(forged), "--rpc", node.url, env=env)
     assert lie.returncode == 1
     assert "the chain says" in lie.stderr
