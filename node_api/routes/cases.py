@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from chain.contracts.consortium import Role
 from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
 from node_api.schemas import OperationPublic
 from node_api.schemas.cases import (
     ActionCreate,
@@ -341,14 +341,18 @@ async def claim_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Claim a case from the open pool; the first claim wins, the others get a CAS-409 problem."""
-    return await _one(
+    prepared = await in_session(
         state,
-        caller,
-        lambda s: svc.submit_claim(
+        lambda s: svc.prepare_claim(
             session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
         ),
-        confirm,
     )
+    op, created = await run_in_threadpool(
+        persist,
+        state,
+        lambda s: svc.record_claim(session=s, institution=caller.institution, key=key, prepared=prepared),
+    )
+    return await accept(state, caller, op, created, confirm)
 
 
 @router.post("/{case_id}/accept", status_code=202, responses=OPERATION_RESPONSES)

@@ -66,15 +66,17 @@ from node_api.problems import (
     CaseNotYoursError,
     CaseStateError,
     ChainUnavailableError,
+    IdempotencyConflictError,
     InvalidInputError,
 )
 from node_api.services.case_import import CaseImportError, RowError, debtor_commitment, new_salt, parse_cases
-from node_api.services.operations import request_hash, submit_operation
+from node_api.services.operations import IN_GROUP, request_hash, submit_operation
 from node_api.services.pii_vault import PiiVault
 
 __all__ = [
     "CASE_CONTRACT",
     "CaseFilter",
+    "PreparedClaim",
     "PublishResult",
     "batch_tree",
     "case_terms",
@@ -83,8 +85,10 @@ __all__ = [
     "get_case",
     "list_batches",
     "list_cases",
+    "prepare_claim",
     "publish_batch",
     "read_fees",
+    "record_claim",
     "region_covers",
     "resolve_chain_batch_id",
     "submit_accept",
@@ -212,8 +216,6 @@ def _existing_ops(session: Session, institution: Institution, specs: Sequence[_O
     if op is None:
         return None
     if op.request_hash != request_hash(main.kind, main.body):
-        from node_api.problems import IdempotencyConflictError
-
         raise IdempotencyConflictError(
             f"Idempotency-Key {main.key!r} was used for a different request (operation {op.id}); "
             "use a new key for a new request",
@@ -299,8 +301,6 @@ def publish_batch(
     ).first()
     if replay is not None:
         if replay.request_hash != request_hash("cases.publish", body):
-            from node_api.problems import IdempotencyConflictError
-
             raise IdempotencyConflictError(
                 f"Idempotency-Key {key!r} was used for a different request (operation {replay.id})",
                 operation_id=replay.id,
@@ -757,19 +757,44 @@ def _proof(session: Session, batch: CaseBatch, entry: CaseEntry) -> list[bytes]:
     return batch_tree(session, batch).proof(entry.position)
 
 
-def submit_claim(
+@dataclass(frozen=True)
+class PreparedClaim:
+    """A claim checked against the chain, ready to be recorded (``tx`` is ``None`` for a replayed key)."""
+
+    case_id: str
+    tx: TxRequest | None
+
+
+def _live_claim(session: Session, case_id: str) -> CaseClaim | None:
+    """The case's reservation if its operation is still live; a failed one is released (deleted)."""
+    held = session.get(CaseClaim, case_id)
+    if held is None:
+        return None
+    op = session.get(Operation, held.operation_id)
+    if op is not None and op.status != "failed":
+        return held
+    session.delete(held)
+    session.flush()
+    return None
+
+
+def _claiming(case_id: str, holder: str, operation_id: str | None = None) -> CaseAlreadyClaimedError:
+    where = f" (operation {operation_id})" if operation_id else ""
+    return CaseAlreadyClaimedError(
+        f"case {case_id} is being claimed by {holder}{where}", case_id=case_id, collector=holder, status="claiming"
+    )
+
+
+def prepare_claim(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
-    """Queue a claim (see the module docstring); 409 if the case is taken or being claimed."""
+) -> PreparedClaim:
+    """The chain-side checks of a claim (case not taken, collector eligible) and its transaction; read-only."""
     entry = _entry(session, case_id)
-    body = {"case_id": entry.case_id}
-    kind = "cases.claim"
     replay = session.exec(
         select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
     ).first()
     if replay is not None:
-        ops, _ = _submit_chain(session, institution, [_OpSpec(key, kind, body, TxRequest(None, b""))])
-        return ops[0], False
+        return PreparedClaim(entry.case_id, None)
     batch = _batch_of(session, entry)
     chain_batch = resolve_chain_batch_id(session, recourse, batch)
     snap = _snapshot(recourse, entry, institution.address)
@@ -781,22 +806,41 @@ def submit_claim(
     if held is not None:
         op = session.get(Operation, held.operation_id)
         if op is not None and op.status != "failed":
-            raise CaseAlreadyClaimedError(
-                f"case {entry.case_id} is being claimed by {held.collector} (operation {held.operation_id})",
-                case_id=entry.case_id,
-                collector=held.collector,
-                status="claiming",
+            raise _claiming(entry.case_id, held.collector, held.operation_id)
+    tx = recourse.cases.claim_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
+    return PreparedClaim(entry.case_id, tx)
+
+
+def record_claim(
+    *, session: Session, institution: Institution, key: str, prepared: PreparedClaim
+) -> tuple[Operation, bool]:
+    """Reserve the case and persist the claim operation, atomically (the reservation's primary key decides
+    between concurrent claims). Inside a group commit it leaves the commit to the committer."""
+    body = {"case_id": prepared.case_id}
+    kind = "cases.claim"
+    replay = session.exec(
+        select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
+    ).first()
+    if replay is not None:
+        if replay.request_hash != request_hash(kind, body):
+            raise IdempotencyConflictError(
+                f"Idempotency-Key {key!r} was used for a different request (operation {replay.id})",
+                operation_id=replay.id,
             )
-        session.delete(held)
-        session.flush()
-    terms = case_terms(entry)
-    tx = recourse.cases.claim_request(chain_batch, terms, _proof(session, batch, entry))
-    (op,) = _stage_ops(session, institution, [_OpSpec(key, kind, body, tx)])
+        return replay, False
+    if prepared.tx is None:  # pragma: no cover - the replayed operation cannot disappear
+        raise CaseStateError(f"operation for Idempotency-Key {key!r} vanished")
+    held = _live_claim(session, prepared.case_id)
+    if held is not None:
+        raise _claiming(prepared.case_id, held.collector, held.operation_id)
+    (op,) = _stage_ops(session, institution, [_OpSpec(key, kind, body, prepared.tx)])
     session.add(
         CaseClaim(
-            case_id=entry.case_id, institution=institution.name, collector=institution.address, operation_id=op.id
+            case_id=prepared.case_id, institution=institution.name, collector=institution.address, operation_id=op.id
         )
     )
+    if session.info.get(IN_GROUP):
+        return op, True
     try:
         session.commit()
     except IntegrityError as exc:
@@ -805,18 +849,19 @@ def submit_claim(
             select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
         ).first()
         if again is not None:
-            ops, _ = _submit_chain(session, institution, [_OpSpec(key, kind, body, tx)])
-            return ops[0], False
-        winner = session.get(CaseClaim, entry.case_id)
-        holder = winner.collector if winner is not None else "another collector"
-        raise CaseAlreadyClaimedError(
-            f"case {entry.case_id} is being claimed by {holder}",
-            case_id=entry.case_id,
-            collector=holder,
-            status="claiming",
-        ) from exc
+            return again, False
+        winner = session.get(CaseClaim, prepared.case_id)
+        raise _claiming(prepared.case_id, winner.collector if winner is not None else "another collector") from exc
     session.refresh(op)
     return op, True
+
+
+def submit_claim(
+    *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
+) -> tuple[Operation, bool]:
+    """Queue a claim (see the module docstring); 409 if the case is taken or being claimed."""
+    prepared = prepare_claim(session=session, recourse=recourse, institution=institution, key=key, case_id=case_id)
+    return record_claim(session=session, institution=institution, key=key, prepared=prepared)
 
 
 def _case_and_batch(session: Session, recourse: Recourse, case_id: str) -> tuple[CaseEntry, CaseBatch, int]:
