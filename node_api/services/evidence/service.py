@@ -243,6 +243,19 @@ class AnchorCache:
 
 
 @dataclass(frozen=True)
+class ItemFacts:
+    """The columns of an evidence item a verdict needs (read without the ORM: verification is hot)."""
+
+    id: str
+    digest: str
+    status: str
+    batch_id: str | None
+    proof: list[str] | None
+    case_ref: str | None
+    created_at: Any
+
+
+@dataclass(frozen=True)
 class BatchFacts:
     id: str
     institution: str
@@ -252,7 +265,7 @@ class BatchFacts:
 
 
 def _verified(
-    item: EvidenceItem,
+    item: ItemFacts,
     batch: BatchFacts,
     anchor: Anchor,
     recourse: Recourse,
@@ -299,8 +312,22 @@ def verify_digests(
         expected = session.get(EvidenceItem, evidence_id)
         if expected is None:
             raise NotFoundError(f"no evidence {evidence_id}")
-    rows = session.exec(select(EvidenceItem).where(col(EvidenceItem.digest).in_(set(wanted)))).all()
-    by_digest: dict[str, list[EvidenceItem]] = {}
+    items = EvidenceItem.__table__  # type: ignore[attr-defined]
+    rows = [
+        ItemFacts(*r)
+        for r in session.connection().execute(
+            sa_select(
+                items.c.id,
+                items.c.digest,
+                items.c.status,
+                items.c.batch_id,
+                items.c.proof,
+                items.c.case_ref,
+                items.c.created_at,
+            ).where(items.c.digest.in_(set(wanted)))
+        )
+    ]
+    by_digest: dict[str, list[ItemFacts]] = {}
     for row in sorted(rows, key=lambda r: r.created_at):
         by_digest.setdefault(row.digest, []).append(row)
     batch_ids = {r.batch_id for r in rows if r.status == "anchored" and r.batch_id}
@@ -347,7 +374,7 @@ def verify_digests(
 
 def _not_verified(
     digest: str,
-    candidates: Sequence[EvidenceItem],
+    candidates: Sequence[ItemFacts],
     expected: EvidenceItem | None,
     case_ref: str | None,
     case_known: bool,
