@@ -41,14 +41,26 @@ class RoleCache:
     that block in ONE JSON-RPC batch and swaps the answers in. A member suspended in block N is thus
     refused from the moment the refresher has seen block N (at most ``poll`` seconds later). If the
     refresher falls behind by more than ``max_age`` seconds (chain unreachable), answers are stale and
-    :meth:`cached` returns ``None``: the caller asks the chain itself (:meth:`check`).
+    :meth:`cached` returns ``None``: the caller asks the chain itself (:meth:`check`). A pair nobody asked
+    about for ``forget_after`` seconds is no longer re-read; at most ``capacity`` pairs are tracked.
     """
 
-    def __init__(self, recourse: Recourse, *, poll: float = 0.05, max_age: float = 2.0) -> None:
+    def __init__(
+        self,
+        recourse: Recourse,
+        *,
+        poll: float = 0.05,
+        max_age: float = 2.0,
+        forget_after: float = 300.0,
+        capacity: int = 2_000,
+    ) -> None:
         self._recourse = recourse
         self._poll = poll
         self._max_age = max_age
+        self._forget_after = forget_after
+        self._capacity = capacity
         self._answers: dict[RoleKey, bool] = {}
+        self._used: dict[RoleKey, float] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,9 +96,13 @@ class RoleCache:
 
     def cached(self, address: str, role: Role | None) -> bool | None:
         """The answer as of the last block seen, or ``None`` if unknown or stale (no I/O)."""
-        if time.monotonic() - self._checked_at > self._max_age:
+        now = time.monotonic()
+        if now - self._checked_at > self._max_age:
             return None
-        return self._answers.get((address, role))
+        answer = self._answers.get((address, role))
+        if answer is not None:
+            self._used[(address, role)] = now
+        return answer
 
     def check(self, address: str, role: Role | None, *, fresh: bool = False) -> bool:
         """The answer from memory when current, else from the chain now (and tracked from then on)."""
@@ -97,7 +113,9 @@ class RoleCache:
         c = self._recourse.consortium
         value = c.is_active_member(address) if role is None else c.has_active_role(address, role)
         with self._lock:
-            self._answers[(address, role)] = value
+            if (address, role) in self._answers or len(self._answers) < self._capacity:
+                self._answers[(address, role)] = value
+                self._used[(address, role)] = time.monotonic()
         return value
 
     def refresh(self) -> bool:
@@ -110,6 +128,9 @@ class RoleCache:
             self._checked_at = now
             return False
         with self._lock:
+            for key in [k for k, used in list(self._used.items()) if now - used > self._forget_after]:
+                self._answers.pop(key, None)
+                self._used.pop(key, None)
             keys = list(self._answers)
         c = self._recourse.consortium
         calls: list[tuple[str, list[Any]]] = []
