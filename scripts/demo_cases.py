@@ -131,9 +131,8 @@ def cases_demo_steps(gw: GatewayHandle, console: Console) -> None:
         d = debtor.json()
         _step(console, f"{winner} reads the debtor's contact data (access logged): {d['name']}, phone {d['phone']}")
         zone = dt.timezone(dt.timedelta(hours=14))
-        today = dt.datetime.now(zone).date()
-        ok_at = dt.datetime.combine(today, dt.time(10, 0), zone)
-        quiet_at = dt.datetime.combine(today, dt.time(3, 0), zone)
+        ok_at = _latest_past(zone, 10)  # the gateway refuses contacts logged in the future
+        quiet_at = _latest_past(zone, 3)
         good = http.post(
             f"/cases/{case['case_id']}/contacts",
             headers={**auth, "Idempotency-Key": f"demo-contact-ok-{stamp}"},
@@ -190,3 +189,10 @@ def cases_demo_steps(gw: GatewayHandle, console: Console) -> None:
             f"{winner} withdraws its fee {format_fen(owed)} → {wd.json()['status']} (owed now {format_fen(left)}); "
             f"batch budget left {format_fen(b['remaining_budget_fen'])}",
         )
+
+
+def _latest_past(zone: dt.tzinfo, hour: int) -> dt.datetime:
+    """The most recent moment, not in the future, at ``hour``:00 in ``zone``."""
+    now = dt.datetime.now(zone)
+    at = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at <= now else at - dt.timedelta(days=1)

@@ -42,6 +42,8 @@ SCOPES = (
     "analytics:read",
     "cases:read",
     "cases:write",
+    "cases:contacts",
+    "compliance:read",
 )
 
 
