@@ -40,6 +40,8 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
         checks["indexer_lag"] = lag
         if lag > state.settings.indexer.max_lag:
             problems.append(f"indexer: {lag} blocks behind (max {state.settings.indexer.max_lag})")
+    head = state.roles.head()
+    checks["roles_block"] = head[0] if head is not None else None  # None: the role refresher is behind
     unhealthy = [n for n, w in state.writers.items() if not w.healthy]
     if unhealthy:
         problems.append(f"writers unhealthy: {', '.join(unhealthy)}")

@@ -32,3 +32,12 @@ def test_member_list_follows_the_index(gateway, chain_snapshot):
         time.sleep(0.05)
     assert _collector(gateway, headers)["suspended"] is True
     assert gateway.state.index_reads.generation() != generation
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_readyz_reports_the_block_the_role_cache_holds_for(gateway, chain_snapshot):
+    head = chain_snapshot().block_number()
+    assert gateway.state.roles.wait_for_block(head)
+    ready = gateway.http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["roles_block"] >= head
