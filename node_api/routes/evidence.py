@@ -332,9 +332,11 @@ async def verify_evidence(
                 case_ref=case_ref,
             )
 
-    # SQLite reads take microseconds: on the event loop they avoid two thread hand-offs per request (each
-    # waiting for the GIL under load); PostgreSQL round trips go to the thread pool
-    results = work() if state.engine.dialect.name == "sqlite" else await run_in_threadpool(work)
+    # a few digests on SQLite take well under a millisecond: on the event loop they avoid two thread
+    # hand-offs per request (each waiting for the GIL under load); large batches and PostgreSQL round trips
+    # go to the thread pool
+    inline = state.engine.dialect.name == "sqlite" and len(digests) <= 16
+    results = work() if inline else await run_in_threadpool(work)
     if single:
         return JSONResponse(results[0].model_dump(mode="json"))
     return JSONResponse(VerificationBatch(results=results, count=len(results)).model_dump(mode="json"))
