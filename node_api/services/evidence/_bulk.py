@@ -20,7 +20,8 @@ def _marker(conn: Connection) -> str:
 
 
 def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    return [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]  # noqa: SLF001
+    dialect = conn.dialect
+    return [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
 
 
 def _row(values: Sequence[Any], procs: Sequence[Callable[[Any], Any] | None]) -> tuple[Any, ...]:
