@@ -5,7 +5,11 @@
 3. the settlement bank issues rCNY and members pay each other;
 4. a non-member's transfer, a suspended member's transfer and a transfer while paused are refused,
    each with a clear message;
-5. print a summary, then keep the network serving until Ctrl-C (unless ``serve=False``).
+5. print a summary; start the gateway and use it: payments as operations (idempotency, 409, 403),
+   evidence anchoring and court verification (``demo_evidence``), case delegation with a claim race,
+   conduct rules and fee payment (``demo_cases``), three oracle operator processes pushing a k-of-n
+   signed valuation (``demo_oracles``);
+6. keep the network serving until Ctrl-C (unless ``serve=False``).
 """
 
 from __future__ import annotations
@@ -66,7 +70,10 @@ def _expect_refusal(action: Callable[[], object]) -> ContractReverted:
 
 def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> None:
     from node_api.settings import GatewaySettings
+    from scripts.demo_cases import cases_demo_steps
+    from scripts.demo_evidence import evidence_demo_steps
     from scripts.demo_gateway import demo_gateway_steps, running_gateway
+    from scripts.demo_oracles import oracle_demo_steps
 
     ctx = Context(settings)
     node = ctx.node
@@ -80,14 +87,8 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
         ctx.close()  # hand the institutions' keys over to the gateway (one writer per key)
         with running_gateway(gateway_settings) as gw:
             token = demo_gateway_steps(gw, console, to=ctx.address("investor"))
-            from scripts.demo_evidence import evidence_demo_steps
-
             evidence_demo_steps(gw, console)
-            from scripts.demo_cases import cases_demo_steps
-
             cases_demo_steps(gw, console)
-            from scripts.demo_oracles import oracle_demo_steps
-
             oracle_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
