@@ -159,6 +159,9 @@ class TransactionWriter:
         self._key_lock: KeyLock | None = None
         self._next_nonce = 0
         self._last_rebroadcast = 0.0
+        #: seconds a sent transaction may stay unmined before the writer checks whether it was lost or is
+        #: stuck; anvil mines at once (0.5 s), a real chain needs block times (3 s); set by ``reconcile``
+        self._stale_after = 3.0
         self._in_flight = 0
         self._signer: FastSigner | None = None
         self.healthy = True
@@ -223,6 +226,11 @@ class TransactionWriter:
     def reconcile(self) -> None:
         """Align with the chain after a (re)start: next nonce, rebroadcast what the node lost."""
         mined, pending = self.client.nonces(self.address)
+        try:
+            version = str(self.client.rpc.call("web3_clientVersion"))
+        except ChainError:
+            version = ""
+        self._stale_after = 0.5 if version.lower().startswith("anvil") else 3.0
         with self._session() as s:
             sent = self._sent(s, limit=100_000)
             highest = max((op.nonce for op in sent if op.nonce is not None), default=-1)
@@ -328,7 +336,7 @@ class TransactionWriter:
 
     def _confirm_sent(self) -> bool:
         """Receipts only for operations whose nonce the chain has mined; every 3 s, look for lost ones."""
-        check_lost = self._in_flight > 0 and time.monotonic() - self._last_rebroadcast > 3.0
+        check_lost = self._in_flight > 0 and time.monotonic() - self._last_rebroadcast > self._stale_after
         if self._in_flight <= 0 and not check_lost:
             return False
         mined = int(self.client.rpc.call("eth_getTransactionCount", [self.address, "latest"]), 16)
@@ -356,7 +364,7 @@ class TransactionWriter:
     def _check_lost(self, s: Session, progressed: bool) -> None:
         sent = self._sent(s, limit=2_000)
         self._in_flight = len(sent)
-        stale = [op for op in sent if (utcnow() - op.updated_at).total_seconds() > 3.0]
+        stale = [op for op in sent if (utcnow() - op.updated_at).total_seconds() > self._stale_after]
         if not stale:
             return
         known = self.client.known_transactions([op.tx_hash or "" for op in stale])
@@ -365,12 +373,13 @@ class TransactionWriter:
             logger.warning("writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost))
             self._broadcast(s, lost)
         elif not progressed:
-            self._unstick(s, stale)
+            self._unstick(s, stale, sent)
 
-    def _unstick(self, s: Session, stale: list[Operation]) -> None:
+    def _unstick(self, s: Session, stale: list[Operation], sent: list[Operation]) -> None:
         """The node knows our lowest pending transaction but does not mine it (seen with anvil's pool
-        under bursts): on anvil, clear this sender's pool and rebroadcast in nonce order; elsewhere
-        report the writer unhealthy so /readyz shows it."""
+        under bursts): on anvil, clear this sender's pool and rebroadcast EVERY sent transaction in nonce
+        order (clearing removed them all, not only the stale ones); elsewhere report the writer
+        unhealthy so /readyz shows it."""
         mined, _ = self.client.nonces(self.address)
         lowest = min((op.nonce for op in stale if op.nonce is not None), default=None)
         if lowest is None or lowest != mined:
@@ -382,9 +391,12 @@ class TransactionWriter:
             logger.warning("writer.stuck institution=%s nonce=%d", self.institution.name, lowest)
             return
         logger.warning(
-            "writer.stuck institution=%s nonce=%d action=clear-pool-rebroadcast", self.institution.name, lowest
+            "writer.stuck institution=%s nonce=%d count=%d action=clear-pool-rebroadcast",
+            self.institution.name,
+            lowest,
+            len(sent),
         )
-        self._broadcast(s, sorted(stale, key=lambda op: op.nonce or 0))
+        self._broadcast(s, sorted(sent, key=lambda op: op.nonce or 0))
 
     def _complete(self, op: Operation, receipt: Receipt) -> None:
         op.block_number, op.gas_used, op.updated_at = receipt.block_number, receipt.gas_used, utcnow()
