@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -200,3 +202,29 @@ def test_format_diagnostic_on_first_line_after_multibyte_prefix() -> None:
 )
 def test_format_diagnostic_without_position(error: dict[str, object], expected: str) -> None:
     assert format_diagnostic(error, {}) == expected
+
+
+def test_wrapper_compiles_inputs_larger_than_the_wasm_stack() -> None:
+    """solc-js copies its input onto a ~5 MB wasm stack (4 bytes per character): 2 MB of source once crashed it."""
+    padding = "// " + "x" * 96 + "\n"
+    request = {
+        "language": "Solidity",
+        "sources": {
+            "Ok.sol": {"content": OK_SOURCE},
+            "Padding.sol": {"content": HEADER + padding * 20_000},  # 2 MB of comments
+        },
+        "settings": {"outputSelection": {"Ok.sol": {"Ok": ["evm.bytecode.object"]}}},
+    }
+    wrapper = Path(__file__).resolve().parents[2] / "chain" / "_solcjs" / "solc"
+    done = subprocess.run(
+        ["node", str(wrapper), "--standard-json"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    output = json.loads(done.stdout)
+    assert not [e for e in output.get("errors", []) if e["severity"] == "error"]
+    assert output["contracts"]["Ok.sol"]["Ok"]["evm"]["bytecode"]["object"]
