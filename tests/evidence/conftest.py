@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +38,6 @@ from tests.gateway.conftest import (  # noqa: F401 - fixtures re-used by this di
     gw_chain,
 )
 
-RECOURSE = Path(sys.executable).parent / "recourse"
 IPFS_CLI = PROJECT_ROOT / "node_modules" / "ipfs" / "src" / "cli.js"
 
 
@@ -86,53 +84,6 @@ def egw(
 
 
 # --- a real gateway process -------------------------------------------------------------------------
-
-
-class GatewayProcess:
-    """``recourse serve`` in a child process (SIGKILL-able); started and stopped by PID."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env, self.port, self.log = env, port, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(RECOURSE), "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("gateway did not become ready:\n" + self.log.read_text()[-3000:])
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def gateway_env(node: AnvilNode, deployments: Path, data_dir: Path, db_url: str, **evidence: object) -> dict[str, str]:

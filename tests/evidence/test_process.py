@@ -21,8 +21,9 @@ from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
+from tests._gateway_process import RECOURSE, GatewayProcess
 from tests.conftest import account, free_port
-from tests.evidence.conftest import RECOURSE, GatewayProcess, api_key, gateway_env, sha
+from tests.evidence.conftest import api_key, gateway_env, sha
 
 pytestmark = pytest.mark.chain
 HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=32))

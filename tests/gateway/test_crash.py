@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,53 +17,13 @@ from chain.deploy import load_deployments
 from chain.network import Recourse
 from node_api.db.engine import make_engine, migrate
 from node_api.services.apikeys import create_api_key
+from tests._gateway_process import GatewayProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER
 
 pytestmark = pytest.mark.chain
-RECOURSE = Path(sys.executable).parent / "recourse"
 TOTAL = 500
 ERRORS: list[str] = []
-
-
-class GatewayProcess:
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env, self.port, self.log = env, port, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(  # noqa: S603
-                [str(RECOURSE), "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-2000:]
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("gateway did not become ready:\n" + self.log.read_text()[-2000:])
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=32))
