@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chain._exceptions import ConfigError
 
 __all__ = [
+    "ProcessSettings",
     "SETTINGS_CONFIG",
     "check_production_chain",
     "DEV_CHAIN_ID",
@@ -161,3 +162,24 @@ def check_production_chain(env: str, chain: ChainSettings) -> None:
 
 def is_placeholder(secret: str) -> bool:
     return secret.strip().lower() in _PLACEHOLDERS
+
+
+class ProcessSettings(BaseSettings):
+    """What every Recourse process (CLI, gateway, oracle node) is configured with: ``RECOURSE_*``."""
+
+    model_config = SETTINGS_CONFIG
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    chain: ChainSettings = Field(default_factory=ChainSettings)
+
+    @model_validator(mode="after")
+    def _refuse_dev_chain_in_production(self) -> ProcessSettings:
+        check_production_chain(self.env, self.chain)
+        return self
+
+    @property
+    def deployments_file(self) -> Path:
+        if self.chain.deployments_file is not None:
+            return self.chain.deployments_file
+        return PROJECT_ROOT / "deployments" / f"{self.chain.network}.json"

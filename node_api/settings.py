@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings
 
-from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain, is_placeholder
+from chain.config import ProcessSettings, is_placeholder
 from node_api.services.casework_settings import CaseworkSettings, check_vault_key
 
 __all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "EvidenceSettings", "GatewaySettings", "IndexerSettings"]
@@ -86,12 +85,7 @@ class AnalyticsSettings(BaseModel):
     max_guarantees: int = Field(default=200_000, ge=1)
 
 
-class GatewaySettings(BaseSettings):
-    model_config = SETTINGS_CONFIG
-
-    env: Literal["development", "production"] = "development"
-    data_dir: Path = PROJECT_ROOT / ".data"
-    chain: ChainSettings = Field(default_factory=ChainSettings)
+class GatewaySettings(ProcessSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
@@ -106,7 +100,6 @@ class GatewaySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> GatewaySettings:
-        check_production_chain(self.env, self.chain)
         check_vault_key(self.casework, self.chain.chain_id)
         pepper = self.api_key_pepper.get_secret_value()
         if self.env != "development" and (is_placeholder(pepper) or pepper == "development-pepper"):
@@ -116,9 +109,3 @@ class GatewaySettings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.db.url or f"sqlite:///{self.data_dir / 'gateway.sqlite'}"
-
-    @property
-    def deployments_file(self) -> Path:
-        if self.chain.deployments_file is not None:
-            return self.chain.deployments_file
-        return PROJECT_ROOT / "deployments" / f"{self.chain.network}.json"

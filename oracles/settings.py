@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings
+from pydantic import BaseModel, Field
 
-from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain
+from chain.config import ProcessSettings
 
 __all__ = ["OracleNodeSettings", "OracleSettings"]
 
@@ -35,24 +33,8 @@ class OracleNodeSettings(BaseModel):
     model_dir: Path | None = None
 
 
-class OracleSettings(BaseSettings):
-    model_config = SETTINGS_CONFIG
-
-    env: Literal["development", "production"] = "development"
-    data_dir: Path = PROJECT_ROOT / ".data"
-    chain: ChainSettings = Field(default_factory=ChainSettings)
+class OracleSettings(ProcessSettings):
     oracle: OracleNodeSettings = Field(default_factory=OracleNodeSettings)
-
-    @model_validator(mode="after")
-    def _refuse_placeholders(self) -> OracleSettings:
-        check_production_chain(self.env, self.chain)
-        return self
-
-    @property
-    def deployments_file(self) -> Path:
-        if self.chain.deployments_file is not None:
-            return self.chain.deployments_file
-        return PROJECT_ROOT / "deployments" / f"{self.chain.network}.json"
 
     @property
     def subjects_file(self) -> Path:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings
+from pydantic import BaseModel, Field
 
-from chain.config import PROJECT_ROOT, SETTINGS_CONFIG, ChainSettings, check_production_chain
+from chain.config import ProcessSettings
 
 __all__ = ["GovernanceSettings", "RecourseSettings", "get_settings"]
 
@@ -24,24 +21,8 @@ class GovernanceSettings(BaseModel):
     oracle_threshold: int = Field(default=2, ge=1)
 
 
-class RecourseSettings(BaseSettings):
-    model_config = SETTINGS_CONFIG
-
-    env: Literal["development", "production"] = "development"
-    data_dir: Path = PROJECT_ROOT / ".data"
-    chain: ChainSettings = Field(default_factory=ChainSettings)
+class RecourseSettings(ProcessSettings):
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
-
-    @model_validator(mode="after")
-    def _refuse_placeholders(self) -> RecourseSettings:
-        check_production_chain(self.env, self.chain)
-        return self
-
-    @property
-    def deployments_file(self) -> Path:
-        if self.chain.deployments_file is not None:
-            return self.chain.deployments_file
-        return PROJECT_ROOT / "deployments" / f"{self.chain.network}.json"
 
     @property
     def keystore_password(self) -> str | None:
