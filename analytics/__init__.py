@@ -56,7 +56,7 @@ from analytics.metrics import (
     median_ape,
     reliability_curve,
 )
-from analytics.model_card import ModelCard, render_model_card, risk_card, valuation_card
+from analytics.model_card import ModelCard, render_model_card, risk_card, to_jsonable, valuation_card
 from analytics.plots import interval_coverage_figure, predicted_vs_actual_figure, reliability_figure
 from analytics.risk import (
     DEFAULT_RATING_SCALE,
@@ -140,6 +140,7 @@ __all__ = [
     "reliability_curve",
     "reliability_figure",
     "render_model_card",
+    "to_jsonable",
     "risk_card",
     "stable_digest",
     "time_split",

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from analytics.risk import DefaultModel, RiskCV
 from analytics.valuation import ValuationCV, ValuationModel
 
-__all__ = ["ModelCard", "render_model_card", "risk_card", "valuation_card"]
+__all__ = ["ModelCard", "render_model_card", "risk_card", "to_jsonable", "valuation_card"]
 
 Kind = Literal["valuation", "risk"]
 
@@ -178,3 +180,14 @@ def risk_card(
         extra_metrics=extra_metrics or {},
         created=created,
     )
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dicts (keys as strings), lists and tuples with numpy scalars turned into plain Python values."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -29,7 +29,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -54,6 +53,7 @@ from analytics import (
     reliability_figure,
     render_model_card,
     risk_card,
+    to_jsonable,
     valuation_card,
 )
 from scripts.settings import RecourseSettings
@@ -262,16 +262,6 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _write_common(
     out_dir: Path,
     model: ValuationModel | DefaultModel,
@@ -300,7 +290,7 @@ def _write_common(
         "training": model.describe(),
         "artefact": {"file": artefact.name, "sha256": _sha256(artefact), "format": "pickle"},
     }
-    meta.write_text(json.dumps(_jsonable(payload), indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    meta.write_text(json.dumps(to_jsonable(payload), indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     return [artefact, card, meta]
 
 

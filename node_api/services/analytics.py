@@ -36,6 +36,7 @@ from analytics import (
     analyse_network,
     assess_loan,
     guarantee_chains,
+    to_jsonable,
 )
 from analytics.features import Schema
 from node_api.db.oracle_models import GuaranteeAnalysis
@@ -266,16 +267,6 @@ def _edges(content: bytes, content_type: str, limit: int) -> pd.DataFrame:
     return frame
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def analyse_guarantees(
     *, session: Session, institution: str, content: bytes, content_type: str, limit: int
 ) -> GuaranteeAnalysisPublic:
@@ -311,12 +302,12 @@ def analyse_guarantees(
             }
             for c in circles[:50]
         ],
-        "riskiest_firms": [{"firm": str(idx), **_jsonable(row.to_dict())} for idx, row in riskiest.iterrows()],
+        "riskiest_firms": [{"firm": str(idx), **to_jsonable(row.to_dict())} for idx, row in riskiest.iterrows()],
         "chains": chains,
         "drawn": drawn,
     }
     row = GuaranteeAnalysis(
-        id=str(uuid.uuid4()), institution=institution, summary=_jsonable(report.summary), result=_jsonable(result)
+        id=str(uuid.uuid4()), institution=institution, summary=to_jsonable(report.summary), result=to_jsonable(result)
     )
     session.add(row)
     session.commit()
