@@ -47,7 +47,7 @@ def deployed_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 
 def run(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(RECOURSE), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run([str(RECOURSE), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
     if ok:
         assert proc.returncode == 0, proc.stderr + proc.stdout
     return proc
