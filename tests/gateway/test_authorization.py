@@ -7,6 +7,7 @@ needed role on chain right now (a suspended member is refused within one block).
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 import pytest
@@ -172,3 +173,40 @@ def test_read_scopes(gateway):
         denied = gateway.http.get(path, headers=gateway.key("auditor", [other]))
         assert denied.status_code == 403
         assert denied.json()["code"] == "AUTH-002"
+
+
+#: POSTs that any active member's key may call whatever its scopes (issue 4: anyone may verify evidence)
+ANY_MEMBER_KEY = {("POST", "/evidence/verify")}
+
+
+def _example_path(path: str) -> str:
+    """Fill path parameters with well-formed placeholders (authorization is decided before they are used)."""
+    return re.sub(r"\{[^}]+\}", "0x" + "11" * 32, path)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_write_route_of_every_domain_needs_its_scope(gateway):
+    """Platform and domain routers alike: a key without the route's scope gets 403 AUTH-002, no key 401."""
+    spec = gateway.http.get("/openapi.json").json()
+    writes = sorted(
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method in ("post", "put", "patch", "delete")
+    )
+    assert len(writes) > len(WRITE_ROUTES)  # the domain routers are mounted
+    # a key holding only a scope no write route needs; bank and collector hold most domain roles
+    for institution in ("bank", "collector"):
+        headers = {**gateway.key(institution, ["members:read"]), "Idempotency-Key": f"scope-{institution}"}
+        for method, path in writes:
+            if (method, path) in ANY_MEMBER_KEY:
+                continue
+            r = gateway.http.request(method, _example_path(path), json={}, headers=headers)
+            where = f"{method} {path} as {institution} with members:read only"
+            assert r.status_code == 403, f"{where}: {r.status_code} {r.text}"
+            assert r.headers["content-type"].startswith("application/problem+json"), where
+            assert r.json()["code"] == "AUTH-002", f"{where}: {r.text}"
+    for method, path in writes:
+        r = gateway.http.request(method, _example_path(path), json={}, headers={"Idempotency-Key": "anonymous"})
+        assert r.status_code == 401, f"{method} {path} without a key: {r.status_code} {r.text}"
+        assert r.headers["content-type"].startswith("application/problem+json")
