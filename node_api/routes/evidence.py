@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from chain import ChainError
 from chain.contracts.consortium import Role
+from node_api.db.evidence_models import EvidenceItem
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
 from node_api.problems import (
     ChainUnavailableError,
@@ -154,6 +155,13 @@ async def member_key(
     """Any API key of an active member (whatever its scopes) may verify evidence; checked in the route's
     worker thread together with the verification (one thread-pool hop per request)."""
     return _bearer(authorization, x_api_key)
+
+
+def _readable(session: Session, state: GatewayState, caller: Caller, evidence_id: str) -> EvidenceItem:
+    """The evidence row, if the caller may read it (its submitter, a court, or a party to its case)."""
+    return get_evidence(
+        session=session, evidence_id=evidence_id, reader=caller.institution, reader_is_court=_is_court(state, caller)
+    )
 
 
 def _is_court(state: GatewayState, caller: Caller) -> bool:
@@ -348,12 +356,7 @@ def get_evidence_status(
 ) -> EvidencePublic:
     """Status of one document, with its receipt once anchored (submitter, courts and parties only)."""
     with Session(state.engine) as session:
-        item = get_evidence(
-            session=session,
-            evidence_id=evidence_id,
-            reader=caller.institution,
-            reader_is_court=_is_court(state, caller),
-        )
+        item = _readable(session, state, caller, evidence_id)
         receipt = (
             receipt_of(session=session, item=item, recourse=state.recourse, institutions=state.institutions)
             if item.status == "anchored"
@@ -368,12 +371,7 @@ def get_receipt(
 ) -> JSONResponse:
     """The JSON receipt (409 until anchored): check it with `recourse verify-receipt FILE RECEIPT --rpc URL`."""
     with Session(state.engine) as session:
-        item = get_evidence(
-            session=session,
-            evidence_id=evidence_id,
-            reader=caller.institution,
-            reader_is_court=_is_court(state, caller),
-        )
+        item = _readable(session, state, caller, evidence_id)
         return JSONResponse(
             receipt_of(session=session, item=item, recourse=state.recourse, institutions=state.institutions)
         )
@@ -385,12 +383,7 @@ def get_content(
 ) -> StreamingResponse:
     """Download the document (streamed): only its submitter, courts, and parties to its case."""
     with Session(state.engine) as session:
-        item = get_evidence(
-            session=session,
-            evidence_id=evidence_id,
-            reader=caller.institution,
-            reader_is_court=_is_court(state, caller),
-        )
+        item = _readable(session, state, caller, evidence_id)
     runtime = evidence_runtime(state)
     if item.store == "none":
         raise EvidenceContentUnavailableError(f"evidence {item.id} was submitted as a digest; its submitter keeps it")
