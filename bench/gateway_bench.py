@@ -570,7 +570,7 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
     print(f"GET /operations polls per 202+poll run: {polls}; stalled rounds left out: {len(stalls)}")
     print()
     overall: dict[str, list[float]] = {}
-    for load, per_endpoint in reads.items():
+    for load, per_endpoint in reads.items() if args.read_rounds > 0 else ():
         what = (
             f"closed loop, {args.read_clients} clients back to back"
             if load == "closed"

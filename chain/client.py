@@ -1,6 +1,6 @@
 """The chain client: JSON-RPC transport, per-key senders with a crash-safe nonce journal, receipts.
 
-* ``Rpc`` — raw JSON-RPC over web3's ``HTTPProvider`` (single and batch requests); errors become
+* ``Rpc`` — raw JSON-RPC over keep-alive HTTP (``chain.transport``; single and batch requests); errors become
   ``RpcError`` carrying the node's code, message and revert data.
 * ``ChainClient`` — one per process: checks the chain id, knows every Recourse ABI (for revert
   decoding), computes fees (EIP-1559 or legacy/zero gas price), estimates gas, awaits receipts by
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import logging
 import os
 import sqlite3
@@ -26,11 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
-import requests.adapters
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from web3 import HTTPProvider
 
 from chain._exceptions import (
     ChainError,
@@ -41,6 +39,7 @@ from chain._exceptions import (
 )
 from chain.config import ChainSettings
 from chain.errors import ErrorDecoder
+from chain.transport import HttpTransport
 
 __all__ = ["ChainClient", "KeyLock", "Receipt", "RawLog", "Rpc", "RpcError", "Sender", "TxRequest"]
 
@@ -68,51 +67,60 @@ class RpcError(ChainError):
 
 
 class Rpc:
-    """Raw JSON-RPC calls (no web3 formatting middleware on the hot path)."""
+    """Raw JSON-RPC calls over a lean keep-alive transport (``chain.transport``; no web3 middleware)."""
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
-        session = requests.Session()
-        session.trust_env = False  # no proxy/.netrc lookups per call: the node is configured explicitly
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        self.provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, session=session)
+        self.transport = HttpTransport(url, timeout=timeout)
+        self._ids = itertools.count(1)
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        request = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": next(self._ids)}
         try:
-            resp = self.provider.make_request(method, list(params))  # type: ignore[arg-type,unused-ignore]
+            resp = self.transport.post(request)
         except OSError as exc:
             raise ChainError(
                 f"cannot reach the chain at {self.url}: {exc}; is it running? (`recourse chain up`)"
             ) from exc
-        except Exception as exc:
-            if type(exc).__module__.startswith("requests"):
-                raise ChainError(f"cannot reach the chain at {self.url}: {exc.__class__.__name__}") from exc
-            raise
+        if not isinstance(resp, dict):
+            raise RpcError(method, -1, f"not a JSON-RPC reply: {str(resp)[:120]}")
         return _unwrap(method, resp)
 
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Send ``calls`` in one HTTP request; each item is a result or an ``RpcError`` (not raised)."""
         if not calls:
             return []
+        first = next(self._ids)
+        for _ in range(len(calls) - 1):
+            next(self._ids)
+        payload = [
+            {"jsonrpc": "2.0", "method": m, "params": list(p), "id": first + i} for i, (m, p) in enumerate(calls)
+        ]
         try:
-            replies = self.provider.make_batch_request([(m, list(p)) for m, p in calls])  # type: ignore[misc]
+            replies = self.transport.post(payload)
         except OSError as exc:
             raise ChainError(f"cannot reach the chain at {self.url}: {exc}") from exc
         if isinstance(replies, dict):
             err: dict[str, Any] = dict(replies.get("error") or {})
             raise RpcError("batch", int(err.get("code", -1)), str(err.get("message", replies)))
-        if len(replies) != len(calls):
-            raise RpcError("batch", -1, f"node answered {len(replies)} of {len(calls)} batched calls")
-        ordered = list(replies)  # web3 sorts batch responses by request id
+        if not isinstance(replies, list) or len(replies) != len(calls):
+            got = len(replies) if isinstance(replies, list) else 0
+            raise RpcError("batch", -1, f"node answered {got} of {len(calls)} batched calls")
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
         out: list[Any] = []
-        for (method, _), resp in zip(calls, ordered, strict=True):
+        for i, (method, _) in enumerate(calls):
+            resp = by_id.get(first + i)
+            if resp is None:
+                out.append(RpcError(method, -1, "no reply to this call in the batch"))
+                continue
             try:
                 out.append(_unwrap(method, resp))
             except RpcError as exc:
                 out.append(exc)
         return out
+
+    def close(self) -> None:
+        self.transport.close()
 
 
 def _unwrap(method: str, resp: Any) -> Any:
@@ -214,7 +222,12 @@ class ChainClient:
         self._senders: dict[str, Sender] = {}
         self._fee_cache: tuple[float, dict[str, int]] | None = None
         self._lock = threading.Lock()
-        self.chain_id = self._check_chain_id()
+        try:
+            self.chain_id = self._check_chain_id()
+        except ChainError:
+            if rpc is None:
+                self.rpc.close()
+            raise
 
     @classmethod
     def connect(cls, settings: ChainSettings, *, data_dir: Path) -> ChainClient:
@@ -467,6 +480,7 @@ class ChainClient:
             for s in self._senders.values():
                 s.close()
             self._senders.clear()
+        self.rpc.close()  # idle keep-alive connections; a later call opens a new one
 
 
 class _Journal:
