@@ -2,7 +2,9 @@
 
 Nothing connects at import time. The lifespan builds the state: database (migrated), chain client
 (chain id checked), deployed contracts, one transaction writer per hosted institution, and the
-background services (indexer, webhook dispatcher).
+background services (indexer, webhook dispatcher, evidence batcher). With ``api.background =
+"process"`` the writers and the evidence batcher run in a child process of their own
+(``node_api.background``); with ``"thread"`` everything runs in this process.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import FastAPI
 
 from chain.client import ChainClient
 from chain.network import Recourse
+from node_api.background import BackgroundProcess
 from node_api.db.engine import make_engine, migrate
 from node_api.institutions import load_institutions
 from node_api.metrics import Metrics, MetricsMiddleware
@@ -52,6 +55,13 @@ def build_state(settings: GatewaySettings) -> GatewayState:
 
 
 def _start_writers(state: GatewayState) -> Callable[[], None]:
+    if state.settings.api.background == "process":
+        background = BackgroundProcess(state.settings, state.board, state.institutions)
+        background.start()
+        state.services["background"] = background
+        state.writers.update(background.writers)
+        return background.stop
+    local: list[TransactionWriter] = []
     for name, inst in state.institutions.items():
         writer = TransactionWriter(
             engine=state.engine,
@@ -62,10 +72,11 @@ def _start_writers(state: GatewayState) -> Callable[[], None]:
             idle=state.settings.api.writer_idle,
         )
         state.writers[name] = writer
+        local.append(writer)
         writer.start()
 
     def stop() -> None:
-        for w in state.writers.values():
+        for w in local:
             w.stop()
 
     return stop

@@ -37,6 +37,7 @@ from chain import ChainError, ContractReverted
 from chain.client import ChainClient, KeyLock, Receipt, RpcError, TxRequest
 from node_api.db.models import Operation, utcnow
 from node_api.institutions import Institution
+from node_api.schemas import OperationPublic
 
 __all__ = ["FastSigner", "OperationBoard", "TransactionWriter"]
 
@@ -47,29 +48,34 @@ TERMINAL = ("succeeded", "failed")
 
 class OperationBoard:
     """In-memory, thread-safe record of recently finished operations, and the ``?confirm=true`` waiters
-    to call (with the finished operation, loaded) the moment the writer has committed the outcome."""
+    to call (with the finished operation) the moment the writer has committed the outcome. The writer
+    may run in this process or in the background process (``node_api.background``), which forwards
+    every finished operation here."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._done: OrderedDict[str, str] = OrderedDict()
-        self._waiters: dict[str, list[Callable[[Operation], None]]] = {}
+        self._waiters: dict[str, list[Callable[[OperationPublic], None]]] = {}
         self._lock = threading.Lock()
         self._capacity = capacity
         #: the highest block in which this gateway has seen one of its operations mined
         self.last_block = -1
+        #: called with every finished operation, in the thread that reports it
+        self.listeners: list[Callable[[OperationPublic], None]] = []
 
-    def finished(self, op_id: str, status: str, op: Operation | None = None) -> None:
-        if op is not None and op.block_number is not None and op.block_number > self.last_block:
+    def finished(self, op: OperationPublic) -> None:
+        if op.block_number is not None and op.block_number > self.last_block:
             self.last_block = op.block_number
         with self._lock:
-            self._done[op_id] = status
+            self._done[op.id] = op.status
             while len(self._done) > self._capacity:
                 self._done.popitem(last=False)
-            waiters = self._waiters.pop(op_id, [])
-        if op is not None:
-            for notify in waiters:
-                notify(op)
+            waiters = self._waiters.pop(op.id, [])
+        for notify in waiters:
+            notify(op)
+        for listen in self.listeners:
+            listen(op)
 
-    def add_waiter(self, op_id: str, notify: Callable[[Operation], None]) -> bool:
+    def add_waiter(self, op_id: str, notify: Callable[[OperationPublic], None]) -> bool:
         """Call ``notify(op)`` when ``op_id`` finishes; ``False`` (not registered) if it already has."""
         with self._lock:
             if op_id in self._done:
@@ -77,7 +83,7 @@ class OperationBoard:
             self._waiters.setdefault(op_id, []).append(notify)
             return True
 
-    def remove_waiter(self, op_id: str, notify: Callable[[Operation], None]) -> None:
+    def remove_waiter(self, op_id: str, notify: Callable[[OperationPublic], None]) -> None:
         with self._lock:
             waiters = self._waiters.get(op_id)
             if waiters is not None and notify in waiters:
@@ -420,7 +426,7 @@ class TransactionWriter:
             op.error_code, op.error_name, op.error_message = "CHN-ERROR", err.__class__.__name__, str(err)
 
     def _finished(self, op: Operation) -> None:
-        self.board.finished(op.id, op.status, op)
+        self.board.finished(OperationPublic.model_validate(op, from_attributes=True))
         if self.on_finished is not None:
             self.on_finished(op)
 

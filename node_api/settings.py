@@ -50,6 +50,9 @@ class ApiSettings(BaseModel):
     key_refresh: float = Field(default=0.5, gt=0, le=60)
     #: seconds ``recourse serve`` waits for open requests (e.g. ``?confirm=true``) on shutdown
     graceful_shutdown: int = Field(default=10, ge=1, le=300)
+    #: where the transaction writers and the evidence batcher run: ``process`` (a child process of their
+    #: own, so they do not share the API's interpreter lock) or ``thread`` (inside the API process)
+    background: Literal["process", "thread"] = "process"
 
 
 class IndexerSettings(BaseModel):

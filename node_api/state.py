@@ -18,6 +18,7 @@ from chain import ChainError
 from chain.client import ChainClient, RpcError
 from chain.contracts.consortium import Role
 from chain.network import Recourse
+from node_api.background import RemoteWriter
 from node_api.institutions import Institution
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.schemas import OperationPublic
@@ -287,7 +288,8 @@ class GatewayState:
     institutions: dict[str, Institution]
     board: OperationBoard
     roles: RoleCache
-    writers: dict[str, TransactionWriter] = field(default_factory=dict)
+    #: each hosted institution's writer: here, or its stand-in when it runs in the background process
+    writers: dict[str, TransactionWriter | RemoteWriter] = field(default_factory=dict)
     #: background components started by the lifespan (indexer, webhook dispatcher, ...)
     services: dict[str, Any] = field(default_factory=dict)
     #: verified API keys in memory (``None`` only in states built by hand: then every request reads the DB)
@@ -305,6 +307,11 @@ class GatewayState:
     def __post_init__(self) -> None:
         self.committer = GroupCommitter(self.engine)
         self.reads = HeadCache(self.roles, floor=lambda: self.board.last_block)
+        # a finished operation is served from memory from the moment its writer has committed it
+        self.board.listeners.append(self._remember_finished)
 
-    def writer_for(self, institution: str) -> TransactionWriter:
+    def _remember_finished(self, op: OperationPublic) -> None:
+        self.finished.remember(op.institution, op)
+
+    def writer_for(self, institution: str) -> TransactionWriter | RemoteWriter:
         return self.writers[institution]

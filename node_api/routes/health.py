@@ -45,6 +45,11 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     unhealthy = [n for n, w in state.writers.items() if not w.healthy]
     if unhealthy:
         problems.append(f"writers unhealthy: {', '.join(unhealthy)}")
+    background = state.services.get("background")
+    if background is not None:
+        checks["background_pid"] = background.pid
+        if not background.healthy():
+            problems.append("background process (writers, evidence batcher) not running or not reporting")
     if problems:
         return problem_response(
             status=503,

@@ -24,18 +24,18 @@ async def wait_for_operation(state: GatewayState, op_id: str, timeout: float) ->
     The writer hands the finished operation to the waiter right after committing it (no polling, no
     database read); an operation that finished earlier, or a timeout, is read from the database."""
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[Operation] = loop.create_future()
+    done: asyncio.Future[OperationPublic] = loop.create_future()
 
-    def resolve(op: Operation) -> None:
+    def resolve(op: OperationPublic) -> None:
         if not done.done():
             done.set_result(op)
 
-    def notify(op: Operation) -> None:  # called in the writer's thread
+    def notify(op: OperationPublic) -> None:  # called in the writer's (or the background reader's) thread
         loop.call_soon_threadsafe(resolve, op)
 
     if state.board.add_waiter(op_id, notify):
         try:
-            return to_public(await asyncio.wait_for(done, timeout))
+            return await asyncio.wait_for(done, timeout)
         except TimeoutError:
             pass
         finally:

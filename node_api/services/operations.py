@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,8 +44,11 @@ def request_hash(kind: str, body: dict[str, Any]) -> str:
 
 
 def _existing(session: Session, institution: str, key: str) -> Operation | None:
-    stmt = select(Operation).where(Operation.institution == institution, Operation.idempotency_key == key)
-    return session.exec(stmt).first()
+    # a Core lookup of the id first (most keys are new: no ORM query machinery), the row only on a replay
+    table = Operation.__table__  # type: ignore[attr-defined]
+    stmt = sa_select(table.c.id).where(table.c.institution == institution, table.c.idempotency_key == key)
+    found = session.connection().execute(stmt).first()
+    return None if found is None else session.get(Operation, found[0])
 
 
 def submit_operation(
@@ -112,7 +116,7 @@ def list_operations(
     if status:
         stmt = stmt.where(Operation.status == status)
     rows = session.exec(stmt.order_by(col(Operation.created_at).desc()).offset(offset).limit(limit)).all()
-    total = len(session.exec(select(Operation.id).where(Operation.institution == institution)).all())
+    total = session.exec(select(func.count()).select_from(Operation).where(Operation.institution == institution)).one()
     return rows, total
 
 

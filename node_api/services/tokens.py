@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -17,11 +18,14 @@ from node_api.services.operations import submit_operation
 
 __all__ = ["read_balance", "submit_mint", "submit_transfer"]
 
+#: EIP-55 checksums of recipient addresses (a keccak each: remembered, members are few)
+_checksum = lru_cache(maxsize=65_536)(to_checksum_address)
+
 
 def submit_transfer(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, to: str, amount_fen: int
 ) -> tuple[Operation, bool]:
-    body: dict[str, Any] = {"to": to_checksum_address(to), "amount_fen": amount_fen}
+    body: dict[str, Any] = {"to": _checksum(to), "amount_fen": amount_fen}
     tx = recourse.token.request("transfer", body["to"], amount_fen)
     return submit_operation(
         session=session,

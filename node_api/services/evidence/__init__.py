@@ -32,12 +32,16 @@ class EvidenceRuntime:
     store: ContentStore
     cache: AnchorCache
     batcher: EvidenceBatcher | None = None
+    #: wakes the batcher of the background process (``api.background = "process"``)
+    remote_wake: Callable[[], None] | None = None
     #: verified API keys of verifiers: sha256(token) -> (expiry, institution, key id, scopes)
     verifier_keys: dict[str, tuple[float, str, str, frozenset[str]]] = field(default_factory=dict)
 
     def wake(self) -> None:
         if self.batcher is not None:
             self.batcher.wake()
+        elif self.remote_wake is not None:
+            self.remote_wake()
 
 
 def make_store(settings: GatewaySettings) -> ContentStore:
@@ -62,7 +66,10 @@ def evidence_runtime(state: GatewayState) -> EvidenceRuntime:
 
 def start_evidence_services(state: GatewayState) -> Callable[[], None]:
     runtime = evidence_runtime(state)
-    if state.settings.evidence.enabled:
+    background = state.services.get("background")
+    if background is not None:  # the batcher runs in the background process
+        runtime.remote_wake = background.wake_evidence
+    elif state.settings.evidence.enabled:
         runtime.batcher = EvidenceBatcher(
             engine=state.engine,
             recourse=state.recourse,

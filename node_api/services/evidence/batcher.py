@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class EvidenceBatcher:
         settings: EvidenceSettings,
         wake_writer: Callable[[str], None],
         idle: float = 0.05,
+        rescan: float = 1.0,
     ) -> None:
         self._engine = engine
         self._recourse = recourse
@@ -75,6 +77,12 @@ class EvidenceBatcher:
         self._settings = settings
         self._wake_writer = wake_writer
         self._idle = idle
+        self._rescan = rescan
+        #: batches closed but not settled yet, as far as this process knows (``None``: unknown, look)
+        self._unsettled: int | None = None
+        #: seconds (monotonic clock) when the oldest pending document makes a batch due, if any
+        self._next_due: float | None = None
+        self._last_scan = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -107,12 +115,29 @@ class EvidenceBatcher:
                 self.healthy = False
                 busy = False
             if not busy:
-                self._wake.wait(self._idle)
+                self._wake.wait(self._sleep())
                 self._wake.clear()
 
+    def _sleep(self) -> float:
+        """How long to wait for a wake-up: poll quickly only while anchors are in flight; otherwise sleep
+        until the oldest pending document makes its batch due, or at most ``rescan`` seconds (documents
+        another process added to the same database are found then)."""
+        if self._unsettled:
+            return self._idle
+        wait = self._rescan
+        if self._next_due is not None:
+            wait = min(wait, self._next_due - time.monotonic())
+        return max(self._idle, wait)
+
     def step(self) -> bool:
+        """Close due batches, then settle final ones; the settle query runs only while batches are out
+        (or once per ``rescan``). Returns whether anything changed."""
         closed = self.close_due(limit=2)  # then settle: anchored receipts do not wait for the whole queue
-        settled = self.settle()
+        now = time.monotonic()
+        settled = 0
+        if self._unsettled is None or self._unsettled > 0 or now - self._last_scan >= self._rescan:
+            self._last_scan = now
+            settled = self.settle()
         return bool(closed) or settled > 0
 
     # --- closing batches ---
@@ -128,10 +153,16 @@ class EvidenceBatcher:
             ).all()
         out: list[str] = []
         size = self._settings.batch_size
+        self._next_due = None
         for institution, count, oldest in rows:
-            due = force or count >= size
-            due = due or (now - _aware(oldest)).total_seconds() >= self._settings.batch_seconds
-            if not due or institution not in self._institutions:
+            age = (now - _aware(oldest)).total_seconds()
+            due = force or count >= size or age >= self._settings.batch_seconds
+            if institution not in self._institutions:
+                continue
+            if age < self._settings.batch_seconds:  # (early for documents left after full batches: harmless)
+                at = time.monotonic() + self._settings.batch_seconds - age
+                self._next_due = at if self._next_due is None else min(self._next_due, at)
+            if not due:
                 continue
             remaining = int(count)
             while remaining > 0 and (force or remaining >= size or due) and (limit is None or len(out) < limit):
@@ -198,6 +229,7 @@ class EvidenceBatcher:
             batches = EvidenceBatch.__table__  # type: ignore[attr-defined]
             s.connection().execute(update(batches).where(batches.c.id == batch_id).values(operation_id=op.id))
             s.commit()
+        self._unsettled = (self._unsettled or 0) + 1
         logger.info("evidence.batch.closed batch=%s institution=%s leaves=%d", batch_id, inst.name, len(tree))
         self._wake_writer(inst.name)
         return batch_id
@@ -232,6 +264,8 @@ class EvidenceBatcher:
             for row in rows:
                 if self._settle_one(s, _Final(*row)):
                     done += 1
+            sent = conn.execute(sa_select(func.count()).select_from(batches).where(batches.c.status == "sent"))
+            self._unsettled = int(sent.scalar_one())
             return done
 
     def _settle_one(self, s: Session, op: _Final) -> bool:
