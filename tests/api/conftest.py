@@ -30,7 +30,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app, default_hooks
 from node_api.db import models
 from node_api.services.apikeys import create_api_key
-from node_api.settings import DbSettings, GatewaySettings, IndexerSettings
+from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from node_api.state import GatewayState
 from node_api.streams import StreamSettings, start_stream_services
 from tests.conftest import account, admit, free_port
@@ -182,6 +182,7 @@ def gateway_settings(world: World, data_dir: Path, db_url: str | None = None, **
         ),
         db=DbSettings(url=db_url or ""),
         indexer=IndexerSettings(poll_interval=0.05),
+        api=ApiSettings(background="thread"),  # in-process writers: no child process per test app
         institutions=INSTITUTIONS,
         api_key_pepper=PEPPER,
         **extra,

@@ -57,7 +57,7 @@ def case_gw(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
         db=DbSettings(url=case_db),
-        api=ApiSettings(host="127.0.0.1", port=free_port(), confirm_timeout=30),
+        api=ApiSettings(host="127.0.0.1", port=free_port(), confirm_timeout=30, background="thread"),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=INSTITUTIONS,
         api_key_pepper=PEPPER,  # type: ignore[arg-type]

@@ -120,7 +120,7 @@ def casework(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
         db=DbSettings(url=db_url),
-        api=ApiSettings(confirm_timeout=20),
+        api=ApiSettings(confirm_timeout=20, background="thread"),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=[*INSTITUTION_ROLES, "collector-2"],
         api_key_pepper=PEPPER,  # type: ignore[arg-type]

@@ -47,7 +47,7 @@ def flow_gw(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
         db=DbSettings(url=f"sqlite:///{tmp_path / 'gw.sqlite'}"),
-        api=ApiSettings(confirm_timeout=30),
+        api=ApiSettings(confirm_timeout=30, background="thread"),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=[*INSTITUTION_ROLES, "collector-2"],
         api_key_pepper=PEPPER,  # type: ignore[arg-type]

@@ -81,7 +81,7 @@ def gateway_settings(
         data_dir=data_dir,
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
         db=DbSettings(url=db_url),
-        api=ApiSettings(confirm_timeout=20),
+        api=ApiSettings(confirm_timeout=20, background="thread"),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=list(INSTITUTION_ROLES),
         api_key_pepper=PEPPER,  # type: ignore[arg-type]

@@ -145,7 +145,7 @@ def serve_gateway(
         data_dir=data_dir,
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
         db=DbSettings(url=f"sqlite:///{data_dir / 'gateway.sqlite'}"),
-        api=ApiSettings(host="127.0.0.1", port=port, confirm_timeout=30),
+        api=ApiSettings(host="127.0.0.1", port=port, confirm_timeout=30, background="thread"),
         indexer=IndexerSettings(poll_interval=0.1),
         analytics=AnalyticsSettings(model_dir=model_dir),
         institutions=institutions,
