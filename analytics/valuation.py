@@ -21,13 +21,24 @@ data held back): the finite-sample ``(1 - coverage) / 2`` and ``(1 + coverage) /
 stack's out-of-fold log residuals, each divided by a cross-fitted LightGBM estimate of the residual
 size, so the interval adapts to how hard each asset is. The lower quantile is capped at 0 and the
 upper floored at 0, so the interval always contains the estimate. Coverage is marginal (over assets
-like the training data), not per asset; the benchmark measures it on held-out folds. Feature contributions
-are exact in log space: ``log(estimate) = base_value + sum(contributions)``, from LightGBM's built-in
-SHAP values (``pred_contrib``), the linear terms of the ridge models, the comparables' adjustment
-(reported as ``comparable_sales``) and the rent/cost anchors.
+like the training data), not per asset; the benchmark measures it on held-out folds.
+
+Valuations are usually asked for *after* the data was collected, and random folds cannot see a shift
+in time. So when the schema names a ``date_column``, a second pair of quantiles is calibrated out of
+time: the training period is cut into up to ``settings.folds`` slices by date quantiles, and each
+later slice is predicted by the same approaches and stack fitted only on the rows before it (forward
+chaining). Its scores calibrate the interval of assets dated after the last training date (or of rows
+without a date); rows inside the training period keep the random-fold interval. Whether the latest
+slice alone or every forward slice calibrates is decided on the training data (see
+``_future_quantiles``). Nothing of this changes the estimate.
+
+Feature contributions are exact in log space: ``log(estimate) = base_value + sum(contributions)``,
+from LightGBM's built-in SHAP values (``pred_contrib``), the linear terms of the ridge models, the
+comparables' adjustment (reported as ``comparable_sales``) and the rent/cost anchors.
 
 The model version is a SHA-256 over the schema, a digest of the training data, the settings, the
-tuned hyperparameters, the stack weights, the interval quantiles and the library versions: the same
+tuned hyperparameters, the stack weights, both pairs of interval quantiles, the last training date
+and the library versions: the same
 inputs always give the same version.
 """
 
@@ -71,14 +82,18 @@ logger = logging.getLogger(__name__)
 
 APPROACHES = ("gradient_boosting", "hedonic_regression", "comparable_sales", "income_approach", "cost_approach")
 COMPARABLES_TERM = "comparable_sales"
-_CODE_VERSION = "valuation/1"
+_CODE_VERSION = "valuation/2"
 _RIDGE_ALPHAS = np.logspace(-2, 4, 25)
 _HUBER_C = 2.5
 
 
 @dataclass(frozen=True)
 class ValuationSettings:
-    """How to fit: nominal interval coverage, stacking folds, tuning budget and seed."""
+    """How to fit: nominal interval coverage, stacking folds, tuning budget and seed.
+
+    ``out_of_time``: when the schema has a date column, calibrate a second interval, for assets
+    dated after the training period, on forward-chaining (out-of-time) residuals.
+    """
 
     coverage: float = 0.8
     folds: int = 5
@@ -89,6 +104,7 @@ class ValuationSettings:
     neighbour_candidates: tuple[int, ...] = (5, 10, 20, 40)
     min_category_count: int = 5
     approaches: tuple[str, ...] = APPROACHES
+    out_of_time: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.coverage < 1.0:
@@ -114,6 +130,7 @@ class ValuationSettings:
             "neighbour_candidates": list(self.neighbour_candidates),
             "min_category_count": self.min_category_count,
             "approaches": list(self.approaches),
+            "out_of_time": self.out_of_time,
         }
 
 
@@ -157,7 +174,11 @@ class _Boosting:
 
     def fit(self, data: _Data, idx: np.ndarray) -> None:
         self.booster = train_booster(
-            data.tree.iloc[idx], data.target(idx), task="regression", tuning=self.tuning, seed=self.seed
+            data.tree.iloc[idx],
+            data.target(idx),
+            task="regression",
+            tuning=self.tuning,
+            seed=self.seed,
         )
 
     def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
@@ -415,6 +436,8 @@ class ValuationModel:
         sigma: lgb.Booster,
         sigma_floor: float,
         quantiles: tuple[float, float],
+        future_quantiles: tuple[float, float],
+        last_time: float | None,
         tuning: TuningResult,
         oof_metrics: dict[str, Any],
         data_digest: str,
@@ -430,12 +453,20 @@ class ValuationModel:
         self._sigma = sigma
         self._sigma_floor = sigma_floor
         self.quantiles = quantiles
+        self.future_quantiles = future_quantiles
+        self.last_time = last_time
         self.tuning = tuning
         self.oof_metrics = oof_metrics
         self.data_digest = data_digest
         self.n_rows = n_rows
         self.fit_seconds = fit_seconds
         self.version = "val-" + stable_digest(self.version_payload())[:16]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # models pickled before out-of-time calibration existed: one interval for every row, as then
+        state.setdefault("future_quantiles", state["quantiles"])
+        state.setdefault("last_time", None)
+        self.__dict__.update(state)
 
     def version_payload(self) -> dict[str, Any]:
         """Everything the version hash covers."""
@@ -449,6 +480,8 @@ class ValuationModel:
             "weights": {k: round(v, 12) for k, v in sorted(self.weights.items())},
             "intercept": round(self.intercept, 12),
             "quantiles": [round(q, 12) for q in self.quantiles],
+            "future_quantiles": [round(q, 12) for q in self.future_quantiles],
+            "last_time": self.last_time,
             "libraries": {p: metadata.version(p) for p in ("lightgbm", "scikit-learn", "numpy", "pandas")},
         }
 
@@ -467,8 +500,12 @@ class ValuationModel:
     def _sigma_of(self, tree: pd.DataFrame) -> np.ndarray:
         return np.maximum(np.asarray(self._sigma.predict(tree), dtype=np.float64), self._sigma_floor)
 
-    def predict(self, frame: pd.DataFrame) -> ValuationPrediction:
-        """Estimate, interval and contributions for every row of ``frame`` (the target is not needed)."""
+    def predict(self, frame: pd.DataFrame, *, out_of_time: bool | None = None) -> ValuationPrediction:
+        """Estimate, interval and contributions for every row of ``frame`` (the target is not needed).
+
+        Rows dated after the training period (or every row, when ``frame`` lacks the schema's date
+        column) get the out-of-time interval; ``out_of_time`` forces one calibration for every row.
+        """
         data = self._data(frame)
         idx = np.arange(len(frame))
         log_est = np.full(len(idx), self.intercept)
@@ -484,7 +521,9 @@ class ValuationModel:
             contrib += w * out
             base += w * b
         sigma = self._sigma_of(data.tree)
-        q_lo, q_hi = self.quantiles
+        q_lo, q_hi = np.full(len(idx), self.quantiles[0]), np.full(len(idx), self.quantiles[1])
+        later = self._after_training(frame) if out_of_time is None else np.full(len(idx), out_of_time)
+        q_lo[later], q_hi[later] = self.future_quantiles
         return ValuationPrediction(
             estimate=np.exp(log_est),
             low=np.exp(log_est + q_lo * sigma),
@@ -496,6 +535,15 @@ class ValuationModel:
             coverage=self.settings.coverage,
             model_version=self.version,
         )
+
+    def _after_training(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows dated after the training period (every row when the frame has no date to compare)."""
+        if self.last_time is None:
+            return np.zeros(len(frame), dtype=bool)
+        when = _time_values(frame.reset_index(drop=True), self.schema)
+        if when is None:
+            return np.ones(len(frame), dtype=bool)
+        return np.asarray(when > self.last_time)
 
     def value(self, frame: pd.DataFrame, *, top: int | None = 5) -> list[Valuation]:
         """One :class:`Valuation` per row, with the ``top`` largest contributions."""
@@ -519,6 +567,8 @@ class ValuationModel:
             "weights": dict(self.weights),
             "intercept": self.intercept,
             "interval_quantiles": list(self.quantiles),
+            "future_interval_quantiles": list(self.future_quantiles),
+            "last_time": self.last_time,
             "tuning": self.tuning.to_dict() | {"elapsed_s": round(self.tuning.elapsed_s, 1)},
             "oof_metrics": self.oof_metrics,
             "fit_seconds": round(self.fit_seconds, 1),
@@ -620,6 +670,80 @@ def _make_approaches(
     return out
 
 
+def _time_values(frame: pd.DataFrame, schema: Schema) -> np.ndarray | None:
+    """The schema's date column as float (years for datetimes), or ``None`` without a usable date."""
+    if schema.date_column is None or schema.date_column not in frame.columns:
+        return None
+    col = frame[schema.date_column]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        days = (col - pd.Timestamp("1970-01-01", tz=getattr(col.dt, "tz", None))).dt.total_seconds() / 86_400.0
+        values = np.asarray(days, dtype=np.float64) / 365.25
+    else:
+        values = np.asarray(pd.to_numeric(col, errors="coerce"), dtype=np.float64)
+    return values if bool(np.all(np.isfinite(values))) else None
+
+
+def _forward_blocks(when: np.ndarray, n_blocks: int, min_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Forward-chaining splits: each later slice of time is predicted from every row before it."""
+    cuts = np.unique(np.quantile(when, np.arange(1, n_blocks) / n_blocks, method="lower"))
+    cuts = cuts[cuts > when.min()]
+    bounds = [*cuts.tolist(), math.inf]
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        train, val = np.flatnonzero(when < lo), np.flatnonzero((when >= lo) & (when < hi))
+        if len(train) >= min_rows and len(val) >= min_rows // 4:
+            out.append((train, val))
+    return out
+
+
+def _predict_split(
+    names: Sequence[str],
+    schema: Schema,
+    encoder: FeatureEncoder,
+    settings: ValuationSettings,
+    tuning: TuningResult,
+    data: _Data,
+    train_idx: np.ndarray,
+    val_idx: np.ndarray,
+) -> np.ndarray:
+    """Every approach fitted on ``train_idx`` and predicting ``val_idx`` (one column per approach)."""
+    out = np.zeros((len(val_idx), len(names)))
+    for j, approach in enumerate(_make_approaches(names, schema, encoder, settings, tuning)):
+        approach.fit(data, train_idx)
+        out[:, j] = approach.predict(data, val_idx)
+    return out
+
+
+def _stack(pred: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
+    """Non-negative linear stack of the approaches' predictions (equal weights if none is positive)."""
+    stacker = LinearRegression(positive=True).fit(pred, z)
+    coef = np.asarray(stacker.coef_, dtype=np.float64)
+    if not np.any(coef > 0):
+        return np.full(pred.shape[1], 1.0 / pred.shape[1]), 0.0
+    return coef, float(stacker.intercept_)
+
+
+def _future_quantiles(block_scores: list[np.ndarray], coverage: float) -> tuple[tuple[float, float], str]:
+    """Conformal quantiles for assets dated after the training period, from out-of-time scores.
+
+    Two calibration windows: the ``latest`` slice alone (the most like the next period) or ``every``
+    forward slice (more scores). With three or more slices the window is chosen on the training data
+    only: each window is computed as it would have been one slice earlier and the one whose interval
+    covers the latest slice closest to ``coverage`` wins (``latest`` on ties or with fewer slices).
+    """
+    window = "latest"
+    if len(block_scores) >= 3:
+        check = block_scores[-1]
+        trial = {
+            "latest": _conformal_quantiles(block_scores[-2], coverage),
+            "every": _conformal_quantiles(np.concatenate(block_scores[:-1]), coverage),
+        }
+        miss = {k: abs(float(np.mean((check >= lo) & (check <= hi))) - coverage) for k, (lo, hi) in trial.items()}
+        window = "every" if miss["every"] < miss["latest"] else "latest"
+    scores = block_scores[-1] if window == "latest" else np.concatenate(block_scores)
+    return _conformal_quantiles(scores, coverage), window
+
+
 def fit_valuation(
     frame: pd.DataFrame, target: str, schema: Schema, *, settings: ValuationSettings | None = None
 ) -> ValuationModel:
@@ -632,10 +756,8 @@ def fit_valuation(
     if n < 4 * settings.folds:
         raise SchemaError(f"need at least {4 * settings.folds} rows to fit with {settings.folds} folds, got {n}")
     encoder = FeatureEncoder(schema, min_category_count=settings.min_category_count).fit(frame)
-    data = _Data(
-        tree=encoder.tree_frame(frame), lin=encoder.linear_matrix(frame), anchors=_anchors(frame, schema), z=np.log(y)
-    )
     z = np.log(y)
+    data = _Data(tree=encoder.tree_frame(frame), lin=encoder.linear_matrix(frame), anchors=_anchors(frame, schema), z=z)
     tuning = tune_lightgbm(
         data.tree,
         z,
@@ -649,14 +771,8 @@ def fit_valuation(
     splits = list(KFold(settings.folds, shuffle=True, random_state=settings.seed).split(np.zeros(n)))
     oof = np.zeros((n, len(names)))
     for train_idx, val_idx in splits:
-        for j, approach in enumerate(_make_approaches(names, schema, encoder, settings, tuning)):
-            approach.fit(data, train_idx)
-            oof[val_idx, j] = approach.predict(data, val_idx)
-    stacker = LinearRegression(positive=True).fit(oof, z)
-    w = np.asarray(stacker.coef_, dtype=np.float64)
-    intercept = float(stacker.intercept_)
-    if not np.any(w > 0):
-        w, intercept = np.full(len(names), 1.0 / len(names)), 0.0
+        oof[val_idx] = _predict_split(names, schema, encoder, settings, tuning, data, train_idx, val_idx)
+    w, intercept = _stack(oof, z)
     weights = {name: float(wj) for name, wj in zip(names, w, strict=True)}
     stacked = intercept + oof @ w
     residual = z - stacked
@@ -667,6 +783,27 @@ def fit_valuation(
         booster = _fit_sigma(data.tree.iloc[train_idx], np.abs(residual[train_idx]), settings.seed)
         sigma_oof[val_idx] = np.maximum(np.asarray(booster.predict(data.tree.iloc[val_idx])), floor)
     quantiles = _conformal_quantiles(residual / sigma_oof, settings.coverage)
+    # out-of-time calibration for assets dated after the training period: each later slice of time
+    # predicted by the same stack fitted only on the rows before it
+    when = _time_values(frame, schema) if settings.out_of_time else None
+    blocks = [] if when is None else _forward_blocks(when, settings.folds, max(4 * settings.folds, n // 10))
+    future_quantiles, window = quantiles, "none"
+    oot_metrics: dict[str, Any] = {}
+    if blocks:
+        block_scores: list[np.ndarray] = []
+        block_mape: list[float] = []
+        for train_idx, val_idx in blocks:
+            pred = intercept + _predict_split(names, schema, encoder, settings, tuning, data, train_idx, val_idx) @ w
+            block_scores.append((z[val_idx] - pred) / sigma_oof[val_idx])
+            block_mape.append(mape(y[val_idx], np.exp(pred)))
+        future_quantiles, window = _future_quantiles(block_scores, settings.coverage)
+        oot_metrics = {
+            "slices": len(blocks),
+            "slice_rows": [len(val) for _, val in blocks],
+            "slice_mape": block_mape,
+            "window": window,
+            "quantiles": list(future_quantiles),
+        }
     sigma = _fit_sigma(data.tree, np.abs(residual), settings.seed)
     final = [a for a in _make_approaches(names, schema, encoder, settings, tuning) if weights[a.name] > 0]
     all_idx = np.arange(n)
@@ -680,6 +817,7 @@ def fit_valuation(
         "oof_interval_coverage": interval_coverage(
             y, np.exp(stacked + quantiles[0] * sigma_oof), np.exp(stacked + quantiles[1] * sigma_oof)
         ),
+        "out_of_time": oot_metrics,
     }
     model = ValuationModel(
         schema=schema,
@@ -691,6 +829,8 @@ def fit_valuation(
         sigma=sigma,
         sigma_floor=floor,
         quantiles=quantiles,
+        future_quantiles=future_quantiles,
+        last_time=None if when is None else float(when.max()),
         tuning=tuning,
         oof_metrics=oof_metrics,
         data_digest=frame_digest(frame, [*schema.features, schema.target]),

@@ -152,6 +152,15 @@ def bench_valuation(budget: float, jobs: int) -> None:
     )
     tb, to = mape(y_test, b_point), mape(y_test, pred.estimate)
     cb, co = interval_coverage(y_test, b_lo, b_hi), interval_coverage(y_test, pred.low, pred.high)
+    in_period = model.predict(test, out_of_time=False)  # the random-fold interval, for comparison
+    ci = interval_coverage(y_test, in_period.low, in_period.high)
+    oot = model.oof_metrics["out_of_time"]
+    print(
+        f"out-of-time calibration: {oot['slices']} forward slices {oot['slice_rows']}, slice MAPE "
+        f"{[pct(m) for m in oot['slice_mape']]}, window {oot['window']}, quantiles "
+        f"{[round(q, 3) for q in oot['quantiles']]} (random folds {[round(q, 3) for q in model.quantiles]}); "
+        f"2010 coverage with the random-fold interval {pct(ci)}"
+    )
     rows += [
         Row("time split 2010 MAPE", pct(tb), pct(to), tb / to),
         Row(
@@ -163,8 +172,15 @@ def bench_valuation(budget: float, jobs: int) -> None:
         Row(
             "time split 2010 coverage", pct(cb), pct(co), abs(cb - 0.8) / max(abs(co - 0.8), 1e-9), "distance from 80%"
         ),
+        Row(
+            "time split 2010 width / estimate",
+            f"{np.mean((b_hi - b_lo) / b_point):.3f}",
+            f"{np.mean((pred.high - pred.low) / pred.estimate):.3f}",
+            float(np.mean((b_hi - b_lo) / b_point)) / float(np.mean((pred.high - pred.low) / pred.estimate)),
+        ),
     ]
     goal("Ames time split (2010) MAPE", "<= 8.5%", pct(to), to <= 0.085)
+    goal("Ames time split (2010) coverage", "77-83%", pct(co), 0.77 <= co <= 0.83)
     print(f"stack weights (time-split model): { {k: round(v, 3) for k, v in model.weights.items()} }")
     print_table(rows, baseline_label="LightGBM defaults", ours_label="ours (stack)", ratio_label="better by")
 

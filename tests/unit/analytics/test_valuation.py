@@ -21,6 +21,7 @@ from analytics import (
     mape,
     to_minor_units,
 )
+from analytics.valuation import _forward_blocks, _time_values
 from tests.unit.analytics.conftest import (
     CONDITIONS,
     FAST_VALUATION,
@@ -149,3 +150,79 @@ def test_to_minor_units_rounds_as_asked() -> None:
     assert to_minor_units(7.5, minor_per_unit=1) == 8
     with pytest.raises(SchemaError):
         to_minor_units(float("nan"))
+
+
+# --- out-of-time calibration -----------------------------------------------------------------------
+
+
+def test_forward_blocks_predict_each_later_slice_from_earlier_rows_only() -> None:
+    when = np.repeat([2006.0, 2007.0, 2008.0, 2009.0], 50)
+    blocks = _forward_blocks(when, 5, min_rows=20)
+    assert [sorted(set(when[val])) for _, val in blocks] == [[2007.0], [2008.0], [2009.0]]
+    for train, val in blocks:
+        assert when[train].max() < when[val].min()
+        assert len(train) == int(np.sum(when < when[val].min()))
+    # a first slice too small to train on is skipped
+    assert len(_forward_blocks(when, 5, min_rows=60)) == 2
+
+
+def test_time_values_read_numbers_and_datetimes() -> None:
+    schema = dataclasses.replace(HOUSE_SCHEMA, date_column="sold")
+    years = _time_values(pd.DataFrame({"sold": [2019, 2020]}), schema)
+    assert years is not None
+    assert years.tolist() == [2019.0, 2020.0]
+    dates = _time_values(pd.DataFrame({"sold": pd.to_datetime(["2020-01-01", "2021-01-01"])}), schema)
+    assert dates is not None
+    assert dates[1] - dates[0] == pytest.approx(366 / 365.25)
+    assert _time_values(pd.DataFrame({"sold": [2019, None]}), schema) is None
+    assert _time_values(pd.DataFrame({"other": [1]}), dataclasses.replace(HOUSE_SCHEMA, date_column=None)) is None
+
+
+def test_assets_dated_after_training_get_the_out_of_time_interval() -> None:
+    # price noise grows every year and the date is not a feature: random folds mix the years and
+    # see the average noise, the latest slice of the training period sees the noise of now
+    schema = dataclasses.replace(HOUSE_SCHEMA, numeric=tuple(c for c in HOUSE_SCHEMA.numeric if c != "sale_year"))
+    frame = make_houses(900, seed=21)
+    noise = np.random.default_rng(121).normal(0.0, 1.0, len(frame)) * 0.05 * (frame["sale_year"] - 2015)
+    frame["price"] = frame["price"] * np.exp(noise)
+    train, test = frame[frame["sale_year"] < 2020], frame[frame["sale_year"] == 2020]
+    model = fit_valuation(train, "price", schema, settings=FAST_VALUATION)
+    oot = model.oof_metrics["out_of_time"]
+    assert oot["slices"] == 2
+    assert oot["window"] == "latest"
+    assert oot["slice_mape"][1] > oot["slice_mape"][0]
+    assert model.last_time == 2019.0
+    assert model.future_quantiles[1] > model.quantiles[1]
+    future, in_period = model.predict(test), model.predict(test, out_of_time=False)
+    assert np.array_equal(future.estimate, in_period.estimate)
+    assert np.array_equal(future.high, model.predict(test, out_of_time=True).high)
+    assert (future.high > in_period.high).all()
+    y = test["price"]
+    assert interval_coverage(y, future.low, future.high) > interval_coverage(y, in_period.low, in_period.high) + 0.05
+    # rows inside the training period keep the random-fold interval; rows without a date get the future one
+    inside = train.head(20)
+    assert np.array_equal(model.predict(inside).high, model.predict(inside, out_of_time=False).high)
+    undated = test.drop(columns=["sale_year"])
+    assert np.array_equal(model.predict(undated).high, future.high)
+
+
+def test_without_a_date_column_there_is_one_interval(houses: pd.DataFrame) -> None:
+    schema = dataclasses.replace(HOUSE_SCHEMA, date_column=None)
+    fast = ValuationSettings(folds=3, budget_s=0, approaches=("hedonic_regression",))
+    model = fit_valuation(houses.iloc[:200], "price", schema, settings=fast)
+    assert model.future_quantiles == model.quantiles
+    assert model.last_time is None
+    assert model.oof_metrics["out_of_time"] == {}
+    rows = houses.iloc[200:220]
+    assert np.array_equal(model.predict(rows).high, model.predict(rows, out_of_time=False).high)
+
+
+def test_models_pickled_before_out_of_time_calibration_still_predict(house_model: ValuationModel) -> None:
+    state = dict(house_model.__dict__)
+    del state["future_quantiles"], state["last_time"]
+    old = ValuationModel.__new__(ValuationModel)
+    old.__setstate__(state)
+    rows = pd.DataFrame([{"floor_area": 120.0, "rooms": 4, "age": 10.0, "has_garage": True, "sale_year": 2040}]).assign(
+        condition="good", district="north"
+    )
+    assert np.array_equal(old.predict(rows).high, house_model.predict(rows, out_of_time=False).high)
