@@ -4,7 +4,8 @@
 five approaches, each a standard appraisal method:
 
 * ``gradient_boosting`` — LightGBM on every feature, hyperparameters tuned by Optuna within
-  ``settings.budget_s`` (see :mod:`analytics._tuning`).
+  ``settings.budget_s`` (see :mod:`analytics._tuning`); ``settings.boosting_bags`` boosters with
+  different seeds (row and column subsampling) are averaged, which lowers the variance.
 * ``hedonic_regression`` — ridge regression on the standardised design with spline terms (the hedonic
   pricing model), refitted once with Huber weights so distressed or mis-recorded sales pull it less.
 * ``comparable_sales`` — the market approach: the ``k`` most similar sales (distance in the hedonic
@@ -93,6 +94,7 @@ class ValuationSettings:
 
     ``out_of_time``: when the schema has a date column, calibrate a second interval, for assets
     dated after the training period, on forward-chaining (out-of-time) residuals.
+    ``boosting_bags``: LightGBM models (seeds ``seed``, ``seed + 1``...) averaged by the boosting approach.
     """
 
     coverage: float = 0.8
@@ -105,6 +107,7 @@ class ValuationSettings:
     min_category_count: int = 5
     approaches: tuple[str, ...] = APPROACHES
     out_of_time: bool = True
+    boosting_bags: int = 3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.coverage < 1.0:
@@ -116,6 +119,8 @@ class ValuationSettings:
         unknown = [a for a in self.approaches if a not in APPROACHES]
         if unknown or not self.approaches:
             raise SchemaError(f"approaches must be a non-empty subset of {APPROACHES}, got {list(self.approaches)}")
+        if self.boosting_bags < 1:
+            raise SchemaError(f"boosting_bags must be at least 1, got {self.boosting_bags}")
         if not self.neighbour_candidates or min(self.neighbour_candidates) < 1:
             raise SchemaError("neighbour_candidates must be positive integers")
 
@@ -131,6 +136,7 @@ class ValuationSettings:
             "min_category_count": self.min_category_count,
             "approaches": list(self.approaches),
             "out_of_time": self.out_of_time,
+            "boosting_bags": self.boosting_bags,
         }
 
 
@@ -163,29 +169,43 @@ class _Approach(Protocol):
 class _Boosting:
     name = "gradient_boosting"
 
-    def __init__(self, tuning: TuningResult, seed: int, n_features: int) -> None:
-        self.tuning, self.seed, self.n_features = tuning, seed, n_features
-        self.booster: lgb.Booster | None = None
+    def __init__(self, tuning: TuningResult, seed: int, n_features: int, bags: int = 1) -> None:
+        self.tuning, self.seed, self.n_features, self.bags = tuning, seed, n_features, bags
+        self.boosters: list[lgb.Booster] = []
 
-    def _model(self) -> lgb.Booster:
-        if self.booster is None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # pickled before bagging: one booster
+        if "booster" in state:
+            booster = state.pop("booster")
+            state.update(boosters=[] if booster is None else [booster], bags=1)
+        self.__dict__.update(state)
+
+    def _models(self) -> list[lgb.Booster]:
+        if not self.boosters:
             raise NotFittedError("gradient boosting approach is not fitted")
-        return self.booster
+        return self.boosters
 
     def fit(self, data: _Data, idx: np.ndarray) -> None:
-        self.booster = train_booster(
-            data.tree.iloc[idx],
-            data.target(idx),
-            task="regression",
-            tuning=self.tuning,
-            seed=self.seed,
-        )
+        self.boosters = [
+            train_booster(
+                data.tree.iloc[idx],
+                data.target(idx),
+                task="regression",
+                tuning=self.tuning,
+                seed=self.seed + bag,
+            )
+            for bag in range(self.bags)
+        ]
 
     def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
-        return np.asarray(self._model().predict(data.tree.iloc[idx]), dtype=np.float64)
+        x = data.tree.iloc[idx]
+        return np.asarray(np.mean([np.asarray(b.predict(x), dtype=np.float64) for b in self._models()], axis=0))
 
     def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
-        contrib = np.asarray(self._model().predict(data.tree.iloc[idx], pred_contrib=True), dtype=np.float64)
+        x = data.tree.iloc[idx]
+        contrib = np.mean(
+            [np.asarray(b.predict(x, pred_contrib=True), dtype=np.float64) for b in self._models()], axis=0
+        )
         out = np.zeros((len(idx), self.n_features + 1))
         out[:, : self.n_features] = contrib[:, : self.n_features]
         base = float(contrib[0, -1]) if len(idx) else 0.0
@@ -658,7 +678,7 @@ def _make_approaches(
     out: list[_Approach] = []
     for name in names:
         if name == "gradient_boosting":
-            out.append(_Boosting(tuning, settings.seed, n_features))
+            out.append(_Boosting(tuning, settings.seed, n_features, settings.boosting_bags))
         elif name == "hedonic_regression":
             out.append(_Hedonic(owner, n_features))
         elif name == "comparable_sales":

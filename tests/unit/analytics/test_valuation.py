@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from analytics import (
     mape,
     to_minor_units,
 )
-from analytics.valuation import _forward_blocks, _time_values
+from analytics.valuation import _Boosting, _forward_blocks, _time_values
 from tests.unit.analytics.conftest import (
     CONDITIONS,
     FAST_VALUATION,
@@ -217,12 +218,21 @@ def test_without_a_date_column_there_is_one_interval(houses: pd.DataFrame) -> No
     assert np.array_equal(model.predict(rows).high, model.predict(rows, out_of_time=False).high)
 
 
-def test_models_pickled_before_out_of_time_calibration_still_predict(house_model: ValuationModel) -> None:
-    state = dict(house_model.__dict__)
-    del state["future_quantiles"], state["last_time"]
-    old = ValuationModel.__new__(ValuationModel)
-    old.__setstate__(state)
-    rows = pd.DataFrame([{"floor_area": 120.0, "rooms": 4, "age": 10.0, "has_garage": True, "sale_year": 2040}]).assign(
-        condition="good", district="north"
-    )
-    assert np.array_equal(old.predict(rows).high, house_model.predict(rows, out_of_time=False).high)
+def test_models_pickled_before_out_of_time_calibration_and_bagging_still_predict(houses: pd.DataFrame) -> None:
+    fast = ValuationSettings(folds=3, budget_s=0, approaches=("gradient_boosting",), boosting_bags=2)
+    model = fit_valuation(houses.iloc[:200], "price", HOUSE_SCHEMA, settings=fast)
+    old = pickle.loads(pickle.dumps(model))  # noqa: S301 - our own object
+    del old.__dict__["future_quantiles"], old.__dict__["last_time"]
+    (boosting,) = old.approaches
+    assert isinstance(boosting, _Boosting)
+    boosting.__dict__["booster"] = boosting.__dict__.pop("boosters")[0]
+    del boosting.__dict__["bags"]
+    old = pickle.loads(pickle.dumps(old))  # noqa: S301 - our own object
+    rows = houses.iloc[200:210].assign(sale_year=2040)
+    before, now = old.predict(rows), model.predict(rows, out_of_time=False)
+    assert (before.low <= before.estimate).all()
+    assert (before.estimate <= before.high).all()
+    # an old model keeps the random-fold interval it had, around its single booster's estimate
+    assert np.allclose(before.high / before.estimate, now.high / now.estimate, rtol=1e-12)
+    assert not np.allclose(before.estimate, now.estimate, rtol=1e-9)
+    assert np.allclose(before.estimate, now.estimate, rtol=0.1)
