@@ -20,6 +20,7 @@ restarted gateway finds the signing keys free.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -219,6 +220,8 @@ class _Worker:
             self.batcher.start()
 
     def serve(self) -> None:
+        gc.collect()
+        gc.freeze()  # long-lived startup objects out of the collector's sight (shorter pauses)
         self._send(("ready", None))
         threading.Thread(target=self._report, name="background-status", daemon=True).start()
         while True:

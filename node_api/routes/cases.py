@@ -126,7 +126,7 @@ async def list_batches(
     caller: Reader,
     mine: Annotated[bool, Query(description="only batches published by the caller")] = True,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> BatchesPublic:
     rows, count = await in_session(
         state,
@@ -285,10 +285,10 @@ async def list_cases(
     region: Annotated[int | None, Query(ge=0, le=999_999)] = None,
     batch: Annotated[str | None, Query(max_length=36)] = None,
     collector: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
-    min_overdue_fen: Annotated[int | None, Query(ge=0)] = None,
-    max_overdue_fen: Annotated[int | None, Query(ge=0)] = None,
+    min_overdue_fen: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    max_overdue_fen: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> CasesPublic:
     """Browse cases: terms and indexed state, never personal data."""
     f = svc.CaseFilter(
