@@ -7,9 +7,11 @@ settings) hosting the ``bank`` institution, with an API key created in its datab
 
 Writes: N settlement-token transfers of 1 fen each.
 
-* gateway ``202 + poll``: C client threads (one ``httpx.Client`` each) POST ``/tokens/transfers`` with
-  their own ``Idempotency-Key`` (202), then poll ``GET /operations/{id}`` for their operations, oldest
-  first (every 20 ms while the oldest is not finished), until each is ``succeeded``. Sender ``bank`` →
+* gateway ``202 + poll``: C keep-alive connections of the minimal asyncio HTTP/1.1 client used for the
+  reads (below; so that the load generator, not the gateway, is never the bottleneck) POST
+  ``/tokens/transfers``, each with its own ``Idempotency-Key`` (202), then poll ``GET /operations/{id}``
+  for their operations, oldest first (every 20 ms while the oldest is not finished), until each is
+  ``succeeded``. Sender ``bank`` →
   ``collector``. Timed from the first POST until the last operation is seen ``succeeded``.
 * gateway ``?confirm=true``: the same, but each POST waits for the result (200 + ``succeeded``).
 * baseline, plain web3.py 8 (``Web3(HTTPProvider)``), sender ``bench`` → ``investor`` (another key, so
@@ -48,18 +50,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import resource
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 from eth_account.datastructures import SignedTransaction
 from eth_typing import ABI, ChecksumAddress
 from web3 import HTTPProvider, Web3
@@ -197,69 +198,87 @@ def gateway_writes(
     tag: str,
     on_stall: Callable[[], str] | None = None,
 ) -> WriteRun:
-    """N transfers from ``clients`` threads; timed from the first POST until the last is ``succeeded``."""
-    headers = {"Authorization": f"Bearer {token}"}
+    """N transfers from ``clients`` keep-alive connections (the asyncio load generator below, so the
+    client is not the bottleneck); timed from the first POST until the last is ``succeeded``."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return asyncio.run(_writes(host, int(port), token, to, n, clients, confirm=confirm, tag=tag, on_stall=on_stall))
+
+
+async def _writes(
+    host: str,
+    port: int,
+    token: str,
+    to: str,
+    n: int,
+    clients: int,
+    *,
+    confirm: bool,
+    tag: str,
+    on_stall: Callable[[], str] | None,
+) -> WriteRun:
+    auth = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+    path = "/tokens/transfers" + ("?confirm=true" if confirm else "")
     shares = [list(range(c, n, clients)) for c in range(clients)]
     done: list[dict[str, dict[str, Any]]] = [{} for _ in range(clients)]
     acked = [0] * clients
     polls = [0] * clients
     acked_at = [0.0] * clients
     ends = [0.0] * clients
-    errors: list[BaseException] = []
-    start = threading.Barrier(clients + 1)
+    conns = [await asyncio.open_connection(host, port) for _ in range(clients)]
+    warm = f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    await asyncio.gather(*(_exchange(r, w, warm) for r, w in conns))  # connected before the clock starts
 
-    def client(c: int) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        with httpx.Client(base_url=url, headers=headers, timeout=120, limits=limits) as http:
-            http.get("/healthz")  # connect before the clock starts
-            start.wait()
-            try:
-                ids: list[str] = []
-                for i in shares[c]:
-                    r = http.post(
-                        "/tokens/transfers",
-                        params={"confirm": "true"} if confirm else None,
-                        json={"to": to, "amount_fen": AMOUNT},
-                        headers={"Idempotency-Key": f"{tag}-{i}"},
-                    )
-                    assert r.status_code in ((200, 202) if confirm else (202,)), r.text
-                    op = r.json()
-                    ids.append(op["id"])
-                    acked[c] += 1
-                    if op["status"] in TERMINAL:
-                        done[c][op["id"]] = op
-                acked_at[c] = time.perf_counter()
-                for op_id in ids:  # oldest first: once it is finished the next ones usually are too
-                    while op_id not in done[c]:
-                        op = http.get(f"/operations/{op_id}").json()
-                        polls[c] += 1
-                        if op["status"] in TERMINAL:
-                            done[c][op_id] = op
-                        else:
-                            time.sleep(POLL)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by the main thread
-                errors.append(exc)
-            ends[c] = time.perf_counter()
+    async def client(c: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ids: list[str] = []
+        for i in shares[c]:
+            body = json.dumps({"to": to, "amount_fen": AMOUNT}).encode()
+            request = (
+                f"POST {path} HTTP/1.1\r\n{auth}Idempotency-Key: {tag}-{i}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+            status, answer = await _exchange_body(reader, writer, request)
+            assert status in ((200, 202) if confirm else (202,)), answer[:500]
+            op = json.loads(answer)
+            ids.append(op["id"])
+            acked[c] += 1
+            if op["status"] in TERMINAL:
+                done[c][op["id"]] = op
+        acked_at[c] = time.perf_counter()
+        for op_id in ids:  # oldest first: once it is finished the next ones usually are too
+            poll = f"GET /operations/{op_id} HTTP/1.1\r\n{auth}\r\n".encode()
+            while op_id not in done[c]:
+                status, answer = await _exchange_body(reader, writer, poll)
+                assert status == 200, answer[:500]
+                op = json.loads(answer)
+                polls[c] += 1
+                if op["status"] in TERMINAL:
+                    done[c][op_id] = op
+                else:
+                    await asyncio.sleep(POLL)
+        ends[c] = time.perf_counter()
 
-    threads = [threading.Thread(target=client, args=(c,), daemon=True) for c in range(clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.perf_counter()
     stalls: list[str] = []
-    last, last_change = -1, t0
-    while any(t.is_alive() for t in threads):
-        time.sleep(0.1)
-        progress = sum(acked) + sum(len(d) for d in done)
-        if progress != last:
-            last, last_change = progress, time.perf_counter()
-        elif on_stall is not None and time.perf_counter() - last_change > STALL_AFTER:
-            stalls.append(f"after {progress - sum(len(d) for d in done)} acks: {on_stall()}")
-            last_change = time.perf_counter()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+
+    async def watchdog() -> None:
+        last, last_change = -1, time.perf_counter()
+        while True:
+            await asyncio.sleep(0.1)
+            progress = sum(acked) + sum(len(d) for d in done)
+            if progress != last:
+                last, last_change = progress, time.perf_counter()
+            elif on_stall is not None and time.perf_counter() - last_change > STALL_AFTER:
+                note = await asyncio.to_thread(on_stall)
+                stalls.append(f"after {progress - sum(len(d) for d in done)} acks: {note}")
+                last_change = time.perf_counter()
+
+    t0 = time.perf_counter()
+    guard = asyncio.create_task(watchdog())
+    try:
+        await asyncio.gather(*(client(c, r, w) for c, (r, w) in enumerate(conns)))
+    finally:
+        guard.cancel()
+        for _, w in conns:
+            w.close()
     ops = {k: v for d in done for k, v in d.items()}
     return WriteRun(max(ends) - t0, max(acked_at) - t0, ops, sum(polls), stalls)
 
@@ -283,6 +302,13 @@ class ReadRun:
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    return (await _exchange_body(reader, writer, request))[0]
+
+
+async def _exchange_body(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """Send one request on a keep-alive connection; the status and the body of the answer."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
@@ -294,8 +320,8 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
             length = int(value)
         elif name == b"transfer-encoding":
             raise RuntimeError("chunked responses are not supported by this load generator")
-    await reader.readexactly(length)
-    return int(lines[0].split()[1])
+    body = await reader.readexactly(length)
+    return int(lines[0].split()[1]), body
 
 
 async def _read_load(

@@ -3,7 +3,7 @@
 A domain route parses its body, then calls :func:`accept` with a function that builds and persists the
 operation through a service (``submit_operation``), e.g.::
 
-    op, created = await run_in_threadpool(persist, state, lambda s: submit_x(session=s, ...))
+    op, created = await persist(state, lambda s: submit_x(session=s, ...))
     return await accept(state, caller, op, created, confirm)
 """
 
@@ -32,10 +32,10 @@ OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def persist(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
-    """Run ``fn`` in the next group commit (see ``GroupCommitter``): it returns once the operation is
-    durable, with the public operation and whether it is new. Call it from a worker thread."""
-    op, created = state.committer.run(fn)
+async def persist(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
+    """Run ``fn`` in the next group commit (see ``GroupCommitter``): returns once the operation is
+    durable, with the public operation and whether it is new. No thread waits meanwhile."""
+    op, created = await state.committer.run_async(fn)
     return to_public(op), created
 
 

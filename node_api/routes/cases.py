@@ -347,8 +347,7 @@ async def claim_case(
             session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
         ),
     )
-    op, created = await run_in_threadpool(
-        persist,
+    op, created = await persist(
         state,
         lambda s: svc.record_claim(session=s, institution=caller.institution, key=key, prepared=prepared),
     )

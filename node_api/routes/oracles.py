@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.db.models import Operation
@@ -84,7 +83,7 @@ async def create_report(
             signatures=body.signatures,
         )
 
-    op, created = await run_in_threadpool(persist, state, build)
+    op, created = await persist(state, build)
     return await accept(state, caller, op, created, confirm)
 
 

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
@@ -24,8 +23,7 @@ async def create_transfer(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
-    op, created = await run_in_threadpool(
-        persist,
+    op, created = await persist(
         state,
         lambda session: submit_transfer(
             session=session,
@@ -48,8 +46,7 @@ async def create_mint(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""
-    op, created = await run_in_threadpool(
-        persist,
+    op, created = await persist(
         state,
         lambda session: submit_mint(
             session=session,

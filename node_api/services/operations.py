@@ -12,6 +12,7 @@ lock). Inside a group, ``submit_operation`` adds the row and leaves the commit t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -124,13 +125,43 @@ R = TypeVar("R")
 
 
 class _Job(Generic[R]):
-    __slots__ = ("done", "error", "fn", "result")
+    """One ``fn(session)`` to run in a group; completion is signalled by ``done`` (a waiting thread) or
+    by ``future`` resolved on its event loop (an ``async`` caller: no thread blocks meanwhile)."""
 
-    def __init__(self, fn: Callable[[Session], R]) -> None:
+    __slots__ = ("_done", "error", "fn", "future", "loop", "result")
+
+    def __init__(
+        self,
+        fn: Callable[[Session], R],
+        loop: asyncio.AbstractEventLoop | None = None,
+        future: asyncio.Future[R] | None = None,
+    ) -> None:
         self.fn = fn
-        self.done = threading.Event()
+        self._done = threading.Event() if future is None else None
+        self.loop, self.future = loop, future
         self.result: R | None = None
         self.error: BaseException | None = None
+
+    def wait(self) -> None:
+        assert self._done is not None  # noqa: S101 - a thread job
+        self._done.wait()
+
+    def finish(self) -> None:
+        if self._done is not None:
+            self._done.set()
+            return
+        assert self.loop is not None  # noqa: S101 - an async job
+        self.loop.call_soon_threadsafe(_resolve, self)
+
+
+def _resolve(job: _Job[Any]) -> None:
+    future = job.future
+    if future is None or future.done():  # cancelled meanwhile (the client went away): the commit stands
+        return
+    if job.error is not None:
+        future.set_exception(job.error)
+    else:
+        future.set_result(job.result)
 
 
 class GroupCommitter:
@@ -156,10 +187,18 @@ class GroupCommitter:
         self._ensure_started()
         job = _Job(fn)
         self._queue.put(job)
-        job.done.wait()
+        job.wait()
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
+
+    async def run_async(self, fn: Callable[[Session], R]) -> R:
+        """:meth:`run` for the event loop: awaits the group's commit without occupying a thread."""
+        self._ensure_started()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._queue.put(_Job(fn, loop, future))
+        return await asyncio.shield(future)
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._lock:
@@ -219,12 +258,12 @@ class GroupCommitter:
                     with Session(self._engine, expire_on_commit=False) as s:
                         job.result = job.fn(s)
                         s.commit()
-                except BaseException as err:  # noqa: BLE001 - handed to the waiting request thread
+                except BaseException as err:  # noqa: BLE001 - handed to the waiting request
                     job.error = err
-                job.done.set()
+                job.finish()
             return
         for job in group:
-            job.done.set()
+            job.finish()
 
 
 class _Regroup(Exception):
