@@ -471,7 +471,7 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
     )
     print(
         f"writes  : {n} transfers of {AMOUNT} fen per run, {args.write_rounds} rounds; gateway {GATEWAY_FROM} -> "
-        f"{GATEWAY_TO} from {clients} client threads; plain {PLAIN_FROM} -> {PLAIN_TO}, explicit gas {gas:,}",
+        f"{GATEWAY_TO} from {clients} client connections; plain {PLAIN_FROM} -> {PLAIN_TO}, explicit gas {gas:,}",
         flush=True,
     )
     before = {k: tok.balance_of(a) for k, a in addr.items()}
