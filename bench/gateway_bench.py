@@ -187,7 +187,7 @@ class WriteRun:
     stalls: list[str]
 
 
-def gateway_writes(
+async def gateway_writes(
     url: str,
     token: str,
     to: str,
@@ -200,22 +200,8 @@ def gateway_writes(
 ) -> WriteRun:
     """N transfers from ``clients`` keep-alive connections (the asyncio load generator below, so the
     client is not the bottleneck); timed from the first POST until the last is ``succeeded``."""
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    return asyncio.run(_writes(host, int(port), token, to, n, clients, confirm=confirm, tag=tag, on_stall=on_stall))
-
-
-async def _writes(
-    host: str,
-    port: int,
-    token: str,
-    to: str,
-    n: int,
-    clients: int,
-    *,
-    confirm: bool,
-    tag: str,
-    on_stall: Callable[[], str] | None,
-) -> WriteRun:
+    host, port_text = url.removeprefix("http://").rsplit(":", 1)
+    port = int(port_text)
     auth = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
     path = "/tokens/transfers" + ("?confirm=true" if confirm else "")
     shares = [list(range(c, n, clients)) for c in range(clients)]
@@ -483,7 +469,9 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
 
     # warm-up (not timed): connections, caches, first batches
     gw_ops = len(
-        gateway_writes(gw.url, token, addr[GATEWAY_TO], WARMUP, 4, confirm=True, tag="warm", on_stall=gw_stall).ops
+        asyncio.run(
+            gateway_writes(gw.url, token, addr[GATEWAY_TO], WARMUP, 4, confirm=True, tag="warm", on_stall=gw_stall)
+        ).ops
     )
     plain_txs = len(plain.burst(plain_to, WARMUP, gas).receipts)
 
@@ -507,15 +495,17 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
                 stalls += [f"round {i + 1} plain: {s}" for s in p.stalls]
                 line[name] = f"plain {n / p.elapsed:.1f}" + (" (STALLED)" if p.stalls else "")
                 continue
-            w = gateway_writes(
-                gw.url,
-                token,
-                addr[GATEWAY_TO],
-                n,
-                clients,
-                confirm=name == "confirm",
-                tag=f"r{i}-{name}",
-                on_stall=gw_stall,
+            w = asyncio.run(
+                gateway_writes(
+                    gw.url,
+                    token,
+                    addr[GATEWAY_TO],
+                    n,
+                    clients,
+                    confirm=name == "confirm",
+                    tag=f"r{i}-{name}",
+                    on_stall=gw_stall,
+                )
             )
             cpu[name].append(_cpu_per_op(cpu0, anvil_pid, gw.pid, n))
             statuses = {op["status"] for op in w.ops.values()}
@@ -555,7 +545,9 @@ def run(args: argparse.Namespace, network: Network, gw: GatewayProcess, token: s
     )
 
     # reads
-    some_op = next(iter(gateway_writes(gw.url, token, addr[GATEWAY_TO], 1, 1, confirm=True, tag="read").ops))
+    some_op = next(
+        iter(asyncio.run(gateway_writes(gw.url, token, addr[GATEWAY_TO], 1, 1, confirm=True, tag="read")).ops)
+    )
     endpoints = {
         "/healthz": "/healthz",
         "/members": "/members",

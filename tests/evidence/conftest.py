@@ -36,6 +36,7 @@ from tests.gateway.conftest import (  # noqa: F401 - fixtures re-used by this di
     chain_snapshot,
     gateway_settings,
     gw_chain,
+    serve_env,
 )
 
 IPFS_CLI = PROJECT_ROOT / "node_modules" / "ipfs" / "src" / "cli.js"
@@ -87,17 +88,7 @@ def egw(
 
 
 def gateway_env(node: AnvilNode, deployments: Path, data_dir: Path, db_url: str, **evidence: object) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "RECOURSE_DATA_DIR": str(data_dir),
-        "RECOURSE_CHAIN__RPC_URL": node.url,
-        "RECOURSE_CHAIN__PORT": str(node.port),
-        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(deployments),
-        "RECOURSE_DB__URL": db_url,
-        "RECOURSE_API_KEY_PEPPER": PEPPER,
-        "RECOURSE_INSTITUTIONS": json.dumps(list(INSTITUTION_ROLES)),
-        "RECOURSE_INDEXER__ENABLED": "false",
-    }
+    env = serve_env(node, deployments, data_dir, db_url)
     for k, v in evidence.items():
         env[f"RECOURSE_EVIDENCE__{k.upper()}"] = str(v)
     return env

@@ -3,6 +3,8 @@ server (started from the Debian binaries), and a gateway per test on SQLite or P
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from chain.deploy import GovernanceConfig, deploy
 from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.app import create_app
+from node_api.db.engine import make_engine, migrate
 from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from tests.conftest import account, admit, free_port, fresh_pg_database
@@ -87,6 +90,31 @@ def gateway_settings(
         api_key_pepper=PEPPER,  # type: ignore[arg-type]
         **extra,  # type: ignore[arg-type]
     )
+
+
+def migrated_key(db_url: str, institution: str = "bank") -> str:
+    """Migrate the database at ``db_url`` and create a full-scope API key there (before a gateway runs)."""
+    engine = make_engine(db_url)
+    migrate(engine)
+    with Session(engine) as s:
+        _, token = create_api_key(session=s, institution=institution, scopes=["*"], label="test", pepper=PEPPER)
+    engine.dispose()
+    return token
+
+
+def serve_env(node: AnvilNode, deployments: Path, data_dir: Path, db_url: str) -> dict[str, str]:
+    """Environment of a ``recourse serve`` child process (``tests._gateway_process``) for these tests."""
+    return {
+        **os.environ,
+        "RECOURSE_DATA_DIR": str(data_dir),
+        "RECOURSE_CHAIN__RPC_URL": node.url,
+        "RECOURSE_CHAIN__PORT": str(node.port),
+        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(deployments),
+        "RECOURSE_DB__URL": db_url,
+        "RECOURSE_API_KEY_PEPPER": PEPPER,
+        "RECOURSE_INSTITUTIONS": json.dumps(list(INSTITUTION_ROLES)),
+        "RECOURSE_INDEXER__ENABLED": "false",
+    }
 
 
 class Gateway:

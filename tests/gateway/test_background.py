@@ -4,7 +4,6 @@ operation cache through the pipe; ``/readyz`` reports the child; the child never
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -12,15 +11,12 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from node_api.app import create_app
-from node_api.db.engine import make_engine, migrate
-from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings
 from tests._gateway_process import GatewayProcess
 from tests.conftest import account, free_port
-from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, gateway_settings
+from tests.gateway.conftest import Gateway, gateway_settings, migrated_key, serve_env
 
 pytestmark = pytest.mark.chain
 
@@ -93,22 +89,8 @@ def test_writes_confirm_through_the_background_process_and_readyz_reports_it(
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_background_process_exits_when_the_gateway_is_killed(gw_chain, chain_snapshot, db_url, tmp_path):
     node, deployments_file = gw_chain
-    engine = make_engine(db_url)
-    migrate(engine)
-    with Session(engine) as s:
-        _, token = create_api_key(session=s, institution="bank", scopes=["*"], label="bg", pepper=PEPPER)
-    engine.dispose()
-    env = {
-        **os.environ,
-        "RECOURSE_DATA_DIR": str(tmp_path / "gw"),
-        "RECOURSE_CHAIN__RPC_URL": node.url,
-        "RECOURSE_CHAIN__PORT": str(node.port),
-        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(deployments_file),
-        "RECOURSE_DB__URL": db_url,
-        "RECOURSE_API_KEY_PEPPER": PEPPER,
-        "RECOURSE_INSTITUTIONS": json.dumps(list(INSTITUTION_ROLES)),
-        "RECOURSE_INDEXER__ENABLED": "false",
-    }
+    token = migrated_key(db_url)
+    env = serve_env(node, deployments_file, tmp_path / "gw", db_url)
     gw = GatewayProcess(env, free_port(), tmp_path / "gateway.log")
     try:
         gw.start()

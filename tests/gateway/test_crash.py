@@ -3,23 +3,18 @@ and every acknowledged operation is on chain exactly once — none lost, none do
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlmodel import Session
 
 from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.network import Recourse
-from node_api.db.engine import make_engine, migrate
-from node_api.services.apikeys import create_api_key
 from tests._gateway_process import GatewayProcess
 from tests.conftest import account, free_port
-from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER
+from tests.gateway.conftest import migrated_key, serve_env
 
 pytestmark = pytest.mark.chain
 TOTAL = 500
@@ -50,24 +45,10 @@ def test_sigkill_with_acknowledged_writes_in_flight_executes_each_exactly_once(
     gw_chain, chain_snapshot, db_url, tmp_path
 ):
     node, deployments_file = gw_chain
-    engine = make_engine(db_url)
-    migrate(engine)
-    with Session(engine) as s:
-        _, token = create_api_key(session=s, institution="bank", scopes=["*"], label="crash", pepper=PEPPER)
-    engine.dispose()
+    token = migrated_key(db_url)
     headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
-    env = {
-        **os.environ,
-        "RECOURSE_DATA_DIR": str(tmp_path / "gw"),
-        "RECOURSE_CHAIN__RPC_URL": node.url,
-        "RECOURSE_CHAIN__PORT": str(node.port),
-        "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(deployments_file),
-        "RECOURSE_DB__URL": db_url,
-        "RECOURSE_API_KEY_PEPPER": PEPPER,
-        "RECOURSE_INSTITUTIONS": json.dumps(list(INSTITUTION_ROLES)),
-        "RECOURSE_INDEXER__ENABLED": "false",
-    }
+    env = serve_env(node, deployments_file, tmp_path / "gw", db_url)
     gw = GatewayProcess(env, port, tmp_path / "gateway.log")
     client = chain_snapshot()
     start_block = client.block_number()
