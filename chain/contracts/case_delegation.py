@@ -320,6 +320,10 @@ class CaseDelegation(BoundContract):
     def recall_request(self, case_id: Bytes32Like) -> TxRequest:
         return self.request("recall", to_bytes32(case_id))
 
+    def recall_from_pool_request(self, batch_id: int, terms: CaseTerms, proof: Sequence[Bytes32Like]) -> TxRequest:
+        """Recall a case nobody holds (never claimed, declined, or its offer lapsed), proving its terms."""
+        return self.request("recallFromPool", batch_id, terms.as_abi(), [to_bytes32(p) for p in proof])
+
     def return_case_request(self, case_id: Bytes32Like) -> TxRequest:
         return self.request("returnCase", to_bytes32(case_id))
 

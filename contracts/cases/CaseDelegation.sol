@@ -178,6 +178,16 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     }
 
     /// @inheritdoc ICaseDelegation
+    function recallFromPool(uint256 batchId, CaseTerms calldata terms, bytes32[] calldata proof) external {
+        Batch storage b = _provenBatch(batchId, terms, proof);
+        if (msg.sender != b.bank) revert CaseDelegationNotBatchBank(msg.sender, b.bank);
+        CaseRecord storage c = _cases[terms.caseId];
+        _requireInPool(c, terms.caseId, batchId);
+        _writeTerms(c, batchId, terms);
+        _close(terms.caseId, c, b, CaseStatus.RECALLED);
+    }
+
+    /// @inheritdoc ICaseDelegation
     function withdrawUnspent(uint256 batchId) external whenNotPaused {
         Batch storage b = _batchOfBank(batchId);
         if (b.settled) revert CaseDelegationBatchSettled(batchId);

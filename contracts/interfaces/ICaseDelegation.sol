@@ -16,7 +16,8 @@ import {ISettlementToken} from "./ISettlementToken.sol";
 /// `decline` or no answer within the window → pool; CLAIMED → `reportRecovery` → RECOVERY_REPORTED →
 /// `confirmRecovery` (fee credited) → CLAIMED / RECOVERED_FULL / RECOVERED_PARTLY, or `rejectRecovery` →
 /// CLAIMED; after the case deadline anyone may `returnCase` (→ RETURNED, or RECOVERED_PARTLY if something
-/// was recovered); the bank may `recall` at any time (→ RECALLED). The last four states are final.
+/// was recovered); the bank may `recall` at any time (→ RECALLED), a case nobody holds with
+/// `recallFromPool`. The last four states are final.
 ///
 /// Eligibility of a collector (claim, offer, accept): admitted, holds COLLECTOR, not suspended, licence
 /// not expired, fewer than `maxOpenCases` open (CLAIMED or RECOVERY_REPORTED) cases, and its region
@@ -360,6 +361,12 @@ interface ICaseDelegation {
     /// @notice Recall a case (offered or held, without a pending recovery) for good.
     /// @param caseId The case.
     function recall(bytes32 caseId) external;
+    /// @notice Recall a case nobody holds yet (never claimed, declined, or its offer lapsed), proving its
+    /// terms against the batch root, so that it can no longer be claimed or offered (→ RECALLED).
+    /// @param batchId The batch the case was published in.
+    /// @param terms The case's published terms.
+    /// @param proof Merkle proof of the terms against the batch root.
+    function recallFromPool(uint256 batchId, CaseTerms calldata terms, bytes32[] calldata proof) external;
     /// @notice Withdraw a batch's unspent budget once it has closed and no case is open.
     /// @param batchId The batch.
     function withdrawUnspent(uint256 batchId) external;

@@ -1025,18 +1025,19 @@ def _bank_case_op(
     case_id: str,
     allowed: Sequence[CaseStatus],
     action: str,
-) -> tuple[CaseEntry, CaseRecord]:
+) -> tuple[CaseEntry, CaseRecord, int]:
+    """The case, its on-chain record and the chain's time, once the caller's bank is known to own it."""
     entry = _entry(session, case_id)
     _own_batch(_batch_of(session, entry), institution)
-    record, _ = _chain_record(recourse, entry)
+    record, now = _chain_record(recourse, entry)
     _require_status(record, entry, allowed, action)
-    return entry, record
+    return entry, record, now
 
 
 def submit_confirm(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, close_case: bool
 ) -> tuple[Operation, bool]:
-    entry, _ = _bank_case_op(
+    entry, _, _ = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "confirm a recovery on"
     )
     tx = recourse.cases.confirm_recovery_request(entry.case_id, close_case=close_case)
@@ -1048,7 +1049,7 @@ def submit_confirm(
 def submit_reject(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, reason_code: int
 ) -> tuple[Operation, bool]:
-    entry, _ = _bank_case_op(
+    entry, _, _ = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "reject a recovery on"
     )
     tx = recourse.cases.reject_recovery_request(entry.case_id, reason_code)
@@ -1060,10 +1061,16 @@ def submit_reject(
 def submit_recall(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> tuple[Operation, bool]:
-    entry, _ = _bank_case_op(
+    entry, record, now = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.NONE, CaseStatus.OFFERED, CaseStatus.CLAIMED), "recall"
     )
-    tx = recourse.cases.recall_request(entry.case_id)
+    in_pool = record.status is CaseStatus.NONE or (record.status is CaseStatus.OFFERED and now > record.offer_expiry)
+    if in_pool:  # nobody holds it (perhaps nobody ever touched it): prove its terms against the batch root
+        batch = _batch_of(session, entry)
+        chain_batch = resolve_chain_batch_id(session, recourse, batch)
+        tx = recourse.cases.recall_from_pool_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
+    else:
+        tx = recourse.cases.recall_request(entry.case_id)
     ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.recall", {"case_id": entry.case_id}, tx)])
     return ops[0], created
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from chain.client import ChainClient
 from chain.config import ChainSettings
+from chain.contracts.case_delegation import CaseStatus
 from chain.contracts.consortium import Role
 from chain.network import Recourse
 from chain.node import AnvilNode
@@ -382,3 +383,36 @@ def test_offer_decline_claim_return_and_settle(case_gw: tuple[GatewayHandle, Rec
         assert r.json()["status"] == "succeeded", r.text
         assert recourse.token.balance_of(account("bank").address) == before + 2_000
         assert http.get(f"/cases/batches/{batch['id']}", headers=bank).json()["settled"] is True
+
+
+def test_bank_recalls_a_never_claimed_case_and_a_held_one(case_gw: tuple[GatewayHandle, Recourse]) -> None:
+    gw, recourse = case_gw
+    bank, col1 = key_for(gw, "bank"), key_for(gw, "collector")
+    now = recourse.client.block_timestamp()
+    data, _ = case_csv(2, deadline=now + 1000)
+    confirm = {"confirm": "true"}
+    with httpx.Client(base_url=gw.url, timeout=60) as http:
+        batch = publish(http, bank, data, "pub-recall", budget=2_000)["batch"]
+        cases = http.get("/cases", headers=col1, params={"batch": batch["id"]}).json()["data"]
+        untouched, held = cases[0]["case_id"], cases[1]["case_id"]
+        # only the publishing bank recalls
+        r = http.post(f"/cases/{untouched}/recall", headers={**col1, "Idempotency-Key": "not-bank"})
+        assert r.status_code == 403
+        # nobody ever touched it: recalled by proving its terms against the batch root
+        r = http.post(f"/cases/{untouched}/recall", params=confirm, headers={**bank, "Idempotency-Key": "recall-1"})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "succeeded", r.text
+        assert recourse.cases.case(untouched).status is CaseStatus.RECALLED
+        assert http.get(f"/cases/{untouched}", headers=bank).json()["status"] == "recalled"
+        # and nobody can claim it any more
+        r = http.post(f"/cases/{untouched}/claim", headers={**col1, "Idempotency-Key": "too-late"})
+        assert r.status_code == 409
+        assert r.json()["code"] == "CAS-410"
+        # a claimed case is recalled by its id
+        r = http.post(f"/cases/{held}/claim", params=confirm, headers={**col1, "Idempotency-Key": "claim-held"})
+        assert r.json()["status"] == "succeeded", r.text
+        r = http.post(f"/cases/{held}/recall", params=confirm, headers={**bank, "Idempotency-Key": "recall-2"})
+        assert r.json()["status"] == "succeeded", r.text
+        assert r.json()["kind"] == "cases.recall"
+        assert recourse.cases.case(held).status is CaseStatus.RECALLED
+        assert recourse.cases.open_cases_of(account("collector").address) == 0

@@ -722,6 +722,62 @@ contract CaseDelegationTest is CaseFixture {
         cd.recall(terms[1].caseId);
     }
 
+    function test_recallFromPool_unclaimedCaseByItsBankOnly() public {
+        bytes32[] memory p = proofOf(2);
+        // only the batch's bank
+        expectErr(abi.encodeWithSelector(ICaseDelegation.CaseDelegationNotBatchBank.selector, collector, bank));
+        vm.prank(collector);
+        cd.recallFromPool(batchId, terms[2], p);
+        // the terms must be proven against the batch root
+        ICaseDelegation.CaseTerms memory forged = terms[2];
+        forged.feeBps = forged.feeBps + 1;
+        expectErr(abi.encodeWithSelector(ICaseDelegation.CaseDelegationInvalidProof.selector, batchId, forged.caseId));
+        vm.prank(bank);
+        cd.recallFromPool(batchId, forged, p);
+
+        vm.expectEmit(address(cd));
+        emit ICaseDelegation.CaseClosed(terms[2].caseId, address(0), ICaseDelegation.CaseStatus.RECALLED, 0, bank);
+        vm.prank(bank);
+        cd.recallFromPool(batchId, terms[2], p);
+        assertEq(uint8(status(2)), uint8(ICaseDelegation.CaseStatus.RECALLED));
+        assertEq(cd.batch(batchId).openCases, 0);
+        // nobody can claim or be offered it any more, and it cannot be recalled twice
+        bytes memory closed = abi.encodeWithSelector(
+            ICaseDelegation.CaseDelegationCaseClosed.selector, terms[2].caseId, ICaseDelegation.CaseStatus.RECALLED
+        );
+        expectErr(closed);
+        vm.prank(collector);
+        cd.claim(batchId, terms[2], p);
+        expectErr(closed);
+        vm.prank(bank);
+        cd.offer(batchId, terms[2], p, collector, 1 days);
+        expectErr(closed);
+        vm.prank(bank);
+        cd.recallFromPool(batchId, terms[2], p);
+    }
+
+    function test_recallFromPool_refusesAHeldCaseButTakesALapsedOffer() public {
+        claimAs(collector, 0);
+        expectErr(
+            abi.encodeWithSelector(ICaseDelegation.CaseDelegationAlreadyClaimed.selector, terms[0].caseId, collector)
+        );
+        vm.prank(bank);
+        cd.recallFromPool(batchId, terms[0], proofOf(0));
+        // a live offer is held too (recall it with `recall`) ...
+        offerTo(collector2, 4, 1 days);
+        expectErr(
+            abi.encodeWithSelector(ICaseDelegation.CaseDelegationAlreadyClaimed.selector, terms[4].caseId, collector2)
+        );
+        vm.prank(bank);
+        cd.recallFromPool(batchId, terms[4], proofOf(4));
+        // ... a lapsed one is back in the pool
+        vm.warp(block.timestamp + 1 days + 1);
+        vm.prank(bank);
+        cd.recallFromPool(batchId, terms[4], proofOf(4));
+        assertEq(uint8(status(4)), uint8(ICaseDelegation.CaseStatus.RECALLED));
+        assertEq(cd.openCasesOf(collector2), 0);
+    }
+
     function test_withdrawUnspent_afterCloseWithNoOpenCase() public {
         claimAs(collector, 0);
         reportRecoveryAs(collector, 0, 10_000);
