@@ -38,7 +38,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -410,6 +410,9 @@ class Indexer:
         self.fetch_workers = max(fetch_workers, 1)
         self.bell = bell or EventBell()
         self.projector = Projector()
+        #: projections kept outside this module (e.g. the case index): ``hook(conn, ancestor_block)`` runs
+        #: inside the repair transaction, after the orphaned events are deleted
+        self.on_reorg: list[Callable[[Connection, int], object]] = []
         fingerprint = f"{client.chain_id}:" + ",".join(a.lower() for a in self.addresses)
         self.name = "indexer:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
         self.healthy = True
@@ -760,6 +763,8 @@ class Indexer:
                 removed = conn.execute(delete(_EVENTS).where(_EVENTS.c.block_number > ancestor.block)).rowcount
                 conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number > ancestor.block))
                 replayed = self.projector.rebuild(conn)
+                for hook in self.on_reorg:
+                    hook(conn, ancestor.block)
                 conn.execute(update(_WEBHOOKS).where(_WEBHOOKS.c.cursor > boundary).values(cursor=boundary))
         except _CheckpointMovedError:
             self._position = None

@@ -211,6 +211,8 @@ class ClaimSnapshot:
     member: MemberTerms | None
     open_cases: int
     max_open_cases: int
+    #: the block every value above was read at
+    block_number: int = 0
 
 
 _GET_MEMBER = AbiFunction.from_abi(
@@ -437,7 +439,8 @@ class CaseDelegation(BoundContract):
         if self._consortium_address is None:
             self._consortium_address = str(self.call("consortium"))
         key = to_bytes32(case_id)
-        tag = hex(self.client.block_number())
+        number = self.client.block_number()
+        tag = hex(number)
 
         def eth_call(to: str, data: bytes) -> tuple[str, list[Any]]:
             return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
@@ -466,6 +469,7 @@ class CaseDelegation(BoundContract):
             member=member,
             open_cases=int(fn("openCasesOf").decode_output(bytes.fromhex(replies[1][2:]))),
             max_open_cases=int(fn("maxOpenCases").decode_output(bytes.fromhex(replies[2][2:]))),
+            block_number=number,
         )
 
     def case(self, case_id: Bytes32Like, *, block: int | str = "latest") -> CaseRecord:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import threading
 import uuid
@@ -37,7 +38,7 @@ from typing import Any, Literal
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from sqlalchemy import func, insert
+from sqlalchemy import Connection, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -70,6 +71,7 @@ from node_api.problems import (
     InvalidInputError,
 )
 from node_api.services.case_import import CaseImportError, RowError, debtor_commitment, new_salt, parse_cases
+from node_api.services.events import block_boundary
 from node_api.services.operations import IN_GROUP, request_hash, submit_operation
 from node_api.services.pii_vault import PiiVault
 
@@ -109,6 +111,7 @@ __all__ = [
 
 CASE_CONTRACT = "CaseDelegation"
 _CHECKPOINT = "cases-index"
+logger = logging.getLogger(__name__)
 _HELD = (CaseStatus.CLAIMED, CaseStatus.RECOVERY_REPORTED)
 
 
@@ -674,6 +677,30 @@ def sync_case_index(session: Session) -> int:
     return applied
 
 
+def rewind_case_index(conn: Connection, ancestor_block: int) -> int:
+    """Undo the case index above ``ancestor_block`` after a reorg (the indexer's repair hook, run in its
+    transaction once the orphaned events are gone): every case whose last applied event was in a removed
+    block goes back to its published state, and the checkpoint moves back so that the next sync applies
+    the surviving events and the new branch's from scratch. Returns how many cases were rewound."""
+    entries = CaseEntry.__table__  # type: ignore[attr-defined]
+    checkpoints = Checkpoint.__table__  # type: ignore[attr-defined]
+    rewound = conn.execute(
+        update(entries)
+        .where(entries.c.last_event > block_boundary(ancestor_block))
+        .values(status="open", collector=None, recovered_fen=0, fees_fen=0, last_event=None)
+    ).rowcount
+    # rewound cases replay their whole history; otherwise only the blocks after the ancestor are new
+    restart = 0 if rewound else ancestor_block + 1
+    conn.execute(
+        update(checkpoints)
+        .where(checkpoints.c.name == _CHECKPOINT, checkpoints.c.block_number > restart)
+        .values(block_number=restart, updated_at=utcnow())
+    )
+    if rewound:
+        logger.warning("cases.index.rewound cases=%d ancestor=%d", rewound, ancestor_block)
+    return int(rewound)
+
+
 def _apply(entry: CaseEntry, name: str, a: dict[str, Any]) -> None:
     if name == "CaseClaimed":
         entry.status, entry.collector = "claimed", to_checksum_address(a["collector"])
@@ -763,15 +790,18 @@ class PreparedClaim:
 
     case_id: str
     tx: TxRequest | None
+    #: the operation of a reservation the chain shows to be void (its claim was mined, then dropped by a
+    #: reorg: the case is back in the pool at a later block); recording releases it
+    void_reservation: str | None = None
 
 
-def _live_claim(session: Session, case_id: str) -> CaseClaim | None:
-    """The case's reservation if its operation is still live; a failed one is released (deleted)."""
+def _live_claim(session: Session, case_id: str, void: str | None = None) -> CaseClaim | None:
+    """The case's reservation unless its claim failed or is ``void``; such a one is released (deleted)."""
     held = session.get(CaseClaim, case_id)
     if held is None:
         return None
     op = session.get(Operation, held.operation_id)
-    if op is not None and op.status != "failed":
+    if op is not None and op.status != "failed" and held.operation_id != void:
         return held
     session.delete(held)
     session.flush()
@@ -803,12 +833,18 @@ def prepare_claim(
         raise CaseClosedError(f"case {entry.case_id} passed its deadline {entry.deadline}", status="expired")
     _check_eligible(snap, institution.address, entry.region)
     held = session.get(CaseClaim, entry.case_id)
+    void: str | None = None
     if held is not None:
         op = session.get(Operation, held.operation_id)
-        if op is not None and op.status != "failed":
+        # a claim mined at or before the block just read, yet the case is in the pool there: a reorg
+        # dropped it, so its reservation no longer holds the case
+        dropped = op is not None and op.status == "succeeded" and (op.block_number or 0) <= snap.block_number
+        if dropped:
+            void = held.operation_id
+        elif op is not None and op.status != "failed":
             raise _claiming(entry.case_id, held.collector, held.operation_id)
     tx = recourse.cases.claim_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
-    return PreparedClaim(entry.case_id, tx)
+    return PreparedClaim(entry.case_id, tx, void)
 
 
 def record_claim(
@@ -830,7 +866,7 @@ def record_claim(
         return replay, False
     if prepared.tx is None:  # pragma: no cover - the replayed operation cannot disappear
         raise CaseStateError(f"operation for Idempotency-Key {key!r} vanished")
-    held = _live_claim(session, prepared.case_id)
+    held = _live_claim(session, prepared.case_id, prepared.void_reservation)
     if held is not None:
         raise _claiming(prepared.case_id, held.collector, held.operation_id)
     (op,) = _stage_ops(session, institution, [_OpSpec(key, kind, body, prepared.tx)])

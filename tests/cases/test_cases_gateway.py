@@ -416,3 +416,39 @@ def test_bank_recalls_a_never_claimed_case_and_a_held_one(case_gw: tuple[Gateway
         assert r.json()["kind"] == "cases.recall"
         assert recourse.cases.case(held).status is CaseStatus.RECALLED
         assert recourse.cases.open_cases_of(account("collector").address) == 0
+
+
+def test_a_reorg_that_drops_a_claim_rewinds_the_case_index(case_gw: tuple[GatewayHandle, Recourse]) -> None:
+    gw, recourse = case_gw
+    bank, col1 = key_for(gw, "bank"), key_for(gw, "collector")
+    now = recourse.client.block_timestamp()
+    data, _ = case_csv(2, deadline=now + 1000)
+
+    def indexed(http: httpx.Client, batch: str) -> dict[str, str]:
+        rows = http.get("/cases", headers=bank, params={"batch": batch}).json()["data"]
+        return {r["case_id"]: r["status"] for r in rows}
+
+    with httpx.Client(base_url=gw.url, timeout=60) as http:
+        batch = publish(http, bank, data, "pub-reorg", budget=2_000)["batch"]["id"]
+        case_id = next(iter(indexed(http, batch)))
+        r = http.post(f"/cases/{case_id}/claim", params={"confirm": "true"}, headers={**col1, "Idempotency-Key": "c"})
+        assert r.json()["status"] == "succeeded", r.text
+        claimed_in = r.json()["block_number"]
+        assert recourse.client.block_number() == claimed_in  # the claim is the newest block
+        deadline = time.monotonic() + 10
+        while indexed(http, batch)[case_id] != "claimed":
+            assert time.monotonic() < deadline, "the claim never reached the case index"
+            time.sleep(0.05)
+        # the block holding the claim is replaced by an empty one: on chain the case is back in the pool
+        recourse.client.rpc.call("anvil_reorg", [1, []])
+        assert recourse.cases.case(case_id).status is CaseStatus.NONE
+        deadline = time.monotonic() + 10
+        while indexed(http, batch)[case_id] != "open":
+            assert time.monotonic() < deadline, f"the case index still says {indexed(http, batch)[case_id]}"
+            time.sleep(0.05)
+        # the gateway's reservation of the dropped claim does not hold the case: another collector gets it
+        col2 = key_for(gw, "collector-2")
+        r = http.post(f"/cases/{case_id}/claim", params={"confirm": "true"}, headers={**col2, "Idempotency-Key": "c2"})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "succeeded", r.text
+        assert recourse.cases.case(case_id).collector == account("collector-2").address
