@@ -24,6 +24,12 @@ ERRORS: list[str] = []
 HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=32))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_http():
+    yield
+    HTTP.close()
+
+
 def _post(url: str, headers: dict[str, str], to: str, amount: int) -> str | None:
     """One write; returns the operation id if it was acknowledged, None if the connection died."""
     try:
