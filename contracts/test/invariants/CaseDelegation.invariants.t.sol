@@ -158,6 +158,13 @@ contract CaseDelegationHandler is Test {
         }
     }
 
+    function recallFromPool(uint256 caseSeed) external {
+        if (allTerms.length == 0) return;
+        uint256 i = _case(caseSeed);
+        vm.prank(cd.batch(batchOf[i]).bank);
+        cd.recallFromPool(batchOf[i], allTerms[i], proofs[i]);
+    }
+
     function withdrawFees(uint256 collectorSeed) external {
         address c = _collector(collectorSeed);
         uint256 owed = cd.feesOwed(c);
