@@ -15,7 +15,8 @@ and the chain, which is all the exactly-once protocols rely on; a pipe carries t
 
 If the API process dies (even by SIGKILL) the pipe closes and the background process exits at once
 (``os._exit``: the same as being killed, which the writers' and batcher's protocols are built for), so a
-restarted gateway finds the signing keys free.
+restarted gateway finds the signing keys free. If the background process dies, the API process reports
+it (``/readyz`` 503) and starts a new one.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ logger = logging.getLogger(__name__)
 STATUS_EVERY = 0.5
 #: seconds the background process retries a signing key still locked by a previous, dying process
 KEY_LOCK_WAIT = 15.0
+#: seconds before a background process that died is replaced (doubling on failure, at most 30 s)
+RESTART_DELAY = 0.5
 
 
 class RemoteWriter:
@@ -77,6 +80,8 @@ class BackgroundProcess:
         self._stopping = False
         #: monotonic time of the last status report (``/readyz`` fails when it is old)
         self.last_status = 0.0
+        #: how many times a background process that died was replaced
+        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
@@ -92,16 +97,17 @@ class BackgroundProcess:
         deadline = time.monotonic() + timeout
         while True:  # writers may already report outcomes (operations left from before a restart)
             if not parent.poll(max(0.0, deadline - time.monotonic())):
-                self.stop()
+                self._terminate()
                 raise RuntimeError(f"the background process did not start within {timeout:.0f} s")
             try:
                 kind, payload = parent.recv()
             except (EOFError, OSError) as exc:
+                self._terminate()
                 raise RuntimeError(f"the background process exited while starting (exit {proc.exitcode})") from exc
             if kind == "ready":
                 break
             if kind == "failed":
-                self.stop()
+                self._terminate()
                 raise RuntimeError(f"the background process could not start: {payload}")
             self._handle(kind, payload)
         self.last_status = time.monotonic()
@@ -130,6 +136,10 @@ class BackgroundProcess:
     def stop(self, timeout: float = 15.0) -> None:
         self._stopping = True
         self.send(("stop",))
+        self._terminate(timeout)
+
+    def _terminate(self, timeout: float = 0.0) -> None:
+        """Wait up to ``timeout`` for the current child to exit, then kill it; close its pipe."""
         if self._proc is not None:
             self._proc.join(timeout)
             if self._proc.is_alive():
@@ -138,7 +148,7 @@ class BackgroundProcess:
                 self._proc.join(5)
         if self._conn is not None:
             self._conn.close()
-        if self._reader is not None:
+        if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(5)
 
     def _read(self) -> None:
@@ -149,14 +159,34 @@ class BackgroundProcess:
                 kind, payload = conn.recv()
             except (EOFError, OSError):
                 if not self._stopping:
-                    logger.error("background.exited exitcode=%s", self._proc.exitcode if self._proc else None)
-                    for w in self.writers.values():
-                        w.healthy, w.last_error = False, "the background process exited"
+                    self._proc_died()
                 return
             try:
                 self._handle(kind, payload)
             except Exception:  # noqa: BLE001 - one bad message must not stop the reader
                 logger.exception("background.message_error kind=%s", kind)
+
+    def _proc_died(self) -> None:
+        """The child died (killed, out of memory, ...): report it, then start a new one. For the writers
+        and the batcher this is a restart like any other (their protocols are built for being killed);
+        retried with back-off until it starts or the gateway stops."""
+        logger.error("background.exited exitcode=%s action=restart", self._proc.exitcode if self._proc else None)
+        for w in self.writers.values():
+            w.healthy, w.last_error = False, "the background process exited; restarting it"
+        delay = RESTART_DELAY
+        while not self._stopping:
+            time.sleep(delay)
+            if self._stopping:
+                return
+            self._terminate()  # reap the dead child, close its pipe
+            try:
+                self.start()  # a new reader thread takes over from this one
+            except Exception:  # noqa: BLE001 - keep trying: the gateway cannot write without it
+                logger.exception("background.restart_failed retry_in=%.0fs", min(delay * 2, 30.0))
+                delay = min(delay * 2, 30.0)
+                continue
+            self.restarts += 1
+            return
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "finished":

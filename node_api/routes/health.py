@@ -48,6 +48,7 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     background = state.services.get("background")
     if background is not None:
         checks["background_pid"] = background.pid
+        checks["background_restarts"] = background.restarts
         if not background.healthy():
             problems.append("background process (writers, evidence batcher) not running or not reporting")
     if problems:

@@ -1,6 +1,7 @@
 """The background process (``api.background = "process"``, the default of ``recourse serve``): writers
 and the evidence batcher run in a child process; outcomes reach ``?confirm=true`` waiters and the
-operation cache through the pipe; ``/readyz`` reports the child; the child never outlives the API."""
+operation cache through the pipe; ``/readyz`` reports the child; a child that dies is replaced; the
+child never outlives the API."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _wait(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001 - a zero-ar
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_writes_confirm_through_the_background_process_and_readyz_reports_it(
+def test_writes_confirm_through_the_background_process_which_is_replaced_when_it_dies(
     gw_chain, chain_snapshot, db_url, tmp_path
 ):
     node, deployments = gw_chain
@@ -80,10 +81,22 @@ def test_writes_confirm_through_the_background_process_and_readyz_reports_it(
         assert huge.status_code == 200, huge.text
         assert huge.json()["status"] == "failed"
         assert huge.json()["error_code"] == "CHN-REVERT"
-        # the writers' process dies: /readyz says so (it no longer reports)
+        # the writers' process dies: /readyz says so ...
         os.kill(child, signal.SIGKILL)
-        assert _wait(lambda: client.get("/readyz").status_code == 503, timeout=15)
+        assert _wait(lambda: client.get("/readyz").status_code == 503, timeout=10)
         assert "background process" in client.get("/readyz").json()["detail"]
+        # ... and the gateway starts a new one, which writes again
+        assert _wait(lambda: client.get("/readyz").status_code == 200, timeout=60)
+        ready = client.get("/readyz").json()
+        assert ready["background_pid"] != child
+        assert ready["background_restarts"] == 1
+        r = client.post(
+            "/tokens/transfers?confirm=true",
+            json={"to": gw.address("collector"), "amount_fen": 5},
+            headers={**gw.key("bank"), "Idempotency-Key": "bg-3"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "succeeded"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
