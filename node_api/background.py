@@ -25,6 +25,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -203,6 +204,11 @@ class BackgroundProcess:
 
 
 def _main(settings: GatewaySettings, conn: Connection) -> None:
+    # Ctrl-C in a terminal (SIGINT) and a service manager's SIGTERM reach the whole process group: the API
+    # process shuts down gracefully and tells this one to stop (or its death closes the pipe), so this
+    # process ignores both rather than dying mid-batch and being restarted during the shutdown
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     [background] %(name)s %(message)s")
     try:
         worker = _Worker(settings, conn)

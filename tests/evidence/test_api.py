@@ -15,6 +15,7 @@ from chain.merkle import verify as merkle_verify
 from chain.network import Recourse
 from node_api.db.evidence_models import EvidenceBatch
 from node_api.db.models import Operation
+from node_api.settings import EvidenceSettings
 from scripts.evidence_cli import check_receipt
 from tests.conftest import account
 from tests.evidence.conftest import sha
@@ -294,3 +295,39 @@ def test_gateway_proofs_match_openzeppelin_js_both_ways(egw, chain_snapshot, tmp
     ] == [False]
     assert json.dumps(receipts[0])  # receipts are plain JSON
     assert hashlib.sha256(docs[0]).hexdigest() in {x["digest"][2:] for x in receipts}
+
+
+@pytest.mark.parametrize(
+    "evidence_settings", [EvidenceSettings(batch_size=8, batch_seconds=0.2, enabled=False)], indirect=False
+)
+def test_batcher_settles_and_counts_what_is_left_in_one_step(egw, evidence_settings):
+    """``settle`` commits each settled batch, then counts the batches still out (which decides how soon
+    it looks again): the count must not reuse the connection the commit closed."""
+    import time
+
+    from node_api.services.evidence import EvidenceBatcher
+
+    state = egw.state
+    batcher = EvidenceBatcher(
+        engine=state.engine,
+        recourse=state.recourse,
+        institutions=state.institutions,
+        settings=evidence_settings,
+        wake_writer=lambda name: state.writer_for(name).wake(),
+    )
+    bank = egw.key("bank")
+    submit_raw(egw, bank, b"settle me", "s1")
+    (batch_id,) = batcher.close_due(force=True)
+    assert batcher._unsettled == 1
+    deadline = time.monotonic() + 30
+    settled = 0
+    while settled == 0:
+        assert time.monotonic() < deadline, "the anchor operation never finished"
+        time.sleep(0.05)
+        settled = batcher.settle()
+    assert settled == 1
+    assert batcher._unsettled == 0
+    from sqlmodel import Session
+
+    with Session(state.engine) as s:
+        assert s.get(EvidenceBatch, batch_id).status == "anchored"

@@ -264,8 +264,9 @@ class EvidenceBatcher:
             for row in rows:
                 if self._settle_one(s, _Final(*row)):
                     done += 1
-            sent = conn.execute(sa_select(func.count()).select_from(batches).where(batches.c.status == "sent"))
-            self._unsettled = int(sent.scalar_one())
+            # settling commits: a fresh connection from the session for the count
+            pending = sa_select(func.count()).select_from(batches).where(batches.c.status == "sent")
+            self._unsettled = int(s.connection().execute(pending).scalar_one())
             return done
 
     def _settle_one(self, s: Session, op: _Final) -> bool:
