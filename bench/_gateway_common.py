@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from eth_account.signers.local import LocalAccount
 from sqlmodel import Session
 
@@ -36,11 +31,11 @@ from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.db.engine import make_engine, migrate
 from node_api.services.apikeys import create_api_key
+from scripts.serve_process import ServeProcess
 
 __all__ = ["GatewayProcess", "Network", "account", "build_network", "create_key"]
 
 PEPPER = "bench-pepper"
-RECOURSE = Path(sys.executable).parent / "recourse"
 
 
 def account(name: str) -> LocalAccount:
@@ -104,17 +99,15 @@ def create_key(db_url: str, institution: str, scopes: Sequence[str] = ("*",)) ->
     return token
 
 
-class GatewayProcess:
+class GatewayProcess(ServeProcess):
     """``recourse serve`` as a subprocess on 127.0.0.1:<free port>; SQLite under ``data_dir``."""
 
     def __init__(
         self, network: Network, data_dir: Path, institutions: Sequence[str], extra_env: dict[str, str] | None = None
     ) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
-        self.log = data_dir / "gateway.log"
         self.db_url = f"sqlite:///{data_dir / 'gateway.sqlite'}"
-        self.env = {
+        env = {
             **os.environ,
             "RECOURSE_DATA_DIR": str(data_dir),
             "RECOURSE_CHAIN__RPC_URL": network.node.url,
@@ -123,55 +116,7 @@ class GatewayProcess:
             "RECOURSE_DB__URL": self.db_url,
             "RECOURSE_API_KEY_PEPPER": PEPPER,
             "RECOURSE_INSTITUTIONS": json.dumps(list(institutions)),
-            "RECOURSE_API__HOST": "127.0.0.1",
             **(extra_env or {}),
         }
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(RECOURSE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                cwd=self.data_dir,  # no stray .env from the caller's working directory
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("gateway exited during start:\n" + self.tail())
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("gateway did not become ready:\n" + self.tail())
-
-    def tail(self, chars: int = 2000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGINT (graceful: uvicorn runs the lifespan shutdown), SIGKILL if it does not exit in time."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGINT)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(env, free_port(), data_dir / "gateway.log", cwd=data_dir)

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chain import KeyStoreError
 from chain.client import ChainClient
@@ -40,6 +40,9 @@ from node_api.institutions import Institution, load_institutions
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.schemas import OperationPublic
 from node_api.settings import GatewaySettings
+
+if TYPE_CHECKING:
+    from node_api.services.evidence.batcher import EvidenceBatcher
 
 __all__ = ["BackgroundProcess", "RemoteWriter"]
 
@@ -242,8 +245,9 @@ class _Worker:
             )
             _start_when_key_free(writer.start)
             self.writers[name] = writer
-        self.batcher: Any = None
+        self.batcher: EvidenceBatcher | None = None
         if settings.evidence.enabled:
+            # imported here: the evidence package imports the gateway state, which imports this module
             from node_api.services.evidence.batcher import EvidenceBatcher
 
             self.batcher = EvidenceBatcher(

@@ -91,10 +91,6 @@ class OperationBoard:
                 if not waiters:
                     del self._waiters[op_id]
 
-    def status(self, op_id: str) -> str | None:
-        with self._lock:
-            return self._done.get(op_id)
-
 
 class FastSigner:
     """Signs transactions with a cached coincurve key: byte for byte what ``LocalAccount.sign_transaction``
@@ -149,7 +145,6 @@ class TransactionWriter:
         board: OperationBoard,
         batch: int = 200,
         idle: float = 0.02,
-        on_finished: Callable[[Operation], None] | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -158,7 +153,6 @@ class TransactionWriter:
         self.board = board
         self.batch = batch
         self.idle = idle
-        self.on_finished = on_finished
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -427,8 +421,6 @@ class TransactionWriter:
 
     def _finished(self, op: Operation) -> None:
         self.board.finished(OperationPublic.model_validate(op, from_attributes=True))
-        if self.on_finished is not None:
-            self.on_finished(op)
 
 
 def _jsonable(value: object) -> object:

@@ -46,11 +46,17 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     if unhealthy:
         problems.append(f"writers unhealthy: {', '.join(unhealthy)}")
     background = state.services.get("background")
+    evidence = state.services.get("evidence")
     if background is not None:
         checks["background_pid"] = background.pid
         checks["background_restarts"] = background.restarts
         if not background.healthy():
             problems.append("background process (writers, evidence batcher) not running or not reporting")
+        batcher_ok = background.batcher_healthy
+    else:
+        batcher_ok = evidence is None or evidence.batcher is None or evidence.batcher.healthy
+    if not batcher_ok:
+        problems.append("evidence batcher: its last step failed (see the log)")
     if problems:
         return problem_response(
             status=503,

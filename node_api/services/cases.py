@@ -39,6 +39,7 @@ from typing import Any, Literal
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from sqlalchemy import Connection, func, insert, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -666,10 +667,19 @@ def sync_case_index(session: Session) -> int:
         applied += 1
     if events:
         if cp is None:
-            cp = Checkpoint(name=_CHECKPOINT, block_number=last_block)
-        cp.block_number = last_block
-        cp.updated_at = utcnow()
-        session.add(cp)
+            session.add(Checkpoint(name=_CHECKPOINT, block_number=last_block))
+        else:
+            # only if nobody moved the checkpoint meanwhile: a reorg repair that ran between reading the
+            # events and the entries would otherwise get a dropped event re-applied (optimistic check)
+            table = Checkpoint.__table__  # type: ignore[attr-defined]
+            moved = session.connection().execute(
+                update(table)
+                .where(table.c.name == _CHECKPOINT, table.c.updated_at == cp.updated_at)
+                .values(block_number=last_block, updated_at=utcnow())
+            )
+            if moved.rowcount == 0:
+                session.rollback()
+                return 0
         try:
             session.commit()
         except IntegrityError:  # a concurrent sync created the checkpoint: its work is the same
@@ -691,10 +701,13 @@ def rewind_case_index(conn: Connection, ancestor_block: int) -> int:
     ).rowcount
     # rewound cases replay their whole history; otherwise only the blocks after the ancestor are new
     restart = 0 if rewound else ancestor_block + 1
-    conn.execute(
+    conn.execute(  # always touched: a sync that read the index before this repair will not commit
         update(checkpoints)
-        .where(checkpoints.c.name == _CHECKPOINT, checkpoints.c.block_number > restart)
-        .values(block_number=restart, updated_at=utcnow())
+        .where(checkpoints.c.name == _CHECKPOINT)
+        .values(
+            block_number=sa_case((checkpoints.c.block_number > restart, restart), else_=checkpoints.c.block_number),
+            updated_at=utcnow(),
+        )
     )
     if rewound:
         logger.warning("cases.index.rewound cases=%d ancestor=%d", rewound, ancestor_block)

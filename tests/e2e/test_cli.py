@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from scripts.serve_process import RECOURSE
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
-
-RECOURSE = Path(sys.executable).parent / "recourse"
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

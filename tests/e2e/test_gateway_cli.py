@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,11 @@ from sqlmodel import Session
 from node_api.db.engine import make_engine
 from node_api.problems import NotAuthenticatedError
 from node_api.services.apikeys import verify_api_key
+from scripts.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e
 
-RECOURSE = Path(sys.executable).parent / "recourse"
+
 PEPPER = "cli-test-pepper"
 #: anvil's well-known development account #9 (never used by the project's identities)
 DEV_KEY = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6"

@@ -21,7 +21,8 @@ from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
-from tests._gateway_process import RECOURSE, GatewayProcess
+from scripts.serve_process import RECOURSE
+from scripts.serve_process import ServeProcess as GatewayProcess
 from tests.conftest import account, free_port
 from tests.evidence.conftest import api_key, gateway_env, sha
 

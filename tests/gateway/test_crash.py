@@ -12,7 +12,7 @@ import pytest
 from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.network import Recourse
-from tests._gateway_process import GatewayProcess
+from scripts.serve_process import ServeProcess as GatewayProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
 

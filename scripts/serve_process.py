@@ -1,0 +1,80 @@
+"""``recourse serve`` as a child process (tests that SIGKILL it, benchmarks that measure it), by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+__all__ = ["RECOURSE", "ServeProcess"]
+
+#: the ``recourse`` command of the running interpreter's environment
+RECOURSE = Path(sys.executable).parent / "recourse"
+
+
+class ServeProcess:
+    """``recourse serve`` on 127.0.0.1:``port`` with ``env``; output appended to ``log``."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path, *, cwd: Path | None = None) -> None:
+        self.env, self.port, self.log, self.cwd = env, port, log, cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError("the gateway process was not started")
+        return self.proc.pid
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start it and wait until ``/readyz`` answers 200 (chain, database, background process up)."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(RECOURSE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                cwd=self.cwd,  # e.g. no stray .env from the caller's working directory
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gateway exited during start:\n" + self.tail())
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gateway did not become ready:\n" + self.tail())
+
+    def tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs (crash tests)."""
+        os.kill(self.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)  # type: ignore[union-attr]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGINT (graceful: the lifespan shutdown runs), SIGKILL if it does not exit in time."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
