@@ -331,3 +331,34 @@ def test_batcher_settles_and_counts_what_is_left_in_one_step(egw, evidence_setti
 
     with Session(state.engine) as s:
         assert s.get(EvidenceBatch, batch_id).status == "anchored"
+
+
+def test_readyz_reports_a_failing_batcher_and_recovers(egw, monkeypatch):
+    """A batcher whose step raises keeps serving but makes ``/readyz`` a 503 problem naming it; the
+    first step that works again makes the gateway ready again."""
+    import time
+
+    assert egw.http.get("/readyz").status_code == 200
+    batcher = egw.state.services["evidence"].batcher
+    real_step = batcher.step
+
+    def broken() -> bool:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(batcher, "step", broken)
+    batcher.wake()
+    deadline = time.monotonic() + 10
+    while batcher.healthy:
+        assert time.monotonic() < deadline, "the failing step never marked the batcher unhealthy"
+        time.sleep(0.02)
+    r = egw.http.get("/readyz")
+    assert r.status_code == 503
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "GEN-503"
+    assert "evidence batcher" in r.json()["detail"]
+    monkeypatch.setattr(batcher, "step", real_step)
+    batcher.wake()
+    deadline = time.monotonic() + 10
+    while egw.http.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "the batcher never recovered"
+        time.sleep(0.05)

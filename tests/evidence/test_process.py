@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -191,6 +192,8 @@ def test_512_mb_upload_streams_with_bounded_memory(gw_chain, chain_snapshot, tmp
         assert stored.stat().st_size == total
     finally:
         gw.stop()
+        # 512 MiB stored: free the disk now rather than at the end of the session
+        shutil.rmtree(tmp_path / "gw" / "evidence", ignore_errors=True)
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
