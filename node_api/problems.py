@@ -22,7 +22,8 @@ Request validation errors become ``GEN-422`` with an ``errors`` list; anything u
 ``GEN-500`` (logged, never with a stack trace in the body).
 
 Case work (issue 5, off chain) defines its errors beside its rules, all ``CoreError``s:
-``case_import.CaseImportError`` CIM-422 (every bad row by line and field), ``pii_vault.VaultRecordMissingError``
+``case_import.CaseImportError`` CIM-422 (every bad row by line and field), ``case_import.CaseFileTooLargeError``
+CIM-413 (more rows or bytes than one batch takes), ``pii_vault.VaultRecordMissingError``
 VLT-404, ``pii_vault.VaultIntegrityError`` VLT-500 (tampered record), ``compliance.CaseNotHeldError`` CWK-403,
 ``compliance.ContactTimeInvalidError`` CWK-422, ``conduct.ContactRefusedError`` CND-001 quiet hours / CND-002
 daily cap / CND-003 prohibited language, 422, whose ``violations`` lists every rule broken.

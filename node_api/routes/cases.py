@@ -34,6 +34,7 @@ from node_api.schemas.cases import (
     RecoveryReject,
 )
 from node_api.services import cases as svc
+from node_api.services.case_import import CaseFileTooLargeError
 from node_api.services.confirm import to_public, wait_for_operation
 from node_api.services.pii_vault import vault_for
 from node_api.state import GatewayState
@@ -86,7 +87,17 @@ async def publish_batch(
     closes_at: Annotated[int | None, Form(gt=0, description="default: the latest case deadline")] = None,
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
-    """Import a case file (personal data to the PII vault only) and publish its Merkle root on chain."""
+    """Import a case file (personal data to the PII vault only) and publish its Merkle root on chain.
+
+    One batch takes at most ``RECOURSE_CASEWORK__MAX_BATCH_ROWS`` cases (default 100,000) and
+    ``RECOURSE_CASEWORK__MAX_BATCH_BYTES`` bytes (default 64 MiB); larger files get ``CIM-413``."""
+    limits = state.settings.casework
+    if file.size is not None and file.size > limits.max_batch_bytes:
+        raise CaseFileTooLargeError(
+            f"the case file is {file.size:,} bytes; one batch takes at most {limits.max_batch_bytes:,}: "
+            "split the file into several batches",
+            max_bytes=limits.max_batch_bytes,
+        )
     data = await file.read()
     fmt: Literal["csv", "json"] = format or (
         "json" if (file.filename or "").lower().endswith(".json") or file.content_type == "application/json" else "csv"
@@ -104,6 +115,7 @@ async def publish_batch(
             fee_budget_fen=fee_budget_fen,
             closes_at=closes_at,
             now=state.client.block_timestamp(),
+            max_rows=limits.max_batch_rows,
         )
         return svc.get_batch_public(session, result.batch), [to_public(o) for o in result.operations], result.created
 

@@ -58,6 +58,7 @@ from node_api.problems import InvalidInputError
 __all__ = [
     "CSV_HEADER",
     "DEFAULT_TIMEZONE",
+    "CaseFileTooLargeError",
     "CaseImportError",
     "CaseRow",
     "DebtorRecord",
@@ -138,6 +139,12 @@ class CaseImportError(InvalidInputError):
             errors=[e.to_json() for e in shown],
             error_count=len(errors),
         )
+
+
+class CaseFileTooLargeError(InvalidInputError):
+    """The case file has more rows or bytes than one batch may (``RECOURSE_CASEWORK__MAX_BATCH_*``)."""
+
+    code, http_status, title = "CIM-413", 413, "Case file too large"
 
 
 # --- identity numbers and commitments -------------------------------------------------------------
@@ -305,9 +312,11 @@ def _phone_field(v: Any) -> str:
 class _RowBuilder:
     """Validates one row's fields, collecting every error into the shared list."""
 
-    def __init__(self, errors: list[RowError], now: int | None) -> None:
+    def __init__(self, errors: list[RowError], now: int | None, max_rows: int | None = None) -> None:
         self.errors = errors
         self.seen: dict[str, int] = {}
+        self.max_rows = max_rows
+        self.rows = 0
         fields: tuple[tuple[str, Any], ...] = (
             ("case_ref", _case_ref),
             ("name", lambda v: _text(v, 100)),
@@ -325,6 +334,14 @@ class _RowBuilder:
         self.fields = tuple((name, fn, name in _REQUIRED) for name, fn in fields)
 
     def build(self, line: int, rec: dict[str, Any]) -> CaseRow | None:
+        self.rows += 1
+        if self.max_rows is not None and self.rows > self.max_rows:
+            # stop reading at once: memory grows with the rows kept, and the answer is known
+            raise CaseFileTooLargeError(
+                f"the case file has more than {self.max_rows:,} cases (line {line}); one batch takes at most "
+                f"{self.max_rows:,}: split the file into several batches",
+                max_rows=self.max_rows,
+            )
         errs = self.errors
         before = len(errs)
         out: dict[str, Any] = {}
@@ -519,12 +536,15 @@ def _parse_json(data: bytes | Iterable[bytes], builder: _RowBuilder) -> list[Cas
     return rows
 
 
-def parse_cases(data: bytes | Iterable[bytes], fmt: Literal["csv", "json"], *, now: int | None = None) -> list[CaseRow]:
+def parse_cases(
+    data: bytes | Iterable[bytes], fmt: Literal["csv", "json"], *, now: int | None = None, max_rows: int | None = None
+) -> list[CaseRow]:
     """Every case of the file, validated; or :class:`CaseImportError` with every error (all or nothing).
 
-    ``now`` (unix seconds), when given, makes a deadline that is not in the future an error.
+    ``now`` (unix seconds), when given, makes a deadline that is not in the future an error. More than
+    ``max_rows`` cases raise :class:`CaseFileTooLargeError` as soon as the next row is read.
     """
-    builder = _RowBuilder([], now)
+    builder = _RowBuilder([], now, max_rows)
     if fmt == "csv":
         rows = _parse_csv(data, builder)
     elif fmt == "json":

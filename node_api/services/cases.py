@@ -289,8 +289,11 @@ def publish_batch(
     fee_budget_fen: int,
     closes_at: int | None = None,
     now: int | None = None,
+    max_rows: int | None = None,
 ) -> PublishResult:
-    """Import a case file and queue its publication (see the module docstring); all or nothing."""
+    """Import a case file and queue its publication (see the module docstring); all or nothing.
+
+    More than ``max_rows`` cases: :class:`~node_api.services.case_import.CaseFileTooLargeError`."""
     if fee_budget_fen <= 0 or fee_budget_fen >= 2**128:
         raise InvalidInputError("fee_budget_fen must be a positive integer below 2**128")
     file_digest = hashlib.sha256(data).hexdigest()
@@ -313,7 +316,7 @@ def publish_batch(
         approve = session.get(Operation, batch.approve_operation_id)
         return PublishResult(batch, [op for op in (approve, replay) if op is not None], False)
 
-    rows = parse_cases(data, fmt, now=now)
+    rows = parse_cases(data, fmt, now=now, max_rows=max_rows)
     seen: dict[str, int] = {}
     dupes: list[RowError] = []
     for r in rows:

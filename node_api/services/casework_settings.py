@@ -76,6 +76,11 @@ class CaseworkSettings(BaseModel):
     anchor_institution: str = "bank"
     #: log entries per anchored tree at most (a longer backlog is anchored in several runs)
     anchor_max_leaves: int = Field(default=50_000, ge=1)
+    #: cases in one published batch at most; an import holds every row in memory until it commits
+    #: (about 4.6 KiB per case at 100,000: peak RSS 760 MiB), so larger files are refused with ``CIM-413``
+    max_batch_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    #: bytes of one uploaded case file at most (``CIM-413`` before anything is parsed)
+    max_batch_bytes: int = Field(default=64 * 2**20, ge=1)
     conduct: ConductSettings = Field(default_factory=ConductSettings)
 
 

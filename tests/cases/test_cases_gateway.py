@@ -452,3 +452,42 @@ def test_a_reorg_that_drops_a_claim_rewinds_the_case_index(case_gw: tuple[Gatewa
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "succeeded", r.text
         assert recourse.cases.case(case_id).collector == account("collector-2").address
+
+
+def test_case_file_over_the_batch_limits_is_413_and_imports_nothing(case_gw: tuple[GatewayHandle, Recourse]) -> None:
+    """More rows than ``max_batch_rows`` or more bytes than ``max_batch_bytes``: a ``CIM-413`` problem
+    saying how to fix it, nothing imported, no operation; exactly at the limit is accepted."""
+    gw, recourse = case_gw
+    bank = key_for(gw, "bank")
+    now = recourse.client.block_timestamp()
+    limits = gw.settings.casework
+    limits.max_batch_rows = 3
+    four, _ = case_csv(4, deadline=now + 86400)
+    three, _ = case_csv(3, deadline=now + 86400)
+    with httpx.Client(base_url=gw.url, timeout=60) as http:
+        r = http.post(
+            "/cases/batches",
+            headers={**bank, "Idempotency-Key": "rows"},
+            files={"file": ("cases.csv", four, "text/csv")},
+            data={"fee_budget_fen": "1000"},
+        )
+        assert r.status_code == 413, r.text
+        assert r.headers["content-type"].startswith(PROBLEM)
+        assert r.json()["code"] == "CIM-413"
+        assert "more than 3 cases" in r.json()["detail"]
+        assert "split" in r.json()["detail"]
+        limits.max_batch_bytes = len(three) - 1
+        r = http.post(
+            "/cases/batches",
+            headers={**bank, "Idempotency-Key": "bytes"},
+            files={"file": ("cases.csv", three, "text/csv")},
+            data={"fee_budget_fen": "1000"},
+        )
+        assert r.status_code == 413, r.text
+        assert r.json()["code"] == "CIM-413"
+        assert r.json()["max_bytes"] == len(three) - 1
+        assert http.get("/cases", headers=bank).json()["count"] == 0
+        assert http.get("/cases/batches", headers=bank).json()["count"] == 0
+        limits.max_batch_bytes = len(three)
+        body = publish(http, bank, three, "at-limit", budget=1000)
+        assert body["batch"]["case_count"] == 3

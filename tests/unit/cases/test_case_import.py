@@ -7,6 +7,7 @@ import json
 import pytest
 
 from node_api.services.case_import import (
+    CaseFileTooLargeError,
     CaseImportError,
     DebtorRecord,
     debtor_commitment,
@@ -203,3 +204,22 @@ def test_json_zero_values_are_values_and_missing_fields_are_required():
     with pytest.raises(CaseImportError) as exc:
         parse_cases(json_bytes([incomplete]), "json")
     assert {(e.field, e.message) for e in exc.value.errors} == {("phone", "is required"), ("name", "is required")}
+
+
+def test_max_rows_accepts_the_limit_and_stops_reading_after_it():
+    assert len(parse_cases(csv_chunks(5, chunk_rows=2), "csv", max_rows=5)) == 5
+    read: list[int] = []
+
+    def chunks():
+        for i, chunk in enumerate(csv_chunks(50, chunk_rows=2)):
+            read.append(i)
+            yield chunk
+
+    with pytest.raises(CaseFileTooLargeError) as exc:
+        parse_cases(chunks(), "csv", max_rows=5)
+    assert exc.value.code == "CIM-413"
+    assert exc.value.http_status == 413
+    assert "more than 5 cases (line 7)" in exc.value.detail
+    assert len(read) < 10  # stopped at the sixth row, not at the end of the file
+    with pytest.raises(CaseFileTooLargeError):
+        parse_cases(json_bytes([row_dict(i) for i in range(1, 7)]), "json", max_rows=5)
