@@ -465,27 +465,23 @@ def test_case_file_over_the_batch_limits_is_413_and_imports_nothing(case_gw: tup
     four, _ = case_csv(4, deadline=now + 86400)
     three, _ = case_csv(3, deadline=now + 86400)
     with httpx.Client(base_url=gw.url, timeout=60) as http:
-        r = http.post(
-            "/cases/batches",
-            headers={**bank, "Idempotency-Key": "rows"},
-            files={"file": ("cases.csv", four, "text/csv")},
-            data={"fee_budget_fen": "1000"},
-        )
-        assert r.status_code == 413, r.text
-        assert r.headers["content-type"].startswith(PROBLEM)
-        assert r.json()["code"] == "CIM-413"
-        assert "more than 3 cases" in r.json()["detail"]
-        assert "split" in r.json()["detail"]
+
+        def refused(data: bytes, key: str) -> dict[str, Any]:
+            r = http.post(
+                "/cases/batches",
+                headers={**bank, "Idempotency-Key": key},
+                files={"file": ("cases.csv", data, "text/csv")},
+                data={"fee_budget_fen": "1000"},
+            )
+            assert r.status_code == 413, r.text
+            assert r.headers["content-type"].startswith(PROBLEM)
+            assert r.json()["code"] == "CIM-413"
+            assert "split" in r.json()["detail"]
+            return r.json()
+
+        assert "more than 3 cases" in refused(four, "rows")["detail"]
         limits.max_batch_bytes = len(three) - 1
-        r = http.post(
-            "/cases/batches",
-            headers={**bank, "Idempotency-Key": "bytes"},
-            files={"file": ("cases.csv", three, "text/csv")},
-            data={"fee_budget_fen": "1000"},
-        )
-        assert r.status_code == 413, r.text
-        assert r.json()["code"] == "CIM-413"
-        assert r.json()["max_bytes"] == len(three) - 1
+        assert refused(three, "bytes")["max_bytes"] == len(three) - 1
         assert http.get("/cases", headers=bank).json()["count"] == 0
         assert http.get("/cases/batches", headers=bank).json()["count"] == 0
         limits.max_batch_bytes = len(three)
