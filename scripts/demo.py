@@ -8,7 +8,8 @@
 5. print a summary; start the gateway and use it: payments as operations (idempotency, 409, 403),
    evidence anchoring and court verification (``demo_evidence``), case delegation with a claim race,
    conduct rules and fee payment (``demo_cases``), three oracle operator processes pushing a k-of-n
-   signed valuation (``demo_oracles``);
+   signed valuation (``demo_oracles``), a loan's early warnings and default probability and a guarantee
+   network's circles and contagion (``demo_analytics``);
 6. keep the network serving until Ctrl-C (unless ``serve=False``).
 """
 
@@ -70,6 +71,7 @@ def _expect_refusal(action: Callable[[], object]) -> ContractReverted:
 
 def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> None:
     from node_api.settings import GatewaySettings
+    from scripts.demo_analytics import analytics_demo_steps
     from scripts.demo_cases import cases_demo_steps
     from scripts.demo_evidence import evidence_demo_steps
     from scripts.demo_gateway import demo_gateway_steps, running_gateway
@@ -90,6 +92,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             evidence_demo_steps(gw, console)
             cases_demo_steps(gw, console)
             oracle_demo_steps(gw, console)
+            analytics_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:

