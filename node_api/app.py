@@ -22,6 +22,7 @@ from chain.network import Recourse
 from node_api.background import BackgroundProcess
 from node_api.db.engine import make_engine, migrate
 from node_api.institutions import load_institutions
+from node_api.limits import BodyLimitMiddleware
 from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
@@ -140,6 +141,11 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         lifespan=lifespan,
     )
     register_problem_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.api.max_body_bytes,
+        per_path={"/guarantees/analyses": settings.analytics.max_edge_list_bytes},
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (health, members, operations, tokens, case_contacts, cases, oracles, analytics, evidence):
         app.include_router(module.router)

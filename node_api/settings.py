@@ -43,7 +43,9 @@ class ApiSettings(BaseModel):
     writer_batch: int = Field(default=200, ge=1, le=2000)
     #: seconds between writer polls when idle
     writer_idle: float = Field(default=0.02, gt=0)
-    max_body_bytes: int = 1_048_576
+    #: largest JSON or CSV request body (bytes) a route parses in memory; larger gets 413 ``GEN-413``
+    #: before it is read (uploads streamed to the content store have their own limits)
+    max_body_bytes: int = Field(default=4 * 1_048_576, ge=1024)
     #: seconds between two polls of the head block by the on-chain role cache (re-read at every new block)
     role_poll: float = Field(default=0.05, gt=0, le=5)
     #: seconds between two reloads of the in-memory API keys (a revocation elsewhere applies within this)
@@ -86,6 +88,8 @@ class AnalyticsSettings(BaseModel):
     model_dir: Path | None = None
     #: largest guarantee edge list accepted by ``POST /guarantees/analyses``
     max_guarantees: int = Field(default=200_000, ge=1)
+    #: largest guarantee edge list body (bytes, CSV or JSON); larger gets 413 ``GEN-413`` before it is read
+    max_edge_list_bytes: int = Field(default=32 * 1_048_576, ge=1024)
 
 
 class GatewaySettings(ProcessSettings):
