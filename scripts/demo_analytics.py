@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from node_api.services.analytics import latest_artefact
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 from scripts.oracles_cli import ensure_small_model
 
-__all__ = ["GUARANTEES", "analytics_demo_steps"]
+__all__ = ["GUARANTEES", "analytics_demo_steps", "demo_model"]
 
 #: (guarantor, borrower, amount in fen): a four-firm circle, a two-firm circle, and chains hanging off them
 GUARANTEES = (
@@ -66,18 +67,24 @@ def _loan_features() -> dict[str, Any]:
     return out
 
 
+def demo_model(gw: GatewayHandle, console: Console, kind: str, data: str) -> tuple[Path, str]:
+    """The newest ``kind`` artefact in the demo gateway's model dir (a small model trained on ``data`` once
+    when there is none) and a few words on where it came from."""
+    settings = gw.settings
+    model_dir = settings.analytics.model_dir or settings.data_dir / "models"
+    cached = latest_artefact(model_dir, kind) is not None
+    with console.status(f"{kind} model: training a small one on the {data} (once)…"):
+        t0 = time.perf_counter()
+        path = ensure_small_model(model_dir, kind)
+    took = time.perf_counter() - t0
+    return path, "artefact in the model dir" if cached else f"small model ready in {took:.1f}s, trained once and cached"
+
+
 def analytics_demo_steps(gw: GatewayHandle, console: Console) -> None:
     """Assess a loan (rules and probability of default) and analyse a guarantee network via the gateway."""
     settings = gw.settings
-    model_dir = settings.analytics.model_dir or settings.data_dir / "models"
-    cached = latest_artefact(model_dir, "risk") is not None
-    with console.status("default model: training a small one on the Lending Club loans (once)…"):
-        t0 = time.perf_counter()
-        ensure_small_model(model_dir, "risk")
-        features = _loan_features()
-    how = (
-        "artefact in the model dir" if cached else f"ready in {time.perf_counter() - t0:.1f}s, trained once and cached"
-    )
+    _, how = demo_model(gw, console, "risk", "Lending Club loans")
+    features = _loan_features()
     _step(console, f"risk: default-probability model ({how})")
 
     key = fresh_api_key(settings, "bank", ["analytics:read"])

@@ -25,9 +25,10 @@ from rich.console import Console
 
 from chain.client import ChainClient
 from chain.config import PROJECT_ROOT
-from node_api.services.analytics import latest_artefact, load_artefact
+from node_api.services.analytics import load_artefact
+from scripts.demo_analytics import demo_model
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
-from scripts.oracles_cli import DEMO_ASSET, ensure_demo_subjects, ensure_valuation_model
+from scripts.oracles_cli import DEMO_ASSET, ensure_demo_subjects
 
 __all__ = ["oracle_demo_steps"]
 
@@ -94,12 +95,8 @@ def oracle_demo_steps(gw: GatewayHandle, console: Console) -> None:
     """Value an asset through three oracle operator processes and show the on-chain report."""
     settings = gw.settings
     model_dir = settings.analytics.model_dir or settings.data_dir / "models"
-    cached = latest_artefact(model_dir, "valuation") is not None
-    with console.status("valuation model: training a small one on the Ames sales (once)…"):
-        t0 = time.perf_counter()
-        model = load_artefact(ensure_valuation_model(model_dir), "valuation")
-    took = time.perf_counter() - t0
-    how = "artefact in the model dir" if cached else f"small model ready in {took:.1f}s, trained once and cached"
+    artefact, how = demo_model(gw, console, "valuation", "Ames sales")
+    model = load_artefact(artefact, "valuation")
     _step(console, f"oracles: valuation model {model.version} ({how}); feed {FEED}, k = 2 of 3 oracles")
 
     # the contracts are fresh: so are the operators' round states and the demo subject
