@@ -100,6 +100,9 @@ class NodeConfig:
     fallback_s: int = 10
     #: fault injection for restart tests: exit the process right after "signed" or "submitted"
     crash_after: str | None = None
+    #: False: co-sign and post signatures but never submit (the other operators submit; the round ends
+    #: ``done`` or ``superseded`` when a report reaches the chain)
+    submit: bool = True
 
     def __post_init__(self) -> None:
         if self.period_s < 1 or self.fallback_s < 0:
@@ -234,7 +237,7 @@ class OracleNode:
             self.store.set_status(state.feed, state.subject, state.round, "posted")
             status = "posted"
             logger.info("oracle.round.posted node=%s round=%d", self.name, state.round)
-        if status != "posted":
+        if status != "posted" or not self.config.submit:
             return
         if self._tick_oracles is None:
             self._tick_oracles = self.hub.oracles()

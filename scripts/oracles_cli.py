@@ -183,6 +183,9 @@ def run(
     deviation_bps: Annotated[int | None, typer.Option(help="Push when the value moves by more (bps).")] = None,
     heartbeat: Annotated[int | None, typer.Option(help="Push at least every this many seconds.")] = None,
     subjects: Annotated[Path | None, typer.Option(help="Subjects JSON file.")] = None,
+    sign_only: Annotated[
+        bool, typer.Option("--sign-only", help="Co-sign and post signatures, never submit (others submit).")
+    ] = False,
     crash_after: Annotated[str | None, typer.Option(hidden=True, help="Fault injection: signed|submitted.")] = None,
 ) -> None:
     """Run one oracle operator node until SIGTERM / Ctrl-C."""
@@ -195,7 +198,10 @@ def run(
     o = settings.oracle
     period_s = period or o.period_s
     config = NodeConfig(
-        period_s=period_s, fallback_s=fallback if fallback is not None else o.fallback_s, crash_after=crash_after
+        period_s=period_s,
+        fallback_s=fallback if fallback is not None else o.fallback_s,
+        crash_after=crash_after,
+        submit=not sign_only,
     )
     policy = PushPolicy(
         deviation_bps=deviation_bps if deviation_bps is not None else o.deviation_bps,

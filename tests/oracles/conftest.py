@@ -208,6 +208,7 @@ def start_operator(
     heartbeat: int = 0,
     deviation_bps: int = 50,
     crash_after: str | None = None,
+    sign_only: bool = False,
     api_key: str | None = None,
     peers: list[str] | None = None,
 ) -> Operator:
@@ -248,6 +249,8 @@ def start_operator(
     ]
     if crash_after:
         args += ["--crash-after", crash_after]
+    if sign_only:
+        args.append("--sign-only")
     for peer in peers or []:
         args += ["--peer", peer]
     data_dir.mkdir(parents=True, exist_ok=True)

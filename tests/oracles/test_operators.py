@@ -150,7 +150,10 @@ def test_restart_after_submitting_does_not_push_the_round_again(
         live_gateway, "oracle", tmp_path / "oracle", subjects, fallback=0, heartbeat=3600, crash_after="submitted"
     )
     operators.append(crasher)
-    operators.append(start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects, heartbeat=3600))
+    # oracle-2 only co-signs: were it the round's leader it could submit first, and the crasher, finding the
+    # round on chain, would never submit (seen once in CI under load)
+    cosigner = start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects, heartbeat=3600, sign_only=True)
+    operators.append(cosigner)
     _wait("the crash after submitting", lambda: crasher.proc.poll() is not None, 90, operators)
     assert crasher.proc.returncode == 70
     # the crash came before "submitted" was recorded: the store still says "posted" for the pushed round
@@ -177,6 +180,9 @@ def test_restart_after_submitting_does_not_push_the_round_again(
     mine = [op for op in ops if op.institution == "oracle"]
     assert len(mine) == 1
     assert mine[0].status in ("succeeded", "failed")
+    # the co-signer signed the round, never submitted it, and closed it once the report was on chain
+    assert [op for op in ops if op.institution == "oracle-2"] == []
+    assert _rounds(cosigner)[crashed_round] in ("done", "superseded")
 
 
 def test_operators_on_separate_gateways_exchange_signatures_through_peers(
