@@ -159,8 +159,8 @@ class EarlyWarningRules:
                     observed=_percent(obs.overdue_amount, obs.loan_amount),
                     threshold=f"> {bp / 100:.2f}%",
                     message=(
-                        f"overdue amount {obs.overdue_amount} is {_percent(obs.overdue_amount, obs.loan_amount)} "
-                        f"of the loan {obs.loan_amount}, above the {bp / 100:.2f}% threshold"
+                        f"overdue amount {obs.overdue_amount:,} is {_percent(obs.overdue_amount, obs.loan_amount)} "
+                        f"of the loan amount {obs.loan_amount:,} (minor units), above the {bp / 100:.2f}% threshold"
                     ),
                 )
             )

@@ -61,6 +61,8 @@ def test_overdue_share_fires_one_fen_above_five_percent() -> None:
     message = RULES.evaluate(LoanObservation("L2", 1_000_000, overdue_amount=60_000))[0].message
     assert "6.00%" in message
     assert "5.00%" in message
+    assert "overdue amount 60,000 " in message
+    assert "loan amount 1,000,000 (minor units)" in message
 
 
 @given(loan=st.integers(1, 10**15), overdue=st.integers(0, 10**15), bp=st.integers(0, 10_000))
