@@ -18,8 +18,9 @@ Hierarchy::
     ├── EvidenceAccessDeniedError  EVD-403  403  only the submitter, courts and the case's parties
     ├── EvidenceContentUnavailableError EVD-404 404  the bytes are not in the content store
     └── EvidenceStoreError         EVD-502  502  the content store (IPFS node) failed
-Request validation errors become ``GEN-422`` with an ``errors`` list; anything unexpected becomes
-``GEN-500`` (logged, never with a stack trace in the body).
+Request validation errors become ``GEN-422`` with an ``errors`` list; a JSON or CSV body over its limit
+``GEN-413`` (``node_api.limits``, before the body is read); anything unexpected becomes ``GEN-500``
+(logged, never with a stack trace in the body).
 
 Case work (issue 5, off chain) defines its errors beside its rules, all ``CoreError``s:
 ``case_import.CaseImportError`` CIM-422 (every bad row by line and field), ``case_import.CaseFileTooLargeError``
