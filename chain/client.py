@@ -284,10 +284,30 @@ class ChainClient:
             raise self._revert(exc) from exc
         return estimate * 5 // 4 + 5_000
 
+    def first_block_at_or_after(self, timestamp: int) -> int | None:
+        """The lowest block whose timestamp is ``>= timestamp`` (binary search), ``None`` if none is yet."""
+        lo, hi = 0, self.block_number()
+        if self.block_timestamp(hi) < timestamp:
+            return None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.block_timestamp(mid) >= timestamp:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
     def get_logs(
-        self, *, address: str | list[str] | None, from_block: int, to_block: int, page: int = 2_000
+        self,
+        *,
+        address: str | list[str] | None,
+        from_block: int,
+        to_block: int,
+        page: int = 2_000,
+        topics: Sequence[str | None] | None = None,
     ) -> list[dict[str, Any]]:
-        """Raw logs in pages of ``page`` blocks (never genesis→latest in one call)."""
+        """Raw logs in pages of ``page`` blocks (never genesis→latest in one call); ``topics`` filters them
+        by position (``None`` matches any)."""
         out: list[dict[str, Any]] = []
         start = from_block
         while start <= to_block:
@@ -295,6 +315,8 @@ class ChainClient:
             flt: dict[str, Any] = {"fromBlock": hex(start), "toBlock": hex(end)}
             if address is not None:
                 flt["address"] = address
+            if topics is not None:
+                flt["topics"] = list(topics)
             out.extend(self.rpc.call("eth_getLogs", [flt]))
             start = end + 1
         return out

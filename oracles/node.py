@@ -15,9 +15,9 @@ the same report for a round: same model artefact, same features, same on-chain p
    ``r mod n`` (ascending addresses), and the operator at distance ``d`` in that rotation submits only
    from ``round start + d * fallback_s`` on, so a silent leader is replaced. The submission is an
    operation of the own gateway with the idempotency key ``oracle.report:<feed>:<subject>:<round>``;
-5. **finish**: a round whose observation (or a newer one) is on chain ends ``done`` (this report) or
-   ``superseded``; a round the policy no longer asks for, given what reached the chain since it started,
-   ends ``skipped``.
+5. **finish**: a round whose observation (or a newer one) is on chain ends ``done`` (the hub accepted
+   this report, whether or not a newer one followed it) or ``superseded``; a round the policy no longer
+   asks for, given what reached the chain since it started, ends ``skipped``.
 
 A restart resumes every unfinished round from the store: a signed round is posted (never re-signed with a
 different value), a submitted one is not submitted again (and were it, the same idempotency key returns
@@ -64,6 +64,10 @@ class HubView(Protocol):
 
     def latest_report(self, feed: FeedId, subject: SubjectId) -> Report | None: ...
 
+    def was_accepted(self, report: Report) -> bool:
+        """Whether the hub accepted exactly ``report`` (it may have been superseded since)."""
+        ...
+
     def threshold(self) -> int: ...
 
     def oracles(self) -> list[str]: ...
@@ -79,6 +83,11 @@ class RecourseHubView:
 
     def latest_report(self, feed: FeedId, subject: SubjectId) -> Report | None:
         return self.recourse.oracle_hub.get_report(feed, subject)
+
+    def was_accepted(self, report: Report) -> bool:
+        hub = self.recourse.oracle_hub
+        accepted = hub.accepted_of(report.feed_id, report.subject_id, since=report.observed_at)
+        return any(a.report == report for a in accepted)
 
     def threshold(self) -> int:
         return self.recourse.oracle_hub.threshold()
@@ -215,7 +224,10 @@ class OracleNode:
             return
         on_chain = self.hub.latest_report(report.feed_id, report.subject_id)
         if on_chain is not None and on_chain.observed_at >= report.observed_at:
-            status = "done" if on_chain == report else "superseded"
+            # a newer report on chain does not mean this one never got there: another operator may have
+            # submitted it and the next round after it before this operator looked
+            mine = on_chain == report or (on_chain.observed_at > report.observed_at and self.hub.was_accepted(report))
+            status = "done" if mine else "superseded"
             self.store.set_status(
                 state.feed, state.subject, state.round, status, reason=f"on chain at {on_chain.observed_at}"
             )

@@ -1,10 +1,10 @@
 """Persistent round state of one operator (SQLite by default, any SQLAlchemy URL).
 
 A round of a (feed, subject) goes ``signed`` → ``posted`` → ``submitted`` → ``done``, or ends ``skipped``
-(the policy said no) or ``superseded`` (a newer report reached the chain first). The report and this
-operator's signature are committed *before* the signature leaves the process, so a restarted operator
-resumes the same report (never signs a second, different one for the round) and never skips a round it
-had started.
+(the policy said no) or ``superseded`` (another report for the observation, or a newer one, reached the
+chain and this one never did). The report and this operator's signature are committed *before* the
+signature leaves the process, so a restarted operator resumes the same report (never signs a second,
+different one for the round) and never skips a round it had started.
 """
 
 from __future__ import annotations

@@ -111,6 +111,15 @@ class OracleHub(BoundContract):
         events = self.events_between(from_block=from_block, to_block=to_block)
         return [_accepted(e) for e in events if e.name == "ReportAccepted"]
 
+    def accepted_of(self, feed: FeedId, subject: SubjectId, *, since: int) -> list[AcceptedReport]:
+        """The reports accepted for (feed, subject) with an observation at or after ``since`` (unix s), in chain
+        order. A report is accepted no earlier than it observes, so only blocks from ``since`` on are read."""
+        start = self.client.first_block_at_or_after(since)
+        if start is None:
+            return []
+        events = self.events_between(from_block=start, name="ReportAccepted", indexed=(feed, subject))
+        return [a for a in map(_accepted, events) if a.report.observed_at >= since]
+
     def latest(self, feed: FeedId, subject: SubjectId, *, max_age: int) -> Report:
         """The latest report, refused (``OracleHubStaleReport``/``OracleHubNoReport``) if older than ``max_age`` s."""
         return Report.from_abi(self.call("latest", feed, subject, max_age))

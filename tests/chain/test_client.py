@@ -278,3 +278,15 @@ def test_reverting_request_in_a_burst_is_refused_before_anything_is_signed(
     assert bank.next_nonce == start
     assert _mined_nonce(client.rpc, bank.address) == start
     assert members.token.balance_of(account("investor").address) == 0
+
+
+def test_first_block_at_or_after_a_time_is_the_lowest_such_block(client: ChainClient) -> None:
+    latest = client.block_number()
+    assert latest > 2
+    times = [client.block_timestamp(b) for b in range(latest + 1)]
+    for t in sorted({*times, times[0] - 1, min(times[latest // 2] + 1, times[-1])}):
+        found = client.first_block_at_or_after(t)
+        assert found is not None
+        assert times[found] >= t
+        assert found == 0 or times[found - 1] < t
+    assert client.first_block_at_or_after(times[-1] + 3600) is None

@@ -235,6 +235,25 @@ def test_report_with_k_signatures_is_accepted_and_read_back(
     assert hub.accepted_between(from_block=start) == [accepted]
 
 
+def test_accepted_of_finds_a_report_after_newer_ones_superseded_it(
+    hub: OracleHub, client: ChainClient, signer: SignerFactory
+) -> None:
+    """An operator closing an old round asks whether its report ever reached the chain, not only whether it
+    is the latest: the lookup is filtered by feed and subject on the node and bounded by observation time."""
+    relayer = signer("oracle")
+    first = _report(client, age=120)
+    other = _report(client, age=110, subject=subject_id("asset:other"))
+    second = _report(client, value=PRICE + 1, age=100)
+    for r in (first, other, second):
+        hub.submit(relayer, r, _signed(hub, r, OPERATORS[:K]))
+    assert hub.get_report(FEED, SUBJECT) == second
+
+    assert [a.report for a in hub.accepted_of(FEED, SUBJECT, since=first.observed_at)] == [first, second]
+    assert [a.report for a in hub.accepted_of(FEED, SUBJECT, since=first.observed_at + 1)] == [second]
+    assert [a.report for a in hub.accepted_of(FEED, subject_id("asset:other"), since=0)] == [other]
+    assert hub.accepted_of(FEED, SUBJECT, since=client.block_timestamp() + 3600) == []
+
+
 def test_negative_value_round_trips(hub: OracleHub, client: ChainClient, signer: SignerFactory) -> None:
     observed = client.block_timestamp() - 60
     report = Report(FEED, SUBJECT, -7_500_00, -8_000_00, -7_000_00, MODEL, keccak(text="features"), observed)

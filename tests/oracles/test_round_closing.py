@@ -1,0 +1,150 @@
+"""How an operator closes a round once the chain holds its observation or a newer one, step by step with the
+node's ports replaced by in-memory ones (the same flows run as real processes in ``test_operators``).
+
+The case that matters: another operator submits this round and the next one before this operator looks
+again. The chain's latest report is then newer, yet this round's report did reach the chain: ``done``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from chain.eip712 import Domain, FeedId, Report, ReportSignature, SubjectId, feed_id, sign_report, subject_id
+from oracles.feeds.valuation import ValuationFeed
+from oracles.node import NodeConfig, OracleNode
+from oracles.policy import PushPolicy
+from oracles.rounds import RoundStore
+from tests.conftest import account
+
+FEED = feed_id("valuation:residential")
+SUBJECT = subject_id("asset:closing")
+PERIOD = 60
+DOMAIN = Domain.oracle_hub(chain_id=31337, verifying_contract="0x" + "22" * 20)
+ME = account("oracle")
+
+
+class MemoryHub:
+    def __init__(self) -> None:
+        self.history: list[Report] = []
+
+    def accept(self, report: Report) -> None:
+        self.history.append(report)
+
+    def latest_report(self, feed: FeedId, subject: SubjectId) -> Report | None:
+        mine = [r for r in self.history if (r.feed_id, r.subject_id) == (feed, subject)]
+        return mine[-1] if mine else None
+
+    def was_accepted(self, report: Report) -> bool:
+        return report in self.history
+
+    def threshold(self) -> int:
+        return 2
+
+    def oracles(self) -> list[str]:
+        return [ME.address]
+
+    def domain(self) -> Domain:
+        return DOMAIN
+
+
+class SilentGateway:
+    """Takes posted signatures, holds no others, and must never be asked to submit in these cases."""
+
+    name = "own"
+
+    def __init__(self) -> None:
+        self.posted: list[int] = []
+
+    def post_signature(self, round_: int, report: Report, signature: ReportSignature) -> None:  # noqa: ARG002
+        self.posted.append(round_)
+
+    def signatures(self, report: Report, round_: int, digest: bytes) -> list[ReportSignature]:  # noqa: ARG002
+        return []
+
+    def submit(self, round_: int, report: Report, signatures: list[ReportSignature], *, key: str) -> dict[str, Any]:
+        raise AssertionError(f"nothing is submitted here ({round_}, {report}, {len(signatures)}, {key})")
+
+
+def _report(round_: int, value: int = 200_000_00) -> Report:
+    return Report(FEED, SUBJECT, value, value * 9 // 10, value * 11 // 10, b"\x01" * 32, b"\x02" * 32, round_ * PERIOD)
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[tuple[OracleNode, MemoryHub, RoundStore]]:
+    subjects = tmp_path / "subjects.json"
+    subjects.write_text(json.dumps({"subjects": {}}), encoding="utf-8")  # no new rounds start
+    hub, store = MemoryHub(), RoundStore(f"sqlite:///{tmp_path / 'rounds.sqlite'}")
+    n = OracleNode(
+        name="oracle",
+        account=ME,
+        feed=ValuationFeed(cast(Any, None), subjects),  # the model is only used to start rounds
+        hub=hub,
+        gateway=SilentGateway(),
+        store=store,
+        policy=PushPolicy(deviation_bps=50, heartbeat_s=0),
+        config=NodeConfig(period_s=PERIOD, fallback_s=0, submit=False),
+        clock=lambda: 1_000 * PERIOD,
+    )
+    yield n, hub, store
+    store.close()
+
+
+def _posted(store: RoundStore, round_: int, report: Report) -> None:
+    store.create(FEED, SUBJECT, round_, status="posted", report=report, signature=sign_report(ME, DOMAIN, report))
+
+
+def _status(store: RoundStore, round_: int) -> str:
+    state = store.get(FEED, SUBJECT, round_)
+    assert state is not None
+    return state.status
+
+
+def test_round_whose_report_is_the_latest_on_chain_is_done(node: tuple[OracleNode, MemoryHub, RoundStore]) -> None:
+    n, hub, store = node
+    _posted(store, 10, _report(10))
+    hub.accept(_report(10))
+    n.tick()
+    assert _status(store, 10) == "done"
+
+
+def test_round_submitted_by_another_operator_and_then_superseded_is_still_done(
+    node: tuple[OracleNode, MemoryHub, RoundStore],
+) -> None:
+    n, hub, store = node
+    _posted(store, 10, _report(10))
+    hub.accept(_report(10))
+    hub.accept(_report(11, value=210_000_00))  # the next round landed before this operator looked again
+    n.tick()
+    assert _status(store, 10) == "done"
+
+
+def test_round_overtaken_by_a_newer_report_it_never_reached_is_superseded(
+    node: tuple[OracleNode, MemoryHub, RoundStore],
+) -> None:
+    n, hub, store = node
+    _posted(store, 10, _report(10))
+    hub.accept(_report(11, value=210_000_00))
+    n.tick()
+    assert _status(store, 10) == "superseded"
+
+
+def test_round_whose_observation_landed_with_another_value_is_superseded(
+    node: tuple[OracleNode, MemoryHub, RoundStore],
+) -> None:
+    n, hub, store = node
+    _posted(store, 10, _report(10))
+    hub.accept(_report(10, value=199_000_00))  # same observation time, another model's value
+    n.tick()
+    assert _status(store, 10) == "superseded"
+
+
+def test_round_with_nothing_newer_on_chain_stays_open(node: tuple[OracleNode, MemoryHub, RoundStore]) -> None:
+    n, hub, store = node
+    _posted(store, 10, _report(10))
+    hub.accept(_report(9))
+    n.tick()
+    assert _status(store, 10) == "posted"
