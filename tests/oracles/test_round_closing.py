@@ -103,48 +103,24 @@ def _status(store: RoundStore, round_: int) -> str:
     return state.status
 
 
-def test_round_whose_report_is_the_latest_on_chain_is_done(node: tuple[OracleNode, MemoryHub, RoundStore]) -> None:
-    n, hub, store = node
-    _posted(store, 10, _report(10))
-    hub.accept(_report(10))
-    n.tick()
-    assert _status(store, 10) == "done"
-
-
-def test_round_submitted_by_another_operator_and_then_superseded_is_still_done(
-    node: tuple[OracleNode, MemoryHub, RoundStore],
+@pytest.mark.parametrize(
+    ("on_chain", "status"),
+    [
+        pytest.param([_report(10)], "done", id="its report is the latest"),
+        # another operator submitted it, and the next round landed before this operator looked again
+        pytest.param([_report(10), _report(11, value=210_000_00)], "done", id="its report then a newer one"),
+        pytest.param([_report(11, value=210_000_00)], "superseded", id="only a newer one"),
+        # same observation time, another model's value
+        pytest.param([_report(10, value=199_000_00)], "superseded", id="another report for its observation"),
+        pytest.param([_report(9)], "posted", id="only an older one: the round stays open"),
+    ],
+)
+def test_round_closes_on_what_the_chain_holds(
+    node: tuple[OracleNode, MemoryHub, RoundStore], on_chain: list[Report], status: str
 ) -> None:
     n, hub, store = node
     _posted(store, 10, _report(10))
-    hub.accept(_report(10))
-    hub.accept(_report(11, value=210_000_00))  # the next round landed before this operator looked again
+    for report in on_chain:
+        hub.accept(report)
     n.tick()
-    assert _status(store, 10) == "done"
-
-
-def test_round_overtaken_by_a_newer_report_it_never_reached_is_superseded(
-    node: tuple[OracleNode, MemoryHub, RoundStore],
-) -> None:
-    n, hub, store = node
-    _posted(store, 10, _report(10))
-    hub.accept(_report(11, value=210_000_00))
-    n.tick()
-    assert _status(store, 10) == "superseded"
-
-
-def test_round_whose_observation_landed_with_another_value_is_superseded(
-    node: tuple[OracleNode, MemoryHub, RoundStore],
-) -> None:
-    n, hub, store = node
-    _posted(store, 10, _report(10))
-    hub.accept(_report(10, value=199_000_00))  # same observation time, another model's value
-    n.tick()
-    assert _status(store, 10) == "superseded"
-
-
-def test_round_with_nothing_newer_on_chain_stays_open(node: tuple[OracleNode, MemoryHub, RoundStore]) -> None:
-    n, hub, store = node
-    _posted(store, 10, _report(10))
-    hub.accept(_report(9))
-    n.tick()
-    assert _status(store, 10) == "posted"
+    assert _status(store, 10) == status
