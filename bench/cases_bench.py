@@ -12,6 +12,9 @@
    mined; vs the baseline: one collector claiming sequentially through the chain client (send + wait).
 
     python -m bench.cases_bench [--cases 10000] [--import-rows 100000] [--claims 400]
+
+``--import-only`` runs just the import's gateway measurement (seconds, peak RSS): no publication gas, no
+claims, no storage baseline (which takes minutes at 100,000 rows); its row has no baseline ratio.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def import_rows(net: Network, gw: GatewayProcess, bank_key: str, m: int) -> list[Row]:
+def import_rows(net: Network, gw: GatewayProcess, bank_key: str, m: int, *, baseline: bool = True) -> list[Row]:
     now = net.client.block_timestamp()
     data, _ = case_csv(m, deadline=now + 60 * 86400, prefix="IMP")
     before = _rss_kib(gw.pid)
@@ -159,6 +162,9 @@ def import_rows(net: Network, gw: GatewayProcess, bank_key: str, m: int) -> list
     body = r.json()
     assert body["operations"][-1]["status"] == "succeeded", body
     peak = _peak_rss_kib(gw.pid)
+    memory = f"{len(data) / 1e6:.1f} MB CSV; gateway RSS {before / 1024:.0f} → peak {peak / 1024:.0f} MiB"
+    if not baseline:
+        return [Row(f"import {m:,}-row CSV → published batch (s)", "—", f"{ours_s:,.1f}", 1.0, memory)]
     terms = _terms(m, deadline=now + 60 * 86400, tag="imp")
     publisher = _storage_publisher(net)
     _, base_s = _baseline_publish(net, publisher, terms)
@@ -168,8 +174,7 @@ def import_rows(net: Network, gw: GatewayProcess, bank_key: str, m: int) -> list
             f"{base_s:,.1f}",
             f"{ours_s:,.1f}",
             base_s / ours_s,
-            f"{len(data) / 1e6:.1f} MB CSV; gateway RSS {before / 1024:.0f} → peak {peak / 1024:.0f} MiB; "
-            "baseline = same cases written to chain storage",
+            f"{memory}; baseline = same cases written to chain storage",
         )
     ]
 
@@ -277,6 +282,7 @@ def main() -> None:
     p.add_argument("--import-rows", type=int, default=100_000)
     p.add_argument("--claims", type=int, default=400)
     p.add_argument("--collectors", type=int, default=20)
+    p.add_argument("--import-only", action="store_true", help="only the import (no gas, claims or storage baseline)")
     args = p.parse_args()
     print_header("case delegation: publication gas, import, claims", MODULE)
     rows: list[Row] = []
@@ -293,14 +299,16 @@ def main() -> None:
             {"bank": 10_000_000_000_00},
         )
         _register_cases(net)
-        r, extra = publication(net, args.cases)
-        rows += r
-        seq = sequential_claims(net)
-        print(
-            f"(tree of {args.cases:,} cases built in {extra['tree_s']:.2f}s; "
-            f"baseline publication took {extra['baseline_s']:.1f}s)"
-        )
-        names = _collector_names(args.collectors)
+        seq = 0.0
+        if not args.import_only:
+            r, extra = publication(net, args.cases)
+            rows += r
+            seq = sequential_claims(net)
+            print(
+                f"(tree of {args.cases:,} cases built in {extra['tree_s']:.2f}s; "
+                f"baseline publication took {extra['baseline_s']:.1f}s)"
+            )
+        names = _collector_names(0 if args.import_only else args.collectors)
         keystore = base / "keystore"
         addresses = make_keystore(keystore, names)
         admit_collectors(net, addresses)
@@ -317,8 +325,9 @@ def main() -> None:
         keys = {n: create_key(gw.db_url, n) for n in names}
         gw.start(timeout=120)
         try:
-            rows += claims(net, gw, bank_key, keys, args.claims, seq)
-            rows += import_rows(net, gw, bank_key, args.import_rows)
+            if not args.import_only:
+                rows += claims(net, gw, bank_key, keys, args.claims, seq)
+            rows += import_rows(net, gw, bank_key, args.import_rows, baseline=not args.import_only)
         except Exception:
             print(gw.tail(4000))
             raise
