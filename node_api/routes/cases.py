@@ -76,6 +76,12 @@ async def _one(state: GatewayState, caller: Caller, fn: Any, confirm: bool) -> J
 # --- banks ---
 
 
+def _read_upload(file: UploadFile) -> bytes:
+    """The whole upload (spooled to a temporary file by Starlette; at most ``max_batch_bytes``)."""
+    file.file.seek(0)
+    return file.file.read()
+
+
 @router.post("/batches", status_code=202, responses={202: {"model": BatchPublished}, 200: {"model": BatchPublished}})
 async def publish_batch(
     key: IdempotencyKey,
@@ -98,7 +104,6 @@ async def publish_batch(
             "split the file into several batches",
             max_bytes=limits.max_batch_bytes,
         )
-    data = await file.read()
     fmt: Literal["csv", "json"] = format or (
         "json" if (file.filename or "").lower().endswith(".json") or file.content_type == "application/json" else "csv"
     )
@@ -110,7 +115,7 @@ async def publish_batch(
             vault=vault_for(state),
             institution=caller.institution,
             key=key,
-            data=data,
+            data=_read_upload(file),  # no reference kept here: the service drops the bytes once parsed
             fmt=fmt,
             fee_budget_fen=fee_budget_fen,
             closes_at=closes_at,

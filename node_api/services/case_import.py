@@ -45,6 +45,7 @@ import json
 import operator
 import re
 import secrets
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -300,7 +301,7 @@ def _timezone(v: Any) -> str:
         return DEFAULT_TIMEZONE
     if not isinstance(v, str) or not valid_timezone(v.strip()):
         raise ValueError(f"unknown IANA time zone {v!r}" if isinstance(v, str) and len(v) < 60 else "unknown zone")
-    return v.strip()
+    return sys.intern(v.strip())  # one string per zone, not one per row
 
 
 def _phone_field(v: Any) -> str:

@@ -5,7 +5,9 @@ Publication (bank): the uploaded CSV/JSON is parsed by :func:`node_api.services.
 with a fresh random batch salt), a fresh debtor salt and commitment; the terms (no personal data) form
 the batch's Merkle tree. The debtors' data (PII vault rows), the batch and case rows, and the two
 operations (``approve`` the fee budget, then ``publishBatch``) are committed in ONE database transaction:
-either the whole batch is imported and will be published exactly once, or nothing is.
+either the whole batch is imported and will be published exactly once, or nothing is. The vault and case
+rows are sent in executemany chunks of ``INSERT_CHUNK`` (2,000) inside that transaction, and each parsed
+row is released once split, so a 100,000-row import never holds every row's parameters at once.
 
 Claims (collector): the gateway first reads the case on chain (taken or closed → 409 problem at once)
 and the collector's eligibility (suspension, licence, region, capacity → 403 problem), then reserves the
@@ -32,9 +34,10 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from itertools import islice
+from typing import Any, Literal, TypeVar
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -71,10 +74,17 @@ from node_api.problems import (
     IdempotencyConflictError,
     InvalidInputError,
 )
-from node_api.services.case_import import CaseImportError, RowError, debtor_commitment, new_salt, parse_cases
+from node_api.services.case_import import (
+    CaseImportError,
+    DebtorRecord,
+    RowError,
+    debtor_commitment,
+    new_salt,
+    parse_cases,
+)
 from node_api.services.events import block_boundary
 from node_api.services.operations import IN_GROUP, request_hash, submit_operation
-from node_api.services.pii_vault import PiiVault
+from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
 
 __all__ = [
     "CASE_CONTRACT",
@@ -116,8 +126,18 @@ logger = logging.getLogger(__name__)
 _HELD = (CaseStatus.CLAIMED, CaseStatus.RECOVERY_REPORTED)
 
 
+_T = TypeVar("_T")
+
+
 def _hex(b: bytes) -> str:
     return "0x" + b.hex()
+
+
+def _drain(items: list[_T]) -> Iterator[_T]:
+    """``items`` in order, each released from the list as it is yielded (the list ends empty)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def region_covers(collector_region: int, case_region: int) -> bool:
@@ -317,6 +337,7 @@ def publish_batch(
         return PublishResult(batch, [op for op in (approve, replay) if op is not None], False)
 
     rows = parse_cases(data, fmt, now=now, max_rows=max_rows)
+    del data  # the upload is not needed any more (the route does not keep it either)
     seen: dict[str, int] = {}
     dupes: list[RowError] = []
     for r in rows:
@@ -325,6 +346,7 @@ def publish_batch(
         seen.setdefault(r.case_ref, r.line)
     if dupes:
         raise CaseImportError(dupes)
+    del seen
     latest = max(r.deadline for r in rows)
     end = latest if closes_at is None else closes_at
     if end < latest:
@@ -334,12 +356,16 @@ def publish_batch(
 
     bank = institution.address
     batch_salt = os.urandom(32)
-    vault_rows: list[tuple[bytes, bytes, Any]] = []
+    # each parsed row is dropped as soon as it is split into its terms (chain), its vault record (personal
+    # data) and its reference: the three are never held next to a full copy of the rows
+    vault_rows: list[tuple[bytes, bytes, DebtorRecord]] = []
+    refs: list[str] = []
     terms: list[CaseTerms] = []
-    for r in rows:
+    for r in _drain(rows):
         case_id = derive_case_id(bank, r.case_ref, batch_salt)
         salt = new_salt()
         vault_rows.append((case_id, salt, r.debtor))
+        refs.append(r.case_ref)
         terms.append(
             CaseTerms(
                 case_id=case_id,
@@ -352,9 +378,11 @@ def publish_batch(
                 deadline=r.deadline,
             )
         )
+    del rows
     tree = CaseBatchTree(terms)
+    del terms  # the tree keeps them (and is cached for proofs)
     batch_uuid = str(uuid.uuid4())
-    meta = keccak(text=json.dumps({"gateway_batch": batch_uuid, "format": fmt, "cases": len(terms)}, sort_keys=True))
+    meta = keccak(text=json.dumps({"gateway_batch": batch_uuid, "format": fmt, "cases": len(tree)}, sort_keys=True))
     cases = recourse.cases
     specs = [
         _OpSpec(
@@ -374,7 +402,7 @@ def publish_batch(
         bank=bank,
         salt=_hex(batch_salt),
         root=_hex(tree.root),
-        case_count=len(terms),
+        case_count=len(tree),
         closes_at=end,
         fee_budget_fen=fee_budget_fen,
         meta_digest=_hex(meta),
@@ -382,17 +410,18 @@ def publish_batch(
         approve_operation_id=approve_op.id,
         publish_operation_id=publish_op.id,
     )
-    session.add(batch)
-    session.flush()  # the batch row before its cases (foreign key)
-    vault.put_many(session, vault_rows)
-    session.execute(
-        insert(CaseEntry),
-        [
+    try:
+        session.add(batch)
+        session.flush()  # the batch row before its cases (foreign key)
+        # vault rows, then case rows, INSERT_CHUNK at a time, all in this one transaction: a failure on any
+        # chunk (or at the commit) rolls back every chunk before it, the batch and the operations
+        vault.put_many(session, _drain(vault_rows))
+        entries = (
             {
                 "case_id": _hex(t.case_id),
                 "batch_id": batch_uuid,
                 "position": i,
-                "case_ref": r.case_ref,
+                "case_ref": ref,
                 "debtor_commitment": _hex(t.debtor_commitment),
                 "principal_fen": t.principal,
                 "overdue_fen": t.overdue_amount,
@@ -406,16 +435,19 @@ def publish_batch(
                 "fees_fen": 0,
                 "last_event": None,
             }
-            for i, (t, r) in enumerate(zip(terms, rows, strict=True))
-        ],
-    )
-    try:
+            for i, (t, ref) in enumerate(zip(tree.terms, _drain(refs), strict=True))
+        )
+        while chunk := list(islice(entries, INSERT_CHUNK)):
+            session.execute(insert(CaseEntry), chunk)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise InvalidInputError(
-            f"the batch could not be stored (a case id or root already exists): {exc.orig}"
+            f"the batch could not be stored, nothing was imported (a case id or root already exists?): {exc.orig}"
         ) from exc
+    except BaseException:
+        session.rollback()
+        raise
     _remember(batch_uuid, tree)
     session.refresh(batch)
     session.refresh(approve_op)

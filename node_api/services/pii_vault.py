@@ -10,8 +10,9 @@
   rules) and ``debtor_key`` = HMAC-SHA256(key-derived subkey, normalised ID number), which links one
   debtor's cases for the daily contact cap without revealing who it is.
 * **Writes**: :meth:`PiiVault.put_many` inserts the rows in the caller's session transaction (one
-  executemany) without committing; the caller commits the vault rows together with its batch rows and
-  publish operation (nothing half-imported).
+  executemany per :data:`INSERT_CHUNK` rows, encrypting each chunk just before it is sent, so a 100,000-row
+  batch never holds every ciphertext at once) without committing; the caller commits the vault rows
+  together with its batch rows and publish operation (nothing half-imported).
 * **Reads**: :meth:`PiiVault.read` first commits a ``VaultAccess`` row (who, when, which case, why),
   then decrypts. The access log is anchored on chain periodically (:mod:`node_api.services.compliance`).
 
@@ -26,8 +27,9 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from node_api.state import GatewayState
 
 __all__ = [
+    "INSERT_CHUNK",
     "KEY_VERSION",
     "PiiVault",
     "VaultIntegrityError",
@@ -55,6 +58,8 @@ __all__ = [
 ]
 
 KEY_VERSION = 1
+#: rows per executemany of :meth:`PiiVault.put_many`
+INSERT_CHUNK = 2000
 _RECORD_AAD = b"recourse-vault/v1|"
 _NOTE_AAD = b"recourse-contact-note/v1|"
 
@@ -150,13 +155,22 @@ class PiiVault:
         """One encrypted vault row (not added to any session)."""
         return VaultRecord(**self._row(case_id, salt, debtor, utcnow()))
 
-    def put_many(self, session: Session, records: Sequence[tuple[bytes, bytes, DebtorRecord]]) -> None:
+    def put_many(
+        self, session: Session, records: Iterable[tuple[bytes, bytes, DebtorRecord]], *, chunk: int = INSERT_CHUNK
+    ) -> int:
         """Insert one encrypted row per ``(case_id, salt, debtor)`` in ``session``'s transaction WITHOUT
-        committing (one executemany; a rollback of the caller's transaction removes them)."""
-        if not records:
-            return
+        committing; returns the number of rows.
+
+        ``records`` is read lazily and encrypted ``chunk`` rows at a time (one executemany each), so only one
+        chunk of ciphertexts and parameters is alive at once. All chunks are in the caller's transaction: its
+        rollback removes every one of them."""
         now = utcnow()
-        session.execute(insert(VaultRecord), [self._row(c, salt, d, now) for c, salt, d in records])
+        it = iter(records)
+        count = 0
+        while params := [self._row(c, salt, d, now) for c, salt, d in islice(it, chunk)]:
+            session.execute(insert(VaultRecord), params)
+            count += len(params)
+        return count
 
     def _decrypt(self, row: VaultRecord) -> dict[str, str]:
         case_id = bytes.fromhex(row.case_id[2:])
