@@ -74,6 +74,13 @@ class EventDecoder:
         self._addresses[address.lower()] = contract
         self._checksums[address.lower()] = to_checksum_address(address)
 
+    def topic0(self, contract: str, event: str) -> bytes:
+        """The first topic (signature hash) of ``contract``'s event named ``event``."""
+        for topic, ev in self._by_contract.get(contract, {}).items():
+            if ev.name == event:
+                return topic
+        raise UndecodableLogError(f"{contract or 'the contract'} has no event {event!r}")
+
     @property
     def addresses(self) -> list[str]:
         return [to_checksum_address(a) for a in self._addresses]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chain._abi import AbiEvent, AbiFunction
+from chain._abi import AbiFunction
 from chain.client import ChainClient, Receipt, Sender, TxRequest
 from chain.events import DecodedEvent, EventDecoder
 
@@ -28,10 +28,6 @@ class BoundContract:
                 # overloads are addressed as name(types); the bare name maps to the first declared
                 self._functions.setdefault(fn.name, fn)
                 self._functions[f"{fn.name}({','.join(fn.input_types)})"] = fn
-        self._event_topics = {
-            ev.name: "0x" + ev.topic0.hex()
-            for ev in (AbiEvent.from_abi(i) for i in abi if i.get("type") == "event" and not i.get("anonymous"))
-        }
         client.register_abi(abi)
         self.decoder = EventDecoder({self.contract_name: abi}, {address: self.contract_name})
 
@@ -64,9 +60,8 @@ class BoundContract:
         end = self.client.block_number() if to_block is None else to_block
         topics: list[str | None] | None = None
         if name is not None:
-            if name not in self._event_topics:
-                raise AttributeError(f"{self.contract_name} has no event {name!r}")
-            topics = [self._event_topics[name], *("0x" + t.rjust(32, b"\0").hex() for t in indexed)]
+            topic0 = self.decoder.topic0(self.contract_name, name)
+            topics = ["0x" + t.rjust(32, b"\0").hex() for t in (topic0, *indexed)]
         elif indexed:
             raise ValueError("indexed filters need the event name")
         logs = self.client.get_logs(address=self.address, from_block=from_block, to_block=end, topics=topics)

@@ -108,8 +108,9 @@ class OracleHub(BoundContract):
 
     def accepted_between(self, *, from_block: int, to_block: int | None = None) -> list[AcceptedReport]:
         """Every accepted report in a block range, in chain order."""
-        events = self.events_between(from_block=from_block, to_block=to_block)
-        return [_accepted(e) for e in events if e.name == "ReportAccepted"]
+        return [
+            _accepted(e) for e in self.events_between(from_block=from_block, to_block=to_block, name="ReportAccepted")
+        ]
 
     def accepted_of(self, feed: FeedId, subject: SubjectId, *, since: int) -> list[AcceptedReport]:
         """The reports accepted for (feed, subject) with an observation at or after ``since`` (unix s), in chain

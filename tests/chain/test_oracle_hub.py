@@ -16,7 +16,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from chain import ContractReverted
+from chain import ContractReverted, UndecodableLogError
 from chain.client import ChainClient, Receipt, TxRequest
 from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID
@@ -252,6 +252,8 @@ def test_accepted_of_finds_a_report_after_newer_ones_superseded_it(
     assert [a.report for a in hub.accepted_of(FEED, SUBJECT, since=first.observed_at + 1)] == [second]
     assert [a.report for a in hub.accepted_of(FEED, subject_id("asset:other"), since=0)] == [other]
     assert hub.accepted_of(FEED, SUBJECT, since=client.block_timestamp() + 3600) == []
+    with pytest.raises(UndecodableLogError, match="no event 'ReportRefused'"):
+        hub.events_between(from_block=0, name="ReportRefused")
 
 
 def test_negative_value_round_trips(hub: OracleHub, client: ChainClient, signer: SignerFactory) -> None:
