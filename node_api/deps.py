@@ -18,6 +18,7 @@ from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.institutions import Institution
 from node_api.problems import (
+    AmbiguousCredentialsError,
     ChainUnavailableError,
     IdempotencyKeyMissingError,
     NotAuthenticatedError,
@@ -72,11 +73,23 @@ class Caller:
 
 
 def _token(authorization: str | None, x_api_key: str | None) -> str:
-    if x_api_key:
-        return x_api_key.strip()
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
+    """The one API key a request carries. Two different keys (``Authorization`` and ``X-API-Key``) are
+    refused rather than one silently preferred: the caller would not know whose authority was used."""
+    bearer: str | None = None
+    if authorization is not None and authorization.strip():
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticatedError("the Authorization header must be 'Bearer rk_…' (or send 'X-API-Key: rk_…')")
+        bearer = value.strip()
+    header = x_api_key.strip() if x_api_key is not None and x_api_key.strip() else None
+    if bearer is not None and header is not None and bearer != header:
+        raise AmbiguousCredentialsError(
+            "the Authorization and X-API-Key headers carry different API keys; send one key, in one header"
+        )
+    token = header or bearer
+    if token is None:
+        raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
+    return token
 
 
 def _key_from_db(state: GatewayState, token: str) -> KnownKey:

@@ -4,6 +4,7 @@ Hierarchy::
 
     CoreError                              root; ``code``, ``http_status``, ``title``
     ├── NotAuthenticatedError      AUTH-001 401  missing/unknown/revoked API key
+    ├── AmbiguousCredentialsError  AUTH-004 400  Authorization and X-API-Key carry different keys
     ├── ScopeDeniedError           AUTH-002 403  the key's scopes do not allow this route
     ├── RoleDeniedError            AUTH-003 403  the institution lacks the on-chain role now
     ├── NotFoundError              GEN-404  404  resource does not exist (or is not yours)
@@ -41,6 +42,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
+    "AmbiguousCredentialsError",
     "ChainUnavailableError",
     "CoreError",
     "EvidenceAccessDeniedError",
@@ -79,6 +81,10 @@ class CoreError(Exception):
 
 class NotAuthenticatedError(CoreError):
     code, http_status, title = "AUTH-001", 401, "Not authenticated"
+
+
+class AmbiguousCredentialsError(CoreError):
+    code, http_status, title = "AUTH-004", 400, "Two different API keys in one request"
 
 
 class ScopeDeniedError(CoreError):
