@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "UINT256_LIMIT",
     "BalancePublic",
     "InstitutionPublic",
     "MemberPublic",
@@ -15,12 +16,23 @@ __all__ = [
     "MintCreate",
     "OperationPublic",
     "OperationsPublic",
+    "RequestModel",
     "TransferCreate",
 ]
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
-#: uint256 max; amounts are integer fen
-_MAX = 2**256 - 1
+#: amounts are integer fen below 2**256 (a uint256 on chain); bounds are written as exclusive powers of two
+#: (``lt=2**256``, not ``le=2**256 - 1``) so that the OpenAPI document, whose generator passes numeric
+#: bounds through floats, prints them exactly (``node_api.openapi``)
+UINT256_LIMIT = 2**256
+
+
+class RequestModel(BaseModel):
+    """Base of every JSON request body: an unknown field is refused (422 naming it, not silently ignored)
+    and values are never coerced across types (``true`` or ``1.0`` is not an integer, ``"5"`` not a number,
+    ``1`` not a boolean): money is integer minor units on the wire."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class OperationPublic(BaseModel):
@@ -48,19 +60,28 @@ class OperationsPublic(BaseModel):
     count: int
 
 
-class TransferCreate(BaseModel):
-    to: str = Field(pattern=_ADDRESS, description="recipient address (an active member)")
-    amount_fen: int = Field(gt=0, le=_MAX, description="amount in fen (integer minor units of CNY)")
+class TransferCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "amount_fen": 125_000}]}
+    )
 
-    @field_validator("amount_fen", mode="before")
-    @classmethod
-    def _no_float(cls, v: Any) -> Any:
-        if isinstance(v, float | bool):
-            raise ValueError("amount_fen must be an integer number of fen, not a float")
-        return v
+    to: str = Field(pattern=_ADDRESS, description="recipient address (an active member)")
+    amount_fen: int = Field(gt=0, lt=UINT256_LIMIT, description="amount in fen (integer minor units of CNY)")
 
 
 class MintCreate(TransferCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                    "amount_fen": 10_000_000,
+                    "reference": "SWIFT-2026-0412",
+                }
+            ]
+        }
+    )
+
     reference: str = Field(min_length=1, max_length=200, description="off-chain payment reference (hashed)")
 
 

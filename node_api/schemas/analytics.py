@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, field_validator
+
+from node_api.schemas import RequestModel
 
 __all__ = [
     "ContributionPublic",
@@ -18,11 +20,24 @@ __all__ = [
     "ValuationPublic",
 ]
 
-_MONEY = 2**63 - 1
+#: money in integer minor units below 2**63 (an exclusive power of two: exact in the OpenAPI document)
+_MONEY_LIMIT = 2**63
 
 
-class ValuationCreate(BaseModel):
+class ValuationCreate(RequestModel):
     """An asset's features (the model's schema columns); absent features are treated as missing."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "asset_ref": "lot-2026-0042",
+                    "features": {"Gr Liv Area": 1710, "Overall Qual": 7, "Year Built": 2003, "Neighborhood": "CollgCr"},
+                    "top": 5,
+                }
+            ]
+        }
+    )
 
     asset_ref: str = Field(default="", max_length=200, description="your reference for the asset (not stored)")
     features: dict[str, Any] = Field(min_length=1)
@@ -51,24 +66,54 @@ class ValuationPublic(BaseModel):
     approaches: dict[str, float]
 
 
-class RuleConfig(BaseModel):
-    overdue_days: int | None = Field(default=30, ge=0)
+class RuleConfig(RequestModel):
+    """Early-warning thresholds; ``null`` switches a rule off."""
+
+    overdue_days: int | None = Field(default=30, ge=0, le=36_500)
     overdue_share_bp: int | None = Field(default=500, ge=0, le=10_000)
-    downgrade_notches: int | None = Field(default=1, ge=1)
-    rating_scale: list[str] | None = None
+    downgrade_notches: int | None = Field(default=1, ge=1, le=100)
+    rating_scale: list[StrictStr] | None = Field(default=None, max_length=100)
 
 
-class RiskAssessmentCreate(BaseModel):
-    """A loan as monitored (money in integer minor units) and, optionally, its features for the PD model."""
+class RiskAssessmentCreate(RequestModel):
+    """A loan as monitored (money in integer minor units) and, optionally, its features for the PD model.
+
+    The overdue amount is part of the loan: larger than ``loan_amount`` is refused (422 on ``overdue_amount``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "loan_id": "LN-2026-000381",
+                    "loan_amount": 50_000_000,
+                    "days_overdue": 45,
+                    "overdue_amount": 3_200_000,
+                    "rating": "BB",
+                    "previous_rating": "BBB",
+                    "rules": {"overdue_days": 30, "overdue_share_bp": 500, "downgrade_notches": 1},
+                }
+            ]
+        }
+    )
 
     loan_id: str = Field(min_length=1, max_length=200)
-    loan_amount: int = Field(ge=1, le=_MONEY)
-    days_overdue: int = Field(default=0, ge=0)
-    overdue_amount: int = Field(default=0, ge=0, le=_MONEY)
+    loan_amount: int = Field(ge=1, lt=_MONEY_LIMIT, description="integer minor units (fen)")
+    days_overdue: int = Field(default=0, ge=0, le=36_500)
+    overdue_amount: int = Field(
+        default=0, ge=0, lt=_MONEY_LIMIT, description="integer minor units (fen), at most loan_amount"
+    )
     rating: str | None = Field(default=None, max_length=16)
     previous_rating: str | None = Field(default=None, max_length=16)
     rules: RuleConfig = Field(default_factory=RuleConfig)
     features: dict[str, Any] | None = None
+
+    @field_validator("overdue_amount")
+    @classmethod
+    def _overdue_within_loan(cls, overdue: int, info: ValidationInfo) -> int:
+        loan = info.data.get("loan_amount")  # absent when loan_amount itself was refused
+        if loan is not None and overdue > loan:
+            raise ValueError(f"overdue_amount ({overdue:,}) is larger than loan_amount ({loan:,})")
+        return overdue
 
 
 class EarlyWarningPublic(BaseModel):

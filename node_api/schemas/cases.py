@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from node_api.schemas import OperationPublic
+from node_api.schemas import OperationPublic, RequestModel
 
 __all__ = [
     "ActionCreate",
@@ -24,7 +24,9 @@ __all__ = [
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _HEX32 = r"^0x[0-9a-fA-F]{64}$"
-_U128 = 2**128 - 1
+#: amounts are uint128 on chain: below 2**128 (an exclusive power of two: exact in the OpenAPI document)
+_U128_LIMIT = 2**128
+_DIGEST = "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 class CasePublic(BaseModel):
@@ -85,12 +87,20 @@ class ClaimPublic(BaseModel):
     operation: OperationPublic
 
 
-class OfferCreate(BaseModel):
+class OfferCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"collector": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "window_seconds": 86_400}]
+        }
+    )
+
     collector: str = Field(pattern=_ADDRESS)
     window_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
 
-class ActionCreate(BaseModel):
+class ActionCreate(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"action_code": 1, "evidence_digest": _DIGEST}]})
+
     action_code: int = Field(ge=0, le=255, description="1 call, 2 letter, 3 visit, 4 agreement, 5 other")
     evidence_digest: str = Field(pattern=_HEX32, description="sha256 of the evidence document")
     evidence_root: str | None = Field(
@@ -99,23 +109,31 @@ class ActionCreate(BaseModel):
     evidence_proof: list[str] = Field(default_factory=list, max_length=64)
 
 
-class RecoveryCreate(BaseModel):
-    amount_fen: int = Field(gt=0, le=_U128)
+class RecoveryCreate(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 1_250_000, "evidence_digest": _DIGEST}]})
+
+    amount_fen: int = Field(gt=0, lt=_U128_LIMIT, description="recovered amount in fen")
     evidence_digest: str = Field(pattern=_HEX32)
     evidence_root: str | None = Field(default=None, pattern=_HEX32)
     evidence_proof: list[str] = Field(default_factory=list, max_length=64)
 
 
-class RecoveryConfirm(BaseModel):
+class RecoveryConfirm(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"close_case": False}]})
+
     close_case: bool = Field(default=False, description="close a partly recovered case as recovered_partly")
 
 
-class RecoveryReject(BaseModel):
+class RecoveryReject(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason_code": 2}]})
+
     reason_code: int = Field(ge=0, le=255, description="1 not received, 2 amount mismatch, 3 evidence insufficient")
 
 
-class BudgetTopUp(BaseModel):
-    amount_fen: int = Field(gt=0, le=_U128)
+class BudgetTopUp(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 500_000}]})
+
+    amount_fen: int = Field(gt=0, lt=_U128_LIMIT, description="fen added to the batch's fee budget")
 
 
 class FeesPublic(BaseModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-from chain.eip712 import INT64_MAX, INT64_MIN, FeedId, Report, SubjectId
+from chain.eip712 import INT64_MIN, FeedId, Report, SubjectId
+from node_api.schemas import RequestModel
 
 __all__ = [
     "OracleReportIn",
@@ -18,19 +20,39 @@ __all__ = [
 
 _HEX32 = r"^0x[0-9a-fA-F]{64}$"
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+#: exclusive upper bounds as powers of two (exact in the OpenAPI document): int64 and uint64 on chain
+_INT64_LIMIT = 2**63
+_UINT64_LIMIT = 2**64
+_REPORT: JsonDict = {
+    "feed_id": "0x" + "11" * 32,
+    "subject_id": "0x" + "22" * 32,
+    "value": 18_250_000,
+    "low": 16_400_000,
+    "high": 20_100_000,
+    "model_version": "0x" + "33" * 32,
+    "feature_digest": "0x" + "44" * 32,
+    "observed_at": 1_796_000_000,
+}
+_SIGNATURE: JsonDict = {
+    "signer": "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    "r": "0x" + "5a" * 32,
+    "vs": "0x" + "6b" * 32,
+}
 
 
-class OracleReportIn(BaseModel):
+class OracleReportIn(RequestModel):
     """An ``OracleHub`` report: ids and digests as 0x-hex bytes32, numbers as integers (minor units)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REPORT]})
 
     feed_id: str = Field(pattern=_HEX32)
     subject_id: str = Field(pattern=_HEX32)
-    value: int = Field(ge=INT64_MIN, le=INT64_MAX)
-    low: int = Field(ge=INT64_MIN, le=INT64_MAX)
-    high: int = Field(ge=INT64_MIN, le=INT64_MAX)
+    value: int = Field(ge=INT64_MIN, lt=_INT64_LIMIT)
+    low: int = Field(ge=INT64_MIN, lt=_INT64_LIMIT)
+    high: int = Field(ge=INT64_MIN, lt=_INT64_LIMIT)
     model_version: str = Field(pattern=_HEX32)
     feature_digest: str = Field(pattern=_HEX32)
-    observed_at: int = Field(ge=1, le=2**64 - 1)
+    observed_at: int = Field(ge=1, lt=_UINT64_LIMIT)
 
     def to_report(self) -> Report:
         return Report(
@@ -58,18 +80,24 @@ class OracleReportIn(BaseModel):
         )
 
 
-class ReportSignatureIn(BaseModel):
+class ReportSignatureIn(RequestModel):
     """A compact (ERC-2098) signature and the address that claims to have made it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SIGNATURE]})
 
     signer: str = Field(pattern=_ADDRESS)
     r: str = Field(pattern=_HEX32)
     vs: str = Field(pattern=_HEX32)
 
 
-class OracleSignatureIn(BaseModel):
+class OracleSignatureIn(RequestModel):
     """An oracle's signature over one round's report, posted for its peers."""
 
-    round: int = Field(ge=0, le=2**63 - 1)
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"round": 7, "report": _REPORT, "signature": _SIGNATURE}]}
+    )
+
+    round: int = Field(ge=0, lt=_INT64_LIMIT)
     report: OracleReportIn
     signature: ReportSignatureIn
 
@@ -88,10 +116,25 @@ class OracleSignaturesPublic(BaseModel):
     count: int
 
 
-class OracleSubmitIn(BaseModel):
+class OracleSubmitIn(RequestModel):
     """A report and at least k signatures of distinct active oracles (any order; sorted before sending)."""
 
-    round: int = Field(ge=0, le=2**63 - 1)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "round": 7,
+                    "report": _REPORT,
+                    "signatures": [
+                        _SIGNATURE,
+                        {**_SIGNATURE, "signer": "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"},
+                    ],
+                }
+            ]
+        }
+    )
+
+    round: int = Field(ge=0, lt=_INT64_LIMIT)
     report: OracleReportIn
     signatures: list[ReportSignatureIn] = Field(min_length=1, max_length=64)
 
