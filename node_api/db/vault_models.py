@@ -4,7 +4,8 @@
   only the debtor's time zone and a keyed pseudonym (``debtor_key``, HMAC of the ID number) are clear.
 * ``VaultAccess``     — who read which case's personal data, when and why (append-only).
 * ``ContactAttempt``  — every contact a collector logged or tried to log, with the conduct outcome; the
-  note/transcript is stored encrypted like the vault records, with its SHA-256 digest in clear.
+  note/transcript is stored encrypted like the vault records, with its SHA-256 digest in clear. A late
+  log (``backdated``) keeps the claimed ``attempted_at`` beside the gateway's ``recorded_at``.
 * ``ConductViolation``— every conduct rule broken by an attempt (blocked or flagged), per collector.
 * ``LogAnchor``       — a Merkle tree over a range of access-log and contact-log entries and the
   operation that anchors its root in ``EvidenceRegistry`` (one per range, exactly once).
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from node_api.db.models import utcnow
@@ -65,7 +66,13 @@ class ContactAttempt(SQLModel, table=True):
     institution: str = Field(max_length=64)
     collector: str = Field(max_length=42, index=True)
     channel: str = Field(max_length=16)
+    #: when the contact happened: the gateway's clock for a live attempt, the collector's claim for a late log
     attempted_at: dt.datetime
+    #: the gateway's clock when the attempt was logged (the time the rules were applied for a live attempt)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    #: a late log: ``attempted_at`` is a past time the collector claimed, not the gateway's clock; the rules
+    #: were checked at the claimed time, and the bank and regulators see the flag
+    backdated: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     #: the debtor's local calendar day of the attempt (YYYY-MM-DD) and local time (HH:MM)
     local_date: str = Field(max_length=10)
     local_time: str = Field(max_length=5)

@@ -8,7 +8,6 @@ Scopes: ``cases:contacts`` (read debtor, log and list contacts), ``compliance:re
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Annotated, Any
 
@@ -74,6 +73,8 @@ def _contact_public(c: ContactAttempt, rows: list[ConductViolation], note: str |
         collector=c.collector,
         channel=c.channel,
         attempted_at=c.attempted_at,
+        recorded_at=c.recorded_at,
+        backdated=c.backdated,
         local_date=c.local_date,
         local_time=c.local_time,
         outcome="refused" if c.outcome == "refused" else "logged",
@@ -153,7 +154,7 @@ def get_debtor(
     debtor = read_debtor(
         session=session, vault=rt.vault, access=rt.access, case_id=_case(case_id), institution=caller.institution
     )
-    local = rt.rules.local_time(dt.datetime.now(dt.UTC), debtor.timezone)
+    local = rt.rules.local_time(rt.clock.now(), debtor.timezone)
     return DebtorPublic(
         case_id=case_id.lower(),
         name=debtor.name,
@@ -174,8 +175,10 @@ def create_contact(
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.COLLECTOR, write=True))],
 ) -> JSONResponse:
-    """Log a contact attempt. Conduct rules are checked; a refusal (422, every broken rule listed) is still
-    recorded with its violations. Replaying the Idempotency-Key returns the first answer (200)."""
+    """Log a contact attempt. Conduct rules are checked at the gateway's time, or for a late log (a past
+    ``attempted_at``, recorded ``backdated``) at the claimed time; a refusal (422, every broken rule listed)
+    is still recorded with its violations. A time without a UTC offset is 422 ``CWK-422``. Replaying the
+    Idempotency-Key returns the first answer (200)."""
     rt = casework_runtime(state)
     result = log_contact(
         session=session,
@@ -187,6 +190,7 @@ def create_contact(
         channel=body.channel,
         attempted_at=body.attempted_at,
         note=body.note,
+        now=rt.clock.now(),
         idempotency_key=key,
     )
     contact = result.contact
@@ -208,10 +212,14 @@ def get_contacts(
     state: StateDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts"))],
+    backdated: Annotated[
+        bool | None, Query(description="true: only late logs (backdated); false: only live attempts")
+    ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> ContactsPublic:
-    """Contacts of a case with notes: for the collector holding it, the publishing bank and regulators."""
+    """Contacts of a case with notes: for the collector holding it, the publishing bank and regulators.
+    Late logs are flagged ``backdated`` (with the claimed ``attempted_at`` and the gateway's ``recorded_at``)."""
     rt = casework_runtime(state)
     rows, total = list_contacts(
         session=session,
@@ -220,6 +228,7 @@ def get_contacts(
         case_id=_case(case_id),
         institution=caller.institution,
         regulator=_is_regulator(state, caller),
+        backdated=backdated,
         limit=limit,
         offset=offset,
     )

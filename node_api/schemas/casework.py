@@ -1,11 +1,11 @@
-"""Request and response models of debtor contacts, compliance and matching (issue 5, off chain)."""
+"""Request and response models of debtor contacts, compliance and matching (off chain)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AccessPublic",
@@ -54,9 +54,19 @@ class AccessesPublic(BaseModel):
 
 
 class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     channel: Channel
     attempted_at: dt.datetime | None = Field(
-        default=None, description="when the contact happened/happens (ISO 8601 with offset); default now"
+        default=None,
+        description=(
+            "leave out for a contact happening now (the gateway's clock decides). A past time, with a UTC "
+            "offset (e.g. 2026-12-07T14:05:00+08:00; none: 422 CWK-422), logs an attempt that already "
+            "happened: recorded as backdated, checked against the rules at that time and counted in that "
+            "local day's cap, shown flagged to the bank. Within 30 s behind or 300 s ahead of the gateway's "
+            "clock it is the same moment as now; at most 7 days back."
+        ),
+        examples=["2026-12-07T14:05:00+08:00"],
     )
     note: str = Field(default="", max_length=20_000, description="contact note or call transcript (screened)")
 
@@ -74,7 +84,12 @@ class ContactPublic(BaseModel):
     case_id: str
     collector: str
     channel: str
-    attempted_at: dt.datetime
+    attempted_at: dt.datetime = Field(description="when the contact happened; the collector's claim if backdated")
+    recorded_at: dt.datetime = Field(description="the gateway's clock when the attempt was logged")
+    backdated: bool = Field(
+        description="a late log: attempted_at is a past time the collector claimed, checked against the rules "
+        "at that time, not the gateway's clock"
+    )
     local_date: str
     local_time: str
     outcome: Literal["logged", "refused"]
@@ -92,6 +107,7 @@ class CollectorCompliancePublic(BaseModel):
     collector: str
     contacts_logged: int
     contacts_refused: int
+    contacts_backdated: int = Field(description="late logs (logged or refused) among the collector's attempts")
     cases_contacted: int
     violations: int
     blocked: int

@@ -8,7 +8,9 @@
   background service; ``anchor_logs`` can still be called); ``anchor_institution``: the hosted
   institution that signs the ``EvidenceRegistry.anchor`` (needs BANK, COLLECTOR or COURT; default
   ``bank``, the institution that operates the vault on the development gateway).
-* ``conduct``: quiet hours, daily cap, prohibited-language rules (see :mod:`node_api.services.conduct`).
+* ``conduct``: quiet hours, daily cap, prohibited-language rules (see :mod:`node_api.services.conduct`), and
+  which client-supplied contact times are accepted: ``max_clock_skew`` ahead, ``live_tolerance`` behind
+  (both: a live attempt at the gateway's time), ``max_backdate`` for a late log.
 """
 
 from __future__ import annotations
@@ -65,8 +67,14 @@ class ConductSettings(BaseModel):
     extra_rules: list[LanguageRuleSpec] = Field(default_factory=list)
     #: ids of built-in rules switched off
     disabled_rules: list[str] = Field(default_factory=list)
-    #: contact attempts may be logged at most this many seconds in the future / in the past
+    #: a client-supplied ``attempted_at`` may be at most this many seconds ahead of the gateway's clock
+    #: (a client clock running fast); the attempt is then live, checked and recorded at the gateway's time
     max_clock_skew: int = Field(default=300, ge=0)
+    #: a claimed ``attempted_at`` at most this many seconds behind the gateway's clock is the same moment
+    #: (clock drift, request transit): the attempt is live, checked and recorded at the gateway's time.
+    #: Further back it is a late log (``backdated``): checked at the claimed time and flagged to the bank
+    live_tolerance: int = Field(default=30, ge=0)
+    #: a late log may claim a time at most this many seconds in the past
     max_backdate: int = Field(default=7 * 86_400, ge=0)
 
 

@@ -3,11 +3,28 @@ records for regulators, and the periodic anchoring of the access and contact log
 
 Ports (tests use fakes): :class:`CaseAccessPort` answers "which collector holds this case now" and "which
 bank published it"; :class:`Web3CaseAccess` reads ``CaseDelegation.caseOf`` (``state.recourse.cases``).
+:class:`ClockPort` is the gateway's clock (:class:`SystemClock`; ``state.services["casework_clock"]``).
 A collector *holds* a case when the case is ``CLAIMED`` or ``RECOVERY_REPORTED`` with it as collector
 (an offer not yet accepted, or a closed case, gives no access to personal data).
 
 Errors: ``CaseNotHeldError`` (CWK-403), ``ContactTimeInvalidError`` (CWK-422), and the conduct refusal
 ``ContactRefusedError`` (CND-001/002/003, 422, lists every broken rule) from :mod:`.conduct`.
+
+**Contact time.** The gateway's clock decides whether an attempt is allowed now; a collector's clock
+never does. Without ``attempted_at`` an attempt is *live*: checked and recorded at the gateway's time.
+A client-supplied ``attempted_at`` (:func:`attempt_time`) must carry a UTC offset (a naive time is
+``CWK-422``: whose midnight would it be?) and is read against the gateway's clock ``now``:
+
+* more than ``max_clock_skew`` (300 s) ahead: ``CWK-422``;
+* up to ``max_clock_skew`` ahead or up to ``live_tolerance`` (30 s) behind: the same moment, so the
+  attempt is live and the gateway's time is used (a fast or slow client clock cannot move an attempt
+  out of quiet hours);
+* further back, up to ``max_backdate`` (7 days): a **late log** of an attempt that already happened. It
+  is recorded with ``backdated`` set, the claimed ``attempted_at`` and the gateway's ``recorded_at``,
+  checked against quiet hours and the daily cap of the claimed time's local day (where it then counts),
+  and shown flagged to the publishing bank and to regulators. A late log claiming a quiet-hours time is
+  refused like a live attempt would have been;
+* further back still: ``CWK-422``.
 
 **Log anchoring** (:func:`anchor_logs`, run every ``casework.anchor_interval`` seconds by
 :func:`start_casework_services`): the new entries of the vault access log and the contact log (ids
@@ -34,7 +51,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils.crypto import keccak
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -47,6 +64,7 @@ from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, CoreError
 from node_api.services.case_import import DebtorRecord
+from node_api.services.casework_settings import ConductSettings
 from node_api.services.conduct import Breach, ConductRules, ContactRefusedError
 from node_api.services.operations import submit_operation
 from node_api.services.pii_vault import PiiVault, case_hex
@@ -58,15 +76,20 @@ __all__ = [
     "ANCHOR_KIND",
     "ANCHOR_SETTLE",
     "CHANNELS",
+    "OFFSET_EXAMPLE",
+    "AttemptTime",
     "CaseAccessPort",
     "CaseNotHeldError",
     "CaseworkRuntime",
+    "ClockPort",
     "CollectorRecord",
     "ContactResult",
     "ContactTimeInvalidError",
+    "SystemClock",
     "Web3CaseAccess",
     "access_leaf",
     "anchor_logs",
+    "attempt_time",
     "casework_runtime",
     "collector_record",
     "contact_leaf",
@@ -94,6 +117,23 @@ class CaseNotHeldError(CoreError):
 
 class ContactTimeInvalidError(CoreError):
     code, http_status, title = "CWK-422", 422, "Contact time not acceptable"
+
+
+#: shown when a contact time has no UTC offset
+OFFSET_EXAMPLE = "2026-12-07T14:05:00+08:00"
+
+
+class ClockPort(Protocol):
+    def now(self) -> dt.datetime:
+        """The gateway's current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """:class:`ClockPort` over the host's clock (UTC)."""
+
+    def now(self) -> dt.datetime:
+        return utcnow()
 
 
 class CaseAccessPort(Protocol):
@@ -138,10 +178,12 @@ class CaseworkRuntime:
     vault: PiiVault
     rules: ConductRules
     access: CaseAccessPort
+    clock: ClockPort
 
 
 def casework_runtime(state: GatewayState) -> CaseworkRuntime:
-    """The vault, conduct rules and case-access port of this gateway (``state.services``; created on first use)."""
+    """The vault, conduct rules, case-access port and clock of this gateway (``state.services``; created on
+    first use, so a test may put fakes there)."""
     from node_api.services.pii_vault import vault_for
 
     services = state.services
@@ -149,7 +191,14 @@ def casework_runtime(state: GatewayState) -> CaseworkRuntime:
         services["conduct_rules"] = ConductRules(state.settings.casework.conduct)
     if "case_access" not in services:
         services["case_access"] = Web3CaseAccess(state.recourse)
-    return CaseworkRuntime(vault=vault_for(state), rules=services["conduct_rules"], access=services["case_access"])
+    if "casework_clock" not in services:
+        services["casework_clock"] = SystemClock()
+    return CaseworkRuntime(
+        vault=vault_for(state),
+        rules=services["conduct_rules"],
+        access=services["case_access"],
+        clock=services["casework_clock"],
+    )
 
 
 def _require_holder(access: CaseAccessPort, case_id: bytes, institution: Institution) -> None:
@@ -189,6 +238,47 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
+@dataclass(frozen=True)
+class AttemptTime:
+    """When an attempt is taken to have happened (``at``, checked by the rules), whether that is a claimed
+    past time (``backdated``), and the gateway's time of recording (``recorded_at``)."""
+
+    at: dt.datetime
+    recorded_at: dt.datetime
+    backdated: bool
+
+
+def _require_offset(claimed: dt.datetime) -> None:
+    if claimed.utcoffset() is None:
+        raise ContactTimeInvalidError(
+            f"attempted_at {claimed.isoformat()} has no UTC offset; an offset is required, e.g. {OFFSET_EXAMPLE} "
+            "(or leave attempted_at out for a contact happening now)",
+            example=OFFSET_EXAMPLE,
+        )
+
+
+def attempt_time(claimed: dt.datetime | None, *, now: dt.datetime, settings: ConductSettings) -> AttemptTime:
+    """Read a client-supplied contact time against the gateway's clock ``now`` (see the module docstring).
+
+    Raises ``ContactTimeInvalidError`` for a time without a UTC offset, too far ahead or too far back.
+    """
+    if claimed is None:
+        return AttemptTime(at=now, recorded_at=now, backdated=False)
+    _require_offset(claimed)
+    skew, tolerance, back = settings.max_clock_skew, settings.live_tolerance, settings.max_backdate
+    if claimed > now + dt.timedelta(seconds=skew):
+        raise ContactTimeInvalidError(
+            f"attempted_at {claimed.isoformat()} is in the future (allowed skew {skew} s)", now=now.isoformat()
+        )
+    if claimed >= now - dt.timedelta(seconds=tolerance):
+        return AttemptTime(at=now, recorded_at=now, backdated=False)
+    if claimed < now - dt.timedelta(seconds=back):
+        raise ContactTimeInvalidError(
+            f"attempted_at {claimed.isoformat()} is more than {back} s in the past", now=now.isoformat()
+        )
+    return AttemptTime(at=claimed.astimezone(dt.UTC), recorded_at=now, backdated=True)
+
+
 def log_contact(
     *,
     session: Session,
@@ -205,9 +295,15 @@ def log_contact(
 ) -> ContactResult:
     """Check a contact attempt against the conduct rules and record it (and every broken rule).
 
+    ``now`` is the gateway's clock (the route passes the runtime's :class:`ClockPort`); ``attempted_at``
+    the collector's claim, if any, read by :func:`attempt_time`: a live attempt is checked at ``now``, a
+    late log at its claimed time, in that local day's cap, and recorded ``backdated``.
+
     A blocking breach records the attempt as ``refused`` with its violations, commits, and raises
     ``ContactRefusedError`` listing every broken rule; flags are recorded and returned.
     """
+    if attempted_at is not None:
+        _require_offset(attempted_at)  # a malformed time is refused before anything else is looked up
     _require_holder(access, case_id, institution)
     key = case_hex(case_id)
     if idempotency_key:
@@ -218,13 +314,8 @@ def log_contact(
         ).first()
         if found is not None:
             return _replay(session, found)
-    current = _aware(now or utcnow())
-    when = _aware(attempted_at) if attempted_at is not None else current
-    skew, back = rules.settings.max_clock_skew, rules.settings.max_backdate
-    if when > current + dt.timedelta(seconds=skew):
-        raise ContactTimeInvalidError(f"attempted_at {when.isoformat()} is in the future (allowed skew {skew} s)")
-    if when < current - dt.timedelta(seconds=back):
-        raise ContactTimeInvalidError(f"attempted_at {when.isoformat()} is more than {back} s in the past")
+    timing = attempt_time(attempted_at, now=_aware(now or utcnow()), settings=rules.settings)
+    when = timing.at
     meta = vault.meta(session, case_id)
     local = rules.local_time(when, meta.timezone)
     local_date = f"{local:%Y-%m-%d}"
@@ -250,6 +341,8 @@ def log_contact(
             collector=institution.address,
             channel=channel,
             attempted_at=when.astimezone(dt.UTC),
+            recorded_at=timing.recorded_at.astimezone(dt.UTC),
+            backdated=timing.backdated,
             local_date=local_date,
             local_time=f"{local:%H:%M}",
             outcome="refused" if blocked else "logged",
@@ -280,14 +373,15 @@ def log_contact(
             raise
     session.refresh(attempt)
     logger.info(
-        "casework.contact case=%s collector=%s outcome=%s rules=%s",
+        "casework.contact case=%s collector=%s outcome=%s backdated=%s rules=%s",
         key,
         institution.name,
         attempt.outcome,
+        attempt.backdated,
         ",".join(b.rule_id for b in breaches) or "-",
     )
     if blocked:
-        raise ContactRefusedError(breaches, contact_id=attempt.id)
+        raise ContactRefusedError(breaches, contact_id=attempt.id, backdated=attempt.backdated)
     return ContactResult(contact=attempt, flags=breaches, created=True)
 
 
@@ -306,7 +400,7 @@ def _replay(session: Session, found: ContactAttempt) -> ContactResult:
         for v in rows
     ]  # fmt: skip
     if found.outcome == "refused":
-        raise ContactRefusedError(breaches, contact_id=found.id)
+        raise ContactRefusedError(breaches, contact_id=found.id, backdated=found.backdated)
     return ContactResult(contact=found, flags=breaches, created=False)
 
 
@@ -361,19 +455,23 @@ def list_contacts(
     case_id: bytes,
     institution: Institution,
     regulator: bool,
+    backdated: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[tuple[ContactAttempt, str | None]], int]:
     """Contacts of a case with their decrypted notes: for the holder, the publishing bank and regulators.
 
-    Notes may contain personal data, so returning them is logged as a vault access.
+    ``backdated`` True lists only the late logs, False only the live attempts. Notes may contain personal
+    data, so returning them is logged as a vault access.
     """
     key = case_hex(case_id)
     _require_party(access, case_id, institution, regulator, "contacts")
-    where = ContactAttempt.case_id == key
-    total = int(session.exec(select(func.count()).select_from(ContactAttempt).where(where)).one())
+    where: list[ColumnElement[bool]] = [col(ContactAttempt.case_id) == key]
+    if backdated is not None:
+        where.append(col(ContactAttempt.backdated).is_(backdated))
+    total = int(session.exec(select(func.count()).select_from(ContactAttempt).where(*where)).one())
     rows = list(
-        session.exec(select(ContactAttempt).where(where).order_by(col(ContactAttempt.id)).offset(offset).limit(limit))
+        session.exec(select(ContactAttempt).where(*where).order_by(col(ContactAttempt.id)).offset(offset).limit(limit))
     )
     if any(r.note_ciphertext for r in rows):
         session.add(
@@ -399,6 +497,7 @@ class CollectorRecord:
     collector: str
     contacts_logged: int
     contacts_refused: int
+    contacts_backdated: int
     cases_contacted: int
     violations: int
     blocked: int
@@ -414,14 +513,14 @@ def collector_record(*, session: Session, collector: str) -> CollectorRecord:
     """Counts of a collector's contacts and violations (every recorded violation counts)."""
     addr = collector
     contacts = session.exec(
-        select(ContactAttempt.outcome, ContactAttempt.case_id).where(
+        select(ContactAttempt.outcome, ContactAttempt.case_id, ContactAttempt.backdated).where(
             func.lower(ContactAttempt.collector) == addr.lower()
         )
     ).all()
     violations = list(
         session.exec(select(ConductViolation).where(func.lower(ConductViolation.collector) == addr.lower())).all()
     )
-    outcomes = Counter(o for o, _ in contacts)
+    outcomes = Counter(o for o, _, _ in contacts)
     attempts = len(contacts)
     with_violation = {v.contact_id for v in violations}
     clean = attempts - len(with_violation)
@@ -429,7 +528,8 @@ def collector_record(*, session: Session, collector: str) -> CollectorRecord:
         collector=addr,
         contacts_logged=outcomes.get("logged", 0),
         contacts_refused=outcomes.get("refused", 0),
-        cases_contacted=len({c for _, c in contacts}),
+        contacts_backdated=sum(1 for _, _, late in contacts if late),
+        cases_contacted=len({c for _, c, _ in contacts}),
         violations=len(violations),
         blocked=sum(1 for v in violations if v.outcome == "block"),
         flagged=sum(1 for v in violations if v.outcome == "flag"),
@@ -485,22 +585,22 @@ def access_leaf(a: VaultAccess) -> bytes:
 
 
 def contact_leaf(c: ContactAttempt, rule_ids: Sequence[str]) -> bytes:
-    """Leaf value of a contact log entry (with the ids of the rules it broke)."""
-    return keccak(
-        _canonical(
-            {
-                "log": "contact",
-                "id": c.id,
-                "case_id": c.case_id,
-                "collector": c.collector,
-                "channel": c.channel,
-                "attempted_at": _iso(c.attempted_at),
-                "outcome": c.outcome,
-                "note_digest": c.note_digest,
-                "violations": list(rule_ids),
-            }
-        )
-    )
+    """Leaf value of a contact log entry (with the ids of the rules it broke). A late log also carries
+    ``backdated`` and the gateway's ``recorded_at``; a live entry's leaf is as it always was."""
+    entry: dict[str, Any] = {
+        "log": "contact",
+        "id": c.id,
+        "case_id": c.case_id,
+        "collector": c.collector,
+        "channel": c.channel,
+        "attempted_at": _iso(c.attempted_at),
+        "outcome": c.outcome,
+        "note_digest": c.note_digest,
+        "violations": list(rule_ids),
+    }
+    if c.backdated:
+        entry |= {"backdated": True, "recorded_at": _iso(c.recorded_at)}
+    return keccak(_canonical(entry))
 
 
 def _last(session: Session, column: Any) -> int:

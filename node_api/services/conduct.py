@@ -1,7 +1,8 @@
 """Conduct rules for contacting debtors (off chain, configurable via ``settings.casework.conduct``).
 
-Every contact attempt a collector logs is checked against three kinds of rule; each broken rule is a
-:class:`Breach` with a stable code:
+Every contact attempt a collector logs is checked against three kinds of rule, at the time the attempt
+happened (the gateway's clock for a live attempt, the claimed time for a late log; see
+:mod:`node_api.services.compliance`); each broken rule is a :class:`Breach` with a stable code:
 
 ========  ==============  =====================================================================
 code      rule id         rule
@@ -10,8 +11,8 @@ CND-001   QUIET-HOURS     contact only from ``allowed_from`` (08:00, inclusive) 
                           ``allowed_until`` (22:00, exclusive) in the **debtor's** local time
                           (IANA zone from the case file; ``zoneinfo`` with the pinned ``tzdata``)
 CND-002   DAILY-CAP       at most ``daily_cap`` (3) logged contacts per debtor per local calendar
-                          day, across all of the debtor's cases and collectors; refused attempts
-                          do not count
+                          day, across all of the debtor's cases and collectors, late logs counted
+                          in the day they claim; refused attempts do not count
 CND-003   LANG-*          prohibited language in the note or call transcript (Chinese and English)
 ========  ==============  =====================================================================
 
@@ -234,17 +235,19 @@ class Breach:
 
 
 class ContactRefusedError(CoreError):
-    """A contact attempt broke blocking conduct rule(s); ``code`` is the first one's, ``violations`` all."""
+    """A contact attempt broke blocking conduct rule(s); ``code`` is the first one's, ``violations`` all;
+    ``backdated`` says the rules were checked at a late log's claimed time, not the gateway's clock."""
 
     code, http_status, title = CODE_QUIET_HOURS, 422, "Contact refused by conduct rules"
 
-    def __init__(self, breaches: Sequence[Breach], *, contact_id: int | None = None) -> None:
+    def __init__(self, breaches: Sequence[Breach], *, contact_id: int | None = None, backdated: bool = False) -> None:
         blocking = [b for b in breaches if b.outcome == "block"]
         ordered = sorted(blocking, key=lambda b: (b.code, b.rule_id))
         super().__init__(
             "; ".join(f"{b.code} {b.rule_id}: {b.message}" for b in ordered),
             violations=[b.to_json() for b in breaches],
             contact_id=contact_id,
+            backdated=backdated,
         )
         self.code = ordered[0].code if ordered else CODE_LANGUAGE
         self.breaches = list(breaches)

@@ -40,6 +40,16 @@ DEBTORS = (
 )  # fmt: skip
 
 
+class FakeClock:
+    """``ClockPort`` that says what the test sets."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
 @dataclass
 class CaseworkWorld:
     gw: Gateway
@@ -54,6 +64,12 @@ class CaseworkWorld:
         if key is not None:
             h["Idempotency-Key"] = key
         return h
+
+    def set_clock(self, at: dt.datetime) -> FakeClock:
+        """Stop the gateway's case-work clock at ``at`` (live contacts are checked at that time)."""
+        clock = FakeClock(at)
+        self.gw.state.services["casework_clock"] = clock
+        return clock
 
     def wait_operation(self, operation_id: str, timeout: float = 30.0) -> Operation:
         end = time.monotonic() + timeout
