@@ -1,7 +1,8 @@
 """Debtor contacts (holder only, every read logged), contact logging under the conduct rules, compliance
 records for regulators, and case/collector matching.
 
-Scopes: ``cases:contacts`` (read debtor, log and list contacts), ``compliance:read`` (regulators),
+Scopes: ``cases:contacts`` (read debtor, log and list contacts; a bank lists the contacts on all its
+cases, late logs flagged), ``compliance:read`` (regulators),
 ``cases:read`` (matching). Refusals are RFC 9457 problems: ``CWK-403`` (not the case's holder),
 ``CND-001``/``CND-002``/``CND-003`` (conduct rules; ``violations`` lists every rule broken).
 """
@@ -43,6 +44,7 @@ from node_api.services.compliance import (
     collector_record,
     list_accesses,
     list_anchors,
+    list_bank_contacts,
     list_contacts,
     list_violations,
     log_contact,
@@ -140,6 +142,25 @@ def get_collector_matches(
 
 
 # --- debtor and contacts ---
+
+
+@router.get("/cases/contacts", responses={403: PROBLEM})
+def get_bank_contacts(
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.BANK))],
+    backdated: Annotated[
+        bool | None, Query(description="true: only late logs (backdated); false: only live attempts")
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> ContactsPublic:
+    """Contacts on every case the calling bank published through this gateway, newest first, without notes
+    (``GET /cases/{case_id}/contacts`` has them); ``?backdated=true`` lists its collectors' late logs."""
+    rows, total = list_bank_contacts(
+        session=session, bank=caller.institution, backdated=backdated, limit=limit, offset=offset
+    )
+    found = violations_of(session, [int(c.id or 0) for c in rows])
+    return ContactsPublic(data=[_contact_public(c, found.get(int(c.id or 0), [])) for c in rows], count=total)
 
 
 @router.get("/cases/{case_id}/debtor", responses={403: PROBLEM, 404: PROBLEM})

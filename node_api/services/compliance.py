@@ -59,6 +59,7 @@ from chain import ChainError
 from chain.contracts.case_delegation import ZERO_ADDRESS, CaseStatus
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
+from node_api.db.cases_models import CaseBatch, CaseEntry
 from node_api.db.models import utcnow
 from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess, VaultRecord
 from node_api.institutions import Institution
@@ -95,6 +96,7 @@ __all__ = [
     "contact_leaf",
     "list_accesses",
     "list_anchors",
+    "list_bank_contacts",
     "list_contacts",
     "list_violations",
     "log_contact",
@@ -444,6 +446,25 @@ def list_accesses(
     where = VaultAccess.case_id == case_hex(case_id)
     total = int(session.exec(select(func.count()).select_from(VaultAccess).where(where)).one())
     stmt = select(VaultAccess).where(where).order_by(col(VaultAccess.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(stmt).all()), total
+
+
+def list_bank_contacts(
+    *, session: Session, bank: Institution, backdated: bool | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[ContactAttempt], int]:
+    """Contacts on every case ``bank`` published through this gateway, newest first, without notes (one
+    case's notes are read, and logged, at :func:`list_contacts`): lets a bank review its collectors' late
+    logs (``backdated`` True) without walking its cases one by one."""
+    published = (
+        select(CaseEntry.case_id)
+        .join(CaseBatch, col(CaseEntry.batch_id) == col(CaseBatch.id))
+        .where(func.lower(CaseBatch.bank) == bank.address.lower())
+    )
+    where: list[ColumnElement[bool]] = [col(ContactAttempt.case_id).in_(published)]
+    if backdated is not None:
+        where.append(col(ContactAttempt.backdated).is_(backdated))
+    total = int(session.exec(select(func.count()).select_from(ContactAttempt).where(*where)).one())
+    stmt = select(ContactAttempt).where(*where).order_by(col(ContactAttempt.id).desc()).offset(offset).limit(limit)
     return list(session.exec(stmt).all()), total
 
 

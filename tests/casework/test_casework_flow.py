@@ -1,12 +1,15 @@
 """The whole off-chain flow on top of the case-delegation API (real gateway, real anvil): a bank publishes a
 CSV through ``POST /cases/batches``; matching ranks the indexed open cases; the collector claims the top
-one, reads the debtor (holder only) and logs contacts under the conduct rules."""
+one, reads the debtor (holder only) and logs contacts under the conduct rules; the bank reviews the late
+logs among them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +22,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.case_samples import case_csv
-from tests.casework.conftest import yesterday
+from tests.casework.conftest import FakeClock, yesterday
 from tests.conftest import account
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
 
@@ -107,6 +110,8 @@ def test_publish_match_claim_read_and_contact(flow_gw: Gateway):
     assert debtor.json()["name"] in names
     assert gw.http.get(f"/cases/{case_id}/debtor", headers=col2).status_code == 403
 
+    sh = ZoneInfo("Asia/Shanghai")  # the gateway's clock at 15:00 debtor time today, the late logs yesterday
+    gw.state.services["casework_clock"] = FakeClock(dt.datetime.combine(dt.datetime.now(sh).date(), dt.time(15), sh))
     ok = gw.http.post(
         f"/cases/{case_id}/contacts",
         headers={**col, "Idempotency-Key": "fc1"},
@@ -119,6 +124,24 @@ def test_publish_match_claim_read_and_contact(flow_gw: Gateway):
         json={"channel": "phone", "attempted_at": yesterday("Asia/Shanghai", 22, 30)},
     )
     assert (quiet.status_code, quiet.json()["code"]) == (422, "CND-001")
+    live = gw.http.post(
+        f"/cases/{case_id}/contacts", headers={**col, "Idempotency-Key": "fc3"}, json={"channel": "sms"}
+    )
+    assert (live.status_code, live.json()["local_time"], live.json()["backdated"]) == (201, "15:00", False)
+
+    # the bank reviews its collectors' late logs across all its cases (both of the above were back-dated)
+    feed = gw.http.get("/cases/contacts", params={"backdated": "true"}, headers=bank)
+    assert feed.status_code == 200, feed.text
+    late = feed.json()["data"]
+    assert [(c["case_id"], c["local_time"], c["outcome"]) for c in late] == [
+        (case_id, "22:30", "refused"),
+        (case_id, "10:00", "logged"),
+    ]
+    assert all(c["backdated"] and c["note"] is None for c in late)
+    everything = gw.http.get("/cases/contacts", headers=bank).json()
+    assert everything["count"] == 3
+    assert everything["data"][0]["backdated"] is False
+    assert gw.http.get("/cases/contacts", headers=col).json()["code"] == "AUTH-003"  # banks only
 
     # once the claim is indexed, the case leaves the open pool of the ranking
     _until(lambda: case_id not in {m["case_id"] for m in ranked()})

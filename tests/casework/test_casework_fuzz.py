@@ -18,6 +18,7 @@ MINE = (
     "/cases/{case_id}/debtor",
     "/cases/{case_id}/debtor/reads",
     "/cases/{case_id}/contacts",
+    "/cases/contacts",
 )
 
 
@@ -50,5 +51,5 @@ def test_no_5xx_on_casework_routes(casework: CaseworkWorld):
                     )
 
             run()
-    assert checked == 9  # GET+POST contacts, debtor, debtor reads, two matches, three compliance routes
+    assert checked == 10  # GET+POST contacts, a bank's contacts, debtor, debtor reads, two matches, three compliance
     assert failures == []
