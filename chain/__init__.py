@@ -4,7 +4,11 @@ Knows web3 and nothing above it. Raw web3 objects never leave this package: wrap
 plain dataclasses defined here.
 """
 
-from chain._exceptions import (
+from chain._recursion import SAFE_RECURSION_LIMIT, pin_recursion_limit
+
+pin_recursion_limit()  # before anything below imports eth_keys (and py_ecc with it)
+
+from chain._exceptions import (  # noqa: E402
     ChainError,
     ChainIdMismatchError,
     CompileError,
@@ -22,6 +26,7 @@ from chain._exceptions import (
 )
 
 __all__ = [
+    "SAFE_RECURSION_LIMIT",
     "ChainError",
     "ChainIdMismatchError",
     "CompileError",
@@ -36,4 +41,5 @@ __all__ = [
     "ToolchainError",
     "TransactionError",
     "UndecodableLogError",
+    "pin_recursion_limit",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from chain import SAFE_RECURSION_LIMIT, pin_recursion_limit
 from chain.client import ChainClient
 from chain.network import Recourse
 from node_api.background import BackgroundProcess
@@ -106,6 +107,9 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
+        raised = pin_recursion_limit()  # a library imported since may have raised it again
+        if raised > SAFE_RECURSION_LIMIT:
+            logger.warning("gateway.recursion_limit.reset from=%d to=%d", raised, SAFE_RECURSION_LIMIT)
         state.services["metrics"] = metrics
         metrics.attach(state)
         app.state.gateway = state

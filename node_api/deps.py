@@ -28,7 +28,16 @@ from node_api.problems import (
 from node_api.services.apikeys import KnownKey, verify_api_key
 from node_api.state import GatewayState
 
-__all__ = ["Caller", "IdempotencyKey", "SessionDep", "StateDep", "authorize", "in_session"]
+__all__ = [
+    "Caller",
+    "IdempotencyKey",
+    "SessionDep",
+    "StateDep",
+    "api_token",
+    "authorize",
+    "in_session",
+    "metrics_access",
+]
 
 
 async def get_state(request: Request) -> GatewayState:
@@ -72,7 +81,7 @@ class Caller:
     scopes: frozenset[str]
 
 
-def _token(authorization: str | None, x_api_key: str | None) -> str:
+def api_token(authorization: str | None, x_api_key: str | None) -> str:
     """The one API key a request carries. Two different keys (``Authorization`` and ``X-API-Key``) are
     refused rather than one silently preferred: the caller would not know whose authority was used."""
     bearer: str | None = None
@@ -114,7 +123,7 @@ def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> C
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Caller:
         state: GatewayState = request.app.state.gateway
-        token = _token(authorization, x_api_key)
+        token = api_token(authorization, x_api_key)
         key = state.keys.verify(token) if state.keys is not None else None
         if key is None:
             key = await run_in_threadpool(_key_from_db, state, token)
@@ -151,3 +160,22 @@ async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = Non
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+
+async def metrics_access(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """``/metrics``: open when ``api.metrics_auth = "open"`` (a scraper on a private network); otherwise
+    a key with the ``metrics:read`` scope. No on-chain role is asked: monitoring a gateway must keep
+    working while its institution is suspended or the chain is down."""
+    state: GatewayState = request.app.state.gateway
+    if state.settings.api.metrics_auth == "open":
+        return
+    token = api_token(authorization, x_api_key)
+    key = state.keys.verify(token) if state.keys is not None else None
+    if key is None:
+        key = await run_in_threadpool(_key_from_db, state, token)
+    if "metrics:read" not in key.scopes and "*" not in key.scopes:
+        raise ScopeDeniedError("this API key lacks the scope 'metrics:read'", required_scope="metrics:read")

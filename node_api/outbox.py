@@ -424,9 +424,13 @@ class TransactionWriter:
 
 
 def _jsonable(value: object) -> object:
+    """A decoded revert argument as JSON, one representation per Solidity type whatever its value:
+    integers as decimal strings (a uint256 does not fit JSON's safe integer range, and a client must not
+    see a number for a small balance and a string for a large one), bytes as ``0x`` hex, addresses and
+    strings as they are, booleans as booleans."""
     if isinstance(value, bytes):
         return "0x" + value.hex()
-    if isinstance(value, int) and abs(value) > 2**53:
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]

@@ -39,6 +39,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -68,12 +69,19 @@ PROBLEM_BASE = "https://recourse.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
 
+#: RFC 9457's members plus our ``code``: an extension member never takes one of these names
+STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+
 class CoreError(Exception):
     code = "GEN-000"
     http_status = 400
     title = "Request refused"
 
     def __init__(self, detail: str, **extra: Any) -> None:
+        shadowed = STANDARD_MEMBERS.intersection(extra)
+        if shadowed:  # a programming error, caught by the catalogue test: never let it reach a client
+            raise TypeError(f"problem extension members may not shadow RFC 9457 members: {sorted(shadowed)}")
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
@@ -144,7 +152,14 @@ class EvidenceStoreError(CoreError):
 
 
 def problem_response(
-    *, status: int, code: str, title: str, detail: str, instance: str, extra: dict[str, Any] | None = None
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
@@ -154,10 +169,12 @@ def problem_response(
         "instance": instance,
         "code": code,
     }
-    if extra:
-        body.update(extra)
-    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)  # the standard members always win
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", "ApiKey")
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
 _HTTP_CODES = {
@@ -178,6 +195,20 @@ def _clean(errors: list[Any]) -> list[dict[str, Any]]:
         loc = [str(p) for p in e.get("loc", ())]
         out.append({"field": ".".join(loc), "message": str(e.get("msg", "")), "type": str(e.get("type", ""))})
     return out
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110 ``Allow``). Starlette's own 405 names only
+    the methods of the first route that matched the path, though several routes may share it."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in iter_route_contexts(request.app.router.routes):  # included routers' routes one by one
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods.update(route.methods or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def register_problem_handlers(app: FastAPI) -> None:
@@ -208,8 +239,14 @@ def register_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, title = _HTTP_CODES.get(exc.status_code, (f"GEN-{exc.status_code}", "HTTP error"))
+        headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}"
         return problem_response(
-            status=exc.status_code, code=code, title=title, detail=str(exc.detail), instance=request.url.path
+            status=exc.status_code, code=code, title=title, detail=detail, instance=request.url.path, headers=headers
         )
 
     @app.exception_handler(Exception)

@@ -55,6 +55,10 @@ class ApiSettings(BaseModel):
     #: where the transaction writers and the evidence batcher run: ``process`` (a child process of their
     #: own, so they do not share the API's interpreter lock) or ``thread`` (inside the API process)
     background: Literal["process", "thread"] = "process"
+    #: who may read ``/metrics``: ``key`` (an API key with the ``metrics:read`` scope; Prometheus sends it
+    #: with ``authorization: {credentials_file: …}``) or ``open`` (anyone who can reach the port: only
+    #: behind a firewall that lets the scraper alone through)
+    metrics_auth: Literal["key", "open"] = "key"
 
 
 class IndexerSettings(BaseModel):

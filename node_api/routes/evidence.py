@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.db.evidence_models import EvidenceItem
-from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
+from node_api.deps import Caller, IdempotencyKey, StateDep, api_token, authorize
 from node_api.problems import (
     ChainUnavailableError,
     EvidenceContentUnavailableError,
@@ -139,22 +139,13 @@ def _verifier(state: GatewayState, token: str) -> Caller:
     return Caller(institution=institution, key_id=hit[2], scopes=hit[3])
 
 
-def _bearer(authorization: str | None, x_api_key: str | None) -> str:
-    token = (x_api_key or "").strip()
-    if not token and authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    if not token:
-        raise NotAuthenticatedError("send an API key as 'Authorization: Bearer rk_…' or 'X-API-Key: rk_…'")
-    return token
-
-
 async def member_key(
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> str:
     """Any API key of an active member (whatever its scopes) may verify evidence; checked in the route's
     worker thread together with the verification (one thread-pool hop per request)."""
-    return _bearer(authorization, x_api_key)
+    return api_token(authorization, x_api_key)
 
 
 def _readable(session: Session, state: GatewayState, caller: Caller, evidence_id: str) -> EvidenceItem:

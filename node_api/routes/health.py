@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from chain import ChainError
-from node_api.deps import StateDep
+from node_api.deps import StateDep, metrics_access
 from node_api.problems import problem_response
 
 router = APIRouter(tags=["health"])
@@ -57,6 +59,13 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
         batcher_ok = evidence is None or evidence.batcher is None or evidence.batcher.healthy
     if not batcher_ok:
         problems.append("evidence batcher: its last step failed (see the log)")
+    # under `recourse serve`'s supervisor (scripts/serve_supervisor.py), which passes these to each API
+    # process it starts: how many API processes died and were replaced, and how the last one ended
+    restarts = os.environ.get("RECOURSE_SERVE_RESTARTS")
+    if restarts is not None:
+        checks["api_pid"] = os.getpid()
+        checks["api_restarts"] = int(restarts)
+        checks["api_last_exit"] = os.environ.get("RECOURSE_SERVE_LAST_EXIT")
     if problems:
         return problem_response(
             status=503,
@@ -69,7 +78,7 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     return {"status": "ready", **checks}
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[Depends(metrics_access)])
 def metrics(state: StateDep) -> Response:
     """Prometheus text format."""
     registry = state.services["metrics"].registry

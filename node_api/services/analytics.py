@@ -10,7 +10,6 @@ Models are trained offline (``recourse models train valuation|risk``) into the m
 from __future__ import annotations
 
 import io
-import json
 import logging
 import math
 import pickle
@@ -40,6 +39,7 @@ from analytics import (
 )
 from analytics.features import Schema
 from node_api.db.oracle_models import GuaranteeAnalysis
+from node_api.jsonbody import loads_strict
 from node_api.problems import AnalyticsRefusedError, InvalidInputError, ModelUnavailableError, NotFoundError
 from node_api.schemas.analytics import (
     ContributionPublic,
@@ -243,7 +243,7 @@ def _edges(content: bytes, content_type: str, limit: int) -> pd.DataFrame:
         raise InvalidInputError(f"send the edge list as text/csv or application/json, not {kind or 'nothing'}")
     try:
         if kind == "application/json":
-            payload = json.loads(content)
+            payload = loads_strict(content)  # bounded nesting, no duplicate keys
             rows = payload.get("guarantees") if isinstance(payload, dict) else payload
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                 raise InvalidInputError('JSON must be a list of edge objects or {"guarantees": [...]}')

@@ -43,6 +43,7 @@ SCOPES = (
     "cases:read",
     "cases:write",
     "cases:contacts",
+    "metrics:read",
     "compliance:read",
 )
 

@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eth_utils.crypto import keccak
 
+from node_api.jsonbody import MAX_DEPTH, STRICT_DECODER, JsonShapeError, nesting_depth
 from node_api.problems import InvalidInputError
 
 __all__ = [
@@ -477,12 +478,15 @@ def _parse_json(data: bytes | Iterable[bytes], builder: _RowBuilder) -> list[Cas
             raw = bytes(data)
         else:
             raw = b"".join(data)
+        if nesting_depth(raw) > MAX_DEPTH:  # measured before parsing: deep nesting never reaches a parser
+            errors.append(RowError(0, "file", f"the JSON is nested more than {MAX_DEPTH} levels deep; rows are flat"))
+            return []
         text = codecs.decode(raw, "utf-8-sig")
         del raw
     except UnicodeDecodeError as exc:
         errors.append(RowError(0, "file", f"not UTF-8 ({exc.reason})"))
         return []
-    decoder = json.JSONDecoder()
+    decoder = STRICT_DECODER  # a key repeated in one row is refused, never silently "last one wins"
     rows: list[CaseRow] = []
     pos = _skip_ws(text, 0)
     if pos == len(text):
@@ -510,6 +514,9 @@ def _parse_json(data: bytes | Iterable[bytes], builder: _RowBuilder) -> list[Cas
             obj, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             errors.append(RowError(exc.lineno, "file", f"malformed JSON: {exc.msg}"))
+            return rows
+        except JsonShapeError as exc:
+            errors.append(RowError(start, exc.field[:64], str(exc)))
             return rows
         if not isinstance(obj, dict):
             errors.append(RowError(start, "row", "each case must be a JSON object"))

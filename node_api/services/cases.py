@@ -783,14 +783,16 @@ def _chain_record(recourse: Recourse, entry: CaseEntry) -> tuple[CaseRecord, int
 
 def _refuse_taken(record: CaseRecord, entry: CaseEntry, now: int) -> None:
     if record.status.final:
-        raise CaseClosedError(f"case {entry.case_id} is closed ({record.status.label})", status=record.status.label)
+        raise CaseClosedError(
+            f"case {entry.case_id} is closed ({record.status.label})", case_status=record.status.label
+        )
     taken = record.status in _HELD or (record.status is CaseStatus.OFFERED and now <= record.offer_expiry)
     if taken:
         raise CaseAlreadyClaimedError(
             f"case {entry.case_id} is already {record.status.label} by {record.collector}",
             case_id=entry.case_id,
             collector=record.collector,
-            status=record.status.label,
+            case_status=record.status.label,
         )
 
 
@@ -859,7 +861,7 @@ def _live_claim(session: Session, case_id: str, void: str | None = None) -> Case
 def _claiming(case_id: str, holder: str, operation_id: str | None = None) -> CaseAlreadyClaimedError:
     where = f" (operation {operation_id})" if operation_id else ""
     return CaseAlreadyClaimedError(
-        f"case {case_id} is being claimed by {holder}{where}", case_id=case_id, collector=holder, status="claiming"
+        f"case {case_id} is being claimed by {holder}{where}", case_id=case_id, collector=holder, case_status="claiming"
     )
 
 
@@ -878,7 +880,7 @@ def prepare_claim(
     snap = _snapshot(recourse, entry, institution.address)
     _refuse_taken(snap.record, entry, snap.block_time)
     if snap.block_time > entry.deadline:
-        raise CaseClosedError(f"case {entry.case_id} passed its deadline {entry.deadline}", status="expired")
+        raise CaseClosedError(f"case {entry.case_id} passed its deadline {entry.deadline}", case_status="expired")
     _check_eligible(snap, institution.address, entry.region)
     held = session.get(CaseClaim, entry.case_id)
     void: str | None = None
@@ -962,10 +964,12 @@ def _own_batch(batch: CaseBatch, institution: Institution) -> None:
 def _require_status(record: CaseRecord, entry: CaseEntry, allowed: Sequence[CaseStatus], action: str) -> None:
     if record.status not in allowed:
         if record.status.final:
-            raise CaseClosedError(f"case {entry.case_id} is closed ({record.status.label})", status=record.status.label)
+            raise CaseClosedError(
+                f"case {entry.case_id} is closed ({record.status.label})", case_status=record.status.label
+            )
         raise CaseStateError(
             f"cannot {action} case {entry.case_id}: it is {_label(record)}",
-            status=_label(record),
+            case_status=_label(record),
             needs=[s.label for s in allowed],
         )
 

@@ -66,7 +66,7 @@ def test_events_are_paged_in_key_order(world: World, module_gateway: Gateway) ->
     # readiness and metrics report the indexer's lag
     ready = gw.get("/readyz").json()
     assert ready["indexer_lag"] == 0
-    assert "recourse_indexer_lag_blocks 0.0" in gw.get("/metrics").text
+    assert "recourse_indexer_lag_blocks 0.0" in gw.get("/metrics", headers=gw.key("auditor", ["metrics:read"])).text
 
 
 @pytest.mark.parametrize(

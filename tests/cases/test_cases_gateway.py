@@ -158,6 +158,9 @@ def test_publish_race_recover_and_no_pii_on_chain(case_gw: tuple[GatewayHandle, 
         assert r.headers["content-type"].startswith(PROBLEM)
         assert r.json()["code"] == "CAS-409"
         assert "already" in r.json()["detail"] or "being claimed" in r.json()["detail"]
+        # the case's state is an extension member of its own: RFC 9457's numeric status stays the status
+        assert r.json()["status"] == 409
+        assert r.json()["case_status"] in ("claimed", "claiming", "offered")
     with httpx.Client(base_url=gw.url, timeout=60) as http:
         winner_headers = col1 if won[0].request.headers["Idempotency-Key"].endswith(("1", "3", "5", "7", "9")) else col2
         op = wait_op(http, winner_headers, won[0].json()["id"])

@@ -95,6 +95,21 @@ def test_revert_is_decoded_on_the_operation(gateway):
     assert fetched["error_name"] == "SettlementTokenNotMember"
 
 
+def test_revert_integer_arguments_are_always_decimal_strings(gateway):
+    """A small and a large amount of the same kind look the same: decimal strings, never a number for one
+    and a string for the other."""
+    court = gateway.key("court")
+    r = gateway.http.post(
+        "/tokens/transfers?confirm=true",
+        json={"to": gateway.address("collector"), "amount_fen": 5},
+        headers={**court, "Idempotency-Key": "poor"},
+    )
+    assert r.status_code == 200, r.text
+    op = r.json()
+    assert (op["status"], op["error_name"]) == ("failed", "ERC20InsufficientBalance")
+    assert op["error_args"] == {"sender": gateway.address("court"), "balance": "0", "needed": "5"}
+
+
 def test_operations_are_private_to_their_institution(gateway):
     r = gateway.http.post(
         "/tokens/transfers", json={"to": gateway.address("court"), "amount_fen": 1},
