@@ -23,19 +23,24 @@ from node_api.app import create_app
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.case_samples import case_csv
 from tests.casework.conftest import FakeClock, yesterday
-from tests.conftest import account
+from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
 
 pytestmark = pytest.mark.chain
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", "postgresql"])
 def flow_gw(
+    request: pytest.FixtureRequest,
     gw_chain: tuple[AnvilNode, Path],  # noqa: F811
     chain_snapshot: Callable[[], ChainClient],  # noqa: F811
     tmp_path: Path,
 ) -> Iterator[Gateway]:
     node, deployments = gw_chain
+    if request.param == "sqlite":
+        db_url = f"sqlite:///{tmp_path / 'gw.sqlite'}"
+    else:
+        db_url = fresh_pg_database(request.getfixturevalue("pg_server"))
     client = ChainClient(ChainSettings(rpc_url=node.url, port=node.port), data_dir=tmp_path / "setup")
     try:
         recourse = Recourse.load(client, deployments)
@@ -49,7 +54,7 @@ def flow_gw(
     settings = GatewaySettings(
         data_dir=tmp_path / "gw",
         chain=ChainSettings(rpc_url=node.url, port=node.port, deployments_file=deployments),
-        db=DbSettings(url=f"sqlite:///{tmp_path / 'gw.sqlite'}"),
+        db=DbSettings(url=db_url),
         api=ApiSettings(confirm_timeout=30, background="thread"),
         indexer=IndexerSettings(poll_interval=0.05),
         institutions=[*INSTITUTION_ROLES, "collector-2"],
