@@ -259,7 +259,7 @@ def _require_offset(claimed: dt.datetime) -> None:
         )
 
 
-def attempt_time(claimed: dt.datetime | None, *, now: dt.datetime, settings: ConductSettings) -> AttemptTime:
+def attempt_time(*, claimed: dt.datetime | None, now: dt.datetime, settings: ConductSettings) -> AttemptTime:
     """Read a client-supplied contact time against the gateway's clock ``now`` (see the module docstring).
 
     Raises ``ContactTimeInvalidError`` for a time without a UTC offset, too far ahead or too far back.
@@ -316,7 +316,7 @@ def log_contact(
         ).first()
         if found is not None:
             return _replay(session, found)
-    timing = attempt_time(attempted_at, now=_aware(now or utcnow()), settings=rules.settings)
+    timing = attempt_time(claimed=attempted_at, now=_aware(now or utcnow()), settings=rules.settings)
     when = timing.at
     meta = vault.meta(session, case_id)
     local = rules.local_time(when, meta.timezone)

@@ -17,7 +17,8 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from node_api.db.engine import alembic_config, make_engine, migrate
 from node_api.db.vault_models import ContactAttempt
-from node_api.services.compliance import contact_leaf
+from node_api.services.casework_settings import ConductSettings
+from node_api.services.compliance import ContactTimeInvalidError, attempt_time, contact_leaf
 from tests.casework.conftest import CaseworkWorld
 from tests.conftest import fresh_pg_database
 
@@ -210,3 +211,27 @@ def test_migration_flags_contacts_logged_late_before_it(request: pytest.FixtureR
             assert [r.attempted_at for r in rows] == claimed
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (dt.timedelta(seconds=300), "live"),  # a client clock up to max_clock_skew ahead
+        (dt.timedelta(seconds=301), "refused"),
+        (-dt.timedelta(seconds=30), "live"),  # up to live_tolerance behind: the same moment
+        (-dt.timedelta(seconds=30, microseconds=1), "late"),
+        (-dt.timedelta(days=7), "late"),
+        (-dt.timedelta(days=7, seconds=1), "refused"),
+    ],
+)
+def test_attempt_time_boundaries(offset: dt.timedelta, expected: str):
+    now = sh(27, 15, 0)
+    settings = ConductSettings()
+    claimed = now + offset
+    if expected == "refused":
+        with pytest.raises(ContactTimeInvalidError):
+            attempt_time(claimed=claimed, now=now, settings=settings)
+        return
+    got = attempt_time(claimed=claimed, now=now, settings=settings)
+    assert got.recorded_at == now
+    assert (got.at, got.backdated) == ((now, False) if expected == "live" else (claimed, True))
