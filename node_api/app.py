@@ -25,6 +25,7 @@ from node_api.db.engine import make_engine, migrate
 from node_api.institutions import load_institutions
 from node_api.limits import BodyLimitMiddleware
 from node_api.metrics import Metrics, MetricsMiddleware
+from node_api.openapi import install_openapi
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
 from node_api.routes import analytics, case_contacts, cases, evidence, health, members, operations, oracles, tokens
@@ -140,9 +141,12 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         description=(
             "A member institution's gateway to the Recourse network. Writes are durable operations "
             "(Idempotency-Key header, 202 + operation id, `?confirm=true` waits); errors are RFC 9457 "
-            "problem+json with a stable `code`."
+            "problem+json with a stable `code`. Authenticate with an API key (`Authorization: Bearer rk_…` "
+            "or `X-API-Key`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_openapi
+        redoc_url=None,
     )
     register_problem_handlers(app)
     app.add_middleware(
@@ -154,6 +158,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     for module in (health, members, operations, tokens, case_contacts, cases, oracles, analytics, evidence):
         app.include_router(module.router)
     _include_optional(app)
+    install_openapi(app)
     return app
 
 

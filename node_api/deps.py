@@ -25,6 +25,7 @@ from node_api.problems import (
     RoleDeniedError,
     ScopeDeniedError,
 )
+from node_api.security import api_key_header, authorization_header
 from node_api.services.apikeys import KnownKey, verify_api_key
 from node_api.state import GatewayState
 
@@ -119,8 +120,8 @@ def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> C
 
     async def dependency(
         request: Request,
-        authorization: Annotated[str | None, Header()] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
+        authorization: Annotated[str | None, Depends(authorization_header)],
+        x_api_key: Annotated[str | None, Depends(api_key_header)],
     ) -> Caller:
         state: GatewayState = request.app.state.gateway
         token = api_token(authorization, x_api_key)
@@ -150,7 +151,18 @@ def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> C
     return dependency
 
 
-async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
+async def idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="a key built from business data: the same key and body return the original operation",
+            # documented bounds only: a missing or over-long key is answered here (400 OPS-400), not by
+            # FastAPI's validation (422); node_api.openapi marks the header required in the document
+            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        ),
+    ] = None,
+) -> str:
     if idempotency_key is None or not idempotency_key.strip():
         raise IdempotencyKeyMissingError("writes need an 'Idempotency-Key' header (build it from business data)")
     key = idempotency_key.strip()
@@ -164,8 +176,8 @@ IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 
 async def metrics_access(
     request: Request,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Depends(authorization_header)],
+    x_api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> None:
     """``/metrics``: open when ``api.metrics_auth = "open"`` (a scraper on a private network); otherwise
     a key with the ``metrics:read`` scope. No on-chain role is asked: monitoring a gateway must keep

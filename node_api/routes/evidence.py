@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -29,6 +29,7 @@ from node_api.problems import (
     NotAuthenticatedError,
     RoleDeniedError,
 )
+from node_api.security import api_key_header, authorization_header
 from node_api.services.apikeys import verify_api_key
 from node_api.services.evidence import evidence_runtime
 from node_api.services.evidence.schemas import (
@@ -140,8 +141,8 @@ def _verifier(state: GatewayState, token: str) -> Caller:
 
 
 async def member_key(
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Depends(authorization_header)],
+    x_api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> str:
     """Any API key of an active member (whatever its scopes) may verify evidence; checked in the route's
     worker thread together with the verification (one thread-pool hop per request)."""
