@@ -21,6 +21,27 @@ pytestmark = pytest.mark.chain
 
 DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB: overflowed the C stack before the limit was pinned
 UNCLOSED = b'{"a": ' + b"[" * 100_000  # a parser recurses into it before finding it truncated
+#: JSON shapes no route expects: wrong top-level types, nesting at and past the limit, values Python's
+#: parser accepts but JSON does not (NaN), numbers past every range, strings that are not storable text
+SHAPES = (
+    b"",
+    b"null",
+    b"0",
+    b'"x"',
+    b"[]",
+    b"[{}]",
+    b"{}",
+    b'{"a": ' * 31 + b"1" + b"}" * 31,  # 31 objects deep: within the limit, refused by the schemas
+    b'{"a": ' * 33 + b"1" + b"}" * 33,
+    b'{"amount_fen": NaN, "to": Infinity}',
+    b'{"amount_fen": 1e999}',
+    b'{"amount_fen": ' + b"9" * 5000 + b"}",  # more digits than Python converts to int
+    b'{"amount_fen": 115792089237316195423570985008687907853269984665640564039457584007913129639936}',
+    rb'{"reference": "a\u0000b", "memo": "\ud800"}',  # NUL and a lone surrogate, as JSON escapes
+    b'{"x": "' + bytes([0xFF, 0xFE]) + b'"}',  # not UTF-8
+    b"\xef\xbb\xbf{}",  # a byte-order mark
+    b'{"to": "0x0000000000000000000000000000000000000000", "to": "0x0000000000000000000000000000000000000001"}',
+)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 #: every body format a route parses: JSON, CSV (guarantee edge lists), multipart (case files, uploads)
@@ -75,6 +96,17 @@ def test_hostile_bodies_headers_and_methods_on_a_real_gateway(gw_chain, chain_sn
                             assert r.status_code == 422, r.text[:300]
                             assert r.json()["errors"][0]["type"] == "json_shape"
                         assert _alive(http), f"the gateway died on {method} {path} ({media})"
+            # every route, every odd shape: a 4xx problem (or a stored document), never a 5xx or a crash
+            for method, path in operations:
+                for n, body in enumerate(SHAPES):
+                    r = http.request(
+                        method,
+                        _concrete(path),
+                        content=body,
+                        headers={"Idempotency-Key": f"shape-{n}-{path}", "Content-Type": "application/json"},
+                    )
+                    assert r.status_code < 500, (method, path, body[:80], r.status_code, r.text[:300])
+                assert _alive(http), f"the gateway died on {method} {path}"
             # no Content-Type: FastAPI does not parse it as JSON, so it is a validation error, never a crash
             bare = http.post("/tokens/transfers", content=DEEP, headers={"Idempotency-Key": "bare"})
             assert 400 <= bare.status_code < 500, bare.text[:300]

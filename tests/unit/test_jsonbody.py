@@ -79,3 +79,29 @@ def test_importing_the_chain_layer_pins_the_recursion_limit():
         assert done.returncode == 1, (imports, done.returncode, done.stderr[-500:])
         assert done.stdout.strip() == "1000"
         assert "RecursionError" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"amount_fen": NaN}', "body"),
+        (b'{"amount_fen": Infinity}', "body"),
+        (b'{"amount_fen": -Infinity}', "body"),
+        (b'{"amount_fen": 1e999}', "body"),
+        (b'{"memo": "a\\u0000b"}', "body"),
+        (b'{"memo": "\\ud800"}', "memo"),
+        (b'{"items": [{"memo": "x\\udc00"}]}', "items.0.memo"),
+        (b'{"\\ud800": 1}', "\\ud800"),  # the field named escaped: it goes back in a JSON problem
+    ],
+)
+def test_values_the_gateway_cannot_store_or_send_back_are_refused(body, field):
+    with pytest.raises(JsonShapeError) as err:
+        loads_strict(body)
+    assert err.value.field == field
+    json.dumps({"field": err.value.field}, ensure_ascii=False).encode("utf-8")  # can be sent back
+
+
+def test_text_that_only_looks_like_those_values_is_accepted():
+    assert loads_strict(b'{"memo": "\\\\u0000"}') == {"memo": "\\u0000"}  # an escaped backslash: text
+    assert loads_strict(b'{"memo": "\\ud83d\\ude00"}') == {"memo": "\U0001f600"}  # a surrogate pair
+    assert loads_strict(b'{"x": 1.5e300, "y": "NaN"}') == {"x": 1.5e300, "y": "NaN"}
