@@ -15,8 +15,14 @@ and the chain, which is all the exactly-once protocols rely on; a pipe carries t
 
 If the API process dies (even by SIGKILL) the pipe closes and the background process exits at once
 (``os._exit``: the same as being killed, which the writers' and batcher's protocols are built for), so a
-restarted gateway finds the signing keys free. If the background process dies, the API process reports
-it (``/readyz`` 503) and starts a new one.
+restarted gateway finds the signing keys free. While it is still starting (before it reads the pipe) a
+watchdog thread notices the same thing by its parent PID changing (:data:`PARENT_POLL`). Until it has
+exited, a new background process cannot take the signing keys (each key's lock file is held by exactly
+one process), so an orphan never sends alongside its successor with the same nonces. If the background
+process dies, the API process reports it (``/readyz`` 503) and starts a new one.
+
+It logs at the API process's levels (the root logger's and ``node_api``'s), so a gateway run inside
+another program (the demo) does not print its INFO lines among that program's output.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ STATUS_EVERY = 0.5
 KEY_LOCK_WAIT = 15.0
 #: seconds before a background process that died is replaced (doubling on failure, at most 30 s)
 RESTART_DELAY = 0.5
+#: seconds between two checks, in the background process, that its API process is still its parent
+PARENT_POLL = 0.1
 
 
 class RemoteWriter:
@@ -94,7 +102,8 @@ class BackgroundProcess:
     def start(self, timeout: float = 120.0) -> None:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_main, args=(self._settings, child), name="recourse-background", daemon=True)
+        levels = (logging.getLogger().getEffectiveLevel(), logging.getLogger("node_api").getEffectiveLevel())
+        proc = ctx.Process(target=_main, args=(self._settings, child, levels), name="recourse-background", daemon=True)
         proc.start()
         child.close()
         self._conn, self._proc = parent, proc
@@ -206,20 +215,31 @@ class BackgroundProcess:
 # --- the child process ---
 
 
-def _main(settings: GatewaySettings, conn: Connection) -> None:
+def _main(settings: GatewaySettings, conn: Connection, levels: tuple[int, int] = (logging.INFO, logging.INFO)) -> None:
     # Ctrl-C in a terminal (SIGINT) and a service manager's SIGTERM reach the whole process group: the API
     # process shuts down gracefully and tells this one to stop (or its death closes the pipe), so this
     # process ignores both rather than dying mid-batch and being restarted during the shutdown
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     [background] %(name)s %(message)s")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+    root_level, node_api_level = levels
+    logging.basicConfig(level=root_level, format="%(levelname)s:     [background] %(name)s %(message)s")
+    logging.getLogger("node_api").setLevel(node_api_level)
     try:
         worker = _Worker(settings, conn)
     except Exception as exc:  # noqa: BLE001 - reported to the API process, which refuses to start
-        logger.exception("background.start_failed")
-        conn.send(("failed", f"{exc.__class__.__name__}: {exc}"))
+        logger.debug("background.start_failed", exc_info=True)  # the API process reports it in one line
+        conn.send(("failed", " ".join(f"{exc.__class__.__name__}: {exc}".split())))
         return
     worker.serve()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit at once (as if killed) when the API process that started this one is gone, even mid-start."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    logger.warning("background.orphaned parent=%s action=exit", parent)
+    os._exit(0)
 
 
 class _Worker:

@@ -1,4 +1,8 @@
-"""``recourse serve``, ``recourse apikeys …`` and ``recourse keys …``."""
+"""``recourse serve``, ``recourse apikeys …`` and ``recourse keys …``.
+
+The gateway (FastAPI, SQLModel) and the keystore (eth-account) are imported by the commands that use
+them, so that ``recourse --help`` does not load them.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,39 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlmodel import Session
 
-from chain.keys import Keystore
-from node_api.db.engine import make_engine, migrate
-from node_api.problems import CoreError
-from node_api.services.apikeys import SCOPES, create_api_key, list_api_keys, revoke_api_key
-from node_api.settings import GatewaySettings
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-__all__ = ["apikeys_app", "keys_app", "serve"]
+    from chain.keys import Keystore
+    from node_api.settings import GatewaySettings
+
+__all__ = ["SCOPES", "apikeys_app", "keys_app", "serve"]
+
+#: the scopes an API key can hold (``node_api.services.apikeys.SCOPES``, listed here for ``--help`` without
+#: importing the gateway; a unit test checks they agree)
+SCOPES = (
+    "members:read",
+    "operations:read",
+    "tokens:read",
+    "tokens:write",
+    "tokens:mint",
+    "events:read",
+    "webhooks:write",
+    "evidence:read",
+    "evidence:write",
+    "oracles:read",
+    "oracles:write",
+    "analytics:read",
+    "cases:read",
+    "cases:write",
+    "cases:contacts",
+    "compliance:read",
+)
 
 console = Console(highlight=False)
 apikeys_app = typer.Typer(help="API keys of the institutions this gateway hosts.", no_args_is_help=True)
@@ -31,29 +54,26 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Run the gateway (FastAPI + uvicorn); OpenAPI docs at /docs."""
-    import uvicorn
+    """Run the gateway (FastAPI + uvicorn); OpenAPI docs at /docs. A crashed API process is restarted."""
+    from node_api.settings import GatewaySettings
+    from scripts.serve_supervisor import ApiSupervisor, ServeError
 
-    from node_api.app import create_app
-
-    settings = GatewaySettings()
-    logging.getLogger().setLevel(logging.INFO)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=settings.api.graceful_shutdown,
-    )
+    settings = GatewaySettings()  # invalid settings: the one-line error now, before anything starts
+    logging.getLogger("scripts.serve_supervisor").setLevel(logging.INFO)
+    supervisor = ApiSupervisor(host=host or settings.api.host, port=port or settings.api.port)
+    try:
+        code = supervisor.run()
+    except ServeError as exc:
+        raise ValueError(str(exc)) from exc  # the CLI's one-line error, exit 1
+    if code:
+        raise typer.Exit(code)
 
 
 @contextmanager
 def _one_line() -> Iterator[None]:
     """A domain error (unknown scope, unknown key id) becomes the CLI's one-line error, not a traceback."""
+    from node_api.problems import CoreError
+
     try:
         yield
     except CoreError as exc:
@@ -61,6 +81,11 @@ def _one_line() -> Iterator[None]:
 
 
 def _session() -> tuple[Session, GatewaySettings]:
+    from sqlmodel import Session
+
+    from node_api.db.engine import make_engine, migrate
+    from node_api.settings import GatewaySettings
+
     settings = GatewaySettings()
     engine = make_engine(settings.db_url)
     migrate(engine)
@@ -74,6 +99,8 @@ def apikeys_create(
     label: Annotated[str, typer.Option(help="What this key is for.")] = "",
 ) -> None:
     """Create an API key; the token is printed once and only its hash is stored."""
+    from node_api.services.apikeys import create_api_key
+
     session, settings = _session()
     with session:
         if institution not in settings.institutions:
@@ -93,6 +120,10 @@ def apikeys_create(
 @apikeys_app.command("list")
 def apikeys_list(institution: Annotated[str | None, typer.Argument()] = None) -> None:
     """List API keys (never their secrets)."""
+    from rich.table import Table
+
+    from node_api.services.apikeys import list_api_keys
+
     session, _ = _session()
     with session:
         rows = list_api_keys(session=session, institution=institution)
@@ -114,6 +145,8 @@ def apikeys_list(institution: Annotated[str | None, typer.Argument()] = None) ->
 @apikeys_app.command("revoke")
 def apikeys_revoke(key_id: str) -> None:
     """Revoke an API key (running gateways refuse it within `api.key_refresh` seconds, 0.5 s by default)."""
+    from node_api.services.apikeys import revoke_api_key
+
     session, _ = _session()
     with session, _one_line():
         row = revoke_api_key(session=session, key_id=key_id)
@@ -121,6 +154,9 @@ def apikeys_revoke(key_id: str) -> None:
 
 
 def _keystore() -> Keystore:
+    from chain.keys import Keystore
+    from node_api.settings import GatewaySettings
+
     settings = GatewaySettings()
     directory = settings.chain.keystore_dir or settings.data_dir / "keystore"
     return Keystore(directory)

@@ -1,4 +1,9 @@
-"""``recourse serve`` as a child process (tests that SIGKILL it, benchmarks that measure it), by PID."""
+"""``recourse serve`` as a child process (tests that SIGKILL it, benchmarks that measure it), by PID.
+
+:attr:`ServeProcess.pid` is the supervisor's (``scripts.serve_supervisor``): SIGKILL to it stops the
+whole gateway (its API process is killed with it by the kernel, and the API process's background
+process exits by itself). :attr:`ServeProcess.api_pid` is the current API process, to crash on purpose.
+"""
 
 from __future__ import annotations
 
@@ -63,10 +68,28 @@ class ServeProcess:
         except OSError:
             return ""
 
+    @property
+    def api_pid(self) -> int | None:
+        """The supervisor's current API process (None between a crash and its replacement)."""
+        children = _children(self.pid)
+        return children[0] if children else None
+
+    def kill_api(self, sig: int = signal.SIGKILL) -> int:
+        """Crash the API process with ``sig`` (the supervisor then starts a new one); returns its PID."""
+        pid = self.api_pid
+        if pid is None:
+            raise RuntimeError("the gateway has no API process right now")
+        os.kill(pid, sig)
+        return pid
+
     def kill(self) -> None:
-        """SIGKILL: no shutdown code runs (crash tests)."""
+        """SIGKILL: no shutdown code runs (crash tests). Returns once the API process is gone too, so the
+        port is free for the next start."""
+        api = self.api_pid
         os.kill(self.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)  # type: ignore[union-attr]
+        if api is not None:
+            _wait_gone(api, timeout=10)
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGINT (graceful: the lifespan shutdown runs), SIGKILL if it does not exit in time."""
@@ -78,3 +101,24 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait until ``pid`` no longer runs (exited, or a zombie left for init to reap)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+        except OSError:
+            return
+        time.sleep(0.02)
