@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from chain.contracts.settlement_token import format_fen, parse_amount
+if TYPE_CHECKING:  # loaded by the commands that run, not for --help
+    import httpx
 
 __all__ = ["app"]
 
@@ -38,10 +37,14 @@ def _fail(message: str) -> None:
 def _client(gateway: str, api_key: str) -> httpx.Client:
     if not api_key:
         _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
+    import httpx
+
     return httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=120)
 
 
 def _call(http: httpx.Client, method: str, url: str, **kw: Any) -> Any:
+    import httpx
+
     try:
         r = http.request(method, url, **kw)
     except httpx.HTTPError as exc:
@@ -83,6 +86,8 @@ def publish(
     wait: WaitOpt = True,
 ) -> None:
     """Publish a batch of cases: personal data to the gateway's PII vault, one Merkle root on chain."""
+    from chain.contracts.settlement_token import format_fen, parse_amount
+
     try:
         budget_fen = parse_amount(budget)
     except ValueError as exc:
@@ -126,6 +131,10 @@ def list_cases(
     api_key: KeyOpt = "",
 ) -> None:
     """Browse cases (terms and state; never personal data)."""
+    from rich.table import Table
+
+    from chain.contracts.settlement_token import format_fen
+
     params: dict[str, Any] = {"limit": limit}
     for k, v in (("status", status), ("region", region), ("batch", batch)):
         if v is not None:
@@ -189,6 +198,8 @@ def report(
     wait: WaitOpt = True,
 ) -> None:
     """Report a recovery (with --amount) or a collection action, with an evidence digest."""
+    from chain.contracts.settlement_token import format_fen, parse_amount
+
     digest = "0x" + hashlib.sha256(evidence.read_bytes()).hexdigest()
     fen = 0
     payload: dict[str, Any]

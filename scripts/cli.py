@@ -1,6 +1,11 @@
 """``recourse``: the command line of a Recourse member (chain, deploy, members, tokens, demo).
 
 Every failure is one line on stderr saying what went wrong and what to do, and exit code 1.
+
+Start-up is kept short (``recourse --help`` in well under half a second): this module and the sub-apps
+import only typer and rich at the top; the chain client (web3, eth-account), the gateway (FastAPI,
+SQLModel) and the models (pandas, scikit-learn, LightGBM) are imported inside the commands that use
+them. ``tests/e2e/test_cli_startup.py`` checks that ``--help`` loads none of them.
 """
 
 from __future__ import annotations
@@ -10,26 +15,19 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from chain import ChainError, ContractReverted
-from chain.compiler import compile_project
-from chain.contracts.consortium import ProposalKind, Role
-from chain.contracts.settlement_token import format_fen, parse_amount
-from chain.deploy import deploy as deploy_contracts
 from scripts.cases_cli import app as cases_cli_app
-from scripts.context import Context
 from scripts.evidence_cli import app as evidence_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
-from scripts.messages import explain
 from scripts.models_cli import models_app
 from scripts.oracles_cli import oracles_app
-from scripts.settings import RecourseSettings
+
+if TYPE_CHECKING:
+    from scripts.context import Context
 
 __all__ = ["app", "main"]
 
@@ -64,6 +62,9 @@ AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev id
 
 
 def _ctx() -> Context:
+    from scripts.context import Context
+    from scripts.settings import RecourseSettings
+
     return Context(RecourseSettings())
 
 
@@ -111,6 +112,8 @@ def chain_status() -> None:
 @app.command("compile")
 def compile_cmd(no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached artifacts.")] = False) -> None:
     """Compile every contract (one standard-JSON input, cached by source hash)."""
+    from chain.compiler import compile_project
+
     start = time.perf_counter()
     with console.status("compiling contracts…"):
         result = compile_project(use_cache=not no_cache)
@@ -132,6 +135,7 @@ def deploy_cmd(
     as_: AsOption = "deployer",
 ) -> None:
     """Deploy every Recourse contract and write deployments/<network>.json (no-op when up to date)."""
+    from chain.deploy import deploy as deploy_contracts
 
     def run(ctx: Context) -> None:
         with console.status("compiling…"):
@@ -165,6 +169,7 @@ def _fmt_time(ts: int) -> str:
 @members_app.command("list")
 def members_list() -> None:
     """List member institutions, their roles and status (from the chain)."""
+    from rich.table import Table
 
     def run(ctx: Context) -> None:
         r = ctx.recourse
@@ -193,7 +198,20 @@ def _parse_expiry(text: str | None) -> int:
     return int(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC).timestamp())
 
 
-KIND_NAMES = {k.name.lower().replace("_", "-"): k for k in ProposalKind}
+#: ``members propose`` kinds: ``ProposalKind`` member names in CLI spelling (listed here, not derived from
+#: the enum, so that ``--help`` needs no chain import; a unit test checks they agree)
+KIND_NAMES = (
+    "admit",
+    "grant-role",
+    "revoke-role",
+    "suspend",
+    "reinstate",
+    "update-profile",
+    "add-governor",
+    "remove-governor",
+    "set-threshold",
+    "set-system-contract",
+)
 
 
 @members_app.command("propose")
@@ -213,10 +231,11 @@ def members_propose(
     enable: Annotated[bool, typer.Option("--enable/--disable", help="set-system-contract flag.")] = True,
 ) -> None:
     """Propose a membership or governance change (the proposer's approval is counted)."""
-    try:
-        pkind = KIND_NAMES[kind.lower()]
-    except KeyError as exc:
-        raise ValueError(f"unknown proposal kind {kind!r}; choose one of {', '.join(KIND_NAMES)}") from exc
+    from chain.contracts.consortium import ProposalKind, Role
+
+    if kind.lower() not in KIND_NAMES:
+        raise ValueError(f"unknown proposal kind {kind!r}; choose one of {', '.join(KIND_NAMES)}")
+    pkind = ProposalKind[kind.lower().replace("-", "_").upper()]
 
     def run(ctx: Context) -> None:
         c = ctx.recourse.consortium
@@ -292,6 +311,7 @@ def members_execute(proposal_id: int, as_: AsOption) -> None:
 @members_app.command("proposals")
 def members_proposals() -> None:
     """List governance proposals."""
+    from rich.table import Table
 
     def run(ctx: Context) -> None:
         c = ctx.recourse.consortium
@@ -321,6 +341,7 @@ def tokens_mint(
     reference: Annotated[str, typer.Option(help="Off-chain payment reference (only its digest goes on chain).")],
 ) -> None:
     """Issue settlement cash to a member (settlement bank only)."""
+    from chain.contracts.settlement_token import format_fen, parse_amount
 
     def run(ctx: Context) -> None:
         fen = parse_amount(amount)
@@ -336,6 +357,7 @@ def tokens_transfer(
     to: str, amount: Annotated[str, typer.Argument(help="Yuan (1234.56) or fen (123456fen).")], as_: AsOption
 ) -> None:
     """Transfer settlement cash to another active member."""
+    from chain.contracts.settlement_token import format_fen, parse_amount
 
     def run(ctx: Context) -> None:
         fen = parse_amount(amount)
@@ -349,6 +371,7 @@ def tokens_transfer(
 @tokens_app.command("balance")
 def tokens_balance(who: Annotated[list[str] | None, typer.Argument(help="Identities or addresses.")] = None) -> None:
     """Show settlement-token balances (all members when none is given)."""
+    from chain.contracts.settlement_token import format_fen
 
     def run(ctx: Context) -> None:
         r = ctx.recourse
@@ -370,29 +393,23 @@ def demo_cmd(
 ) -> None:
     """Run the end-to-end scenario on the embedded chain, then keep serving (unless --no-serve)."""
     from scripts.demo import run_demo
+    from scripts.settings import RecourseSettings
 
     run_demo(RecourseSettings(), console=console, serve=serve)
 
 
-def _error_line(exc: BaseException) -> str:
-    if isinstance(exc, ContractReverted):
-        return explain(exc)
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        return f"invalid setting {where}: {first.get('msg')} (check RECOURSE_* environment variables and .env)"
-    if isinstance(exc, FileNotFoundError):
-        return f"file not found: {exc.filename}"
-    return str(exc) or exc.__class__.__name__
-
-
 def main() -> None:
     """Console-script entry point: run the app, turn every failure into one line."""
+    from pydantic import ValidationError
+
+    from chain import ChainError
+    from scripts.errors import error_line
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     try:
         app()
     except (ChainError, ValueError, ValidationError, FileNotFoundError, PermissionError) as exc:
-        err_console.print(f"error: {_error_line(exc)}", markup=False)
+        err_console.print(f"error: {error_line(exc)}", markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -15,17 +15,13 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
-from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from rich.console import Console
-from web3 import Web3
 
-from chain.merkle import MerkleTreeError
-from chain.merkle import verify as merkle_verify
+if TYPE_CHECKING:  # web3 and httpx load when a command runs, not for --help
+    import httpx
 
 __all__ = ["ReceiptCheckError", "app", "check_receipt", "file_digest"]
 
@@ -65,7 +61,8 @@ REGISTRY_ABI: list[dict[str, Any]] = [
         ],
     },
 ]
-ANCHORED_TOPIC = "0x" + keccak(text="EvidenceAnchored(bytes32,address,uint32,bytes32,uint64)").hex()
+#: the event a receipt's anchor transaction must have emitted
+ANCHORED_EVENT = "EvidenceAnchored(bytes32,address,uint32,bytes32,uint64)"
 
 
 class ReceiptCheckError(ValueError):
@@ -89,6 +86,14 @@ def _b32(value: str) -> bytes:
 
 def check_receipt(document: Path, receipt: dict[str, Any], *, rpc_url: str) -> dict[str, Any]:
     """Check ``document`` against ``receipt`` using only the chain at ``rpc_url``; returns the facts."""
+    from eth_utils.address import to_checksum_address
+    from eth_utils.crypto import keccak
+    from web3 import Web3
+
+    from chain.merkle import MerkleTreeError
+    from chain.merkle import verify as merkle_verify
+
+    anchored_topic = "0x" + keccak(text=ANCHORED_EVENT).hex()
     try:
         digest, root, proof = receipt["digest"].lower(), receipt["root"].lower(), list(receipt["proof"])
         address = to_checksum_address(receipt["contract_address"])
@@ -129,7 +134,7 @@ def check_receipt(document: Path, receipt: dict[str, Any], *, rpc_url: str) -> d
             for lg in tx["logs"]
             if to_checksum_address(lg["address"]) == address
             and len(lg["topics"]) > 1
-            and "0x" + bytes(lg["topics"][0]).hex() == ANCHORED_TOPIC
+            and "0x" + bytes(lg["topics"][0]).hex() == anchored_topic
             and "0x" + bytes(lg["topics"][1]).hex() == root
         ]
         if not logs:
@@ -188,6 +193,8 @@ KeyOpt = Annotated[str, typer.Option("--api-key", envvar="RECOURSE_API_KEY", hel
 def _client(gateway: str, api_key: str) -> httpx.Client:
     if not api_key:
         _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
+    import httpx
+
     return httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=120)
 
 
@@ -207,6 +214,8 @@ def submit(
     api_key: KeyOpt = "",
 ) -> None:
     """Upload documents (streamed) to be anchored; prints each evidence id and digest."""
+    import httpx
+
     with _client(gateway, api_key) as http:
         for path in files:
             digest = file_digest(path)
@@ -239,6 +248,8 @@ def verify(
     api_key: KeyOpt = "",
 ) -> None:
     """Ask the gateway (which consults the chain): verified, not anchored, or mismatch."""
+    import httpx
+
     params = {k: v for k, v in (("evidence_id", evidence_id), ("case_ref", case)) if v}
     with _client(gateway, api_key) as http:
         try:

@@ -42,6 +42,7 @@ SCOPES = (
     "cases:read",
     "cases:write",
     "cases:contacts",
+    "metrics:read",
     "compliance:read",
 )
 

