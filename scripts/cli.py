@@ -168,18 +168,27 @@ def _fmt_time(ts: int) -> str:
 
 @members_app.command("list")
 def members_list() -> None:
-    """List member institutions, their roles and status (from the chain)."""
+    """List member institutions (with their identity names), roles and status (from the chain)."""
     from rich.table import Table
 
     def run(ctx: Context) -> None:
         r = ctx.recourse
+        names = ctx.identity_names()
         table = Table(title=f"Consortium members ({ctx.settings.chain.network})")
-        for col in ("address", "roles", "region", "licence until", "KYC", "status"):
+        for col in ("identity", "address", "roles", "region", "licence until", "KYC", "status"):
             table.add_column(col)
         for m in r.consortium.members():
             status = "suspended" if m.suspended else ("active" if m.active else "licence expired")
             roles = ", ".join(sorted(x.value for x in m.roles))
-            table.add_row(m.address, roles, str(m.region), _fmt_time(m.licence_expiry), str(m.kyc_tier), status)
+            table.add_row(
+                names.get(m.address, "—"),
+                m.address,
+                roles,
+                str(m.region),
+                _fmt_time(m.licence_expiry),
+                str(m.kyc_tier),
+                status,
+            )
         console.print(table)
         console.print(f"governors: {', '.join(r.consortium.governors())} (threshold {r.consortium.threshold()})")
 
@@ -370,15 +379,17 @@ def tokens_transfer(
 
 @tokens_app.command("balance")
 def tokens_balance(who: Annotated[list[str] | None, typer.Argument(help="Identities or addresses.")] = None) -> None:
-    """Show settlement-token balances (all members when none is given)."""
+    """Show settlement-token balances with identity names (all members when none is given)."""
     from chain.contracts.settlement_token import format_fen
 
     def run(ctx: Context) -> None:
         r = ctx.recourse
         addrs = [ctx.address(w) for w in who] if who else [m.address for m in r.consortium.members()]
+        names = ctx.identity_names()
+        width = max((len(n) for n in names.values()), default=1)
         for a in addrs:
             bal = r.token.balance_of(a)
-            console.print(f"{a}  {format_fen(bal):>20}  ({bal} fen)")
+            console.print(f"{names.get(a, '—'):<{width}}  {a}  {format_fen(bal):>20}  ({bal} fen)")
         console.print(f"total supply {format_fen(r.token.total_supply())}")
 
     _with_ctx(run)

@@ -67,6 +67,21 @@ class Context:
         c = self.settings.chain
         return resolve_address(name_or_address, chain_id=c.chain_id, keystore_dir=c.keystore_dir)
 
+    def identity_names(self) -> dict[str, str]:
+        """Address → identity name of every identity this CLI knows: keystore names, and on the development
+        chain anvil's named development accounts (a keystore name wins over a development one)."""
+        from chain.config import DEV_CHAIN_ID
+        from chain.keys import DEV_IDENTITIES, Keystore, dev_identity_account
+
+        c = self.settings.chain
+        names: dict[str, str] = {}
+        if c.chain_id == DEV_CHAIN_ID:
+            names.update({str(dev_identity_account(n, chain_id=c.chain_id).address): n for n in DEV_IDENTITIES})
+        if c.keystore_dir is not None:
+            ks = Keystore(c.keystore_dir)
+            names.update({ks.address(n): n for n in ks.names()})
+        return names
+
     def governance(self) -> GovernanceConfig:
         g = self.settings.governance
         return GovernanceConfig(

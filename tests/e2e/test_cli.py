@@ -129,6 +129,13 @@ def test_cli_governance_and_tokens_round_trip(env):
     run(env, "tokens", "mint", "bank", "1000.50", "--reference", "wire 1", "--as", "bank")
     balance = run(env, "tokens", "balance", "bank").stdout
     assert "100050 fen" in balance
+    # identity names beside the addresses, as in `members list`
+    line = next(ln for ln in balance.splitlines() if "100050 fen" in ln)
+    assert line.split()[0] == "bank"
+    assert line.split()[1].startswith("0x")
+    everyone = run(env, "tokens", "balance").stdout
+    assert any(ln.split()[0] == "bank" and "100050 fen" in ln for ln in everyone.splitlines())
+    assert any(ln.replace("│", " ").split()[0] == "bank" for ln in listing.splitlines() if "BANK" in ln)
     refused = run(env, "tokens", "transfer", "bank", "1", "--as", "outsider", ok=False)
     assert refused.returncode == 1
     assert "is not an active consortium member" in refused.stderr
