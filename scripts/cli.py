@@ -420,7 +420,7 @@ def main() -> None:
     try:
         app()
     except (ChainError, ValueError, ValidationError, FileNotFoundError, PermissionError) as exc:
-        err_console.print(f"error: {error_line(exc)}", markup=False)
+        err_console.print(f"error: {error_line(exc)}", markup=False, soft_wrap=True)  # one line, however long
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -242,7 +242,7 @@ class ApiSupervisor:
                 if exc.errno == errno.EADDRINUSE and time.monotonic() < deadline:  # perhaps a gateway still exiting
                     time.sleep(0.1)
                     continue
-                what = exc.strerror or str(exc)
+                what = os.strerror(exc.errno) if exc.errno else str(exc)
                 raise ServeError(
                     f"cannot listen on {self.host}:{self.port}: {what} "
                     "(is another gateway running? choose another port with --port or RECOURSE_API__PORT)"
