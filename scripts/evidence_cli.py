@@ -7,6 +7,13 @@ the node's chain id equals the receipt's; ``EvidenceRegistry.verify(root, digest
 chain at ``contract_address``; ``anchorOf(root)`` names the receipt's submitter, block, block time and
 leaf count; and the transaction ``tx_hash`` succeeded in that block and emitted ``EvidenceAnchored`` for
 that root from that contract. Any failure is one line and exit code 1.
+
+``evidence verify FILE`` asks a gateway and prints its answer in one line; each answer has its own exit
+code (:data:`EXIT_CODES`) so a script can branch on it: 0 *verified*, 3 *mismatch* (the file differs
+from the evidence or case it was meant to be; both digests are shown, labelled), 4 *not anchored*
+(nothing anchored has this digest, or its batch is not anchored yet), 1 no answer (the gateway
+refused the request or could not be reached; the usual one-line ``error: …``). 0 and 1 mean what they
+mean for ``verify-receipt``; 2 stays click's usage error.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from rich.console import Console
 if TYPE_CHECKING:  # web3 and httpx load when a command runs, not for --help
     import httpx
 
-__all__ = ["ReceiptCheckError", "app", "check_receipt", "file_digest"]
+__all__ = ["EXIT_CODES", "ReceiptCheckError", "app", "check_receipt", "describe", "file_digest"]
 
 console = Console(highlight=False, width=140)
 err_console = Console(stderr=True, highlight=False, width=200)
@@ -63,6 +70,8 @@ REGISTRY_ABI: list[dict[str, Any]] = [
 ]
 #: the event a receipt's anchor transaction must have emitted
 ANCHORED_EVENT = "EvidenceAnchored(bytes32,address,uint32,bytes32,uint64)"
+#: exit code of ``evidence verify`` per answer (1: no answer, the one-line error; 2: click's usage error)
+EXIT_CODES = {"verified": 0, "mismatch": 3, "not_anchored": 4}
 
 
 class ReceiptCheckError(ValueError):
@@ -104,7 +113,9 @@ def check_receipt(document: Path, receipt: dict[str, Any], *, rpc_url: str) -> d
         raise ReceiptCheckError(f"malformed receipt: {exc!r}") from exc
     actual = file_digest(document)
     if actual != digest:
-        raise ReceiptCheckError(f"mismatch: {document.name} has SHA-256 {actual}, the receipt is for {digest}")
+        raise ReceiptCheckError(
+            f"mismatch: file SHA-256 {actual}, receipt (anchored) SHA-256 {digest} ({document.name})"
+        )
     try:
         if not merkle_verify(root, digest, proof):
             raise ReceiptCheckError("the receipt's proof does not lead from the digest to its root")
@@ -247,7 +258,7 @@ def verify(
     gateway: GatewayOpt = "http://127.0.0.1:8000",
     api_key: KeyOpt = "",
 ) -> None:
-    """Ask the gateway (which consults the chain): verified, not anchored, or mismatch."""
+    """Ask the gateway (which consults the chain): verified (exit 0), mismatch (3) or not anchored (4)."""
     import httpx
 
     params = {k: v for k, v in (("evidence_id", evidence_id), ("case_ref", case)) if v}
@@ -265,7 +276,11 @@ def verify(
             return
     if r.status_code != 200:
         _fail(_problem(r))
-    console.print(describe(file.name, r.json()), soft_wrap=True, markup=False)
+    answer = r.json()
+    console.print(describe(file.name, answer), soft_wrap=True, markup=False)
+    code = EXIT_CODES.get(answer.get("result"), 1)
+    if code:
+        raise typer.Exit(code)
 
 
 def describe(name: str, v: dict[str, Any]) -> str:
@@ -279,8 +294,13 @@ def describe(name: str, v: dict[str, Any]) -> str:
             f"{v['block_time_iso']} by {who}{case}"
         )
     if v["result"] == "mismatch":
-        return f"{name}: mismatch — {v['detail']}"
-    return f"{name}: not anchored — {v['detail']}"
+        # label both digests: a reader looks for the file's own and would take the anchored one for it
+        own = f"file SHA-256 {v['digest']}"
+        if v.get("expected_digest"):
+            anchored = f"evidence {v['evidence_id']} anchored SHA-256 {v['expected_digest']}"
+            return f"{name}: mismatch — {own}, {anchored}"
+        return f"{name}: mismatch — {own}; {v['detail']}"
+    return f"{name}: not anchored — file SHA-256 {v['digest']}: {v['detail']}"
 
 
 app = typer.Typer(add_completion=False)
