@@ -130,28 +130,26 @@ _DERIVED: dict[int, tuple[str, str, str]] = {
 }
 
 
-def problem(description: str, *, code: str | None = None, status: int | None = None) -> dict[str, Any]:
-    """An OpenAPI response object for a problem+json refusal, for a route's ``responses=`` mapping.
-
-    ``code``/``status`` give its example (default: the derived example of that status)."""
-    out: dict[str, Any] = {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
-    if code is not None and status is not None:
-        out["content"][PROBLEM_MEDIA_TYPE]["example"] = _problem_example(status, code, description)
-    return out
+def problem(status: int, code: str, title: str, description: str) -> dict[str, Any]:
+    """An OpenAPI response object for a route's own problem+json refusal, with the Problem schema and an
+    example: ``responses={409: problem(409, "CAS-409", "Case already claimed", "another collector was first")}``."""
+    example = _problem_example(status, code, description, title=title)
+    content = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF, "example": example}}
+    return {"description": f"`{code}`: {description}", "content": content}
 
 
-def _problem_example(status: int, code: str, detail: str, instance: str = "/…") -> dict[str, Any]:
-    title = _DERIVED.get(status, ("Request refused", "", ""))[0]
+def _problem_example(status: int, code: str, detail: str, *, title: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": _PROBLEM_TYPE + code,
-        "title": title,
+        "title": title or _DERIVED.get(status, ("Request refused", "", ""))[0],
         "status": status,
         "detail": detail,
-        "instance": instance,
+        "instance": "/…",
         "code": code,
     }
     if status == 422 and code == "GEN-422":
-        body["errors"] = [{"field": detail.split(":", 1)[0], "message": detail.split(": ", 1)[-1], "type": "int_type"}]
+        field, _, message = detail.partition(": ")
+        body["errors"] = [{"field": field, "message": message, "type": "int_type"}]
     return body
 
 
@@ -191,7 +189,11 @@ def _derived_responses(route: Any) -> dict[int, dict[str, Any]]:
     if keyed:
         reasons_400.append("`AUTH-004`: `Authorization` and `X-API-Key` carry different API keys")
     if reasons_400:
-        out[400] = _derived(400, "; ".join(reasons_400), code="OPS-400" if write else "AUTH-004")
+        out[400] = _derived(400, "; ".join(reasons_400))
+        if not write:
+            out[400]["content"][PROBLEM_MEDIA_TYPE]["example"] = _problem_example(
+                400, "AUTH-004", "the Authorization and X-API-Key headers carry different API keys"
+            )
     if keyed:
         out[401] = _derived(401, "`AUTH-001`: no API key, or an unknown, revoked or malformed one")
         out[401]["headers"] = {
@@ -208,12 +210,12 @@ def _derived_responses(route: Any) -> dict[int, dict[str, Any]]:
         out[413] = _derived(413, "`GEN-413`: the body is larger than the gateway's limit (refused unread)")
     if body or _has_params(route.dependant):
         out[422] = _derived(422, "`GEN-422`: a parameter or body field is invalid; `errors` names every one")
-    if keyed:
+    if any(getattr(c, "__qualname__", "").startswith("authorize.") for c in calls):  # deps.authorize's check
         out[503] = _derived(503, "`CHN-503`: the chain node cannot be reached to check the on-chain role")
     return out
 
 
-def _derived(status: int, description: str, *, code: str | None = None) -> dict[str, Any]:
+def _derived(status: int, description: str = "", *, code: str | None = None) -> dict[str, Any]:
     _, default_code, detail = _DERIVED[status]
     example = _problem_example(status, code or default_code, detail)
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF, "example": example}}}
@@ -235,15 +237,25 @@ def _document_errors(app: FastAPI) -> None:
 
 
 def _with_problems(route: Any, responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
-    for status, response in _derived_responses(route).items():
+    derived = _derived_responses(route)
+    for status, response in derived.items():
         declared = responses.get(status) or responses.get(str(status))
         if declared is None:
             responses[status] = response
-        elif "content" not in declared:  # the route named a domain code: keep its words, add the schema
-            responses[status] = {**response, **declared, "content": response["content"]}
-    for code, declared in list(responses.items()):  # a route's own refusals are problems too
-        if int(code) >= 400 and "content" not in declared:
-            responses[code] = {**declared, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
+        else:  # the route named its domain codes: keep its words after the derived ones
+            words = declared.get("description")
+            description = f"{response['description']}; {words}" if words else response["description"]
+            responses[status] = {**response, **declared, "description": description}
+    for code, declared in list(responses.items()):  # every refusal is a problem+json with the Problem schema
+        if int(code) >= 400:
+            status = int(code)
+            base = derived.get(status) or (_derived(status) if status in _DERIVED else {"content": {}})
+            media = {
+                **base["content"].get(PROBLEM_MEDIA_TYPE, {}),
+                **(declared.get("content", {}).get(PROBLEM_MEDIA_TYPE) or {}),
+            }
+            media.setdefault("schema", _PROBLEM_REF)
+            responses[code] = {**declared, "content": {PROBLEM_MEDIA_TYPE: media}}
     return responses
 
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from node_api.deps import Caller, SessionDep, StateDep, authorize
 from node_api.limits import parsed_in_memory
+from node_api.openapi import problem
 from node_api.problems import InvalidInputError
 from node_api.schemas.analytics import (
     GuaranteeAnalysisPublic,
@@ -31,6 +32,32 @@ from node_api.state import GatewayState
 router = APIRouter(tags=["analytics"])
 
 _ID = r"^[0-9a-f\-]{36}$"
+NO_MODEL = problem(404, "ANA-404", "Model not installed", "no trained model of this kind is installed on this gateway")
+_EDGE_COLUMNS = {"guarantor": {"type": "string"}, "borrower": {"type": "string"}, "amount_fen": {"type": "integer"}}
+EDGE_LIST_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "the guarantee edges: CSV with a header row, or JSON (a list of edges or "
+        '`{"guarantees": [...]}`); amounts in integer fen',
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "guarantor,borrower,amount_fen\nACME Steel,Beta Foundry,5000000\n"
+                "Beta Foundry,ACME Steel,3000000\n",
+            },
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {"type": "object", "required": list(_EDGE_COLUMNS), "properties": _EDGE_COLUMNS},
+                },
+                "example": [
+                    {"guarantor": "ACME Steel", "borrower": "Beta Foundry", "amount_fen": 5_000_000},
+                    {"guarantor": "Beta Foundry", "borrower": "ACME Steel", "amount_fen": 3_000_000},
+                ],
+            },
+        },
+    }
+}
 
 
 def models(state: GatewayState) -> ModelRegistry:
@@ -43,7 +70,7 @@ def models(state: GatewayState) -> ModelRegistry:
     return registry
 
 
-@router.post("/valuations")
+@router.post("/valuations", responses={404: NO_MODEL})
 async def create_valuation(
     body: ValuationCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
 ) -> ValuationPublic:
@@ -51,7 +78,7 @@ async def create_valuation(
     return await run_in_threadpool(value_asset, registry=models(state), body=body)
 
 
-@router.post("/risk/assessments")
+@router.post("/risk/assessments", responses={404: NO_MODEL})
 async def create_risk_assessment(
     body: RiskAssessmentCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
 ) -> RiskAssessmentPublic:
@@ -59,7 +86,14 @@ async def create_risk_assessment(
     return await run_in_threadpool(assess_risk, registry=models(state), body=body)
 
 
-@router.post("/guarantees/analyses", status_code=201)
+@router.post(
+    "/guarantees/analyses",
+    status_code=201,
+    openapi_extra=EDGE_LIST_DOC,
+    responses={
+        413: problem(413, "ANA-006", "Analytics refused the input", "the exact computation would need too much memory")
+    },
+)
 async def create_guarantee_analysis(
     request: Request,
     state: StateDep,
@@ -95,7 +129,12 @@ def read_guarantee_analysis(
 @router.get(
     "/guarantees/analyses/{analysis_id}/drawing.png",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "the riskiest circles"}},
+    responses={
+        200: {
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}, "example": "<PNG bytes>"}},
+            "description": "the riskiest circles",
+        }
+    },
 )
 async def read_guarantee_drawing(
     analysis_id: Annotated[str, Path(pattern=_ID)],

@@ -20,6 +20,7 @@ from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.db.vault_models import ConductViolation, ContactAttempt
 from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.openapi import problem
 from node_api.problems import ChainUnavailableError
 from node_api.schemas.casework import (
     AccessesPublic,
@@ -116,7 +117,12 @@ def _matches_public(result: MatchingResult) -> MatchesPublic:
 # --- matching (declared before /cases/{case_id}/... so "matches" is never taken for a case id) ---
 
 
-@router.get("/cases/matches")
+@router.get(
+    "/cases/matches",
+    responses={
+        404: problem(404, "GEN-404", "Not found", "the collector (default: the caller) is not a known collector")
+    },
+)
 def get_case_matches(
     state: StateDep,
     caller: Annotated[Caller, Depends(authorize("cases:read"))],
@@ -187,7 +193,16 @@ def get_debtor(
     )
 
 
-@router.post("/cases/{case_id}/contacts", status_code=201, responses={403: PROBLEM, 422: PROBLEM})
+@router.post(
+    "/cases/{case_id}/contacts",
+    status_code=201,
+    responses={
+        201: {"model": ContactPublic, "description": "logged (or refused and recorded: see `outcome`)"},
+        200: {"model": ContactPublic, "description": "a replay of the Idempotency-Key: the first answer"},
+        403: PROBLEM,
+        422: PROBLEM,
+    },
+)
 def create_contact(
     case_id: CaseIdPath,
     body: ContactCreate,

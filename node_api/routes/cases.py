@@ -40,6 +40,14 @@ from node_api.services.pii_vault import vault_for
 from node_api.state import GatewayState
 
 router = APIRouter(prefix="/cases", tags=["case delegation"])
+#: a case write's own refusals, beside those every write has
+CASE_WRITE: dict[int | str, dict[str, Any]] = {
+    **OPERATION_RESPONSES,
+    409: {
+        "description": "`CAS-409` claimed first by another, `CAS-410` closed, `CAS-412` not in the state this "
+        "action needs, `CAS-425` batch not published yet"
+    },
+}
 
 CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="bytes32 case id")]
 BatchIdPath = Annotated[str, Path(max_length=36, description="gateway batch id")]
@@ -82,7 +90,16 @@ def _read_upload(file: UploadFile) -> bytes:
     return file.file.read()
 
 
-@router.post("/batches", status_code=202, responses={202: {"model": BatchPublished}, 200: {"model": BatchPublished}})
+@router.post(
+    "/batches",
+    status_code=202,
+    responses={
+        202: {"model": BatchPublished, "description": "imported and persisted; the publication is an operation"},
+        200: {"model": BatchPublished, "description": "with confirm=true: published (or failed)"},
+        413: {"description": "`CIM-413`: more rows or bytes than one batch takes (split the file)"},
+        422: {"description": "`CIM-422`: the case file was refused; `errors` lists every bad row by line and field"},
+    },
+)
 async def publish_batch(
     key: IdempotencyKey,
     state: StateDep,
@@ -161,7 +178,7 @@ async def get_batch(batch_id: BatchIdPath, state: StateDep, _caller: Reader) -> 
     return BatchPublic(**row)
 
 
-@router.post("/batches/{batch_id}/budget", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/batches/{batch_id}/budget", status_code=202, responses=CASE_WRITE)
 async def top_up_budget(
     batch_id: BatchIdPath,
     body: BudgetTopUp,
@@ -185,7 +202,7 @@ async def top_up_budget(
     return await _many(state, caller, ops, created, confirm)
 
 
-@router.post("/batches/{batch_id}/settlement", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/batches/{batch_id}/settlement", status_code=202, responses=CASE_WRITE)
 async def withdraw_unspent(
     batch_id: BatchIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -200,7 +217,7 @@ async def withdraw_unspent(
     )
 
 
-@router.post("/{case_id}/offer", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/offer", status_code=202, responses=CASE_WRITE)
 async def offer_case(
     case_id: CaseIdPath,
     body: OfferCreate,
@@ -226,7 +243,7 @@ async def offer_case(
     )
 
 
-@router.post("/{case_id}/recoveries/confirm", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/recoveries/confirm", status_code=202, responses=CASE_WRITE)
 async def confirm_recovery(
     case_id: CaseIdPath,
     body: RecoveryConfirm,
@@ -251,7 +268,7 @@ async def confirm_recovery(
     )
 
 
-@router.post("/{case_id}/recoveries/reject", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/recoveries/reject", status_code=202, responses=CASE_WRITE)
 async def reject_recovery(
     case_id: CaseIdPath,
     body: RecoveryReject,
@@ -276,7 +293,7 @@ async def reject_recovery(
     )
 
 
-@router.post("/{case_id}/recall", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/recall", status_code=202, responses=CASE_WRITE)
 async def recall_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -331,7 +348,7 @@ async def get_fees(
     return FeesPublic(collector=address, owed_fen=owed, block_number=block)
 
 
-@router.post("/fees/withdrawals", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/fees/withdrawals", status_code=202, responses=CASE_WRITE)
 async def withdraw_fees(
     key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -353,7 +370,7 @@ async def get_case(case_id: CaseIdPath, state: StateDep, caller: Reader) -> Case
     return CasePublic(**row)
 
 
-@router.post("/{case_id}/claim", status_code=202, responses={**OPERATION_RESPONSES, 409: {"description": "CAS-409"}})
+@router.post("/{case_id}/claim", status_code=202, responses=CASE_WRITE)
 async def claim_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -371,7 +388,7 @@ async def claim_case(
     return await accept(state, caller, op, created, confirm)
 
 
-@router.post("/{case_id}/accept", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/accept", status_code=202, responses=CASE_WRITE)
 async def accept_offer(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -385,7 +402,7 @@ async def accept_offer(
     )
 
 
-@router.post("/{case_id}/decline", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/decline", status_code=202, responses=CASE_WRITE)
 async def decline_offer(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
@@ -399,7 +416,7 @@ async def decline_offer(
     )
 
 
-@router.post("/{case_id}/actions", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/actions", status_code=202, responses=CASE_WRITE)
 async def report_action(
     case_id: CaseIdPath,
     body: ActionCreate,
@@ -426,7 +443,7 @@ async def report_action(
     return await _many(state, caller, ops, created, confirm)
 
 
-@router.post("/{case_id}/recoveries", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/recoveries", status_code=202, responses=CASE_WRITE)
 async def report_recovery(
     case_id: CaseIdPath,
     body: RecoveryCreate,
@@ -453,7 +470,7 @@ async def report_recovery(
     return await _many(state, caller, ops, created, confirm)
 
 
-@router.post("/{case_id}/return", status_code=202, responses=OPERATION_RESPONSES)
+@router.post("/{case_id}/return", status_code=202, responses=CASE_WRITE)
 async def return_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Member, confirm: ConfirmQuery = False
 ) -> JSONResponse:

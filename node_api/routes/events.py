@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.openapi import problem
 from node_api.problems import NotReadyError
 from node_api.services.events import (
     EVENT_KEY_PATTERN,
@@ -58,10 +59,33 @@ def read_events(
 @router.get(
     "/events/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
-    # an endless stream: kept out of the OpenAPI schema so that schema-driven clients and fuzzers
-    # (which wait for a complete body) do not hang on it; documented on GET /events
-    include_in_schema=False,
+    responses={
+        200: {
+            "description": "Server-Sent Events (endless unless `limit` or `timeout` ends it)",
+            "content": {
+                "text/event-stream": {
+                    # one Server-Sent Event (OpenAPI 3.2's itemSchema, as schema-driven tools read it here)
+                    "schema": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "id": {"type": "string", "description": "the event key (resume with Last-Event-ID)"},
+                            "event": {"type": "string", "description": "Contract.EventName, or reorg"},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "description": "the event as in GET /events",
+                            },
+                            "retry": {"type": "integer"},
+                        },
+                    },
+                    "example": 'id: 000000001234/000002/000001\nevent: SettlementToken.Transfer\ndata: {"key": '
+                    '"000000001234/000002/000001", "type": "SettlementToken.Transfer"}\n\n',
+                }
+            },
+        },
+        503: problem(503, "GEN-503", "Not ready", "event streams are not running on this gateway"),
+    },
 )
 async def stream_events(
     request: Request,

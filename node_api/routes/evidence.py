@@ -7,7 +7,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -20,6 +20,7 @@ from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.db.evidence_models import EvidenceItem
 from node_api.deps import Caller, IdempotencyKey, StateDep, api_token, authorize
+from node_api.openapi import problem
 from node_api.problems import (
     ChainUnavailableError,
     EvidenceContentUnavailableError,
@@ -29,17 +30,16 @@ from node_api.problems import (
     NotAuthenticatedError,
     RoleDeniedError,
 )
+from node_api.schemas.evidence import DigestSubmissionIn, VerifyRequestIn
 from node_api.security import api_key_header, authorization_header
 from node_api.services.apikeys import verify_api_key
 from node_api.services.evidence import evidence_runtime
 from node_api.services.evidence.schemas import (
     DIGEST_PATTERN,
-    DigestSubmission,
     EvidenceAccepted,
     EvidencePublic,
     Verification,
     VerificationBatch,
-    VerifyRequest,
 )
 from node_api.services.evidence.service import (
     MAX_DIGESTS_PER_CALL,
@@ -71,7 +71,10 @@ UPLOAD_DOC = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1}
+                    },
                 }
             },
         },
@@ -82,18 +85,58 @@ VERIFY_DOC = {
         "description": "JSON (`digest`, or up to 1,000 `digests`; optional `evidence_id`/`case_ref`), or the "
         "document itself as the raw body (streamed; `evidence_id`/`case_ref` as query parameters)",
         "content": {
-            "application/json": {"schema": VerifyRequest.model_json_schema()},
+            "application/json": {"schema": VerifyRequestIn.model_json_schema()},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
 
 
-ACCEPTED: dict[int | str, dict[str, object]] = {
-    202: {"model": EvidenceAccepted, "description": "accepted: persisted before this answer, then batched and anchored"}
+_STORE_FAILED = problem(502, "EVD-502", "Content store failed", "the content store (IPFS node) failed")
+_TOO_LARGE = "`EVD-413` for a document over `RECOURSE_EVIDENCE__MAX_UPLOAD_BYTES`"
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": EvidenceAccepted,
+        "description": "accepted: persisted before this answer, then batched and anchored",
+    },
+    413: {"description": _TOO_LARGE},
+    422: {"description": "`EVD-422`: more than 1,000 documents or digests in one call"},
+    502: _STORE_FAILED,
 }
-VERIFIED: dict[int | str, dict[str, object]] = {
-    200: {"model": Verification | VerificationBatch, "description": "one answer per digest"}
+VERIFIED: dict[int | str, dict[str, Any]] = {
+    200: {"model": Verification | VerificationBatch, "description": "one answer per digest"},
+    403: problem(
+        403, "AUTH-003", "Institution lacks the on-chain role", "the key's institution is not an active member"
+    ),
+    404: problem(404, "GEN-404", "Not found", "the named evidence_id does not exist"),
+    413: {"description": _TOO_LARGE},
+    503: problem(503, "CHN-503", "Chain unavailable", "cannot check on-chain roles or anchors: connection refused"),
+}
+_RECEIPT_EXAMPLE = {
+    "format": "recourse-evidence-receipt/1",
+    "evidence_id": "ev_5d41402abc4b2a76b9719d911017c592",
+    "digest": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "digest_algorithm": "sha256",
+    "root": "0x2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+    "proof": ["0xfcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9"],
+    "chain_id": 31337,
+    "contract": "EvidenceRegistry",
+    "tx_hash": "0x5f3c1e6a2b9d4c8e7f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60",
+    "block_number": 1234,
+}
+RECEIPT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the receipt: check it with `recourse verify-receipt FILE RECEIPT --rpc URL`",
+        "content": {"application/json": {"schema": {"type": "object"}, "example": _RECEIPT_EXAMPLE}},
+    },
+    409: problem(409, "EVD-409", "Evidence not anchored yet", "the document's batch is not anchored yet"),
+}
+CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the document as submitted, with its own media type (`X-Evidence-Digest`: its SHA-256)",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}, "example": "<document bytes>"}},
+    },
+    502: _STORE_FAILED,
 }
 
 
@@ -257,7 +300,7 @@ async def _record(state: GatewayState, caller: Caller, key: str, items: list[New
 
 @router.post("/digests", status_code=202, responses=ACCEPTED)
 async def submit_digests(
-    body: DigestSubmission,
+    body: DigestSubmissionIn,
     key: IdempotencyKey,
     state: StateDep,
     caller: Annotated[Caller, Depends(anchorer)],
@@ -287,7 +330,7 @@ async def verify_evidence(
         if len(raw) > 200_000:
             raise EvidenceTooManyError(f"verification request of {len(raw)} bytes; send at most 1,000 digests")
         try:
-            body = VerifyRequest.model_validate(json.loads(raw or b"null"))
+            body = VerifyRequestIn.model_validate(json.loads(raw or b"null"))
         except (ValueError, ValidationError) as exc:
             raise InvalidInputError(f"invalid verification request: {str(exc)[:300]}") from exc
         single = body.digest is not None
@@ -357,7 +400,7 @@ def get_evidence_status(
         return to_public(item, receipt)
 
 
-@router.get("/{evidence_id}/receipt")
+@router.get("/{evidence_id}/receipt", responses=RECEIPT)
 def get_receipt(
     evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
 ) -> JSONResponse:
@@ -369,7 +412,7 @@ def get_receipt(
         )
 
 
-@router.get("/{evidence_id}/content", response_class=StreamingResponse)
+@router.get("/{evidence_id}/content", response_class=StreamingResponse, responses=CONTENT)
 def get_content(
     evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
 ) -> StreamingResponse:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from chain import ChainError
 from node_api.deps import StateDep, metrics_access
+from node_api.openapi import problem
 from node_api.problems import problem_response
 
 router = APIRouter(tags=["health"])
@@ -21,7 +22,22 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={
+        200: {
+            "description": "ready: the checks that passed",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ready"}}},
+                    "example": {"status": "ready", "chain_block": 1234, "database": "ok", "indexer_lag": 0},
+                }
+            },
+        },
+        503: problem(503, "GEN-503", "Not ready", "chain: connection refused (`checks` holds what was measured)"),
+    },
+)
 def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     """Ready when the chain and the database answer and the indexer is close to the head."""
     checks: dict[str, object] = {}
@@ -78,7 +94,17 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     return {"status": "ready", **checks}
 
 
-@router.get("/metrics", dependencies=[Depends(metrics_access)])
+@router.get(
+    "/metrics",
+    dependencies=[Depends(metrics_access)],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": "gateway_requests_total 1\n"}},
+        }
+    },
+)
 def metrics(state: StateDep) -> Response:
     """Prometheus text format."""
     registry = state.services["metrics"].registry

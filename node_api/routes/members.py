@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, StateDep, authorize, in_session
-from node_api.problems import InvalidInputError
 from node_api.schemas import InstitutionPublic, MemberPublic, MembersPublic
 from node_api.services.members import get_member, list_members, whoami
 
@@ -18,16 +17,13 @@ Reader = Annotated[Caller, Depends(authorize("members:read"))]
 async def read_members(
     _caller: Reader,
     state: StateDep,
-    role: Annotated[str | None, Query(max_length=32, description="e.g. BANK, COLLECTOR")] = None,
+    role: Annotated[Role | None, Query(description="only members holding this role")] = None,
     suspended: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> MembersPublic:
     """Member institutions from this gateway's index of chain events."""
-    try:
-        parsed = Role.parse(role) if role else None
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from exc
+    parsed = role
     key = ("members", parsed, suspended, limit, offset)
     hit: MembersPublic | None = state.index_reads.get(key)
     if hit is not None:

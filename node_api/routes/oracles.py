@@ -11,6 +11,7 @@ from sqlmodel import Session
 from chain.contracts.consortium import Role
 from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.openapi import problem
 from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
 from node_api.schemas.oracles import (
     OracleSignatureIn,
@@ -26,7 +27,15 @@ router = APIRouter(prefix="/oracle", tags=["oracles"])
 _NAME = r"^(0x[0-9a-fA-F]{64}|[A-Za-z0-9:._\-/]{1,200})$"
 
 
-@router.post("/signatures", status_code=201)
+@router.post(
+    "/signatures",
+    status_code=201,
+    responses={
+        201: {"model": OracleSignaturePublic, "description": "stored"},
+        200: {"model": OracleSignaturePublic, "description": "already stored (the same signature)"},
+        422: {"description": "`ORC-001`: the signature does not recover to the caller"},
+    },
+)
 def create_signature(
     body: OracleSignatureIn,
     state: StateDep,
@@ -87,7 +96,10 @@ async def create_report(
     return await accept(state, caller, op, created, confirm)
 
 
-@router.get("/values/{feed}/{subject}")
+@router.get(
+    "/values/{feed}/{subject}",
+    responses={409: problem(409, "ORC-003", "Oracle value is stale", "the latest value is older than max_age")},
+)
 def get_value(
     feed: Annotated[str, Path(pattern=_NAME)],
     subject: Annotated[str, Path(pattern=_NAME)],

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
+from pydantic import ConfigDict, Field
 
 from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.services.events import EVENT_KEY_PATTERN
 from node_api.services.webhooks import (
     WebhookCreate,
     WebhookCreated,
@@ -18,12 +20,38 @@ from node_api.services.webhooks import (
 from node_api.streams import catalogue_of
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+_PORT = r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[0-5]?[0-9]{0,4}))?"
+#: what ``validate_url`` accepts: an absolute http(s) URL with a host, a valid port, no whitespace
+_URL = r"^[hH][tT][tT][pP][sS]?://[^\s/?#:@\[\]]+" + _PORT + r"([/?#]\S*)?$"
+
+
+class WebhookCreateIn(WebhookCreate):
+    """The subscription as a strict request body (unknown fields and cross-type values refused)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"url": "https://collector.example/hooks/recourse", "contracts": ["CaseDelegation"], "start": "newest"}
+            ]
+        },
+    )
+
+    url: str = Field(min_length=8, max_length=2000, pattern=_URL, description="http(s) URL that receives POSTed events")
+    after: str | None = Field(
+        default=None, pattern=EVENT_KEY_PATTERN, description="resume after this event key (overrides `start`)"
+    )
+
+
 Writer = Annotated[Caller, Depends(authorize("webhooks:write"))]
 
 
 @router.post("", status_code=201)
 def post_webhook(
-    body: WebhookCreate, caller: Writer, key: IdempotencyKey, state: StateDep, session: SessionDep
+    body: WebhookCreateIn, caller: Writer, key: IdempotencyKey, state: StateDep, session: SessionDep
 ) -> WebhookCreated:
     """Subscribe a URL to events (filtered by contract and event). The HMAC secret is returned only here
     (and to a replay of the same `Idempotency-Key` with the same body; another body with that key is a 409);

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
     "UINT256_LIMIT",
@@ -27,12 +28,38 @@ _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 UINT256_LIMIT = 2**256
 
 
+#: the largest integer a JSON number written with a fraction or exponent (``5.0``, ``1e3``) still holds
+#: exactly once parsed (a double)
+_EXACT_FLOAT_INT = 2**53
+
+
+def _takes_int(annotation: Any) -> bool:
+    return annotation is int or (get_origin(annotation) in (Union, UnionType) and int in get_args(annotation))
+
+
 class RequestModel(BaseModel):
     """Base of every JSON request body: an unknown field is refused (422 naming it, not silently ignored)
-    and values are never coerced across types (``true`` or ``1.0`` is not an integer, ``"5"`` not a number,
-    ``1`` not a boolean): money is integer minor units on the wire."""
+    and values are never coerced across types: ``true`` is not an integer, ``"5"`` not a number, ``1`` not
+    a boolean, ``5.5`` not an amount (money is integer minor units on the wire).
+
+    An integer field takes a JSON number whose value is an integer however it is written (``5`` or
+    ``5.0``, one JSON number as JSON Schema's ``integer`` says), up to 2**53 when written with a fraction
+    or exponent: past that a parser has already rounded it, so it is refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integral_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if (
+            isinstance(value, float)
+            and value.is_integer()
+            and abs(value) <= _EXACT_FLOAT_INT
+            and info.field_name is not None
+            and _takes_int(cls.model_fields[info.field_name].annotation)
+        ):
+            return int(value)
+        return value
 
 
 class OperationPublic(BaseModel):
