@@ -100,6 +100,9 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "drawing of the riskiest circles (",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
+    # the narrative is not interleaved with the gateway's background log lines (writer.reconciled, …)
+    logged = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith(("INFO", "DEBUG"))]
+    assert logged == []
     # the demo stops the chain it started
     status = run(env, "chain", "status", ok=False)
     assert status.returncode == 3
