@@ -34,6 +34,7 @@ router = APIRouter(tags=["analytics"])
 _ID = r"^[0-9a-f\-]{36}$"
 NO_MODEL = problem(404, "ANA-404", "Model not installed", "no trained model of this kind is installed on this gateway")
 _EDGE_COLUMNS = {"guarantor": {"type": "string"}, "borrower": {"type": "string"}, "amount_fen": {"type": "integer"}}
+_EDGE = {"type": "object", "required": list(_EDGE_COLUMNS), "properties": _EDGE_COLUMNS}
 EDGE_LIST_DOC = {
     "requestBody": {
         "required": True,
@@ -47,8 +48,14 @@ EDGE_LIST_DOC = {
             },
             "application/json": {
                 "schema": {
-                    "type": "array",
-                    "items": {"type": "object", "required": list(_EDGE_COLUMNS), "properties": _EDGE_COLUMNS},
+                    "anyOf": [
+                        {"type": "array", "items": _EDGE},
+                        {
+                            "type": "object",
+                            "required": ["guarantees"],
+                            "properties": {"guarantees": {"type": "array", "items": _EDGE}},
+                        },
+                    ]
                 },
                 "example": [
                     {"guarantor": "ACME Steel", "borrower": "Beta Foundry", "amount_fen": 5_000_000},
