@@ -411,15 +411,18 @@ def demo_cmd(
 
 def main() -> None:
     """Console-script entry point: run the app, turn every failure into one line."""
-    from pydantic import ValidationError
-
-    from chain import ChainError
-    from scripts.errors import error_line
-
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     try:
         app()
-    except (ChainError, ValueError, ValidationError, FileNotFoundError, PermissionError) as exc:
+    except Exception as exc:
+        # imported only now: pydantic and the chain package cost start-up time every command would pay
+        from pydantic import ValidationError
+
+        from chain import ChainError
+        from scripts.errors import error_line
+
+        if not isinstance(exc, ChainError | ValueError | ValidationError | FileNotFoundError | PermissionError):
+            raise
         err_console.print(f"error: {error_line(exc)}", markup=False, soft_wrap=True)  # one line, however long
         sys.exit(1)
     except KeyboardInterrupt:
