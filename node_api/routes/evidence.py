@@ -30,6 +30,7 @@ from node_api.problems import (
     NotAuthenticatedError,
     RoleDeniedError,
 )
+from node_api.routes import _paths  # noqa: F401 - registers the {evidence_id:evidence_id} segment
 from node_api.schemas.evidence import DigestSubmissionIn, VerifyRequestIn
 from node_api.security import api_key_header, authorization_header
 from node_api.services.apikeys import verify_api_key
@@ -385,7 +386,7 @@ async def verify_evidence(
     return JSONResponse(VerificationBatch(results=results, count=len(results)).model_dump(mode="json"))
 
 
-@router.get("/{evidence_id}")
+@router.get("/{evidence_id:evidence_id}")
 def get_evidence_status(
     evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
 ) -> EvidencePublic:
@@ -400,7 +401,7 @@ def get_evidence_status(
         return to_public(item, receipt)
 
 
-@router.get("/{evidence_id}/receipt", responses=RECEIPT)
+@router.get("/{evidence_id:evidence_id}/receipt", responses=RECEIPT)
 def get_receipt(
     evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
 ) -> JSONResponse:
@@ -412,7 +413,7 @@ def get_receipt(
         )
 
 
-@router.get("/{evidence_id}/content", response_class=StreamingResponse, responses=CONTENT)
+@router.get("/{evidence_id:evidence_id}/content", response_class=StreamingResponse, responses=CONTENT)
 def get_content(
     evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
 ) -> StreamingResponse:

@@ -43,7 +43,7 @@ pytestmark = pytest.mark.chain
 
 PROBLEM = "application/problem+json"
 #: generated requests per operation and generation mode (valid, then invalid data)
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 25
 
 #: every check schemathesis has for a single response (the stateful ones, use_after_free,
 #: ensure_resource_availability and object_level_authorization, need its stateful phase and links)
@@ -188,18 +188,26 @@ def test_operation_conforms_to_the_document(label: str, server: Server, keys: di
         content_type = response.headers.get("content-type", [""])[0]
         SEEN[label].add(str(response.json().get("code")) if content_type == PROBLEM else str(response.status_code))
 
-    # invalid data needs something to make invalid: an operation without parameters or body has none
+    hypothesis = settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+        suppress_health_check=list(HealthCheck),
+    )
+    # 1. the document's own examples
+    for strategy in SCHEMA.get_strategies_from_examples(operation):
+        hypothesis(given(case=strategy)(call))()
+    # 2. coverage: boundary values, each parameter and property missing or of the wrong type
+    generation = SCHEMA.config.generation_for(operation=operation)
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    for case in SCHEMA.iter_coverage_cases(operation, generation_modes=modes, generation_config=generation):
+        call(case)
+    # 3. fuzzing: valid, then invalid data (which needs a parameter or a body to make invalid)
     has_input = bool(list(operation.iter_parameters())) or bool(list(operation.body))
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_input else (GenerationMode.POSITIVE,):
-        run = settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )(given(case=operation.as_strategy(generation_mode=mode))(call))
-        run()
+    for mode in modes if has_input else modes[:1]:
+        hypothesis(given(case=operation.as_strategy(generation_mode=mode))(call))()
 
 
 def test_event_stream_conforms_to_the_document(server: Server, keys: dict[str, dict[str, str]]) -> None:
