@@ -1,8 +1,11 @@
 """``recourse serve`` as a child process (tests that SIGKILL it, benchmarks that measure it), by PID.
 
-:attr:`ServeProcess.pid` is the supervisor's (``scripts.serve_supervisor``): SIGKILL to it stops the
-whole gateway (its API process is killed with it by the kernel, and the API process's background
-process exits by itself). :attr:`ServeProcess.api_pid` is the current API process, to crash on purpose.
+:attr:`ServeProcess.pid` is the gateway's API process, the one that serves HTTP: what benchmarks and
+memory tests measure (as before ``recourse serve`` became a supervisor), and what :meth:`kill_api`
+crashes on purpose (the supervisor then starts a new one, with a new PID).
+:attr:`ServeProcess.supervisor_pid` is ``recourse serve`` itself (``scripts.serve_supervisor``), which
+:meth:`kill` and :meth:`stop` signal: SIGKILL to it stops the whole gateway (the kernel kills the API
+process with it, and the API process's background process exits by itself).
 """
 
 from __future__ import annotations
@@ -34,10 +37,23 @@ class ServeProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def pid(self) -> int:
+    def supervisor_pid(self) -> int:
+        """``recourse serve`` itself."""
         if self.proc is None:
             raise RuntimeError("the gateway process was not started")
         return self.proc.pid
+
+    @property
+    def pid(self) -> int:
+        """The current API process (it changes when the supervisor replaces a crashed one)."""
+        pid = self._api_pid()
+        if pid is None:
+            raise RuntimeError("the gateway has no API process right now (not started, or being restarted)")
+        return pid
+
+    def _api_pid(self) -> int | None:
+        children = _children(self.supervisor_pid)
+        return children[0] if children else None
 
     def start(self, timeout: float = 90.0) -> None:
         """Start it and wait until ``/readyz`` answers 200 (chain, database, background process up)."""
@@ -68,25 +84,17 @@ class ServeProcess:
         except OSError:
             return ""
 
-    @property
-    def api_pid(self) -> int | None:
-        """The supervisor's current API process (None between a crash and its replacement)."""
-        children = _children(self.pid)
-        return children[0] if children else None
-
     def kill_api(self, sig: int = signal.SIGKILL) -> int:
         """Crash the API process with ``sig`` (the supervisor then starts a new one); returns its PID."""
-        pid = self.api_pid
-        if pid is None:
-            raise RuntimeError("the gateway has no API process right now")
+        pid = self.pid
         os.kill(pid, sig)
         return pid
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs (crash tests). Returns once the API process is gone too, so the
         port is free for the next start."""
-        api = self.api_pid
-        os.kill(self.pid, signal.SIGKILL)
+        api = self._api_pid()
+        os.kill(self.supervisor_pid, signal.SIGKILL)
         self.proc.wait(timeout=10)  # type: ignore[union-attr]
         if api is not None:
             _wait_gone(api, timeout=10)
