@@ -1,23 +1,24 @@
-"""Path segments that only match well-formed ids, so a literal sibling path is never taken for an id.
+"""Path segments that never match a literal sibling path, so that path's missing methods answer 405.
 
 ``GET /cases/fees/withdrawals`` would otherwise match ``GET /cases/fees/{address}`` (and answer 422 for
 a malformed address) instead of 405 for a method ``/cases/fees/withdrawals`` does not have; likewise
-``/evidence/digests`` and ``/evidence/verify`` against ``/evidence/{evidence_id}``. With these
-convertors (``/fees/{address:address}``) such a request matches no template, and the router answers
-405 (or 404 for an id that is malformed). The routes keep their ``Path(pattern=...)`` for the document.
+``GET /evidence/digests`` and ``/evidence/verify`` against ``GET /evidence/{evidence_id}``. A template
+written with one of these convertors (``/fees/{address:fee_collector}``) matches any one segment except
+its literal siblings; its value is still checked by the route's ``Path(pattern=...)`` (422 naming it).
 """
 
 from __future__ import annotations
 
+import re
+
 from starlette.convertors import Convertor, register_url_convertor
 
-__all__ = ["ADDRESS", "EVIDENCE_ID"]
-
-ADDRESS = "0x[0-9a-fA-F]{40}"
-EVIDENCE_ID = "ev_[0-9a-f]{32}"
+__all__ = ["segment_except"]
 
 
 class _Segment(Convertor[str]):
+    regex = "[^/]+"
+
     def convert(self, value: str) -> str:
         return value
 
@@ -25,13 +26,14 @@ class _Segment(Convertor[str]):
         return value
 
 
-class _Address(_Segment):
-    regex = ADDRESS
+def segment_except(*literals: str) -> Convertor[str]:
+    """A convertor for one path segment, any but the given literals."""
+
+    class Except(_Segment):
+        regex = "(?!(?:" + "|".join(re.escape(x) for x in literals) + ")(?:/|$))[^/]+"
+
+    return Except()
 
 
-class _EvidenceId(_Segment):
-    regex = EVIDENCE_ID
-
-
-register_url_convertor("address", _Address())
-register_url_convertor("evidence_id", _EvidenceId())
+register_url_convertor("fee_collector", segment_except("withdrawals"))  # /cases/fees/{address}
+register_url_convertor("evidence_id", segment_except("digests", "verify"))  # /evidence/{evidence_id}

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from chain.contracts.consortium import Role
 from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
-from node_api.routes import _paths  # noqa: F401 - registers the {address:address} segment
+from node_api.routes import _paths  # noqa: F401 - registers the {address:fee_collector} segment
 from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
 from node_api.schemas import OperationPublic
 from node_api.schemas.cases import (
@@ -340,7 +340,7 @@ async def list_cases(
     return CasesPublic(data=[CasePublic(**r) for r in rows], count=count)
 
 
-@router.get("/fees/{address:address}")
+@router.get("/fees/{address:fee_collector}")
 async def get_fees(
     address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")], state: StateDep, _caller: Reader
 ) -> FeesPublic:

@@ -59,7 +59,11 @@ def _write_operations(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _served(doc: dict[str, Any], url: str) -> set[str]:
-    """Methods some documented operation serves at ``url`` (every template that matches it)."""
+    """Methods some documented operation serves at ``url``: a concrete path's own, else those of every
+    template that matches it (OpenAPI matches concrete paths before templated ones, and so does the
+    router: ``/cases/fees/withdrawals`` is not an ``/cases/fees/{address}``)."""
+    if url in doc["paths"]:
+        return {m.upper() for m in doc["paths"][url] if m.upper() in METHODS}
     served: set[str] = set()
     for path, item in doc["paths"].items():
         if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)), url):
