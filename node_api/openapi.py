@@ -262,9 +262,11 @@ def _with_problems(route: Any, responses: dict[int | str, dict[str, Any]]) -> di
 # --- examples ---
 
 #: examples for the string patterns the API uses (a generated example must match its own schema)
+_ADDRESS_EXAMPLE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+_HEX32_EXAMPLE = "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 _PATTERN_EXAMPLES = {
-    r"^0x[0-9a-fA-F]{40}$": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-    r"^0x[0-9a-fA-F]{64}$": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    r"^0x[0-9a-fA-F]{40}$": _ADDRESS_EXAMPLE,
+    r"^0x[0-9a-fA-F]{64}$": _HEX32_EXAMPLE,
     r"^ev_[0-9a-f]{32}$": "ev_5d41402abc4b2a76b9719d911017c592",
     r"^[0-9a-f\-]{36}$": "3f2b8c1e-6d4a-4b7e-9a0c-2e5f7d9b1a34",
     r"^\d{12}/\d{6}/\d{6}$": "000000001234/000002/000001",
@@ -279,7 +281,19 @@ _FORMAT_EXAMPLES = {
 }
 
 
-def example_of(schema: Any, components: dict[str, Any], *, depth: int = 0) -> Any:
+#: examples for strings by the name of the property holding them (ids, addresses and digests are named
+#: alike across the API)
+_NAMED_EXAMPLES: tuple[tuple[str, str], ...] = (
+    (r"(^|_)(address|sender|collector|bank|signer|submitter|reader_address)$", _ADDRESS_EXAMPLE),
+    (r"(hash|root|digest|commitment|case_id|feed_id|subject_id|model_version)$", _HEX32_EXAMPLE),
+    (r"^(id|batch_id|operation_id|analysis_id)$", "3f2b8c1e-6d4a-4b7e-9a0c-2e5f7d9b1a34"),
+    (r"^(institution|reader|name)$", "bank"),
+    (r"^kind$", "token.transfer"),
+    (r"^idempotency_key$", "transfer-invoice-2026-4711"),
+)
+
+
+def example_of(schema: Any, components: dict[str, Any], *, depth: int = 0, name: str = "") -> Any:
     """An example value for ``schema``: its own ``examples``/``example``, ``const``, ``enum`` or ``default``,
     else one built from its type and constraints (the shared patterns above for patterned strings)."""
     if not isinstance(schema, dict) or depth > 12:
@@ -298,7 +312,7 @@ def example_of(schema: Any, components: dict[str, Any], *, depth: int = 0) -> An
     for key in ("anyOf", "oneOf"):
         if key in schema:
             branches = [b for b in schema[key] if b.get("type") != "null"] or schema[key]
-            return example_of(branches[0], components, depth=depth + 1)
+            return example_of(branches[0], components, depth=depth + 1, name=name)
     if "allOf" in schema:
         merged: dict[str, Any] = {}
         for branch in schema["allOf"]:
@@ -309,18 +323,22 @@ def example_of(schema: Any, components: dict[str, Any], *, depth: int = 0) -> An
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         props = schema.get("properties", {})
-        out = {name: example_of(sub, components, depth=depth + 1) for name, sub in props.items()}
+        out = {key: example_of(sub, components, depth=depth + 1, name=key) for key, sub in props.items()}
         if not props and isinstance(schema.get("additionalProperties"), dict):
             out = {"key": example_of(schema["additionalProperties"], components, depth=depth + 1)}
         return out
     if kind == "array":
         if "prefixItems" in schema:
             return [example_of(s, components, depth=depth + 1) for s in schema["prefixItems"]]
-        item = example_of(schema.get("items", {}), components, depth=depth + 1)
+        item = example_of(schema.get("items", {}), components, depth=depth + 1, name=name.removesuffix("s"))
         return [item] * max(1, int(schema.get("minItems", 1)))
     if kind == "string":
         if schema.get("pattern") in _PATTERN_EXAMPLES:
             return _PATTERN_EXAMPLES[schema["pattern"]]
+        if "pattern" not in schema and "format" not in schema:
+            for rule, value in _NAMED_EXAMPLES:
+                if re.search(rule, name) and len(value) <= schema.get("maxLength", len(value)):
+                    return value
         if schema.get("format") in _FORMAT_EXAMPLES:
             return _FORMAT_EXAMPLES[schema["format"]]
         text = re.sub(r"[^a-z0-9]+", "-", str(schema.get("title", "text")).lower()).strip("-") or "text"

@@ -63,6 +63,32 @@ class RequestModel(BaseModel):
 
 
 class OperationPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f2b8c1e-6d4a-4b7e-9a0c-2e5f7d9b1a34",
+                    "institution": "bank",
+                    "kind": "token.transfer",
+                    "status": "succeeded",
+                    "idempotency_key": "transfer-invoice-2026-4711",
+                    "request": {"to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "amount_fen": 125000},
+                    "sender": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+                    "nonce": 42,
+                    "tx_hash": "0x5f3c1e6a2b9d4c8e7f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60",
+                    "block_number": 1234,
+                    "gas_used": 51613,
+                    "error_code": None,
+                    "error_name": None,
+                    "error_args": None,
+                    "error_message": None,
+                    "created_at": "2026-12-07T09:30:00Z",
+                    "updated_at": "2026-12-07T09:30:02Z",
+                }
+            ]
+        }
+    )
+
     id: str
     institution: str
     kind: str
@@ -113,6 +139,19 @@ class MintCreate(TransferCreate):
 
 
 class BalancePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                    "balance_fen": 100_000_000_000,
+                    "source": "chain",
+                    "block_number": 1234,
+                }
+            ]
+        }
+    )
+
     address: str
     balance_fen: int
     source: str = Field(description="'chain' (read now) or 'index'")
@@ -136,6 +175,22 @@ class MembersPublic(BaseModel):
 
 
 class InstitutionPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "bank",
+                    "address": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+                    "roles": ["BANK", "SETTLEMENT_BANK"],
+                    "active": True,
+                    "suspended": False,
+                    "member": True,
+                    "balance_fen": 100_000_000_000,
+                }
+            ]
+        }
+    )
+
     name: str
     address: str
     roles: list[str]
