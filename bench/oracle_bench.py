@@ -80,9 +80,10 @@ def _anchor_gas(net: Network, n: int) -> list[int]:
 def _raise_k(net: Network, k: int) -> None:
     hub, client = net.recourse.oracle_hub, net.client
     g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
-    pid = hub.propose_threshold(g1, k)
-    hub.approve_threshold(g2, pid)
-    hub.execute_threshold(g2, pid)
+    consortium = net.recourse.consortium
+    pid = hub.propose_threshold(consortium, g1, k)
+    consortium.approve(g2, pid)
+    consortium.execute(g2, pid)
     assert hub.threshold() == k
 
 

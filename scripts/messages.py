@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from chain import ContractReverted
-from chain.contracts.consortium import Role
+from chain.contracts.consortium import EVIDENCE_ANCHORER_ROLE, GOVERNANCE_ROLE, Role
 
 __all__ = ["explain"]
 
 
 def _role(value: Any) -> str:
+    if value == EVIDENCE_ANCHORER_ROLE:
+        return "BANK, COLLECTOR or COURT"
     if isinstance(value, bytes):
         for r in Role:
             if r.id == value:
@@ -25,7 +27,11 @@ def explain(err: ContractReverted) -> str:
     match err.name:
         case "SettlementTokenNotMember":
             return f"refused: {a['account']} is not an active consortium member, so it cannot hold or move rCNY"
-        case "SettlementTokenUnauthorized":
+        case "ConsortiumGatedUnauthorized":
+            if a["role"] == GOVERNANCE_ROLE:
+                return (
+                    f"refused: {a['account']} is not the consortium; only an approved governance proposal may do this"
+                )
             return f"refused: {a['account']} is not an active member holding the {_role(a['role'])} role"
         case "SettlementTokenZeroAmount":
             return "refused: the amount must be greater than zero"

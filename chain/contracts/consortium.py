@@ -1,4 +1,9 @@
-"""Typed wrapper of the ``Consortium`` contract: membership, roles and k-of-n governance."""
+"""Typed wrapper of the ``Consortium`` contract: membership, roles and k-of-n governance.
+
+Governance also reaches other contracts: a ``CALL`` proposal carries the exact calldata of another contract's
+``onlyConsortium`` setting (for example ``OracleHub.setThreshold``), and the consortium makes that call when
+k-of-n governors approved it and one executes it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,18 @@ from eth_utils.crypto import keccak
 from chain.client import Receipt, Sender
 from chain.contracts._base import BoundContract
 
-__all__ = ["Consortium", "Member", "Proposal", "ProposalId", "ProposalKind", "Role", "name_digest"]
+__all__ = [
+    "EVIDENCE_ANCHORER_ROLE",
+    "GOVERNANCE_ROLE",
+    "CallExecuted",
+    "Consortium",
+    "Member",
+    "Proposal",
+    "ProposalId",
+    "ProposalKind",
+    "Role",
+    "name_digest",
+]
 
 ProposalId = NewType("ProposalId", int)
 
@@ -52,6 +68,13 @@ class Role(StrEnum):
             raise ValueError(f"unknown role {text!r}; choose from {', '.join(r.value for r in cls)}") from exc
 
 
+#: Not member roles: what ``ConsortiumGatedUnauthorized(account, role)`` names when a caller is not the
+#: consortium executing an approved proposal (``onlyConsortium``), or is none of BANK, COLLECTOR and COURT
+#: (anchoring evidence).
+GOVERNANCE_ROLE = keccak(text="GOVERNANCE_ROLE")
+EVIDENCE_ANCHORER_ROLE = keccak(text="EVIDENCE_ANCHORER_ROLE")
+
+
 class ProposalKind(IntEnum):
     ADMIT = 0
     GRANT_ROLE = 1
@@ -63,6 +86,7 @@ class ProposalKind(IntEnum):
     REMOVE_GOVERNOR = 7
     SET_THRESHOLD = 8
     SET_SYSTEM_CONTRACT = 9
+    CALL = 10
 
 
 def name_digest(name: str) -> bytes:
@@ -81,6 +105,16 @@ class Member:
     suspended: bool
     admitted_at: int
     active: bool
+
+
+@dataclass(frozen=True)
+class CallExecuted:
+    """A ``ProposalCallExecuted`` event: the call an executed ``CALL`` proposal made, and what it returned."""
+
+    proposal_id: ProposalId
+    target: str
+    selector: bytes
+    result: bytes
 
 
 @dataclass(frozen=True)
@@ -143,6 +177,20 @@ class Consortium(BoundContract):
 
     def propose_system_contract(self, sender: Sender, contract: str, *, enabled: bool) -> ProposalId:
         return self.propose(sender, ProposalKind.SET_SYSTEM_CONTRACT, contract, abi_encode(["bool"], [enabled]))
+
+    def propose_call(self, sender: Sender, target: str, data: bytes) -> ProposalId:
+        """Propose that the consortium call ``target`` with ``data`` (a contract's ``onlyConsortium`` setting)."""
+        return self.propose(sender, ProposalKind.CALL, target, data)
+
+    def call_executed(self, receipt: Receipt) -> CallExecuted:
+        """The ``ProposalCallExecuted`` event of an ``execute`` receipt of a ``CALL`` proposal."""
+        a = self.first(self.events(receipt), "ProposalCallExecuted").args
+        return CallExecuted(
+            proposal_id=ProposalId(int(a["proposalId"])),
+            target=a["target"],
+            selector=bytes(a["selector"]),
+            result=bytes(a["result"]),
+        )
 
     def approve(self, sender: Sender, proposal_id: int) -> Receipt:
         return self.transact(sender, "approve", proposal_id)

@@ -2,18 +2,21 @@
 
 Reports and signatures are the dataclasses of :mod:`chain.eip712`; the hub's own EIP-712 domain is read
 from the chain (ERC-5267 ``eip712Domain``) once and checked against the one this package computes.
+
+The threshold k is an ``onlyConsortium`` setting: it changes through a consortium ``CALL`` proposal
+(:meth:`OracleHub.propose_threshold`), approved and executed like any other consortium proposal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NewType
 
 from eth_account.signers.local import LocalAccount
 
 from chain.client import Receipt, Sender, TxRequest
 from chain.contracts._base import BoundContract
+from chain.contracts.consortium import Consortium, ProposalId
 from chain.eip712 import (
     HUB_NAME,
     HUB_VERSION,
@@ -27,9 +30,7 @@ from chain.eip712 import (
 )
 from chain.events import DecodedEvent
 
-__all__ = ["AcceptedReport", "OracleHub", "ThresholdProposal", "ThresholdProposalId"]
-
-ThresholdProposalId = NewType("ThresholdProposalId", int)
+__all__ = ["AcceptedReport", "OracleHub"]
 
 #: ERC-5267 ``fields`` bitmap for (name, version, chainId, verifyingContract)
 _DOMAIN_FIELDS = b"\x0f"
@@ -44,16 +45,6 @@ class AcceptedReport:
     key: str
     block_number: int
     tx_hash: str
-
-
-@dataclass(frozen=True)
-class ThresholdProposal:
-    id: ThresholdProposalId
-    threshold: int
-    proposer: str
-    deadline: int
-    executed: bool
-    approvals: int
 
 
 class OracleHub(BoundContract):
@@ -130,18 +121,16 @@ class OracleHub(BoundContract):
         report = Report.from_abi(self.call("getReport", feed, subject))
         return None if report.observed_at == 0 else report
 
-    # --- threshold governance (consortium governors, k-of-n) ---
+    # --- threshold governance (a consortium CALL proposal, k-of-n governors) ---
 
-    def propose_threshold(self, sender: Sender, threshold: int) -> ThresholdProposalId:
-        receipt = self.transact(sender, "proposeThreshold", threshold)
-        event = self.first(self.events(receipt), "ThresholdProposalCreated")
-        return ThresholdProposalId(int(event.args["proposalId"]))
+    def set_threshold_data(self, threshold: int) -> bytes:
+        """Calldata of ``setThreshold(threshold)``: only the consortium may send it."""
+        return self.function("setThreshold").encode((threshold,))
 
-    def approve_threshold(self, sender: Sender, proposal_id: int) -> Receipt:
-        return self.transact(sender, "approveThreshold", proposal_id)
-
-    def execute_threshold(self, sender: Sender, proposal_id: int) -> Receipt:
-        return self.transact(sender, "executeThreshold", proposal_id)
+    def propose_threshold(self, consortium: Consortium, sender: Sender, threshold: int) -> ProposalId:
+        """Propose (as governor ``sender``) that the consortium set this hub's k; approve and execute it with
+        :meth:`Consortium.approve` and :meth:`Consortium.execute`."""
+        return consortium.propose_call(sender, self.address, self.set_threshold_data(threshold))
 
     # --- reads ---
 
@@ -153,23 +142,6 @@ class OracleHub(BoundContract):
 
     def consortium(self) -> str:
         return str(self.call("consortium"))
-
-    def threshold_proposal_count(self) -> int:
-        return int(self.call("thresholdProposalCount"))
-
-    def threshold_proposal(self, proposal_id: int) -> ThresholdProposal:
-        threshold, proposer, deadline, executed = self.call("getThresholdProposal", proposal_id)
-        return ThresholdProposal(
-            id=ThresholdProposalId(proposal_id),
-            threshold=threshold,
-            proposer=proposer,
-            deadline=deadline,
-            executed=executed,
-            approvals=int(self.call("thresholdApprovalCount", proposal_id)),
-        )
-
-    def has_approved_threshold(self, proposal_id: int, governor: str) -> bool:
-        return bool(self.call("hasApprovedThreshold", proposal_id, governor))
 
 
 def _accepted(event: DecodedEvent) -> AcceptedReport:

@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IConsortium, ProposalId} from "../interfaces/IConsortium.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title Consortium
-/// @notice Member institutions and their roles, changed only by k-of-n governor proposals.
-contract Consortium is IConsortium {
+/// @notice Member institutions and their roles, changed only by k-of-n governor proposals; the same proposals
+/// also make the approved calls that change other Recourse contracts' governed settings (`Call`).
+/// @dev `execute` is `nonReentrant` (transient storage: the chain runs cancun, EIP-1153): a `Call` target that
+/// is itself a governor could otherwise execute another proposal in the middle of this one.
+contract Consortium is IConsortium, ReentrancyGuardTransient {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /// @notice The longest a proposal may stay open (bounds deadline arithmetic for ever).
     uint64 public constant MAX_PROPOSAL_LIFETIME = 365 days;
 
     // --- storage ---
     mapping(address account => Member) private _members;
-    mapping(address account => bool) private _isMember;
-    address[] private _memberList;
+    /// @dev Members in admission order (never removed: a member leaves by suspension).
+    EnumerableSet.AddressSet private _memberSet;
 
-    address[] private _governors;
-    mapping(address account => bool) private _isGovernor;
+    EnumerableSet.AddressSet private _governorSet;
     uint256 private _threshold;
     uint64 private immutable _proposalLifetime;
 
@@ -28,7 +35,7 @@ contract Consortium is IConsortium {
 
     // --- modifiers ---
     modifier onlyGovernor() {
-        if (!_isGovernor[msg.sender]) revert ConsortiumNotGovernor(msg.sender);
+        if (!_governorSet.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
         _;
     }
 
@@ -41,8 +48,9 @@ contract Consortium is IConsortium {
         for (uint256 i = 0; i < initialGovernors.length; i++) {
             _addGovernor(initialGovernors[i]);
         }
-        if (initialThreshold == 0 || initialThreshold > _governors.length) {
-            revert ConsortiumInvalidThreshold(initialThreshold, _governors.length);
+        uint256 governorCount = _governorSet.length();
+        if (initialThreshold == 0 || initialThreshold > governorCount) {
+            revert ConsortiumInvalidThreshold(initialThreshold, governorCount);
         }
         _threshold = initialThreshold;
         emit ThresholdChanged(0, initialThreshold);
@@ -76,7 +84,7 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
-    function execute(ProposalId proposalId) external onlyGovernor {
+    function execute(ProposalId proposalId) external onlyGovernor nonReentrant {
         Proposal storage p = _requireOpen(proposalId);
         uint256 approvals = _approvals(proposalId);
         if (approvals < _threshold) revert ConsortiumInsufficientApprovals(proposalId, approvals, _threshold);
@@ -106,23 +114,23 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function isMember(address account) external view returns (bool) {
-        return _isMember[account];
+        return _memberSet.contains(account);
     }
 
     /// @inheritdoc IConsortium
     function getMember(address account) external view returns (Member memory) {
-        if (!_isMember[account]) revert ConsortiumNotMember(account);
+        _requireMember(account);
         return _members[account];
     }
 
     /// @inheritdoc IConsortium
     function memberCount() external view returns (uint256) {
-        return _memberList.length;
+        return _memberSet.length();
     }
 
     /// @inheritdoc IConsortium
     function memberAt(uint256 index) external view returns (address) {
-        return _memberList[index];
+        return _memberSet.at(index);
     }
 
     /// @inheritdoc IConsortium
@@ -132,12 +140,12 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function governors() external view returns (address[] memory) {
-        return _governors;
+        return _governorSet.values();
     }
 
     /// @inheritdoc IConsortium
     function isGovernor(address account) external view returns (bool) {
-        return _isGovernor[account];
+        return _governorSet.contains(account);
     }
 
     /// @inheritdoc IConsortium
@@ -188,8 +196,9 @@ contract Consortium is IConsortium {
     /// @dev Counts approvals by *current* governors only, so a removed governor's approval no longer counts.
     function _approvals(ProposalId proposalId) private view returns (uint256 count) {
         mapping(address governor => bool) storage approved = _approved[proposalId];
-        for (uint256 i = 0; i < _governors.length; i++) {
-            if (approved[_governors[i]]) count++;
+        uint256 governorCount = _governorSet.length();
+        for (uint256 i = 0; i < governorCount; i++) {
+            if (approved[_governorSet.at(i)]) count++;
         }
     }
 
@@ -223,7 +232,7 @@ contract Consortium is IConsortium {
     function _check(ProposalKind kind, address target, bytes memory data) private view {
         if (target == address(0)) revert ConsortiumZeroAddress();
         if (kind == ProposalKind.Admit) {
-            if (_isMember[target]) revert ConsortiumAlreadyMember(target);
+            if (_memberSet.contains(target)) revert ConsortiumAlreadyMember(target);
             (, bytes32[] memory roles,,,) = abi.decode(data, (bytes32, bytes32[], uint32, uint64, uint8));
             if (_rolesMask(roles) == 0) revert ConsortiumNoRoles(target);
         } else if (kind == ProposalKind.GrantRole || kind == ProposalKind.RevokeRole) {
@@ -243,26 +252,32 @@ contract Consortium is IConsortium {
             _requireMember(target);
             abi.decode(data, (uint32, uint64, uint8));
         } else if (kind == ProposalKind.AddGovernor) {
-            if (_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, true);
+            if (_governorSet.contains(target)) revert ConsortiumGovernorUnchanged(target, true);
         } else if (kind == ProposalKind.RemoveGovernor) {
-            if (!_isGovernor[target]) revert ConsortiumGovernorUnchanged(target, false);
-            if (_threshold > _governors.length - 1) {
-                revert ConsortiumInvalidThreshold(_threshold, _governors.length - 1);
-            }
+            if (!_governorSet.contains(target)) revert ConsortiumGovernorUnchanged(target, false);
+            // a governor is in the set, so the set is not empty
+            uint256 remaining = _governorSet.length() - 1;
+            if (_threshold > remaining) revert ConsortiumInvalidThreshold(_threshold, remaining);
         } else if (kind == ProposalKind.SetThreshold) {
             uint256 k = abi.decode(data, (uint256));
-            if (k == 0 || k > _governors.length) revert ConsortiumInvalidThreshold(k, _governors.length);
-        } else {
-            // SetSystemContract
+            uint256 governorCount = _governorSet.length();
+            if (k == 0 || k > governorCount) revert ConsortiumInvalidThreshold(k, governorCount);
+        } else if (kind == ProposalKind.SetSystemContract) {
             bool enabled = abi.decode(data, (bool));
             if (enabled == _systemContracts[target] || (enabled && target.code.length == 0)) {
                 revert ConsortiumInvalidSystemContract(target, enabled);
+            }
+        } else {
+            // Call: a function of another contract (so a selector), never the consortium itself, whose own
+            // changes go through the kinds above
+            if (target == address(this) || target.code.length == 0 || data.length < 4) {
+                revert ConsortiumInvalidCall(target, data);
             }
         }
     }
 
     function _requireMember(address account) private view {
-        if (!_isMember[account]) revert ConsortiumNotMember(account);
+        if (!_memberSet.contains(account)) revert ConsortiumNotMember(account);
     }
 
     function _apply(ProposalId proposalId, ProposalKind kind, address target, bytes memory data) private {
@@ -279,8 +294,7 @@ contract Consortium is IConsortium {
                 suspended: false,
                 admittedAt: uint64(block.timestamp)
             });
-            _isMember[target] = true;
-            _memberList.push(target);
+            _memberSet.add(target);
             emit MemberAdmitted(target, nameDigest, mask, region, licenceExpiry, kycTier);
         } else if (kind == ProposalKind.GrantRole) {
             bytes32 role = abi.decode(data, (bytes32));
@@ -311,31 +325,29 @@ contract Consortium is IConsortium {
             uint256 previous = _threshold;
             _threshold = abi.decode(data, (uint256));
             emit ThresholdChanged(previous, _threshold);
-        } else {
+        } else if (kind == ProposalKind.SetSystemContract) {
             bool enabled = abi.decode(data, (bool));
             _systemContracts[target] = enabled;
             emit SystemContractSet(target, enabled);
+        } else {
+            // Call: the proposal is already marked executed and its event emitted; a revert of the target
+            // reverts this execution too (with the target's error), so the proposal stays open to retry
+            bytes memory result = Address.functionCall(target, data);
+            // casting to 'bytes4' is safe because it keeps exactly the selector: _check proved data has 4 bytes
+            // forge-lint: disable-next-line(unsafe-typecast)
+            emit ProposalCallExecuted(proposalId, target, bytes4(data), result);
         }
     }
 
     function _addGovernor(address account) private {
         if (account == address(0)) revert ConsortiumZeroAddress();
-        if (_isGovernor[account]) revert ConsortiumGovernorUnchanged(account, true);
-        _isGovernor[account] = true;
-        _governors.push(account);
+        if (!_governorSet.add(account)) revert ConsortiumGovernorUnchanged(account, true);
         emit GovernorAdded(account);
     }
 
+    /// @dev The last governor takes the removed one's place in {governors} (EnumerableSet's swap and pop).
     function _removeGovernor(address account) private {
-        _isGovernor[account] = false;
-        uint256 last = _governors.length - 1;
-        for (uint256 i = 0; i <= last; i++) {
-            if (_governors[i] == account) {
-                _governors[i] = _governors[last];
-                _governors.pop();
-                break;
-            }
-        }
+        _governorSet.remove(account);
         emit GovernorRemoved(account);
     }
 }

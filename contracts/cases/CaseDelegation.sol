@@ -5,6 +5,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ConsortiumGated} from "../access/ConsortiumGated.sol";
 import {ICaseDelegation} from "../interfaces/ICaseDelegation.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IEvidenceRegistry} from "../interfaces/IEvidenceRegistry.sol";
@@ -17,7 +18,7 @@ import {Roles} from "../libraries/Roles.sol";
 /// @dev The contract must be a consortium system contract to hold rCNY (SetSystemContract proposal).
 /// No `nonReentrant`: the only token is the consortium's SettlementToken, fixed at construction, which
 /// has no transfer hooks; every transfer still comes after the state change and its event.
-contract CaseDelegation is ICaseDelegation, Pausable {
+contract CaseDelegation is ConsortiumGated, ICaseDelegation, Pausable {
     using SafeERC20 for ISettlementToken;
 
     /// @notice The longest answer window of a direct offer.
@@ -28,7 +29,6 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     uint16 public constant BPS = 10_000;
 
     // --- storage ---
-    IConsortium private immutable _consortium;
     ISettlementToken private immutable _token;
     IEvidenceRegistry private immutable _evidence;
     uint256 private immutable _collectorBit;
@@ -42,24 +42,14 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     mapping(address collector => uint32) private _openCases;
     mapping(address collector => uint128) private _owed;
 
-    // --- modifiers ---
-    modifier onlyActiveBank() {
-        if (!_consortium.hasActiveRole(msg.sender, Roles.BANK)) revert CaseDelegationNotBank(msg.sender);
-        _;
-    }
-
-    modifier onlyRegulator() {
-        if (!_consortium.hasActiveRole(msg.sender, Roles.REGULATOR)) revert CaseDelegationNotRegulator(msg.sender);
-        _;
-    }
-
     /// @param consortium_ The consortium contract.
     /// @param token_ The settlement token (fees are paid in it).
     /// @param evidence_ The evidence registry (evidence digests must be anchored there).
     /// @param maxOpenCases_ Initial per-collector cap on open cases.
-    constructor(IConsortium consortium_, ISettlementToken token_, IEvidenceRegistry evidence_, uint32 maxOpenCases_) {
+    constructor(IConsortium consortium_, ISettlementToken token_, IEvidenceRegistry evidence_, uint32 maxOpenCases_)
+        ConsortiumGated(consortium_)
+    {
         if (maxOpenCases_ == 0) revert CaseDelegationInvalidCapacity();
-        _consortium = consortium_;
         _token = token_;
         _evidence = evidence_;
         _collectorBit = consortium_.roleBit(Roles.COLLECTOR);
@@ -72,7 +62,7 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     /// @inheritdoc ICaseDelegation
     function publishBatch(bytes32 root, uint32 caseCount, uint64 closesAt, uint128 feeBudget, bytes32 metaDigest)
         external
-        onlyActiveBank
+        onlyActiveRole(Roles.BANK)
         whenNotPaused
         returns (uint256 batchId)
     {
@@ -114,7 +104,7 @@ contract CaseDelegation is ICaseDelegation, Pausable {
         bytes32[] calldata proof,
         address collector,
         uint64 window
-    ) external onlyActiveBank {
+    ) external onlyActiveRole(Roles.BANK) {
         Batch storage b = _provenBatch(batchId, terms, proof);
         if (msg.sender != b.bank) revert CaseDelegationNotBatchBank(msg.sender, b.bank);
         if (window < MIN_OFFER_WINDOW || window > MAX_OFFER_WINDOW) revert CaseDelegationInvalidOfferWindow(window);
@@ -273,7 +263,7 @@ contract CaseDelegation is ICaseDelegation, Pausable {
         CaseRecord storage c = _cases[caseId];
         if (c.status != CaseStatus.CLAIMED) revert CaseDelegationWrongStatus(caseId, c.status);
         if (msg.sender != c.collector) revert CaseDelegationNotCaseCollector(caseId, msg.sender);
-        if (!_consortium.hasActiveRole(msg.sender, Roles.COLLECTOR)) revert CaseDelegationNotCollector(msg.sender);
+        _checkActiveRole(Roles.COLLECTOR);
         uint128 maxAmount = c.overdueAmount - c.recovered;
         if (amount == 0 || amount > maxAmount) revert CaseDelegationInvalidRecovery(caseId, amount, maxAmount);
         _requireEvidence(evidenceDigest, evidenceRoot, evidenceProof);
@@ -309,7 +299,7 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     // --- external: regulator ---
 
     /// @inheritdoc ICaseDelegation
-    function setMaxOpenCases(uint32 cap) external onlyRegulator {
+    function setMaxOpenCases(uint32 cap) external onlyActiveRole(Roles.REGULATOR) {
         if (cap == 0) revert CaseDelegationInvalidCapacity();
         uint32 previous = _maxOpenCases;
         if (cap == previous) return;
@@ -318,12 +308,12 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     }
 
     /// @inheritdoc ICaseDelegation
-    function pause() external onlyRegulator {
+    function pause() external onlyActiveRole(Roles.REGULATOR) {
         _pause();
     }
 
     /// @inheritdoc ICaseDelegation
-    function unpause() external onlyRegulator {
+    function unpause() external onlyActiveRole(Roles.REGULATOR) {
         _unpause();
     }
 
@@ -380,11 +370,6 @@ contract CaseDelegation is ICaseDelegation, Pausable {
     }
 
     /// @inheritdoc ICaseDelegation
-    function consortium() external view returns (IConsortium) {
-        return _consortium;
-    }
-
-    /// @inheritdoc ICaseDelegation
     function token() external view returns (ISettlementToken) {
         return _token;
     }
@@ -437,8 +422,9 @@ contract CaseDelegation is ICaseDelegation, Pausable {
 
     /// @dev Reverts unless `account` may take one more case in `region`; returns its open cases.
     function _requireEligible(address account, uint32 region) private view returns (uint32 open) {
-        if (!_consortium.isMember(account)) revert CaseDelegationNotCollector(account);
-        IConsortium.Member memory m = _consortium.getMember(account);
+        IConsortium consortium_ = _consortium();
+        if (!consortium_.isMember(account)) revert CaseDelegationNotCollector(account);
+        IConsortium.Member memory m = consortium_.getMember(account);
         if (m.roles & _collectorBit == 0) revert CaseDelegationNotCollector(account);
         if (m.suspended) revert CaseDelegationCollectorSuspended(account);
         if (m.licenceExpiry != 0 && block.timestamp > m.licenceExpiry) {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ConsortiumGated} from "../access/ConsortiumGated.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IEvidenceRegistry} from "../interfaces/IEvidenceRegistry.sol";
 import {Roles} from "../libraries/Roles.sol";
@@ -11,27 +12,26 @@ import {Roles} from "../libraries/Roles.sol";
 /// @dev Not `Pausable`: anchoring moves no value, a misbehaving member is stopped by suspending it in the
 /// consortium (immediate, k-of-n), and a global pause would let whoever holds it stop every party from
 /// anchoring before a procedural deadline. `verify` is a view and must keep answering in any incident.
-contract EvidenceRegistry is IEvidenceRegistry {
+contract EvidenceRegistry is ConsortiumGated, IEvidenceRegistry {
     // --- storage ---
-    IConsortium private immutable _consortium;
     mapping(bytes32 root => Anchor) private _anchors;
 
     // --- modifiers ---
+
+    /// @dev Any one of three roles may anchor: the one check the base's single-role `onlyActiveRole` cannot
+    /// express. It refuses with the base's error all the same.
     modifier onlyAnchorer() {
         if (
-            !_consortium.hasActiveRole(msg.sender, Roles.BANK)
-                && !_consortium.hasActiveRole(msg.sender, Roles.COLLECTOR)
-                && !_consortium.hasActiveRole(msg.sender, Roles.COURT)
+            !_hasActiveRole(msg.sender, Roles.BANK) && !_hasActiveRole(msg.sender, Roles.COLLECTOR)
+                && !_hasActiveRole(msg.sender, Roles.COURT)
         ) {
-            revert EvidenceRegistryUnauthorized(msg.sender);
+            revert ConsortiumGatedUnauthorized(msg.sender, Roles.EVIDENCE_ANCHORER);
         }
         _;
     }
 
     /// @param consortium_ The consortium contract.
-    constructor(IConsortium consortium_) {
-        _consortium = consortium_;
-    }
+    constructor(IConsortium consortium_) ConsortiumGated(consortium_) {}
 
     // --- external ---
 
@@ -71,11 +71,6 @@ contract EvidenceRegistry is IEvidenceRegistry {
     /// @inheritdoc IEvidenceRegistry
     function isAnchored(bytes32 root) external view returns (bool) {
         return _anchors[root].submitter != address(0);
-    }
-
-    /// @inheritdoc IEvidenceRegistry
-    function consortium() external view returns (IConsortium) {
-        return _consortium;
     }
 
     // --- internal ---

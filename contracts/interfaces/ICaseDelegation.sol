@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IConsortium} from "./IConsortium.sol";
+import {IConsortiumGated} from "./IConsortiumGated.sol";
 import {IEvidenceRegistry} from "./IEvidenceRegistry.sol";
 import {ISettlementToken} from "./ISettlementToken.sol";
 
@@ -35,8 +35,10 @@ import {ISettlementToken} from "./ISettlementToken.sol";
 /// @dev No personal data: a debtor appears only as a salted commitment inside the case terms, and the
 /// case id is an opaque `bytes32` chosen by the bank's gateway (Recourse derives it as
 /// `keccak256(abi.encode(bank, keccak256(caseRef), batchSalt))`). Evidence stays off chain: only digests
-/// that are provably in a root anchored in the EvidenceRegistry are accepted.
-interface ICaseDelegation {
+/// that are provably in a root anchored in the EvidenceRegistry are accepted. A caller without the role a
+/// function needs (an active BANK to publish or offer, an active COLLECTOR to report a recovery, an active
+/// REGULATOR for the cap and the pause) is refused with {IConsortiumGated-ConsortiumGatedUnauthorized}.
+interface ICaseDelegation is IConsortiumGated {
     /// @notice Where a case stands. NONE means "in the pool" (never taken, or declined / offer lapsed).
     enum CaseStatus {
         NONE,
@@ -113,17 +115,12 @@ interface ICaseDelegation {
     }
 
     // --- errors ---
-    /// @notice The caller is not an active BANK.
-    /// @param account The caller.
-    error CaseDelegationNotBank(address account);
     /// @notice The caller is not the bank that published the batch.
     /// @param account The caller.
     /// @param bank The batch's bank.
     error CaseDelegationNotBatchBank(address account, address bank);
-    /// @notice The caller is not an active REGULATOR.
-    /// @param account The caller.
-    error CaseDelegationNotRegulator(address account);
-    /// @notice The account is not an admitted member holding COLLECTOR.
+    /// @notice The account is not an admitted member holding COLLECTOR (the eligibility check of `claim`,
+    /// `offer` and `accept`, which also names suspension, licence, region and capacity).
     /// @param account The account.
     error CaseDelegationNotCollector(address account);
     /// @notice The collector is suspended.
@@ -466,9 +463,6 @@ interface ICaseDelegation {
     /// @param terms The terms.
     /// @return `keccak256(abi.encode(terms))`.
     function termsDigest(CaseTerms calldata terms) external pure returns (bytes32);
-    /// @notice The consortium.
-    /// @return It.
-    function consortium() external view returns (IConsortium);
     /// @notice The settlement token.
     /// @return It.
     function token() external view returns (ISettlementToken);

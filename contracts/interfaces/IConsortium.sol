@@ -7,7 +7,9 @@ type ProposalId is uint256;
 /// @title IConsortium
 /// @notice The permissioned membership of the Recourse network: member institutions, their roles,
 /// region, licence expiry, KYC tier and suspension, changed only by proposals that k of n governors
-/// approve before the proposal expires. Every other Recourse contract asks it who may act.
+/// approve before the proposal expires. Every other Recourse contract asks it who may act, and the settings
+/// another contract keeps under governance change only when the consortium executes an approved `Call`
+/// proposal on it (the contract's `onlyConsortium` setters, see {IConsortiumGated}).
 /// @dev No personal data: an institution appears only as its address and a digest of its legal name.
 interface IConsortium {
     /// @notice What a proposal does when executed. The payload `data` is ABI-encoded per kind:
@@ -15,7 +17,8 @@ interface IConsortium {
     /// GrantRole / RevokeRole `(bytes32 role)`; Suspend / Reinstate `(bytes32 reasonDigest)`;
     /// UpdateProfile `(uint32 region, uint64 licenceExpiry, uint8 kycTier)`;
     /// AddGovernor / RemoveGovernor: empty; SetThreshold `(uint256 threshold)`;
-    /// SetSystemContract `(bool enabled)`.
+    /// SetSystemContract `(bool enabled)`; Call: the calldata to send to `target` (at least a selector), as
+    /// TimelockController's `execute` does: the governors approve the exact call that will be made.
     enum ProposalKind {
         Admit,
         GrantRole,
@@ -26,7 +29,8 @@ interface IConsortium {
         AddGovernor,
         RemoveGovernor,
         SetThreshold,
-        SetSystemContract
+        SetSystemContract,
+        Call
     }
 
     /// @notice A member institution as stored on chain.
@@ -110,6 +114,10 @@ interface IConsortium {
     error ConsortiumInvalidSystemContract(address account, bool enabled);
     /// @notice The proposal lifetime must be positive and at most MAX_PROPOSAL_LIFETIME.
     error ConsortiumInvalidLifetime();
+    /// @notice A `Call` proposal must name a contract other than the consortium and carry at least a selector.
+    /// @param target The account the call would go to.
+    /// @param data The calldata.
+    error ConsortiumInvalidCall(address target, bytes data);
 
     // --- events ---
     /// @notice A proposal was created (the proposer's approval is recorded with it).
@@ -139,6 +147,15 @@ interface IConsortium {
     /// @param executor Who executed it.
     event ProposalExecuted(
         ProposalId indexed proposalId, ProposalKind kind, address indexed target, address indexed executor
+    );
+    /// @notice An approved `Call` proposal called its target, which returned normally (a target that reverts
+    /// reverts the execution with its own error, and the proposal stays open).
+    /// @param proposalId The proposal (its `ProposalExecuted` event comes first, in the same transaction).
+    /// @param target The contract called.
+    /// @param selector The function called.
+    /// @param result The data the call returned.
+    event ProposalCallExecuted(
+        ProposalId indexed proposalId, address indexed target, bytes4 indexed selector, bytes result
     );
     /// @notice A member institution was admitted.
     /// @param account The member's address.
@@ -201,7 +218,8 @@ interface IConsortium {
     /// @notice Approve a proposal (once per governor, before its deadline).
     /// @param proposalId The proposal.
     function approve(ProposalId proposalId) external;
-    /// @notice Execute a proposal that at least `threshold` current governors approved.
+    /// @notice Execute a proposal that at least `threshold` current governors approved, before its deadline and
+    /// once. A `Call` proposal then calls its target with its calldata; if the target reverts, so does this.
     /// @param proposalId The proposal.
     function execute(ProposalId proposalId) external;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IConsortium} from "./IConsortium.sol";
+import {IConsortiumGated} from "./IConsortiumGated.sol";
 
 /// @title IEvidenceRegistry
 /// @notice Anchors the Merkle root of a batch of document digests, once and for ever, so that anyone can
@@ -9,8 +9,9 @@ import {IConsortium} from "./IConsortium.sol";
 /// OpenZeppelin's `StandardMerkleTree` (its JS merkle-tree library) with leaf encoding `["bytes32"]`:
 /// leaf = `keccak256(bytes.concat(keccak256(abi.encode(digest))))`, pairs hashed in ascending order.
 /// @dev No personal data and no documents: only digests (the root, and a digest of the batch metadata such
-/// as the case reference and URI scheme version) go on chain.
-interface IEvidenceRegistry {
+/// as the case reference and URI scheme version) go on chain. A caller that is not an active BANK, COLLECTOR or
+/// COURT is refused with {IConsortiumGated-ConsortiumGatedUnauthorized} and the role `EVIDENCE_ANCHORER_ROLE`.
+interface IEvidenceRegistry is IConsortiumGated {
     /// @notice What the registry keeps for an anchored root.
     /// @param submitter The member that anchored it (zero for a root that was never anchored).
     /// @param blockNumber Block in which it was anchored.
@@ -26,9 +27,6 @@ interface IEvidenceRegistry {
     }
 
     // --- errors ---
-    /// @notice `account` is not an active consortium member holding BANK, COLLECTOR or COURT.
-    /// @param account The caller.
-    error EvidenceRegistryUnauthorized(address account);
     /// @notice The zero root is not a Merkle root of any batch.
     error EvidenceRegistryZeroRoot();
     /// @notice A batch must have at least one leaf.
@@ -76,7 +74,4 @@ interface IEvidenceRegistry {
     /// @param root The root.
     /// @return Whether it is anchored.
     function isAnchored(bytes32 root) external view returns (bool);
-    /// @notice The consortium that decides who may anchor.
-    /// @return The consortium contract.
-    function consortium() external view returns (IConsortium);
 }

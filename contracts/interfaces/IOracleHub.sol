@@ -2,16 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {IConsortium} from "./IConsortium.sol";
+import {IConsortiumGated} from "./IConsortiumGated.sol";
 
 /// @notice Identifies a feed (what is measured, e.g. `keccak256("valuation:residential")`) in {IOracleHub}.
 type FeedId is bytes32;
 
 /// @notice Identifies the subject a feed measures (an asset, a case, a firm), e.g. `keccak256("asset:SH-0042")`.
 type SubjectId is bytes32;
-
-/// @notice Identifies a threshold proposal in {IOracleHub}.
-type ThresholdProposalId is uint256;
 
 /// @title IOracleHub
 /// @notice Accepts oracle reports (a value with an interval, the model version and a digest of the features it
@@ -21,10 +18,9 @@ type ThresholdProposalId is uint256;
 /// Signers: the signer set is the consortium's active ORACLE members, read at submission time, so admitting,
 /// suspending or revoking an oracle through consortium governance changes it at once.
 ///
-/// Threshold k: only the consortium's governors change it, with their own k-of-n rule mirrored here:
-/// a governor proposes a new k, governors approve, and once `consortium.threshold()` *current* governors
-/// approved (before the deadline, `consortium.proposalLifetime()` after the proposal) a governor executes it.
-/// Neither a single governor, nor a regulator, nor the oracles themselves can change k alone.
+/// Threshold k: only the consortium changes it ({setThreshold} is `onlyConsortium`), by executing a `Call`
+/// proposal that `consortium.threshold()` current governors approved before its deadline. Neither a single
+/// governor, nor a regulator, nor the oracles themselves can change k alone.
 ///
 /// Values: `value`, `low` and `high` are signed integers (valuations in fen, risk scores in basis points or any
 /// other fixed-point scale the feed documents); they are signed so that a feed may report quantities that can
@@ -38,7 +34,7 @@ type ThresholdProposalId is uint256;
 /// the signed struct is
 /// `Report(bytes32 feedId,bytes32 subjectId,int256 value,int256 low,int256 high,bytes32 modelVersion,bytes32 featureDigest,uint64 observedAt)`.
 /// @dev Not `Pausable`: reports move no value, a misbehaving oracle is stopped by suspending it in the consortium.
-interface IOracleHub is IERC5267 {
+interface IOracleHub is IERC5267, IConsortiumGated {
     /// @notice An oracle report, as signed and as returned to consumers.
     /// @param feedId What is measured.
     /// @param subjectId What it is measured for.
@@ -66,18 +62,6 @@ interface IOracleHub is IERC5267 {
     struct Signature {
         bytes32 r;
         bytes32 vs;
-    }
-
-    /// @notice A proposal to change the signature threshold k.
-    /// @param threshold The proposed k.
-    /// @param proposer The governor who proposed it.
-    /// @param deadline Block time after which it can no longer be approved or executed.
-    /// @param executed Whether it has been executed.
-    struct ThresholdProposal {
-        uint256 threshold;
-        address proposer;
-        uint64 deadline;
-        bool executed;
     }
 
     // --- errors ---
@@ -127,33 +111,11 @@ interface IOracleHub is IERC5267 {
     /// @param age Block time minus `observedAt`.
     /// @param maxAge The largest age the consumer accepts.
     error OracleHubStaleReport(FeedId feedId, SubjectId subjectId, uint64 observedAt, uint256 age, uint256 maxAge);
-    /// @notice The caller is not a consortium governor.
-    /// @param account The caller.
-    error OracleHubNotGovernor(address account);
-    /// @notice The threshold proposal does not exist.
-    /// @param proposalId The unknown id.
-    error OracleHubUnknownProposal(ThresholdProposalId proposalId);
-    /// @notice The threshold proposal passed its deadline.
-    /// @param proposalId The proposal.
-    /// @param deadline Its deadline (block time).
-    error OracleHubProposalExpired(ThresholdProposalId proposalId, uint64 deadline);
-    /// @notice The threshold proposal has already been executed.
-    /// @param proposalId The proposal.
-    error OracleHubProposalAlreadyExecuted(ThresholdProposalId proposalId);
-    /// @notice This governor has already approved the threshold proposal.
-    /// @param proposalId The proposal.
-    /// @param governor The governor.
-    error OracleHubAlreadyApproved(ThresholdProposalId proposalId, address governor);
-    /// @notice Too few current consortium governors approved the threshold proposal.
-    /// @param proposalId The proposal.
-    /// @param approvals Approvals by current governors.
-    /// @param threshold Approvals needed (the consortium's threshold).
-    error OracleHubInsufficientApprovals(ThresholdProposalId proposalId, uint256 approvals, uint256 threshold);
-    /// @notice A signature threshold must satisfy 1 <= k, and a proposed one also k <= the active oracles now.
+    /// @notice A signature threshold must satisfy 1 <= k, and a new one also k <= the active oracles now.
     /// @param threshold The requested k.
     /// @param activeOracles The number of active ORACLE members now.
     error OracleHubInvalidThreshold(uint256 threshold, uint256 activeOracles);
-    /// @notice The proposed threshold equals the current one.
+    /// @notice The new threshold equals the current one.
     /// @param threshold The current k.
     error OracleHubThresholdUnchanged(uint256 threshold);
 
@@ -180,30 +142,11 @@ interface IOracleHub is IERC5267 {
         uint64 observedAt,
         address[] signers
     );
-    /// @notice A threshold proposal was created (the proposer's approval is recorded with it).
-    /// @param proposalId The new proposal.
-    /// @param threshold The proposed k.
-    /// @param proposer The governor who proposed it.
-    /// @param deadline Block time after which it can no longer be approved or executed.
-    event ThresholdProposalCreated(
-        ThresholdProposalId indexed proposalId, uint256 threshold, address indexed proposer, uint64 deadline
-    );
-    /// @notice A governor approved a threshold proposal.
-    /// @param proposalId The proposal.
-    /// @param governor The approving governor.
-    /// @param approvals Approvals by current governors after this one.
-    event ThresholdProposalApproved(
-        ThresholdProposalId indexed proposalId, address indexed governor, uint256 approvals
-    );
-    /// @notice A threshold proposal was executed.
-    /// @param proposalId The proposal.
-    /// @param executor The governor who executed it.
-    event ThresholdProposalExecuted(ThresholdProposalId indexed proposalId, address indexed executor);
-    /// @notice The signature threshold k changed.
+    /// @notice The signature threshold k changed. Except at deployment, the consortium's `ProposalExecuted` and
+    /// `ProposalCallExecuted` events of the same transaction name the proposal that changed it.
     /// @param previous The old k (0 at deployment).
     /// @param current The new k.
-    /// @param proposalId The proposal that changed it (0 at deployment).
-    event ReportThresholdChanged(uint256 previous, uint256 current, ThresholdProposalId indexed proposalId);
+    event ReportThresholdChanged(uint256 previous, uint256 current);
 
     // --- reports ---
     /// @notice Submit a report signed by at least k distinct active ORACLE members. Anyone may submit.
@@ -232,18 +175,11 @@ interface IOracleHub is IERC5267 {
     /// @return The separator.
     function domainSeparator() external view returns (bytes32);
 
-    // --- threshold governance ---
-    /// @notice Propose a new signature threshold; the proposer's approval is counted. Only consortium governors.
+    // --- governed settings (only the consortium, executing an approved `Call` proposal) ---
+    /// @notice Set the signature threshold k. Only the consortium: governors propose
+    /// `Call(hub, abi.encodeCall(IOracleHub.setThreshold, (k)))`, and it runs once k-of-n of them approved.
     /// @param threshold The new k (1 <= k <= active oracles now, and different from the current k).
-    /// @return proposalId The new proposal's id.
-    function proposeThreshold(uint256 threshold) external returns (ThresholdProposalId proposalId);
-    /// @notice Approve a threshold proposal (once per governor, before its deadline). Only consortium governors.
-    /// @param proposalId The proposal.
-    function approveThreshold(ThresholdProposalId proposalId) external;
-    /// @notice Execute a threshold proposal that at least `consortium.threshold()` current governors approved.
-    /// Only consortium governors. The threshold is checked again against the active oracles at execution.
-    /// @param proposalId The proposal.
-    function executeThreshold(ThresholdProposalId proposalId) external;
+    function setThreshold(uint256 threshold) external;
 
     // --- views ---
     /// @notice The signature threshold k.
@@ -253,23 +189,4 @@ interface IOracleHub is IERC5267 {
     /// @dev Iterates over every consortium member: meant for governance checks and off-chain reads.
     /// @return The count.
     function activeOracleCount() external view returns (uint256);
-    /// @notice Number of threshold proposals created so far.
-    /// @return The count (ids are 1..count).
-    function thresholdProposalCount() external view returns (uint256);
-    /// @notice A threshold proposal.
-    /// @param proposalId The proposal.
-    /// @return The proposal (reverts if unknown).
-    function getThresholdProposal(ThresholdProposalId proposalId) external view returns (ThresholdProposal memory);
-    /// @notice Approvals of a threshold proposal by current consortium governors.
-    /// @param proposalId The proposal.
-    /// @return The count (reverts if unknown).
-    function thresholdApprovalCount(ThresholdProposalId proposalId) external view returns (uint256);
-    /// @notice Whether `governor` approved the threshold proposal.
-    /// @param proposalId The proposal.
-    /// @param governor The governor.
-    /// @return Whether it approved.
-    function hasApprovedThreshold(ThresholdProposalId proposalId, address governor) external view returns (bool);
-    /// @notice The consortium whose ORACLE members sign and whose governors set the threshold.
-    /// @return The consortium contract.
-    function consortium() external view returns (IConsortium);
 }

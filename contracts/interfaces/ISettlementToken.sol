@@ -2,17 +2,14 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IConsortium} from "./IConsortium.sol";
+import {IConsortiumGated} from "./IConsortiumGated.sol";
 
 /// @title ISettlementToken
 /// @notice The Recourse cash token: an ERC-20 with 2 decimals whose unit is one fen (minor unit of CNY).
 /// Only the settlement bank mints and burns; only active consortium members and Recourse system
-/// contracts (escrows) hold or move it; the regulator can pause every movement.
-interface ISettlementToken is IERC20 {
-    /// @notice `account` lacks `role` (or is not an active member holding it).
-    /// @param account The caller.
-    /// @param role The role it needs.
-    error SettlementTokenUnauthorized(address account, bytes32 role);
+/// contracts (escrows) hold or move it; the regulator can pause every movement. A caller without the role a
+/// function needs is refused with {IConsortiumGated-ConsortiumGatedUnauthorized}.
+interface ISettlementToken is IERC20, IConsortiumGated {
     /// @notice `account` is neither an active consortium member nor a system contract.
     /// @param account The sender or recipient.
     error SettlementTokenNotMember(address account);
@@ -43,7 +40,4 @@ interface ISettlementToken is IERC20 {
     function pause() external;
     /// @notice Resume transfers. Only the regulator.
     function unpause() external;
-    /// @notice The consortium that decides who may hold the token.
-    /// @return The consortium contract.
-    function consortium() external view returns (IConsortium);
 }

@@ -14,4 +14,13 @@ library Roles {
     bytes32 internal constant REGULATOR = keccak256("REGULATOR_ROLE");
     /// @dev The bank that issues and redeems the settlement token.
     bytes32 internal constant SETTLEMENT_BANK = keccak256("SETTLEMENT_BANK_ROLE");
+
+    // --- requirements that are not member roles (they name what a refused caller lacked) ---
+
+    /// @dev Held by the consortium contract alone: a call that k-of-n governors approved and the consortium
+    /// executed (a `Call` proposal). No member can hold it.
+    bytes32 internal constant GOVERNANCE = keccak256("GOVERNANCE_ROLE");
+    /// @dev Any one of BANK, COLLECTOR or COURT (who may anchor evidence). The consortium grants the three
+    /// roles; this identifier only names the requirement in a refusal.
+    bytes32 internal constant EVIDENCE_ANCHORER = keccak256("EVIDENCE_ANCHORER_ROLE");
 }

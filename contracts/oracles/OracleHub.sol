@@ -3,18 +3,18 @@ pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ConsortiumGated} from "../access/ConsortiumGated.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
-import {FeedId, IOracleHub, SubjectId, ThresholdProposalId} from "../interfaces/IOracleHub.sol";
+import {FeedId, IOracleHub, SubjectId} from "../interfaces/IOracleHub.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title OracleHub
 /// @notice Latest k-of-n signed oracle report per (feed, subject); signers are the consortium's active oracles
-/// and k is changed only by the consortium's governors under their own k-of-n rule.
-/// @dev Why governors, mirrored here, and not a single role holder: the point of k signatures is that no single
-/// party can move a price, so no single party may lower k either. The consortium cannot call other contracts,
-/// so the hub runs the same propose / approve / execute cycle itself, asking the consortium who the governors
-/// are and how many approvals it takes, exactly as the consortium does for its own changes.
-contract OracleHub is EIP712, IOracleHub {
+/// and k is changed only by the consortium, executing a call its governors approved under their k-of-n rule.
+/// @dev Why governors and not a single role holder: the point of k signatures is that no single party can move a
+/// price, so no single party may lower k either. The hub keeps no proposals of its own: {setThreshold} is
+/// `onlyConsortium`, and the consortium calls it only for a `Call` proposal k-of-n governors approved.
+contract OracleHub is EIP712, ConsortiumGated, IOracleHub {
     /// @notice The EIP-712 type hash of {IOracleHub-Report}.
     bytes32 public constant REPORT_TYPEHASH = keccak256(
         "Report(bytes32 feedId,bytes32 subjectId,int256 value,int256 low,int256 high,bytes32 modelVersion,bytes32 featureDigest,uint64 observedAt)"
@@ -32,29 +32,22 @@ contract OracleHub is EIP712, IOracleHub {
     }
 
     // --- storage ---
-    IConsortium private immutable _consortium;
     mapping(FeedId feedId => mapping(SubjectId subjectId => StoredReport)) private _reports;
-
     uint256 private _threshold;
-    uint256 private _proposalCount;
-    mapping(ThresholdProposalId proposalId => ThresholdProposal) private _proposals;
-    mapping(ThresholdProposalId proposalId => mapping(address governor => bool)) private _approved;
-
-    // --- modifiers ---
-    modifier onlyGovernor() {
-        if (!_consortium.isGovernor(msg.sender)) revert OracleHubNotGovernor(msg.sender);
-        _;
-    }
 
     /// @dev The hub is deployed before oracles are admitted, so the initial k is only required to be at least 1;
     /// until k oracles are active no report is accepted.
     /// @param consortium_ The consortium contract.
     /// @param initialThreshold The signature threshold k (at least 1).
-    constructor(IConsortium consortium_, uint256 initialThreshold) EIP712("Recourse OracleHub", "1") {
-        _consortium = consortium_;
-        if (initialThreshold == 0) revert OracleHubInvalidThreshold(0, _activeOracles());
+    constructor(IConsortium consortium_, uint256 initialThreshold)
+        EIP712("Recourse OracleHub", "1")
+        ConsortiumGated(consortium_)
+    {
+        if (initialThreshold == 0) {
+            revert OracleHubInvalidThreshold(0, _activeOracles());
+        }
         _threshold = initialThreshold;
-        emit ReportThresholdChanged(0, initialThreshold, ThresholdProposalId.wrap(0));
+        emit ReportThresholdChanged(0, initialThreshold);
     }
 
     // --- external: reports ---
@@ -84,41 +77,14 @@ contract OracleHub is EIP712, IOracleHub {
         );
     }
 
-    // --- external: threshold governance ---
+    // --- external: governed settings ---
 
     /// @inheritdoc IOracleHub
-    function proposeThreshold(uint256 threshold_) external onlyGovernor returns (ThresholdProposalId proposalId) {
+    function setThreshold(uint256 threshold_) external onlyConsortium {
         _checkThreshold(threshold_);
-        proposalId = ThresholdProposalId.wrap(++_proposalCount);
-        uint64 deadline = uint64(block.timestamp) + _consortium.proposalLifetime();
-        _proposals[proposalId] =
-            ThresholdProposal({threshold: threshold_, proposer: msg.sender, deadline: deadline, executed: false});
-        _approved[proposalId][msg.sender] = true;
-        emit ThresholdProposalCreated(proposalId, threshold_, msg.sender, deadline);
-        emit ThresholdProposalApproved(proposalId, msg.sender, _approvals(proposalId));
-    }
-
-    /// @inheritdoc IOracleHub
-    function approveThreshold(ThresholdProposalId proposalId) external onlyGovernor {
-        _requireOpen(proposalId);
-        if (_approved[proposalId][msg.sender]) revert OracleHubAlreadyApproved(proposalId, msg.sender);
-        _approved[proposalId][msg.sender] = true;
-        emit ThresholdProposalApproved(proposalId, msg.sender, _approvals(proposalId));
-    }
-
-    /// @inheritdoc IOracleHub
-    function executeThreshold(ThresholdProposalId proposalId) external onlyGovernor {
-        ThresholdProposal storage p = _requireOpen(proposalId);
-        uint256 approvals = _approvals(proposalId);
-        uint256 needed = _consortium.threshold();
-        if (approvals < needed) revert OracleHubInsufficientApprovals(proposalId, approvals, needed);
-        uint256 next = p.threshold;
-        _checkThreshold(next);
-        p.executed = true;
-        emit ThresholdProposalExecuted(proposalId, msg.sender);
         uint256 previous = _threshold;
-        _threshold = next;
-        emit ReportThresholdChanged(previous, next, proposalId);
+        _threshold = threshold_;
+        emit ReportThresholdChanged(previous, threshold_);
     }
 
     // --- external: views ---
@@ -157,32 +123,6 @@ contract OracleHub is EIP712, IOracleHub {
     /// @inheritdoc IOracleHub
     function activeOracleCount() external view returns (uint256) {
         return _activeOracles();
-    }
-
-    /// @inheritdoc IOracleHub
-    function thresholdProposalCount() external view returns (uint256) {
-        return _proposalCount;
-    }
-
-    /// @inheritdoc IOracleHub
-    function getThresholdProposal(ThresholdProposalId proposalId) external view returns (ThresholdProposal memory) {
-        return _proposal(proposalId);
-    }
-
-    /// @inheritdoc IOracleHub
-    function thresholdApprovalCount(ThresholdProposalId proposalId) external view returns (uint256) {
-        _proposal(proposalId);
-        return _approvals(proposalId);
-    }
-
-    /// @inheritdoc IOracleHub
-    function hasApprovedThreshold(ThresholdProposalId proposalId, address governor) external view returns (bool) {
-        return _approved[proposalId][governor];
-    }
-
-    /// @inheritdoc IOracleHub
-    function consortium() external view returns (IConsortium) {
-        return _consortium;
     }
 
     // --- internal: reports ---
@@ -237,7 +177,7 @@ contract OracleHub is EIP712, IOracleHub {
                 if (signer == previous) revert OracleHubDuplicateSigner(signer);
                 revert OracleHubUnsortedSigners(previous, signer);
             }
-            if (!_consortium.hasActiveRole(signer, Roles.ORACLE)) revert OracleHubSignerNotOracle(signer);
+            if (!_hasActiveRole(signer, Roles.ORACLE)) revert OracleHubSignerNotOracle(signer);
             signers[i] = signer;
             previous = signer;
         }
@@ -264,7 +204,7 @@ contract OracleHub is EIP712, IOracleHub {
         });
     }
 
-    // --- internal: threshold governance ---
+    // --- internal: threshold ---
 
     /// @dev Reverts unless `next` could become the threshold now: different from k, and 1 <= next <= active oracles.
     function _checkThreshold(uint256 next) private view {
@@ -274,30 +214,10 @@ contract OracleHub is EIP712, IOracleHub {
     }
 
     function _activeOracles() private view returns (uint256 count) {
-        uint256 members = _consortium.memberCount();
+        IConsortium consortium_ = _consortium();
+        uint256 members = consortium_.memberCount();
         for (uint256 i = 0; i < members; i++) {
-            if (_consortium.hasActiveRole(_consortium.memberAt(i), Roles.ORACLE)) count++;
-        }
-    }
-
-    function _proposal(ThresholdProposalId proposalId) private view returns (ThresholdProposal storage p) {
-        uint256 raw = ThresholdProposalId.unwrap(proposalId);
-        if (raw == 0 || raw > _proposalCount) revert OracleHubUnknownProposal(proposalId);
-        p = _proposals[proposalId];
-    }
-
-    function _requireOpen(ThresholdProposalId proposalId) private view returns (ThresholdProposal storage p) {
-        p = _proposal(proposalId);
-        if (p.executed) revert OracleHubProposalAlreadyExecuted(proposalId);
-        if (block.timestamp > p.deadline) revert OracleHubProposalExpired(proposalId, p.deadline);
-    }
-
-    /// @dev Counts approvals by *current* consortium governors only, as the consortium does for its proposals.
-    function _approvals(ThresholdProposalId proposalId) private view returns (uint256 count) {
-        address[] memory governors = _consortium.governors();
-        mapping(address governor => bool) storage approved = _approved[proposalId];
-        for (uint256 i = 0; i < governors.length; i++) {
-            if (approved[governors[i]]) count++;
+            if (consortium_.hasActiveRole(consortium_.memberAt(i), Roles.ORACLE)) count++;
         }
     }
 }

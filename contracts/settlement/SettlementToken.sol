@@ -3,26 +3,16 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ConsortiumGated} from "../access/ConsortiumGated.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title SettlementToken
 /// @notice ERC-20 cash token in fen; holders are restricted to active members and system contracts.
-contract SettlementToken is ERC20, Pausable, ISettlementToken {
-    // --- storage ---
-    IConsortium private immutable _consortium;
-
-    // --- modifiers ---
-    modifier onlyActiveRole(bytes32 role) {
-        if (!_consortium.hasActiveRole(msg.sender, role)) revert SettlementTokenUnauthorized(msg.sender, role);
-        _;
-    }
-
+contract SettlementToken is ERC20, Pausable, ConsortiumGated, ISettlementToken {
     /// @param consortium_ The consortium contract.
-    constructor(IConsortium consortium_) ERC20("Recourse Settlement CNY", "rCNY") {
-        _consortium = consortium_;
-    }
+    constructor(IConsortium consortium_) ERC20("Recourse Settlement CNY", "rCNY") ConsortiumGated(consortium_) {}
 
     // --- external ---
 
@@ -50,11 +40,6 @@ contract SettlementToken is ERC20, Pausable, ISettlementToken {
         _unpause();
     }
 
-    /// @inheritdoc ISettlementToken
-    function consortium() external view returns (IConsortium) {
-        return _consortium;
-    }
-
     /// @notice Two decimals: one unit is one fen.
     /// @return 2.
     function decimals() public pure override returns (uint8) {
@@ -75,7 +60,8 @@ contract SettlementToken is ERC20, Pausable, ISettlementToken {
     }
 
     function _requireHolder(address account) private view {
-        if (!_consortium.isActiveMember(account) && !_consortium.isSystemContract(account)) {
+        IConsortium consortium_ = _consortium();
+        if (!consortium_.isActiveMember(account) && !consortium_.isSystemContract(account)) {
             revert SettlementTokenNotMember(account);
         }
     }

@@ -136,7 +136,7 @@ def test_regulator_pause_blocks_transfers(members: Recourse, signer: SignerFacto
     with pytest.raises(ContractReverted) as not_regulator:
         token.pause(bank)
     assert _reverted(not_regulator) == (
-        "SettlementTokenUnauthorized",
+        "ConsortiumGatedUnauthorized",
         {"account": bank.address, "role": Role.REGULATOR.id},
     )
 
@@ -178,7 +178,7 @@ def test_mint_requires_an_active_settlement_bank(members: Recourse, signer: Sign
         with pytest.raises(ContractReverted) as excinfo:
             token.mint(signer(name), account("investor").address, 100, reference=f"forged by {name}")
         assert _reverted(excinfo) == (
-            "SettlementTokenUnauthorized",
+            "ConsortiumGatedUnauthorized",
             {"account": account(name).address, "role": Role.SETTLEMENT_BANK.id},
         )
 

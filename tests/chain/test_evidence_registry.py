@@ -16,7 +16,7 @@ from chain import ContractReverted
 from chain.client import ChainClient, TxRequest
 from chain.compiler import CompileResult
 from chain.config import PROJECT_ROOT
-from chain.contracts.consortium import Role
+from chain.contracts.consortium import EVIDENCE_ANCHORER_ROLE, Role
 from chain.contracts.evidence_registry import Anchor, EvidenceAnchored, EvidenceRegistry
 from chain.merkle import Bytes32Like, StandardMerkleTree, hex32, leaf_hash
 from chain.network import Recourse
@@ -190,7 +190,10 @@ def test_non_authorised_roles_cannot_anchor(registry: EvidenceRegistry, signer: 
     tree = StandardMerkleTree.of(digests(3, f"by-{name}"))
     with pytest.raises(ContractReverted) as excinfo:
         registry.anchor_tree(signer(name), tree)
-    assert reverted(excinfo) == ("EvidenceRegistryUnauthorized", {"account": account(name).address})
+    assert reverted(excinfo) == (
+        "ConsortiumGatedUnauthorized",
+        {"account": account(name).address, "role": EVIDENCE_ANCHORER_ROLE},
+    )
     assert not registry.is_anchored(tree.root)
 
 
@@ -207,7 +210,10 @@ def test_suspended_bank_cannot_anchor_until_reinstated(
 
     with pytest.raises(ContractReverted) as excinfo:
         registry.anchor_tree(bank, tree)
-    assert reverted(excinfo) == ("EvidenceRegistryUnauthorized", {"account": bank.address})
+    assert reverted(excinfo) == (
+        "ConsortiumGatedUnauthorized",
+        {"account": bank.address, "role": EVIDENCE_ANCHORER_ROLE},
+    )
 
     pid = consortium.propose_suspension(g2, bank.address, reason="review closed", suspend=False)
     consortium.approve(g1, pid)

@@ -402,36 +402,53 @@ def test_stale_and_absent_reads_revert(hub: OracleHub, client: ChainClient, sign
 # --- threshold governance ---
 
 
-def test_threshold_changes_only_through_governor_approval(
+def test_threshold_changes_only_through_a_consortium_call_proposal(
     hub: OracleHub, client: ChainClient, signer: SignerFactory, recourse: Recourse
 ) -> None:
+    consortium = recourse.consortium
     _admit(recourse, signer, account("regulator").address, [Role.REGULATOR], "Regulator")
-    for who in ("regulator", "outsider"):
+    for who in ("regulator", "outsider", "governor-1"):
         with pytest.raises(ContractReverted) as refused:
-            hub.propose_threshold(signer(who), 1)
-        assert _refusal(refused) == ("OracleHubNotGovernor", {"account": account(who).address})
-    with pytest.raises(ContractReverted) as too_high:
-        hub.propose_threshold(signer("governor-1"), len(OPERATORS) + 1)
-    assert _refusal(too_high) == ("OracleHubInvalidThreshold", {"threshold": 5, "activeOracles": 4})
+            hub.transact(signer(who), "setThreshold", 1)
+        assert _refusal(refused) == (
+            "ConsortiumGatedUnauthorized",
+            {"account": account(who).address, "role": keccak(text="GOVERNANCE_ROLE")},
+        )
 
     g1, g2 = signer("governor-1"), signer("governor-2")
-    pid = hub.propose_threshold(g1, 4)
-    with pytest.raises(ContractReverted) as early:
-        hub.execute_threshold(g1, pid)
-    assert _refusal(early) == ("OracleHubInsufficientApprovals", {"proposalId": pid, "approvals": 1, "threshold": 2})
-    hub.approve_threshold(g2, pid)
-    assert hub.has_approved_threshold(pid, g2.address)
-    receipt = hub.execute_threshold(signer("governor-3"), pid)
+    too_high = hub.propose_threshold(consortium, g1, len(OPERATORS) + 1)
+    consortium.approve(g2, too_high)
+    with pytest.raises(ContractReverted) as refused_k:
+        consortium.execute(g1, too_high)
+    # the hub's own refusal comes back through the consortium, and the proposal stays open
+    assert _refusal(refused_k) == ("OracleHubInvalidThreshold", {"threshold": 5, "activeOracles": 4})
+    assert not consortium.proposal(too_high).executed
 
-    assert [e.name for e in hub.events(receipt)] == ["ThresholdProposalExecuted", "ReportThresholdChanged"]
-    assert hub.first(hub.events(receipt), "ReportThresholdChanged").args == {
-        "previous": K,
-        "current": 4,
-        "proposalId": pid,
-    }
+    pid = hub.propose_threshold(consortium, g1, 4)
+    with pytest.raises(ContractReverted) as early:
+        consortium.execute(g1, pid)
+    assert _refusal(early) == ("ConsortiumInsufficientApprovals", {"proposalId": pid, "approvals": 1, "threshold": 2})
+    consortium.approve(g2, pid)
+    receipt = consortium.execute(signer("governor-3"), pid)
+
+    assert [e.name for e in hub.events(receipt)] == ["ReportThresholdChanged"]
+    assert hub.first(hub.events(receipt), "ReportThresholdChanged").args == {"previous": K, "current": 4}
+    call = consortium.call_executed(receipt)
+    assert (call.proposal_id, call.target, call.selector, call.result) == (
+        pid,
+        hub.address,
+        hub.function("setThreshold").selector,
+        b"",
+    )
     assert hub.threshold() == 4
-    proposal = hub.threshold_proposal(pid)
-    assert (proposal.threshold, proposal.proposer, proposal.executed, proposal.approvals) == (4, g1.address, True, 2)
+    proposal = consortium.proposal(pid)
+    assert (proposal.target, proposal.proposer, proposal.executed, proposal.approvals) == (
+        hub.address,
+        g1.address,
+        True,
+        2,
+    )
+    assert proposal.data == hub.set_threshold_data(4)
 
     report = _report(client)
     with pytest.raises(ContractReverted) as three:

@@ -3,10 +3,14 @@ pragma solidity 0.8.28;
 
 import {Consortium} from "../../access/Consortium.sol";
 import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
+import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
 import {Roles} from "../../libraries/Roles.sol";
 import {Deployers} from "../utils/Deployers.sol";
 import {MockEscrow} from "../utils/MockEscrow.sol";
+import {MockGoverned, ReentrantGovernor} from "../utils/MockGoverned.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 contract ConsortiumTest is Deployers {
     address internal alice;
@@ -182,7 +186,7 @@ contract ConsortiumTest is Deployers {
     }
 
     function test_propose_revertsOnZeroTargetForEveryKind() public {
-        for (uint8 k = 0; k <= uint8(IConsortium.ProposalKind.SetSystemContract); k++) {
+        for (uint8 k = 0; k <= uint8(IConsortium.ProposalKind.Call); k++) {
             vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumZeroAddress.selector));
             vm.prank(govs[0]);
             consortium.propose(IConsortium.ProposalKind(k), address(0), admitData(address(0), roles(BANK_ROLE)));
@@ -1045,6 +1049,8 @@ contract ConsortiumTest is Deployers {
         assertEq(Roles.ORACLE, ORACLE_ROLE);
         assertEq(Roles.REGULATOR, REGULATOR_ROLE);
         assertEq(Roles.SETTLEMENT_BANK, SETTLEMENT_BANK_ROLE);
+        assertEq(Roles.GOVERNANCE, GOVERNANCE_ROLE);
+        assertEq(Roles.EVIDENCE_ANCHORER, EVIDENCE_ANCHORER_ROLE);
     }
 
     /// Each role is granted exactly its own bit, so holding one role never implies another.
@@ -1068,5 +1074,183 @@ contract ConsortiumTest is Deployers {
         emit IConsortium.MemberAdmitted(alice, nameDigest(alice), 2 ** held, REGION, 0, KYC_TIER);
         executeAsGovernor(id);
         assertEq(consortium.hasActiveRole(alice, all[asked]), held == asked);
+    }
+}
+
+/// @notice `Call` proposals: the consortium executes a call k-of-n governors approved on another contract,
+/// which is how every `onlyConsortium` setting of a Recourse contract changes.
+contract ConsortiumCallTest is Deployers {
+    MockGoverned internal target;
+
+    function setUp() public {
+        deployConsortium();
+        target = new MockGoverned(consortium);
+    }
+
+    function setValueCall(uint256 v) internal pure returns (bytes memory) {
+        return abi.encodeCall(MockGoverned.setValue, (v));
+    }
+
+    /// @dev Executes as govs[0] with no other call first, so `vm.expectRevert` applies to `execute` itself.
+    function executeAsFirst(ProposalId id) internal {
+        vm.prank(govs[0]);
+        consortium.execute(id);
+    }
+
+    function proposeCall(bytes memory data) internal returns (ProposalId) {
+        return propose(IConsortium.ProposalKind.Call, address(target), data);
+    }
+
+    function test_propose_callRecordsTheExactCall() public {
+        bytes memory data = setValueCall(7);
+        uint64 deadline = START_TIME + LIFETIME;
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalCreated(
+            ProposalId.wrap(1), IConsortium.ProposalKind.Call, address(target), govs[0], deadline, data
+        );
+        ProposalId id = proposeCall(data);
+
+        IConsortium.Proposal memory p = consortium.getProposal(id);
+        assertEq(uint8(p.kind), uint8(IConsortium.ProposalKind.Call));
+        assertEq(p.target, address(target));
+        assertEq(p.data, data);
+        assertFalse(p.executed);
+    }
+
+    function test_propose_callRevertsForAccountWithoutCode() public {
+        bytes memory data = setValueCall(7);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidCall.selector, outsider, data));
+        vm.prank(govs[0]);
+        consortium.propose(IConsortium.ProposalKind.Call, outsider, data);
+    }
+
+    function test_propose_callRevertsOnTheConsortiumItself() public {
+        bytes memory data = abi.encodeCall(IConsortium.approve, (ProposalId.wrap(1)));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidCall.selector, address(consortium), data));
+        vm.prank(govs[0]);
+        consortium.propose(IConsortium.ProposalKind.Call, address(consortium), data);
+    }
+
+    function test_propose_callRevertsWithoutSelector() public {
+        bytes memory data = hex"aabbcc";
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidCall.selector, address(target), data));
+        vm.prank(govs[0]);
+        consortium.propose(IConsortium.ProposalKind.Call, address(target), data);
+        assertEq(consortium.proposalCount(), 0);
+    }
+
+    function test_execute_callCallsTargetAndEmitsResult() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD);
+
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalExecuted(id, IConsortium.ProposalKind.Call, address(target), govs[0]);
+        vm.expectEmit(address(target));
+        emit MockGoverned.ValueSet(0, 7);
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalCallExecuted(id, address(target), MockGoverned.setValue.selector, abi.encode(0));
+        executeAsFirst(id);
+
+        assertEq(target.value(), 7);
+        assertTrue(consortium.getProposal(id).executed);
+    }
+
+    function test_execute_callRevertsOneApprovalShortOfThreshold() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD)
+        );
+        executeAsFirst(id);
+        assertEq(target.value(), 0);
+    }
+
+    function test_execute_callRevertsAfterDeadline() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD);
+        uint64 deadline = START_TIME + LIFETIME;
+        vm.warp(uint256(deadline) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalExpired.selector, id, deadline));
+        executeAsFirst(id);
+        assertEq(target.value(), 0);
+    }
+
+    function test_execute_callRevertsIfAlreadyExecuted() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD);
+        executeAsFirst(id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalAlreadyExecuted.selector, id));
+        vm.prank(govs[1]);
+        consortium.execute(id);
+    }
+
+    function test_execute_callRevertsForNonGovernor() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotGovernor.selector, outsider));
+        vm.prank(outsider);
+        consortium.execute(id);
+    }
+
+    function test_execute_callBubblesTargetRevertAndStaysOpen() public {
+        ProposalId id = proposeCall(setValueCall(0));
+        approveBy(id, 1, THRESHOLD);
+        vm.expectRevert(abi.encodeWithSelector(MockGoverned.MockGovernedRefused.selector, 0));
+        executeAsFirst(id);
+        assertFalse(consortium.getProposal(id).executed);
+        assertEq(target.value(), 0);
+    }
+
+    function test_execute_callWithEmptyRevertRaisesFailedCall() public {
+        ProposalId id = proposeCall(abi.encodeCall(MockGoverned.failSilently, ()));
+        approveBy(id, 1, THRESHOLD);
+        vm.expectRevert(abi.encodeWithSelector(Errors.FailedCall.selector));
+        executeAsFirst(id);
+        assertFalse(consortium.getProposal(id).executed);
+    }
+
+    function test_execute_callRevalidatesTargetCode() public {
+        ProposalId id = proposeCall(setValueCall(7));
+        approveBy(id, 1, THRESHOLD);
+        vm.etch(address(target), "");
+        bytes memory data = setValueCall(7);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidCall.selector, address(target), data));
+        executeAsFirst(id);
+    }
+
+    function test_onlyConsortium_refusesEveryOtherCaller() public {
+        address[6] memory callers = [govs[0], govs[1], govs[2], govs[3], govs[4], outsider];
+        for (uint256 i = 0; i < callers.length; i++) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IConsortiumGated.ConsortiumGatedUnauthorized.selector, callers[i], GOVERNANCE_ROLE
+                )
+            );
+            vm.prank(callers[i]);
+            target.setValue(7);
+        }
+        assertEq(target.value(), 0);
+        assertEq(address(target.consortium()), address(consortium));
+    }
+
+    function test_execute_isNonReentrant() public {
+        ReentrantGovernor attacker = new ReentrantGovernor(consortium);
+        pass(IConsortium.ProposalKind.AddGovernor, address(attacker), "");
+        ProposalId inner = proposeCall(setValueCall(7));
+        approveBy(inner, 1, THRESHOLD);
+        attacker.arm(inner);
+        ProposalId outer =
+            propose(IConsortium.ProposalKind.Call, address(attacker), abi.encodeCall(ReentrantGovernor.poke, ()));
+        approveBy(outer, 1, THRESHOLD);
+
+        vm.expectRevert(abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector));
+        executeAsFirst(outer);
+        assertFalse(consortium.getProposal(outer).executed);
+        assertFalse(consortium.getProposal(inner).executed);
+        assertEq(target.value(), 0);
+
+        // the inner proposal still runs on its own
+        executeAsFirst(inner);
+        assertEq(target.value(), 7);
     }
 }

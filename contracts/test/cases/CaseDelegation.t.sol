@@ -7,6 +7,7 @@ import {Vm} from "forge-std/Vm.sol";
 import {CaseDelegation} from "../../cases/CaseDelegation.sol";
 import {ICaseDelegation} from "../../interfaces/ICaseDelegation.sol";
 import {IConsortium} from "../../interfaces/IConsortium.sol";
+import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
 import {ISettlementToken} from "../../interfaces/ISettlementToken.sol";
 import {StandardMerkle} from "../utils/StandardMerkle.sol";
 import {CaseFixture} from "./CaseFixture.sol";
@@ -71,7 +72,7 @@ contract CaseDelegationTest is CaseFixture {
     }
 
     function test_publishBatch_refusesNonBank() public {
-        expectErr(abi.encodeWithSelector(ICaseDelegation.CaseDelegationNotBank.selector, collector));
+        expectErr(abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, collector, BANK_ROLE));
         vm.prank(collector);
         cd.publishBatch(keccak256("r"), 1, uint64(block.timestamp) + 1 days, 1, META);
     }
@@ -576,7 +577,9 @@ contract CaseDelegationTest is CaseFixture {
         claimAs(collector, 1);
         (bytes32 digest, bytes32 root) = anchorEvidence(collector, "receipt");
         suspend(collector);
-        expectErr(abi.encodeWithSelector(ICaseDelegation.CaseDelegationNotCollector.selector, collector));
+        expectErr(
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, collector, COLLECTOR_ROLE)
+        );
         vm.prank(collector);
         cd.reportRecovery(terms[1].caseId, 100, digest, root, new bytes32[](0));
     }
@@ -816,7 +819,7 @@ contract CaseDelegationTest is CaseFixture {
     // =====================================================================
 
     function test_setMaxOpenCases_regulatorOnlyAndEvented() public {
-        expectErr(abi.encodeWithSelector(ICaseDelegation.CaseDelegationNotRegulator.selector, bank));
+        expectErr(abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, bank, REGULATOR_ROLE));
         vm.prank(bank);
         cd.setMaxOpenCases(9);
         vm.expectEmit(address(cd));

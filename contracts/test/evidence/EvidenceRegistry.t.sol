@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Vm} from "forge-std/Vm.sol";
 import {EvidenceRegistry} from "../../evidence/EvidenceRegistry.sol";
 import {IConsortium} from "../../interfaces/IConsortium.sol";
+import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
 import {IEvidenceRegistry} from "../../interfaces/IEvidenceRegistry.sol";
 import {Deployers} from "../utils/Deployers.sol";
 import {StandardMerkle} from "../utils/StandardMerkle.sol";
@@ -72,7 +73,9 @@ contract EvidenceRegistryTest is Deployers {
 
     function expectUnauthorized(address who) internal {
         bytes32 root = keccak256(abi.encode("root-by", who));
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceRegistry.EvidenceRegistryUnauthorized.selector, who));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, who, EVIDENCE_ANCHORER_ROLE)
+        );
         vm.prank(who);
         registry.anchor(root, 3, META);
         assertFalse(registry.isAnchored(root));
@@ -251,7 +254,11 @@ contract EvidenceRegistryTest is Deployers {
             vm.expectEmit(address(registry));
             emit IEvidenceRegistry.EvidenceAnchored(root, member, 9, META, START_TIME);
         } else {
-            vm.expectRevert(abi.encodeWithSelector(IEvidenceRegistry.EvidenceRegistryUnauthorized.selector, member));
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IConsortiumGated.ConsortiumGatedUnauthorized.selector, member, EVIDENCE_ANCHORER_ROLE
+                )
+            );
         }
         vm.prank(member);
         registry.anchor(root, 9, META);
@@ -281,10 +288,18 @@ contract EvidenceRegistryTest is Deployers {
     function test_anchor_checksRoleBeforeArguments() public {
         bytes32 root = keccak256("anchored");
         anchorAs(bank, root, 3);
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceRegistry.EvidenceRegistryUnauthorized.selector, outsider));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, outsider, EVIDENCE_ANCHORER_ROLE
+            )
+        );
         vm.prank(outsider);
         registry.anchor(root, 3, META);
-        vm.expectRevert(abi.encodeWithSelector(IEvidenceRegistry.EvidenceRegistryUnauthorized.selector, investor));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, investor, EVIDENCE_ANCHORER_ROLE
+            )
+        );
         vm.prank(investor);
         registry.anchor(bytes32(0), 0, META);
     }

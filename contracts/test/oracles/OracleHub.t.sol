@@ -2,8 +2,9 @@
 pragma solidity 0.8.28;
 
 import {console2} from "forge-std/console2.sol";
-import {IConsortium} from "../../interfaces/IConsortium.sol";
-import {FeedId, IOracleHub, SubjectId, ThresholdProposalId} from "../../interfaces/IOracleHub.sol";
+import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
+import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
+import {FeedId, IOracleHub, SubjectId} from "../../interfaces/IOracleHub.sol";
 import {OracleHub} from "../../oracles/OracleHub.sol";
 import {OracleFixture} from "../utils/OracleFixture.sol";
 
@@ -77,14 +78,22 @@ contract OracleHubTest is OracleFixture {
         return ecrecover(digest, v, sig.r, s);
     }
 
-    function proposeAs(address governor, uint256 k) internal returns (ThresholdProposalId id) {
+    /// @dev A consortium `Call` proposal to set the hub's k, by `governor`.
+    function proposeThreshold(address governor, uint256 k) internal returns (ProposalId id) {
         vm.prank(governor);
-        id = hub.proposeThreshold(k);
+        id = consortium.propose(
+            IConsortium.ProposalKind.Call, address(hub), abi.encodeCall(IOracleHub.setThreshold, (k))
+        );
     }
 
-    function approveAs(address governor, ThresholdProposalId id) internal {
+    function approveAs(address governor, ProposalId id) internal {
         vm.prank(governor);
-        hub.approveThreshold(id);
+        consortium.approve(id);
+    }
+
+    function executeAs(address governor, ProposalId id) internal {
+        vm.prank(governor);
+        consortium.execute(id);
     }
 
     // =====================================================================
@@ -94,13 +103,12 @@ contract OracleHubTest is OracleFixture {
     function test_constructor_setsConsortiumThresholdAndDomain() public {
         address expected = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectEmit(expected);
-        emit IOracleHub.ReportThresholdChanged(0, 2, ThresholdProposalId.wrap(0));
+        emit IOracleHub.ReportThresholdChanged(0, 2);
         OracleHub h = new OracleHub(consortium, 2);
 
         assertEq(address(h), expected);
         assertEq(address(h.consortium()), address(consortium));
         assertEq(h.threshold(), 2);
-        assertEq(h.thresholdProposalCount(), 0);
         assertEq(h.REPORT_TYPEHASH(), REPORT_TYPE_HASH);
         assertEq(h.domainSeparator(), domainSeparatorOf(address(h)));
         assertTrue(h.domainSeparator() != hub.domainSeparator());
@@ -126,7 +134,7 @@ contract OracleHubTest is OracleFixture {
     function test_constructor_acceptsThresholdAboveActiveOracles() public {
         // deployed before the oracles are admitted: only k >= 1 is required
         vm.expectEmit(vm.computeCreateAddress(address(this), vm.getNonce(address(this))));
-        emit IOracleHub.ReportThresholdChanged(0, ORACLE_COUNT + 1, ThresholdProposalId.wrap(0));
+        emit IOracleHub.ReportThresholdChanged(0, ORACLE_COUNT + 1);
         OracleHub h = new OracleHub(consortium, ORACLE_COUNT + 1);
         assertEq(h.threshold(), ORACLE_COUNT + 1);
     }
@@ -664,66 +672,70 @@ contract OracleHubTest is OracleFixture {
     }
 
     // =====================================================================
-    // threshold governance
+    // threshold: set only by the consortium, executing a Call proposal k-of-n governors approved
     // =====================================================================
 
-    function test_proposeThreshold_recordsProposalAndProposerApproval() public {
-        ThresholdProposalId expectedId = ThresholdProposalId.wrap(1);
-        uint64 deadline = NOW + LIFETIME;
-        vm.expectEmit(address(hub));
-        emit IOracleHub.ThresholdProposalCreated(expectedId, 4, govs[2], deadline);
-        vm.expectEmit(address(hub));
-        emit IOracleHub.ThresholdProposalApproved(expectedId, govs[2], 1);
-        ThresholdProposalId id = proposeAs(govs[2], 4);
-
-        assertEq(ThresholdProposalId.unwrap(id), 1);
-        assertEq(hub.thresholdProposalCount(), 1);
-        IOracleHub.ThresholdProposal memory p = hub.getThresholdProposal(id);
-        assertEq(p.threshold, 4);
-        assertEq(p.proposer, govs[2]);
-        assertEq(p.deadline, deadline);
-        assertFalse(p.executed);
-        assertTrue(hub.hasApprovedThreshold(id, govs[2]));
-        assertFalse(hub.hasApprovedThreshold(id, govs[0]));
-        assertEq(hub.thresholdApprovalCount(id), 1);
-        assertEq(hub.threshold(), REPORT_THRESHOLD);
-    }
-
-    function test_proposeThreshold_revertsForEveryNonGovernor() public {
+    function test_setThreshold_revertsForEveryCallerButTheConsortium() public {
         address regulator_ = makeAddr("regulator");
         admit(regulator_, roles(REGULATOR_ROLE));
-        address[4] memory callers = [outsider, regulator_, oracles[0], bank];
+        address[5] memory callers = [outsider, regulator_, oracles[0], bank, govs[0]];
         for (uint256 i = 0; i < callers.length; i++) {
-            vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubNotGovernor.selector, callers[i]));
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IConsortiumGated.ConsortiumGatedUnauthorized.selector, callers[i], GOVERNANCE_ROLE
+                )
+            );
             vm.prank(callers[i]);
-            hub.proposeThreshold(1);
+            hub.setThreshold(2);
         }
-        assertEq(hub.thresholdProposalCount(), 0);
         assertEq(hub.threshold(), REPORT_THRESHOLD);
     }
 
-    function test_proposeThreshold_revertsOnZero() public {
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubInvalidThreshold.selector, 0, ORACLE_COUNT));
-        proposeAs(govs[0], 0);
+    function test_setThreshold_revertsForEveryGovernorAlone() public {
+        for (uint256 i = 0; i < GOVERNOR_COUNT; i++) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, govs[i], GOVERNANCE_ROLE)
+            );
+            vm.prank(govs[i]);
+            hub.setThreshold(2);
+        }
+        assertEq(hub.threshold(), REPORT_THRESHOLD);
     }
 
-    function test_proposeThreshold_revertsAboveActiveOracles() public {
+    function test_setThreshold_fromConsortiumChangesThreshold() public {
+        vm.expectEmit(address(hub));
+        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 2);
+        vm.prank(address(consortium));
+        hub.setThreshold(2);
+        assertEq(hub.threshold(), 2);
+    }
+
+    function test_setThreshold_revertsOnZero() public {
+        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubInvalidThreshold.selector, 0, ORACLE_COUNT));
+        vm.prank(address(consortium));
+        hub.setThreshold(0);
+    }
+
+    function test_setThreshold_revertsAboveActiveOracles() public {
         vm.expectRevert(
             abi.encodeWithSelector(IOracleHub.OracleHubInvalidThreshold.selector, ORACLE_COUNT + 1, ORACLE_COUNT)
         );
-        proposeAs(govs[0], ORACLE_COUNT + 1);
+        vm.prank(address(consortium));
+        hub.setThreshold(ORACLE_COUNT + 1);
 
         suspend(oracles[3]);
         assertEq(hub.activeOracleCount(), ORACLE_COUNT - 1);
         vm.expectRevert(
             abi.encodeWithSelector(IOracleHub.OracleHubInvalidThreshold.selector, ORACLE_COUNT, ORACLE_COUNT - 1)
         );
-        proposeAs(govs[0], ORACLE_COUNT);
+        vm.prank(address(consortium));
+        hub.setThreshold(ORACLE_COUNT);
     }
 
-    function test_proposeThreshold_revertsWhenUnchanged() public {
+    function test_setThreshold_revertsWhenUnchanged() public {
         vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubThresholdUnchanged.selector, REPORT_THRESHOLD));
-        proposeAs(govs[0], REPORT_THRESHOLD);
+        vm.prank(address(consortium));
+        hub.setThreshold(REPORT_THRESHOLD);
     }
 
     function test_activeOracleCount_followsConsortium() public {
@@ -737,85 +749,22 @@ contract OracleHubTest is OracleFixture {
         assertEq(hub.activeOracleCount(), ORACLE_COUNT + 1);
     }
 
-    function test_approveThreshold_countsApproval() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
-        vm.expectEmit(address(hub));
-        emit IOracleHub.ThresholdProposalApproved(id, govs[4], 2);
-        approveAs(govs[4], id);
-        assertTrue(hub.hasApprovedThreshold(id, govs[4]));
-        assertEq(hub.thresholdApprovalCount(id), 2);
-    }
-
-    function test_approveThreshold_revertsIfGovernorApprovesTwice() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubAlreadyApproved.selector, id, govs[0]));
-        approveAs(govs[0], id);
-        approveAs(govs[1], id);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubAlreadyApproved.selector, id, govs[1]));
-        approveAs(govs[1], id);
-        assertEq(hub.thresholdApprovalCount(id), 2);
-    }
-
-    function test_approveThreshold_revertsForNonGovernor() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubNotGovernor.selector, oracles[1]));
-        approveAs(oracles[1], id);
-        assertEq(hub.thresholdApprovalCount(id), 1);
-    }
-
-    function test_approveThreshold_revertsForUnknownProposal() public {
-        proposeAs(govs[0], 2);
-        ThresholdProposalId zero = ThresholdProposalId.wrap(0);
-        ThresholdProposalId next = ThresholdProposalId.wrap(2);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubUnknownProposal.selector, zero));
-        approveAs(govs[1], zero);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubUnknownProposal.selector, next));
-        approveAs(govs[1], next);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubUnknownProposal.selector, next));
-        hub.getThresholdProposal(next);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubUnknownProposal.selector, zero));
-        hub.thresholdApprovalCount(zero);
-    }
-
-    function test_approveThreshold_succeedsAtDeadlineAndRevertsAfter() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
-        uint64 deadline = NOW + LIFETIME;
-        vm.warp(deadline);
-        vm.expectEmit(address(hub));
-        emit IOracleHub.ThresholdProposalApproved(id, govs[1], 2);
-        approveAs(govs[1], id);
-
-        vm.warp(uint256(deadline) + 1);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubProposalExpired.selector, id, deadline));
-        approveAs(govs[2], id);
-    }
-
-    function test_executeThreshold_revertsOneApprovalShortOfConsortiumThreshold() public {
-        ThresholdProposalId id = proposeAs(govs[0], 4);
-        approveAs(govs[1], id);
-        vm.expectRevert(
-            abi.encodeWithSelector(IOracleHub.OracleHubInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD)
-        );
-        vm.prank(govs[0]);
-        hub.executeThreshold(id);
-        assertEq(hub.threshold(), REPORT_THRESHOLD);
-    }
-
-    function test_executeThreshold_raisesThreshold() public {
-        ThresholdProposalId id = proposeAs(govs[0], 4);
+    function test_thresholdProposal_raisesThresholdWhenExecuted() public {
+        ProposalId id = proposeThreshold(govs[0], 4);
         approveAs(govs[1], id);
         approveAs(govs[2], id);
         address executor = govs[4]; // a governor who did not approve may execute
 
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalExecuted(id, IConsortium.ProposalKind.Call, address(hub), executor);
         vm.expectEmit(address(hub));
-        emit IOracleHub.ThresholdProposalExecuted(id, executor);
-        vm.expectEmit(address(hub));
-        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 4, id);
-        vm.prank(executor);
-        hub.executeThreshold(id);
+        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 4);
+        vm.expectEmit(address(consortium));
+        emit IConsortium.ProposalCallExecuted(id, address(hub), IOracleHub.setThreshold.selector, "");
+        executeAs(executor, id);
 
         assertEq(hub.threshold(), 4);
-        assertTrue(hub.getThresholdProposal(id).executed);
+        assertTrue(consortium.getProposal(id).executed);
 
         IOracleHub.Report memory r = valuation(PRICE, OBSERVED);
         vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubInsufficientSignatures.selector, 3, 4));
@@ -824,104 +773,108 @@ contract OracleHubTest is OracleFixture {
         submitAs(relayer, r, signByFirst(r, 4));
     }
 
-    function test_executeThreshold_lowersThreshold() public {
-        ThresholdProposalId id = setReportThreshold(2);
+    function test_thresholdProposal_lowersThreshold() public {
+        ProposalId id = setReportThreshold(2);
         assertEq(hub.threshold(), 2);
-        assertTrue(hub.getThresholdProposal(id).executed);
+        assertTrue(consortium.getProposal(id).executed);
         IOracleHub.Report memory r = valuation(PRICE, OBSERVED);
         expectAccepted(r, firstOracles(2));
         submitAs(relayer, r, signByFirst(r, 2));
     }
 
-    function test_executeThreshold_revertsForNonGovernorEvenWithEnoughApprovals() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
+    function test_thresholdProposal_revertsOneApprovalShortOfConsortiumThreshold() public {
+        ProposalId id = proposeThreshold(govs[0], 4);
         approveAs(govs[1], id);
-        approveAs(govs[2], id);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubNotGovernor.selector, oracles[0]));
-        vm.prank(oracles[0]);
-        hub.executeThreshold(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, THRESHOLD - 1, THRESHOLD)
+        );
+        executeAs(govs[0], id);
         assertEq(hub.threshold(), REPORT_THRESHOLD);
     }
 
-    function test_executeThreshold_revertsIfAlreadyExecuted() public {
-        ThresholdProposalId id = setReportThreshold(2);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubProposalAlreadyExecuted.selector, id));
-        vm.prank(govs[1]);
-        hub.executeThreshold(id);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubProposalAlreadyExecuted.selector, id));
-        approveAs(govs[4], id);
+    function test_thresholdProposal_revertsForNonGovernorEvenWithEnoughApprovals() public {
+        ProposalId id = proposeThreshold(govs[0], 2);
+        approveAs(govs[1], id);
+        approveAs(govs[2], id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotGovernor.selector, oracles[0]));
+        executeAs(oracles[0], id);
+        assertEq(hub.threshold(), REPORT_THRESHOLD);
     }
 
-    function test_executeThreshold_revertsAfterDeadline() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
+    function test_thresholdProposal_revertsIfAlreadyExecuted() public {
+        ProposalId id = setReportThreshold(2);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalAlreadyExecuted.selector, id));
+        executeAs(govs[1], id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalAlreadyExecuted.selector, id));
+        approveAs(govs[4], id);
+        assertEq(hub.threshold(), 2);
+    }
+
+    function test_thresholdProposal_revertsAfterDeadline() public {
+        ProposalId id = proposeThreshold(govs[0], 2);
         approveAs(govs[1], id);
         approveAs(govs[2], id);
         uint64 deadline = NOW + LIFETIME;
         vm.warp(uint256(deadline) + 1);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubProposalExpired.selector, id, deadline));
-        vm.prank(govs[0]);
-        hub.executeThreshold(id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalExpired.selector, id, deadline));
+        executeAs(govs[0], id);
         assertEq(hub.threshold(), REPORT_THRESHOLD);
     }
 
-    function test_executeThreshold_rechecksActiveOracles() public {
-        ThresholdProposalId id = proposeAs(govs[0], 4);
+    function test_thresholdProposal_rechecksActiveOraclesAndStaysOpen() public {
+        ProposalId id = proposeThreshold(govs[0], 4);
         approveAs(govs[1], id);
         approveAs(govs[2], id);
         suspend(oracles[2]);
+        // the hub's refusal comes back unchanged through the consortium, and the proposal is not spent
         vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubInvalidThreshold.selector, 4, ORACLE_COUNT - 1));
-        vm.prank(govs[0]);
-        hub.executeThreshold(id);
+        executeAs(govs[0], id);
         assertEq(hub.threshold(), REPORT_THRESHOLD);
+        assertFalse(consortium.getProposal(id).executed);
+
+        reinstate(oracles[2]);
+        vm.expectEmit(address(hub));
+        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 4);
+        executeAs(govs[0], id);
+        assertEq(hub.threshold(), 4);
     }
 
-    function test_executeThreshold_rechecksUnchanged() public {
-        ThresholdProposalId first = proposeAs(govs[0], 2);
-        ThresholdProposalId second = proposeAs(govs[1], 2);
+    function test_thresholdProposal_rechecksUnchanged() public {
+        ProposalId first = proposeThreshold(govs[0], 2);
+        ProposalId second = proposeThreshold(govs[1], 2);
         approveAs(govs[1], first);
         approveAs(govs[2], first);
         approveAs(govs[0], second);
         approveAs(govs[2], second);
-        vm.prank(govs[0]);
-        hub.executeThreshold(first);
+        executeAs(govs[0], first);
         vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubThresholdUnchanged.selector, 2));
-        vm.prank(govs[0]);
-        hub.executeThreshold(second);
+        executeAs(govs[0], second);
     }
 
-    function test_executeThreshold_countsOnlyCurrentGovernors() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
+    function test_thresholdProposal_countsOnlyCurrentGovernors() public {
+        ProposalId id = proposeThreshold(govs[0], 2);
         approveAs(govs[1], id);
         approveAs(govs[2], id);
-        assertEq(hub.thresholdApprovalCount(id), 3);
+        assertEq(consortium.approvalCount(id), 3);
         pass(IConsortium.ProposalKind.RemoveGovernor, govs[2], "");
-        assertEq(hub.thresholdApprovalCount(id), 2);
+        assertEq(consortium.approvalCount(id), 2);
 
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubInsufficientApprovals.selector, id, 2, THRESHOLD));
-        vm.prank(govs[0]);
-        hub.executeThreshold(id);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubNotGovernor.selector, govs[2]));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInsufficientApprovals.selector, id, 2, THRESHOLD));
+        executeAs(govs[0], id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotGovernor.selector, govs[2]));
         approveAs(govs[2], id);
     }
 
-    function test_executeThreshold_followsConsortiumThreshold() public {
-        ThresholdProposalId id = proposeAs(govs[0], 2);
+    function test_thresholdProposal_followsConsortiumThreshold() public {
+        ProposalId id = proposeThreshold(govs[0], 2);
         approveAs(govs[1], id);
         pass(IConsortium.ProposalKind.SetThreshold, govs[0], abi.encode(uint256(2)));
         assertEq(consortium.threshold(), 2);
 
         vm.expectEmit(address(hub));
-        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 2, id);
-        vm.prank(govs[3]);
-        hub.executeThreshold(id);
+        emit IOracleHub.ReportThresholdChanged(REPORT_THRESHOLD, 2);
+        executeAs(govs[3], id);
         assertEq(hub.threshold(), 2);
-    }
-
-    function test_executeThreshold_revertsForUnknownProposal() public {
-        ThresholdProposalId next = ThresholdProposalId.wrap(1);
-        vm.expectRevert(abi.encodeWithSelector(IOracleHub.OracleHubUnknownProposal.selector, next));
-        vm.prank(govs[0]);
-        hub.executeThreshold(next);
     }
 }
 

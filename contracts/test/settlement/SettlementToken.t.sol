@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IConsortium} from "../../interfaces/IConsortium.sol";
+import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
 import {ISettlementToken} from "../../interfaces/ISettlementToken.sol";
 import {Deployers} from "../utils/Deployers.sol";
 
@@ -68,7 +69,7 @@ contract SettlementTokenTest is Deployers {
 
     function test_mint_revertsForBankWithoutSettlementRole() public {
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
         );
         vm.prank(bankA);
         token.mint(bankA, AMOUNT, REF);
@@ -77,7 +78,7 @@ contract SettlementTokenTest is Deployers {
     function test_mint_revertsForRegulator() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, regulator, SETTLEMENT_BANK_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, regulator, SETTLEMENT_BANK_ROLE
             )
         );
         vm.prank(regulator);
@@ -88,7 +89,7 @@ contract SettlementTokenTest is Deployers {
         suspend(settlementBank);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
             )
         );
         vm.prank(settlementBank);
@@ -100,7 +101,7 @@ contract SettlementTokenTest is Deployers {
         vm.warp(block.timestamp + 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
             )
         );
         vm.prank(settlementBank);
@@ -110,7 +111,7 @@ contract SettlementTokenTest is Deployers {
     function test_mint_revertsForNonMember() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, outsider, SETTLEMENT_BANK_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, outsider, SETTLEMENT_BANK_ROLE
             )
         );
         vm.prank(outsider);
@@ -119,7 +120,7 @@ contract SettlementTokenTest is Deployers {
 
     function test_mint_revertsForGovernor() public {
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, govs[0], SETTLEMENT_BANK_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, govs[0], SETTLEMENT_BANK_ROLE)
         );
         vm.prank(govs[0]);
         token.mint(bankA, AMOUNT, REF);
@@ -179,7 +180,7 @@ contract SettlementTokenTest is Deployers {
     function test_burn_revertsForBankWithoutSettlementRole() public {
         fund(bankA, AMOUNT);
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, bankA, SETTLEMENT_BANK_ROLE)
         );
         vm.prank(bankA);
         token.burn(AMOUNT, REF);
@@ -190,7 +191,7 @@ contract SettlementTokenTest is Deployers {
         suspend(settlementBank);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, settlementBank, SETTLEMENT_BANK_ROLE
             )
         );
         vm.prank(settlementBank);
@@ -476,7 +477,7 @@ contract SettlementTokenTest is Deployers {
     function test_pause_revertsForNonRegulatorMember() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                ISettlementToken.SettlementTokenUnauthorized.selector, settlementBank, REGULATOR_ROLE
+                IConsortiumGated.ConsortiumGatedUnauthorized.selector, settlementBank, REGULATOR_ROLE
             )
         );
         vm.prank(settlementBank);
@@ -485,7 +486,7 @@ contract SettlementTokenTest is Deployers {
 
     function test_pause_revertsForNonMember() public {
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, outsider, REGULATOR_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, outsider, REGULATOR_ROLE)
         );
         vm.prank(outsider);
         token.pause();
@@ -494,7 +495,7 @@ contract SettlementTokenTest is Deployers {
     function test_pause_revertsForSuspendedRegulator() public {
         suspend(regulator);
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, regulator, REGULATOR_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, regulator, REGULATOR_ROLE)
         );
         vm.prank(regulator);
         token.pause();
@@ -527,7 +528,7 @@ contract SettlementTokenTest is Deployers {
     function test_unpause_revertsForNonRegulator() public {
         pauseToken();
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, bankA, REGULATOR_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, bankA, REGULATOR_ROLE)
         );
         vm.prank(bankA);
         token.unpause();
@@ -538,7 +539,7 @@ contract SettlementTokenTest is Deployers {
         pauseToken();
         suspend(regulator);
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, regulator, REGULATOR_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, regulator, REGULATOR_ROLE)
         );
         vm.prank(regulator);
         token.unpause();
@@ -607,7 +608,7 @@ contract SettlementTokenTest is Deployers {
         address caller = address(uint160(bound(callerSeed, 1, type(uint160).max)));
         vm.assume(caller != settlementBank);
         vm.expectRevert(
-            abi.encodeWithSelector(ISettlementToken.SettlementTokenUnauthorized.selector, caller, SETTLEMENT_BANK_ROLE)
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, caller, SETTLEMENT_BANK_ROLE)
         );
         vm.prank(caller);
         token.mint(bankA, AMOUNT, REF);

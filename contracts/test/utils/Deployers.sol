@@ -21,6 +21,10 @@ abstract contract Deployers is Test {
     bytes32 internal constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
     bytes32 internal constant SETTLEMENT_BANK_ROLE = keccak256("SETTLEMENT_BANK_ROLE");
     bytes32 internal constant UNKNOWN_ROLE = keccak256("UNKNOWN_ROLE");
+    /// @dev Not a member role: what a caller of an `onlyConsortium` setting lacks.
+    bytes32 internal constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    /// @dev Not a member role: what a caller who is none of BANK, COLLECTOR, COURT lacks to anchor evidence.
+    bytes32 internal constant EVIDENCE_ANCHORER_ROLE = keccak256("EVIDENCE_ANCHORER_ROLE");
 
     // --- fixture parameters ---
     uint256 internal constant GOVERNOR_COUNT = 5;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {FeedId, IOracleHub, SubjectId, ThresholdProposalId} from "../../interfaces/IOracleHub.sol";
+import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
+import {FeedId, IOracleHub, SubjectId} from "../../interfaces/IOracleHub.sol";
 import {OracleHub} from "../../oracles/OracleHub.sol";
 import {Deployers} from "./Deployers.sol";
 
@@ -206,16 +207,8 @@ abstract contract OracleFixture is Deployers {
 
     // --- hub governance helpers (no event assertions: the governance tests assert those) ---
 
-    /// @notice Changes the hub's k through the full governor cycle (propose, approve to threshold, execute).
-    function setReportThreshold(uint256 k) internal returns (ThresholdProposalId id) {
-        address[] memory g = consortium.governors();
-        vm.prank(g[0]);
-        id = hub.proposeThreshold(k);
-        for (uint256 i = 1; i < consortium.threshold(); i++) {
-            vm.prank(g[i]);
-            hub.approveThreshold(id);
-        }
-        vm.prank(g[0]);
-        hub.executeThreshold(id);
+    /// @notice Changes the hub's k through a consortium `Call` proposal (propose, approve to threshold, execute).
+    function setReportThreshold(uint256 k) internal returns (ProposalId id) {
+        id = pass(IConsortium.ProposalKind.Call, address(hub), abi.encodeCall(IOracleHub.setThreshold, (k)));
     }
 }
