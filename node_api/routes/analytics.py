@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -33,7 +33,10 @@ router = APIRouter(tags=["analytics"])
 
 _ID = r"^[0-9a-f\-]{36}$"
 NO_MODEL = problem(404, "ANA-404", "Model not installed", "no trained model of this kind is installed on this gateway")
-_EDGE_COLUMNS = {"guarantor": {"type": "string"}, "borrower": {"type": "string"}, "amount_fen": {"type": "integer"}}
+#: firm names: the service takes any JSON value in its text form (``7`` names the firm "7"), so the
+#: document says no more than that; amounts are integer fen
+_FIRM = {"description": "the firm's name (a string; another JSON value is taken in its text form)"}
+_EDGE_COLUMNS: dict[str, Any] = {"guarantor": _FIRM, "borrower": _FIRM, "amount_fen": {"type": "integer"}}
 _EDGE = {"type": "object", "required": list(_EDGE_COLUMNS), "properties": _EDGE_COLUMNS}
 EDGE_LIST_DOC = {
     "requestBody": {
