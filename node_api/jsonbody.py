@@ -116,7 +116,8 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     depth = nesting_depth(raw)
     if depth > max_depth:
         raise JsonShapeError(
-            f"the JSON document is nested more than {max_depth} levels deep; no request needs that", field="body"
+            f"the JSON document is nested more than {max_depth} levels deep; nothing Recourse reads nests that deep",
+            field="body",
         )
     if _NUL.search(raw):  # no field takes a NUL, and PostgreSQL cannot store one in text
         raise JsonShapeError("a string contains NUL (\\u0000); no field takes one", field="body")

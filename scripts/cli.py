@@ -424,7 +424,7 @@ def main() -> None:
         from chain import ChainError
         from scripts.errors import error_line
 
-        if not isinstance(exc, ChainError | ValueError | ValidationError | FileNotFoundError | PermissionError):
+        if not isinstance(exc, ChainError | ValueError | ValidationError | OSError | RecursionError):
             raise
         err_console.print(f"error: {error_line(exc)}", markup=False, soft_wrap=True)  # one line, however long
         sys.exit(1)

@@ -22,5 +22,7 @@ def error_line(exc: BaseException) -> str:
         return f"invalid setting {where}: {first.get('msg')} (check RECOURSE_* environment variables and .env)"
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {exc.filename}"
+    if isinstance(exc, RecursionError):  # a file nested deeper than any parser here follows
+        return "the input is nested too deeply to read (is it the file you meant?)"
     text = " ".join(str(exc).split())  # one line, whatever the exception put in its message
     return text or exc.__class__.__name__

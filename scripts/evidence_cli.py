@@ -19,7 +19,6 @@ mean for ``verify-receipt``; 2 stays click's usage error.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -109,8 +108,10 @@ def check_receipt(document: Path, receipt: dict[str, Any], *, rpc_url: str) -> d
         chain_id, tx_hash = int(receipt["chain_id"]), str(receipt["tx_hash"])
         block_number, block_time = int(receipt["block_number"]), int(receipt["block_time"])
         submitter = to_checksum_address(receipt["institution"]["address"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ReceiptCheckError(f"malformed receipt: {exc!r}") from exc
+    except KeyError as exc:
+        raise ReceiptCheckError(f"malformed receipt: it has no {exc.args[0]!r} field") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ReceiptCheckError(f"malformed receipt: {exc}") from exc
     actual = file_digest(document)
     if actual != digest:
         raise ReceiptCheckError(
@@ -180,11 +181,15 @@ def verify_receipt(
     ),
 ) -> None:
     """Check a document and its receipt against the chain alone (no gateway, no database)."""
+    from node_api.jsonbody import loads_strict
+
     try:
-        data = json.loads(receipt.read_text())
+        data = loads_strict(receipt.read_bytes())  # bounded nesting, no duplicate keys: one reading only
+        if not isinstance(data, dict):
+            raise ReceiptCheckError(f"{receipt.name} is not a receipt: it must be a JSON object")
         facts = check_receipt(file, data, rpc_url=rpc)
     except (ValueError, OSError) as exc:
-        _fail(str(exc))
+        _fail(f"{receipt.name}: {exc}" if not isinstance(exc, ReceiptCheckError) else str(exc))
         return
     console.print(
         f"verified: {file.name} (SHA-256 {facts['digest']}) anchored in block {facts['block_number']} "
