@@ -88,10 +88,14 @@ contract Consortium is IConsortium, ReentrancyGuardTransient {
         Proposal storage p = _requireOpen(proposalId);
         uint256 approvals = _approvals(proposalId);
         if (approvals < _threshold) revert ConsortiumInsufficientApprovals(proposalId, approvals, _threshold);
-        _check(p.kind, p.target, p.data);
+        // read once: the payload is checked and then applied from the same memory copy
+        ProposalKind kind = p.kind;
+        address target = p.target;
+        bytes memory data = p.data;
+        _check(kind, target, data);
         p.executed = true;
-        emit ProposalExecuted(proposalId, p.kind, p.target, msg.sender);
-        _apply(proposalId, p.kind, p.target, p.data);
+        emit ProposalExecuted(proposalId, kind, target, msg.sender);
+        _apply(proposalId, kind, target, data);
     }
 
     // --- external: views ---

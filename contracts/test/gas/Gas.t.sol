@@ -237,7 +237,7 @@ contract OracleGasTest is OracleFixture, GasBudget {
     /// @dev The hub's own propose / approve / approve / execute cost 188,273 + 81,755 + 81,828 + 115,340 = 467,196
     /// gas for 3-of-5. Through the consortium the proposal stores the exact calldata (three slots: the governors
     /// approve the very call that will be made) and execute reads it back and emits `ProposalCallExecuted`, while
-    /// each approval is about 5,400 cheaper: about 2 % more for the whole change, a few times a year.
+    /// each approval is about 5,400 cheaper: about 1.7 % more for the whole change, a few times a year.
     function test_gas_thresholdChange() public {
         address[] memory g = consortium.governors();
         bytes memory call = abi.encodeCall(IOracleHub.setThreshold, (2));
