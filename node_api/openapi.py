@@ -40,7 +40,7 @@ import copy
 import re
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -396,6 +396,45 @@ def _integer_bounds(node: Any) -> None:
             _integer_bounds(item)
 
 
+def _inexact_bounds(app: FastAPI) -> list[str]:
+    """Integer bounds the document would print wrongly: above 2**53 and not a power of two (FastAPI's
+    document model passes bounds through floats, where ``2**63 - 1`` becomes ``2**63``)."""
+    found: list[str] = []
+    seen: set[type[BaseModel]] = set()
+
+    def check(where: str, metadata: list[Any]) -> None:
+        for constraint in metadata:
+            for attr in ("gt", "ge", "lt", "le"):
+                value = getattr(constraint, attr, None)
+                if isinstance(value, int) and abs(value) > 2**53 and abs(value) & (abs(value) - 1):
+                    found.append(f"{where}: {attr}={value} (write it as an exclusive power of two)")
+
+    def model(cls: Any) -> None:
+        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls not in seen:
+            seen.add(cls)
+            for name, info in cls.model_fields.items():
+                check(f"{cls.__name__}.{name}", info.metadata)
+                annotation(info.annotation)
+
+    def annotation(tp: Any) -> None:
+        model(tp)
+        for arg in get_args(tp):
+            annotation(arg)
+
+    def params(dependant: Dependant, label: str) -> None:
+        for f in [*dependant.path_params, *dependant.query_params, *dependant.header_params, *dependant.body_params]:
+            check(f"{label} {f.name}", f.field_info.metadata)
+            annotation(f.field_info.annotation)
+        for sub in dependant.dependencies:
+            params(sub, label)
+
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            params(context.dependant, context.path_format or "")
+            annotation(context.response_model)
+    return found
+
+
 def _require_idempotency_key(doc: dict[str, Any]) -> None:
     """The header is required (its dependency answers 400 ``OPS-400`` without it) and, as a header, a string."""
     for operation in _operations(doc):
@@ -470,6 +509,9 @@ def install_openapi(app: FastAPI) -> None:
     """Derive every operation's error responses, generate the document as described above (once, on first
     request), and serve /docs and /redoc from local assets. Call after every router is included; the app
     must be built with ``docs_url=None, redoc_url=None``."""
+    inexact = _inexact_bounds(app)
+    if inexact:
+        raise ValueError("bounds the OpenAPI document cannot print exactly: " + "; ".join(inexact))
     _document_errors(app)
     _mount_docs(app)
 

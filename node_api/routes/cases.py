@@ -106,9 +106,11 @@ async def publish_batch(
     state: StateDep,
     caller: Bank,
     file: Annotated[UploadFile, File(description="case file: CSV (header in README) or JSON array")],
-    fee_budget_fen: Annotated[int, Form(gt=0, description="fee budget escrowed for the batch, fen")],
+    fee_budget_fen: Annotated[int, Form(gt=0, lt=2**128, description="fee budget escrowed for the batch, fen")],
     format: Annotated[Literal["csv", "json"] | None, Form()] = None,  # noqa: A002 - the form field's name
-    closes_at: Annotated[int | None, Form(gt=0, description="default: the latest case deadline")] = None,
+    closes_at: Annotated[
+        int | None, Form(gt=0, lt=2**64, description="block time; default: the latest case deadline")
+    ] = None,
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Import a case file (personal data to the PII vault only) and publish its Merkle root on chain.

@@ -59,7 +59,7 @@ def create_signature(
 def get_signatures(
     feed: Annotated[str, Path(pattern=_NAME)],
     subject: Annotated[str, Path(pattern=_NAME)],
-    round_: Annotated[int, Path(ge=0, le=2**63 - 1)],
+    round_: Annotated[int, Path(ge=0, lt=2**63)],
     session: SessionDep,
     _caller: Annotated[Caller, Depends(authorize("oracles:read", Role.ORACLE))],
     digest: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
