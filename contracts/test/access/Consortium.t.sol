@@ -1233,6 +1233,15 @@ contract ConsortiumCallTest is Deployers {
         assertEq(address(target.consortium()), address(consortium));
     }
 
+    function test_fuzz_onlyConsortium_refusesAnyOtherCaller(address caller) public {
+        vm.assume(caller != address(consortium));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsortiumGated.ConsortiumGatedUnauthorized.selector, caller, GOVERNANCE_ROLE)
+        );
+        vm.prank(caller);
+        target.setValue(7);
+    }
+
     function test_execute_isNonReentrant() public {
         ReentrantGovernor attacker = new ReentrantGovernor(consortium);
         pass(IConsortium.ProposalKind.AddGovernor, address(attacker), "");
