@@ -3,8 +3,11 @@
 Each operation is called with the key of an institution that holds the on-chain role it asks for (so
 the fuzz reaches the handlers, not only the auth layer) and every response must conform to the
 document: no 5xx, a documented status, the documented content type, headers and body schema, invalid
-data refused with a 4xx, valid data not refused for being invalid. One gateway (SQLite) serves the whole
-module; the chain is reverted afterwards. Hypothesis runs derandomized, so a run is reproducible.
+data refused with a 4xx, valid data not refused for being invalid. Per operation: the document's own
+examples, schemathesis's coverage cases (boundaries; each parameter missing or mistyped), then
+MAX_EXAMPLES valid and MAX_EXAMPLES invalid generated requests. One gateway (SQLite, served over HTTP on
+127.0.0.1) serves the whole module; the chain is reverted afterwards. Hypothesis runs derandomized, so a
+run is reproducible. About two minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis import checks as st_checks
 from schemathesis.config import SchemathesisConfig
-from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES as POSITIVE_EXPECTED
 from sqlmodel import Session
 
 from chain.client import ChainClient
@@ -42,6 +44,8 @@ from tests.gateway.conftest import PEPPER, gateway_settings
 pytestmark = pytest.mark.chain
 
 PROBLEM = "application/problem+json"
+#: schemathesis's default statuses for schema-valid data (positive_data_acceptance)
+POSITIVE_EXPECTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 #: generated requests per operation and generation mode (valid, then invalid data)
 MAX_EXAMPLES = 25
 
@@ -108,7 +112,7 @@ def server(gw_chain: tuple[AnvilNode, Path], tmp_path_factory: pytest.TempPathFa
     snap = probe.rpc.call("evm_snapshot")
     app = create_app(gateway_settings(node, deployments, tmp / "gw", f"sqlite:///{tmp / 'fuzz.sqlite'}"))
     port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=uv.run, name="fuzz-gateway", daemon=True)
     thread.start()
     session = requests.Session()
