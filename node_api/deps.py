@@ -110,13 +110,11 @@ def _key_from_db(state: GatewayState, token: str) -> KnownKey:
         return KnownKey.of(row)
 
 
-def authorize(scope: str, role: Role | None = None, *, write: bool = False) -> Callable[..., Awaitable[Caller]]:
+def authorize(scope: str, role: Role | None = None) -> Callable[..., Awaitable[Caller]]:
     """Dependency: the key's scopes must allow ``scope`` AND the institution must hold ``role`` on chain
     (``None``: be an active member) as of the latest block the role cache has seen (it re-reads the
     roles at every new block; see ``RoleCache``). Reads and writes use the same answers: a member
-    suspended on chain is refused from the first poll after the suspending block. ``write`` is kept
-    for callers and documentation; it no longer forces a chain call per request."""
-    del write
+    suspended on chain is refused from the first poll after the suspending block."""
 
     async def dependency(
         request: Request,

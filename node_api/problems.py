@@ -23,7 +23,7 @@ Request validation errors become ``GEN-422`` with an ``errors`` list; a JSON or 
 ``GEN-413`` (``node_api.limits``, before the body is read); anything unexpected becomes ``GEN-500``
 (logged, never with a stack trace in the body).
 
-Case work (issue 5, off chain) defines its errors beside its rules, all ``CoreError``s:
+Case work (collectors' work on delegated cases, off chain) defines its errors beside its rules, all ``CoreError``s:
 ``case_import.CaseImportError`` CIM-422 (every bad row by line and field), ``case_import.CaseFileTooLargeError``
 CIM-413 (more rows or bytes than one batch takes), ``pii_vault.VaultRecordMissingError``
 VLT-404, ``pii_vault.VaultIntegrityError`` VLT-500 (tampered record), ``compliance.CaseNotHeldError`` CWK-403,
@@ -261,7 +261,7 @@ def register_problem_handlers(app: FastAPI) -> None:
         )
 
 
-# --- oracles and analytics (issue 6) ---
+# --- oracles (signed valuation reports) and analytics (models served by the gateway) ---
 
 
 class OracleSignatureInvalidError(CoreError):
@@ -297,7 +297,7 @@ class AnalyticsRefusedError(CoreError):
         self.http_status = http_status
 
 
-# --- case delegation (issue 5, on-chain side) ---
+# --- case delegation (CaseDelegation: batches, claims, offers, recoveries on chain) ---
 
 
 class CaseNotFoundError(CoreError):

@@ -70,7 +70,7 @@ class IndexerSettings(BaseModel):
 
 
 class EvidenceSettings(BaseModel):
-    """Evidence (issue 4): content store, batching of anchors, upload limit."""
+    """Evidence anchoring: content store, batching of anchors, upload limit."""
 
     #: ``local`` (content-addressed files under ``store_dir``) or ``ipfs`` (a Kubo-compatible HTTP RPC node)
     store: Literal["local", "ipfs"] = "local"
@@ -100,7 +100,7 @@ class GatewaySettings(ProcessSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
-    #: case work (issue 5): PII vault key, log anchoring, conduct rules (``RECOURSE_CASEWORK__*``)
+    #: collectors' work on delegated cases: PII vault key, log anchoring, conduct rules (``RECOURSE_CASEWORK__*``)
     casework: CaseworkSettings = Field(default_factory=CaseworkSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)

@@ -1,4 +1,4 @@
-"""Tables of case delegation (issue 5, the on-chain side): published batches, their cases, claim
+"""Tables of case delegation (the gateway's side of CaseDelegation): published batches, their cases, claim
 reservations and the case index rebuilt from CaseDelegation events.
 
 * ``CaseBatch``      — one published batch: its random salt (case ids derive from it), Merkle root, case

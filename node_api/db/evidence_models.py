@@ -1,4 +1,4 @@
-"""SQL tables of the evidence service (issue 4).
+"""SQL tables of the evidence service (content store index, anchoring batches, receipts).
 
 * ``EvidenceItem``  — one submitted document (or bare digest): SHA-256, size, CID, who submitted it, case
   reference and parties; persisted before the ``202``. ``batch_id``/``proof`` are set when its batch closes.

@@ -1,4 +1,4 @@
-"""Tables of case work (issue 5, off chain): PII vault, access log, contact log, violations, log anchors.
+"""Tables of case work (off chain, beside CaseDelegation): PII vault, access log, contact log, violations, log anchors.
 
 * ``VaultRecord``     — one debtor's personal data per case, AES-256-GCM encrypted (case id as AAD);
   only the debtor's time zone and a keyed pseudonym (``debtor_key``, HMAC of the ID number) are clear.

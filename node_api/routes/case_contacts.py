@@ -209,7 +209,7 @@ def create_contact(
     key: IdempotencyKey,
     state: StateDep,
     session: SessionDep,
-    caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.COLLECTOR, write=True))],
+    caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.COLLECTOR))],
 ) -> JSONResponse:
     """Log a contact attempt. Conduct rules are checked at the gateway's time, or for a late log (a past
     ``attempted_at``, recorded ``backdated``) at the claimed time; a refusal (422, every broken rule listed)

@@ -52,9 +52,9 @@ CASE_WRITE: dict[int | str, dict[str, Any]] = {
 
 CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="bytes32 case id")]
 BatchIdPath = Annotated[str, Path(max_length=36, description="gateway batch id")]
-Bank = Annotated[Caller, Depends(authorize("cases:write", Role.BANK, write=True))]
-Collector = Annotated[Caller, Depends(authorize("cases:write", Role.COLLECTOR, write=True))]
-Member = Annotated[Caller, Depends(authorize("cases:write", write=True))]
+Bank = Annotated[Caller, Depends(authorize("cases:write", Role.BANK))]
+Collector = Annotated[Caller, Depends(authorize("cases:write", Role.COLLECTOR))]
+Member = Annotated[Caller, Depends(authorize("cases:write"))]
 Reader = Annotated[Caller, Depends(authorize("cases:read"))]
 
 

@@ -141,7 +141,7 @@ CONTENT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:write", write=True))]) -> Caller:
+def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:write"))]) -> Caller:
     """Anchoring needs BANK, COLLECTOR or COURT on chain now (the registry enforces the same)."""
     address = caller.institution.address
     try:

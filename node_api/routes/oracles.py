@@ -40,7 +40,7 @@ def create_signature(
     body: OracleSignatureIn,
     state: StateDep,
     session: SessionDep,
-    caller: Annotated[Caller, Depends(authorize("oracles:write", Role.ORACLE, write=True))],
+    caller: Annotated[Caller, Depends(authorize("oracles:write", Role.ORACLE))],
 ) -> JSONResponse:
     """Post this oracle's signature over a round's report (verified: it must recover to the caller, an active
     ORACLE member). 201 when stored, 200 when it was already there."""
@@ -76,7 +76,7 @@ async def create_report(
     body: OracleSubmitIn,
     key: IdempotencyKey,
     state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("oracles:write", Role.ORACLE, write=True))],
+    caller: Annotated[Caller, Depends(authorize("oracles:write", Role.ORACLE))],
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Submit a report with its signatures to the OracleHub (operation kind ``oracle.report``)."""

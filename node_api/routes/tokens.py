@@ -19,7 +19,7 @@ async def create_transfer(
     body: TransferCreate,
     key: IdempotencyKey,
     state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("tokens:write", write=True))],
+    caller: Annotated[Caller, Depends(authorize("tokens:write"))],
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
@@ -42,7 +42,7 @@ async def create_mint(
     body: MintCreate,
     key: IdempotencyKey,
     state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("tokens:mint", Role.SETTLEMENT_BANK, write=True))],
+    caller: Annotated[Caller, Depends(authorize("tokens:mint", Role.SETTLEMENT_BANK))],
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""

@@ -175,7 +175,7 @@ def test_read_scopes(gateway):
         assert denied.json()["code"] == "AUTH-002"
 
 
-#: POSTs that any active member's key may call whatever its scopes (issue 4: anyone may verify evidence)
+#: POSTs that any active member's key may call whatever its scopes (any member may verify evidence)
 ANY_MEMBER_KEY = {("POST", "/evidence/verify")}
 
 

@@ -1,4 +1,4 @@
-"""Evidence (issue 4): content store, batcher, receipts and court verification.
+"""Evidence anchoring for the gateway: content store, batcher, receipts and court verification.
 
 ``start_evidence_services(state)`` is the gateway hook: it builds the content store chosen by settings,
 the anchor cache and the batcher thread, and registers them as ``state.services["evidence"]``.
