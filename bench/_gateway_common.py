@@ -31,7 +31,7 @@ from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.db.engine import make_engine, migrate
 from node_api.services.apikeys import create_api_key
-from scripts.serve_process import ServeProcess
+from tests.support.serve_process import ServeProcess
 
 __all__ = ["GatewayProcess", "Network", "account", "build_network", "create_key"]
 

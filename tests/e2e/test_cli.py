@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.serve_process import RECOURSE
 from tests.conftest import free_port
+from tests.support.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e
 

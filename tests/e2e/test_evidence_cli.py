@@ -18,7 +18,7 @@ import pytest
 
 from node_api.services.evidence.schemas import InstitutionRef, Verification
 from scripts.evidence_cli import EXIT_CODES
-from scripts.serve_process import RECOURSE
+from tests.support.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from node_api.db.engine import make_engine
 from node_api.problems import NotAuthenticatedError
 from node_api.services.apikeys import verify_api_key
-from scripts.serve_process import RECOURSE
+from tests.support.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e
 

@@ -22,10 +22,10 @@ from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
-from scripts.serve_process import RECOURSE
-from scripts.serve_process import ServeProcess as GatewayProcess
 from tests.conftest import account, free_port
 from tests.evidence.conftest import api_key, gateway_env, sha
+from tests.support.serve_process import RECOURSE
+from tests.support.serve_process import ServeProcess as GatewayProcess
 
 pytestmark = pytest.mark.chain
 HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=32))

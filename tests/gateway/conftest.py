@@ -103,7 +103,7 @@ def migrated_key(db_url: str, institution: str = "bank") -> str:
 
 
 def serve_env(node: AnvilNode, deployments: Path, data_dir: Path, db_url: str) -> dict[str, str]:
-    """Environment of a ``recourse serve`` child process (``scripts.serve_process``) for these tests."""
+    """Environment of a ``recourse serve`` child process (``tests.support.serve_process``) for these tests."""
     return {
         **os.environ,
         "RECOURSE_DATA_DIR": str(data_dir),

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from node_api.app import create_app
 from node_api.settings import ApiSettings
-from scripts.serve_process import ServeProcess as GatewayProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import Gateway, gateway_settings, migrated_key, serve_env
+from tests.support.serve_process import ServeProcess as GatewayProcess
 
 pytestmark = pytest.mark.chain
 

@@ -12,9 +12,9 @@ import pytest
 from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.network import Recourse
-from scripts.serve_process import ServeProcess as GatewayProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
+from tests.support.serve_process import ServeProcess as GatewayProcess
 
 pytestmark = pytest.mark.chain
 TOTAL = 500

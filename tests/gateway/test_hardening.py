@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from node_api.app import create_app
-from scripts.serve_process import ServeProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import Gateway, gateway_settings, migrated_key, serve_env
+from tests.support.serve_process import ServeProcess
 
 pytestmark = pytest.mark.chain
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from scripts.serve_process import ServeProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
+from tests.support.serve_process import ServeProcess
 
 pytestmark = pytest.mark.chain
 

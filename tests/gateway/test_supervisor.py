@@ -14,9 +14,9 @@ import pytest
 from chain.compiler import compile_project
 from chain.deploy import load_deployments
 from chain.network import Recourse
-from scripts.serve_process import ServeProcess
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
+from tests.support.serve_process import ServeProcess
 
 pytestmark = pytest.mark.chain
 

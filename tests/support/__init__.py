@@ -1,0 +1,5 @@
+"""Harnesses shared by the tests and the benchmarks (``bench/``): they drive the product from outside,
+as an operator would, and are no part of it. ``scripts/`` stays the CLI and the demo.
+
+* :mod:`tests.support.serve_process`: ``recourse serve`` as a child process, by PID.
+"""
