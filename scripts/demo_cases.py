@@ -139,7 +139,11 @@ def cases_demo_steps(gw: GatewayHandle, console: Console) -> None:
             json={"channel": "phone", "attempted_at": ok_at.isoformat(), "note": "Debtor agreed to a repayment plan."},
         )
         good.raise_for_status()
-        _step(console, f"{winner} logs a call at 10:00 debtor time → {good.status_code} {good.json()['outcome']}")
+        late = "a late log: recorded as backdated, flagged to the bank" if good.json()["backdated"] else "live"
+        _step(
+            console,
+            f"{winner} logs a call made at 10:00 debtor time → {good.status_code} {good.json()['outcome']} ({late})",
+        )
         bad = http.post(
             f"/cases/{case['case_id']}/contacts",
             headers={**auth, "Idempotency-Key": f"demo-contact-quiet-{stamp}"},
@@ -147,7 +151,14 @@ def cases_demo_steps(gw: GatewayHandle, console: Console) -> None:
         )
         if bad.status_code < 400:
             raise RuntimeError(f"a contact in quiet hours was accepted: {bad.text}")
-        _step(console, f"{winner} tries a call at 03:00 debtor time → {_problem(bad)}")
+        _step(console, f"{winner} tries to log a call made at 03:00 debtor time → {_problem(bad)}")
+        flagged = http.get("/cases/contacts", headers=bank, params={"backdated": "true"})
+        flagged.raise_for_status()
+        _step(
+            console,
+            f"bank lists its collectors' late logs (GET /cases/contacts?backdated=true) → {flagged.json()['count']} "
+            "(the logged one and the refused one, each with its claimed time and the gateway's recorded_at)",
+        )
 
         amount = min(int(case["overdue_fen"]), 20_000_00)
         digest = "0x" + hashlib.sha256(f"bank transfer receipt {stamp} {amount}".encode()).hexdigest()
