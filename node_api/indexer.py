@@ -5,8 +5,8 @@ One background thread per gateway process. Each round:
 1. reads the head and the chain's hash of the checkpoint block (one JSON-RPC batch). A different hash
    (or a checkpoint above the head) means a reorg: walk back through the recorded block hashes
    (``IndexedBlock``, the last ``window`` of them) to the newest block the chain still has — the common
-   ancestor — delete the events above it, rebuild the projections from the remaining events, rewind
-   webhook cursors past it, move the checkpoint there and index again;
+   ancestor — delete the events above it, ``rewind`` every projection to it, rewind webhook cursors
+   past it, move the checkpoint there and index again (the one reorg path of every projection);
 2. fetches the logs of every deployed Recourse contract for the next chunk of blocks (up to
    ``head - confirmations``; at most ``page_blocks`` blocks, and about ``page_events`` logs given the
    density seen so far) in a helper thread, reading the hashes of the block before the chunk and of its
@@ -17,15 +17,22 @@ One background thread per gateway process. Each round:
    call per log; an undecodable Recourse log stops the indexer rather than being dropped);
 4. in ONE database transaction per chunk: moves the checkpoint by compare-and-set (so two gateway
    workers on one database never apply the same blocks twice), bulk-inserts the events keyed by
-   ``EventKey`` (an existing key is left alone and not projected again), updates the ``MemberRow`` /
-   ``BalanceRow`` projections and records the block hashes.
+   ``EventKey`` (an existing key is left alone and not projected again), hands each registered
+   projection (``node_api.projections``: members, balances, the case index) its events and records the
+   block hashes. The projections keep no position of their own: this checkpoint is the only one.
 
 Bulk pages are parsed, decoded and written with Python's cyclic garbage collector paused (see
 ``gc_paused``): they allocate hundreds of thousands of acyclic objects, and the collector would
 otherwise cost about a third of the CPU time.
 
-The checkpoint is named after the chain id and the contract addresses: when the deployments change (a
-fresh deployment), the old index is discarded and rebuilt from the new deployment's first block.
+Contracts created by a factory are followed from the block that created them: a reducer's ``creates``
+hook (``chain.reducers.Reducer``) names them for a factory event; the indexer adds them to the decoder,
+fetches only their logs from that block to the end of the chunk, stores them with the chunk, and keeps
+them in every later fetch. After a restart they are found again in the stored factory events.
+
+The checkpoint is named after the chain id and the deployment (its first block and that block's hash),
+not the contract addresses, so following a new contract never re-indexes. A different deployment (a
+fresh chain or a redeployment) discards the old index and rebuilds from the new deployment's first block.
 ``lag()`` is head - checkpoint. If the chain is unreachable the thread logs, backs off and retries.
 """
 
@@ -38,65 +45,35 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
 
 from chain import ChainError, UndecodableLogError
 from chain.client import ChainClient, RpcError
-from chain.contracts.consortium import Role
 from chain.events import EventDecoder, EventRow
-from node_api.db.models import (
-    BalanceRow,
-    ChainEvent,
-    Checkpoint,
-    IndexedBlock,
-    MemberRow,
-    Webhook,
-    utcnow,
-)
+from chain.reducers import REDUCERS, Event, Reducer, as_event
+from node_api.db.models import ChainEvent, Checkpoint, IndexedBlock, Webhook, utcnow
+from node_api.projections import Projection, default_projections
+from node_api.projections._base import chunks, insert_ignore, insert_replace, table_of
 from node_api.services.events import block_boundary, jsonable
 from node_api.state import GatewayState
 
-__all__ = ["EventBell", "Indexer", "Position", "Projector", "gc_paused", "json_args", "projected"]
+__all__ = ["EventBell", "Indexer", "Position", "gc_paused", "json_args"]
 
 logger = logging.getLogger(__name__)
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-TOKEN = "SettlementToken"  # noqa: S105 - a contract name, not a secret
-CONSORTIUM = "Consortium"
-MEMBER_EVENTS = frozenset(
-    {
-        "MemberAdmitted",
-        "MemberRoleGranted",
-        "MemberRoleRevoked",
-        "MemberSuspended",
-        "MemberReinstated",
-        "MemberProfileUpdated",
-    }
-)
-#: role id (0x-hex, as stored in event args) → bit in the member's role mask (same order as Consortium)
-ROLE_BITS = {"0x" + r.id.hex(): r.bit for r in Role}
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return SQLModel.metadata.tables[str(model.__tablename__)]
-
-
-_EVENTS = _table(ChainEvent)
-_BLOCKS = _table(IndexedBlock)
-_CHECKPOINTS = _table(Checkpoint)
-_MEMBERS = _table(MemberRow)
-_BALANCES = _table(BalanceRow)
-_WEBHOOKS = _table(Webhook)
-_CHUNK = 500
+_EVENTS = table_of(ChainEvent)
+_BLOCKS = table_of(IndexedBlock)
+_CHECKPOINTS = table_of(Checkpoint)
+_WEBHOOKS = table_of(Webhook)
+#: checkpoints of projections that used to keep their own position (now the indexer's is the only one)
+_LEGACY_CHECKPOINTS = ("cases-index",)
 
 
 class _GcPause:
@@ -206,26 +183,6 @@ class _ReorgDuringFetchError(Exception):
     """The chain changed while a page was being fetched."""
 
 
-def _dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-
-
-def _insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
-    """INSERT that leaves an existing row (same ``keys``) untouched (SQLite and PostgreSQL)."""
-    return _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
-
-
-def _insert_replace(conn: Connection, table: Table, keys: Sequence[str], columns: Iterable[str]) -> Insert:
-    """INSERT that overwrites ``columns`` of an existing row with the same ``keys``."""
-    ins = _dialect_insert(conn, table)
-    return ins.on_conflict_do_update(index_elements=list(keys), set_={c: ins.excluded[c] for c in columns})
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def json_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """Event arguments in their stored JSON form (see ``node_api.services.events.jsonable``)."""
     return {name: jsonable(value) for name, value in args.items()}
@@ -249,132 +206,7 @@ def _insert_events(conn: Connection, events: Sequence[EventRow], args: Sequence[
         return
     columns = ("key", "block_number", "block_hash", "tx_hash", "tx_index", "log_index", "contract", "address", "name")
     rows = [{**dict(zip(columns, e[:9], strict=True)), "args": a} for e, a in zip(events, args, strict=True)]
-    conn.execute(_insert_ignore(conn, _EVENTS, ["key"]), rows)
-
-
-#: an event as the projections see it: (key, block_number, contract, name, args in JSON form)
-ProjectedEvent = tuple[str, int, str, str, Mapping[str, Any]]
-
-
-def projected(contract: str, name: str) -> bool:
-    """Whether an event changes a projection (members or balances)."""
-    return (contract == TOKEN and name == "Transfer") or (contract == CONSORTIUM and name in MEMBER_EVENTS)
-
-
-class Projector:
-    """Applies events (``chain_events`` rows, in key order) to the member and balance projections."""
-
-    def apply(self, conn: Connection, events: Sequence[ProjectedEvent]) -> None:
-        """Apply ``events`` (in key order); others than Transfer and member events are ignored."""
-        deltas: dict[str, int] = {}
-        touched_key: dict[str, str] = {}
-        members: list[ProjectedEvent] = []
-        for e in events:
-            key, _, contract, name, a = e
-            if contract == TOKEN and name == "Transfer":
-                value = int(a["value"])
-                if value == 0:
-                    continue
-                src, dst = a["from"], a["to"]
-                if src != ZERO_ADDRESS:
-                    deltas[src] = deltas.get(src, 0) - value
-                    touched_key[src] = key
-                if dst != ZERO_ADDRESS:
-                    deltas[dst] = deltas.get(dst, 0) + value
-                    touched_key[dst] = key
-            elif contract == CONSORTIUM and name in MEMBER_EVENTS:
-                members.append(e)
-        if deltas:
-            self._balances(conn, deltas, touched_key)
-        if members:
-            self._members(conn, members)
-
-    def _balances(self, conn: Connection, deltas: Mapping[str, int], keys: Mapping[str, str]) -> None:
-        addresses = sorted(deltas)
-        current: dict[str, int] = {}
-        for chunk in _chunks(addresses):
-            for address, amount in conn.execute(
-                select(_BALANCES.c.address, _BALANCES.c.amount).where(_BALANCES.c.address.in_(chunk))
-            ):
-                current[address] = int(amount)
-        rows = []
-        for address in addresses:
-            amount = current.get(address, 0) + deltas[address]
-            if amount < 0:
-                logger.warning(
-                    "indexer.balance.negative address=%s amount=%d event_key=%s", address, amount, keys[address]
-                )
-            rows.append({"address": address, "amount": amount, "updated_key": keys[address]})
-        conn.execute(_insert_replace(conn, _BALANCES, ["address"], ["amount", "updated_key"]), rows)
-
-    def _members(self, conn: Connection, events: Sequence[ProjectedEvent]) -> None:
-        addresses = sorted({e[4]["account"] for e in events})
-        state: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(addresses):
-            for row in conn.execute(select(_MEMBERS).where(_MEMBERS.c.address.in_(chunk))).mappings():
-                state[row["address"]] = dict(row)
-        changed: set[str] = set()
-        for key, block_number, _, name, a in events:
-            account = a["account"]
-            if name == "MemberAdmitted":
-                state[account] = {
-                    "address": account,
-                    "name_digest": a["nameDigest"],
-                    "roles": int(a["roles"]),
-                    "region": int(a["region"]),
-                    "licence_expiry": int(a["licenceExpiry"]),
-                    "kyc_tier": int(a["kycTier"]),
-                    "suspended": False,
-                    "admitted_block": int(block_number),
-                    "updated_key": key,
-                }
-                changed.add(account)
-                continue
-            m = state.get(account)
-            if m is None:
-                logger.warning("indexer.member.unknown account=%s event=%s event_key=%s", account, name, key)
-                continue
-            if name in ("MemberRoleGranted", "MemberRoleRevoked"):
-                bit = ROLE_BITS.get(str(a["role"]).lower())
-                if bit is None:
-                    logger.warning("indexer.member.unknown_role role=%s event_key=%s", a["role"], key)
-                    continue
-                m["roles"] = m["roles"] | bit if name == "MemberRoleGranted" else m["roles"] & ~bit
-            elif name in ("MemberSuspended", "MemberReinstated"):
-                m["suspended"] = name == "MemberSuspended"
-            else:  # MemberProfileUpdated
-                m["region"] = int(a["region"])
-                m["licence_expiry"] = int(a["licenceExpiry"])
-                m["kyc_tier"] = int(a["kycTier"])
-            m["updated_key"] = key
-            changed.add(account)
-        if changed:
-            columns = [c.name for c in _MEMBERS.columns if c.name != "address"]
-            conn.execute(_insert_replace(conn, _MEMBERS, ["address"], columns), [state[a] for a in sorted(changed)])
-
-    def rebuild(self, conn: Connection) -> int:
-        """Recompute both projections from every stored event; returns the number of events replayed."""
-        conn.execute(delete(_MEMBERS))
-        conn.execute(delete(_BALANCES))
-        relevant = or_(
-            and_(_EVENTS.c.contract == TOKEN, _EVENTS.c.name == "Transfer"),
-            and_(_EVENTS.c.contract == CONSORTIUM, _EVENTS.c.name.in_(sorted(MEMBER_EVENTS))),
-        )
-        cols = [_EVENTS.c.key, _EVENTS.c.block_number, _EVENTS.c.contract, _EVENTS.c.name, _EVENTS.c.args]
-        replayed = 0
-        after = ""
-        while True:
-            page: list[ProjectedEvent] = [
-                (str(k), int(b), str(c), str(n), a)
-                for k, b, c, n, a in conn.execute(
-                    select(*cols).where(relevant, _EVENTS.c.key > after).order_by(_EVENTS.c.key).limit(5_000)
-                )
-            ]
-            if not page:
-                return replayed
-            self.apply(conn, page)
-            replayed += len(page)
-            after = page[-1][0]
+    conn.execute(insert_ignore(conn, _EVENTS, ["key"]), rows)
 
 
 class Indexer:
@@ -395,6 +227,8 @@ class Indexer:
         fetch_depth: int = 1,
         fetch_workers: int = 1,
         bell: EventBell | None = None,
+        projections: Sequence[Projection] | None = None,
+        reducers: Mapping[str, Reducer[Any]] | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -409,12 +243,17 @@ class Indexer:
         self.fetch_depth = max(fetch_depth, 1)
         self.fetch_workers = max(fetch_workers, 1)
         self.bell = bell or EventBell()
-        self.projector = Projector()
-        #: projections kept outside this module (e.g. the case index): ``hook(conn, ancestor_block)`` runs
-        #: inside the repair transaction, after the orphaned events are deleted
-        self.on_reorg: list[Callable[[Connection, int], object]] = []
-        fingerprint = f"{client.chain_id}:" + ",".join(a.lower() for a in self.addresses)
-        self.name = "indexer:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+        self.projections: tuple[Projection, ...] = default_projections() if projections is None else tuple(projections)
+        #: (contract, event name) → the projections that store it
+        self._routes: dict[tuple[str, str], list[Projection]] = {}
+        for p in self.projections:
+            for event_name in p.events:
+                self._routes.setdefault((p.reducer.contract, event_name), []).append(p)
+        #: (contract, event name) → the reducer whose ``creates`` names the contracts that event deployed
+        self._factories: dict[tuple[str, str], Reducer[Any]] = {
+            (r.contract, n): r for r in (REDUCERS if reducers is None else reducers).values() for n in r.factory_events
+        }
+        self._name: str | None = None
         self.healthy = True
         self.last_error: str | None = None
         self._position: Position | None = None
@@ -429,6 +268,20 @@ class Indexer:
         self._queue: deque[_Chunk] = deque()
 
     # --- state ---
+
+    @property
+    def name(self) -> str:
+        """The checkpoint's name: the chain id and the deployment (its first block and that block's hash).
+
+        Not the contract addresses: contracts a factory creates later are followed without re-indexing.
+        """
+        if self._name is None:
+            block = self._batch([("eth_getBlockByNumber", [hex(self.start_block), False])])[0]
+            if block is None:
+                raise ChainError(f"the deployment's first block {self.start_block} is not on this chain")
+            fingerprint = f"{self.client.chain_id}:{self.start_block}:{block['hash']}"
+            self._name = "indexer:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+        return self._name
 
     @property
     def position(self) -> Position:
@@ -564,10 +417,11 @@ class Indexer:
             self._drop_queue()
             logger.warning("indexer.reorg.suspected from=%d to=%d", chunk.start, chunk.end)
             return True
+        events = self._follow_created(page.events, chunk.end)
         self._adapt(chunk.end - chunk.start + 1, len(page.events))
         self._fill(target)  # keep fetching ahead while this chunk is written
         try:
-            stored = self._store(pos, Position(chunk.end, page.end_hash), page.events)
+            stored = self._store(pos, Position(chunk.end, page.end_hash), events)
         except _CheckpointMovedError:
             self._drop_queue()
             self._position = None
@@ -580,7 +434,7 @@ class Indexer:
             "indexer.batch from=%d to=%d events=%d stored=%d head=%d",
             chunk.start,
             chunk.end,
-            len(page.events),
+            len(events),
             stored,
             head,
         )
@@ -654,6 +508,61 @@ class Indexer:
             end_hash=str(before[0]["hash"]),
         )
 
+    # --- contracts created by factories ---
+
+    def _created(self, events: Sequence[EventRow]) -> list[tuple[str, str, int]]:
+        """``(address, contract, block)`` of contracts that factory events in ``events`` created and that
+        are not followed yet."""
+        if not self._factories:
+            return []
+        found: dict[str, tuple[str, str, int]] = {}
+        for e in events:
+            reducer = self._factories.get((e[6], e[8]))
+            if reducer is None:
+                continue
+            for address, contract in reducer.creates(as_event(e)):
+                if not self.decoder.knows(address) and address.lower() not in found:
+                    found[address.lower()] = (address, contract, e[1])
+        return list(found.values())
+
+    def _follow(self, created: Sequence[tuple[str, str, int]]) -> None:
+        for address, contract, block in created:
+            self.decoder.add_address(address, contract)
+            logger.info("indexer.contract.followed address=%s contract=%s from_block=%d", address, contract, block)
+        self.addresses = sorted(self.decoder.addresses)
+
+    def _follow_created(self, events: list[EventRow], end: int) -> list[EventRow]:
+        """Follow the contracts ``events`` created: add their logs from their creation block to ``end``
+        (the rest of the chunk was fetched without them), and so on for contracts those create.
+
+        Only the new addresses are fetched; nothing already indexed is fetched again. Chunks queued
+        ahead were fetched without them, so the queue is dropped."""
+        created = self._created(events)
+        while created:
+            self._drop_queue()
+            self._follow(created)
+            flt = {
+                "fromBlock": hex(min(block for _, _, block in created)),
+                "toBlock": hex(end),
+                "address": [address for address, _, _ in created],
+            }
+            with gc_paused():
+                extra = self.decoder.decode_rows(self.client.rpc.call("eth_getLogs", [flt]))
+            events = sorted([*events, *extra], key=lambda e: e[0])
+            created = self._created(extra)
+        return events
+
+    def _follow_stored(self, conn: Connection) -> None:
+        """Follow again the contracts that stored factory events created (after a restart)."""
+        if not self._factories:
+            return
+        pairs = [and_(_EVENTS.c.contract == c, _EVENTS.c.name == n) for c, n in self._factories]
+        cols = [_EVENTS.c.key, _EVENTS.c.block_number, _EVENTS.c.contract, _EVENTS.c.name, _EVENTS.c.args]
+        rows = conn.execute(select(*cols).where(or_(*pairs)).order_by(_EVENTS.c.key))
+        created = self._created([(k, b, "", "", 0, 0, c, "", n, a) for k, b, c, n, a in rows])
+        if created:
+            self._follow(created)
+
     # --- database ---
 
     def _prepare(self) -> Position:
@@ -663,6 +572,7 @@ class Indexer:
                 select(_CHECKPOINTS.c.block_number, _CHECKPOINTS.c.block_hash).where(_CHECKPOINTS.c.name == self.name)
             ).first()
             if row is not None:
+                self._follow_stored(conn)
                 return Position(int(row[0]), str(row[1]))
             others = list(
                 conn.execute(select(_CHECKPOINTS.c.name).where(_CHECKPOINTS.c.name.like("indexer:%"))).scalars()
@@ -675,13 +585,15 @@ class Indexer:
                     ",".join(others),
                     stale_events,
                 )
-                for table in (_EVENTS, _BLOCKS, _MEMBERS, _BALANCES):
+                for table in (_EVENTS, _BLOCKS):
                     conn.execute(delete(table))
-                conn.execute(delete(_CHECKPOINTS).where(_CHECKPOINTS.c.name.in_(others)))
+                for projection in self.projections:
+                    projection.rewind(conn, -1)
+                conn.execute(delete(_CHECKPOINTS).where(_CHECKPOINTS.c.name.in_([*others, *_LEGACY_CHECKPOINTS])))
                 conn.execute(update(_WEBHOOKS).values(cursor=""))
             pos = Position(self.start_block - 1, "")
             conn.execute(
-                _insert_ignore(conn, _CHECKPOINTS, ["name"]),
+                insert_ignore(conn, _CHECKPOINTS, ["name"]),
                 [{"name": self.name, "block_number": pos.block, "block_hash": "", "updated_at": utcnow()}],
             )
         logger.info("indexer.checkpoint.created name=%s start_block=%d", self.name, self.start_block)
@@ -718,12 +630,9 @@ class Indexer:
             if events:
                 args = [json_args(e[9]) for e in events]
                 _insert_events(conn, events, args)
-                self.projector.apply(
-                    conn,
-                    [(e[0], e[1], e[6], e[8], a) for e, a in zip(events, args, strict=True) if projected(e[6], e[8])],
-                )
+                self._project(conn, events, args)
             conn.execute(
-                _insert_replace(conn, _BLOCKS, ["number"], ["hash"]),
+                insert_replace(conn, _BLOCKS, ["number"], ["hash"]),
                 [{"number": n, "hash": h} for n, h in recent],
             )
             floor = (
@@ -737,6 +646,18 @@ class Indexer:
         self._position = new
         return len(events)
 
+    def _project(self, conn: Connection, events: Sequence[EventRow], args: Sequence[dict[str, Any]]) -> None:
+        """Hand each projection its events of the chunk (arguments in stored JSON form), in key order."""
+        routes = self._routes
+        batches: dict[int, list[Event]] = {}
+        for e, a in zip(events, args, strict=True):
+            for p in routes.get((e[6], e[8]), ()):
+                batches.setdefault(id(p), []).append(Event(e[0], e[1], e[6], e[8], a))
+        for p in self.projections:
+            batch = batches.get(id(p))
+            if batch:
+                p.apply(conn, batch)
+
     # --- reorgs ---
 
     def _common_ancestor(self) -> Position:
@@ -745,7 +666,7 @@ class Indexer:
                 (int(n), str(h))
                 for n, h in conn.execute(select(_BLOCKS.c.number, _BLOCKS.c.hash).order_by(_BLOCKS.c.number.desc()))
             ]
-        for chunk in _chunks(recorded, 100):
+        for chunk in chunks(recorded, 100):
             replies = self._batch([("eth_getBlockByNumber", [hex(n), False]) for n, _ in chunk])
             for (number, recorded_hash), block in zip(chunk, replies, strict=True):
                 if block is not None and block["hash"] == recorded_hash:
@@ -762,20 +683,18 @@ class Indexer:
                 self._move(conn, old, ancestor)
                 removed = conn.execute(delete(_EVENTS).where(_EVENTS.c.block_number > ancestor.block)).rowcount
                 conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number > ancestor.block))
-                replayed = self.projector.rebuild(conn)
-                for hook in self.on_reorg:
-                    hook(conn, ancestor.block)
+                for projection in self.projections:
+                    projection.rewind(conn, ancestor.block)
                 conn.execute(update(_WEBHOOKS).where(_WEBHOOKS.c.cursor > boundary).values(cursor=boundary))
         except _CheckpointMovedError:
             self._position = None
             return
         self._position = ancestor
         logger.warning(
-            "indexer.reorg checkpoint=%d ancestor=%d removed=%d replayed=%d took_ms=%.1f",
+            "indexer.reorg checkpoint=%d ancestor=%d removed=%d took_ms=%.1f",
             old.block,
             ancestor.block,
             removed,
-            replayed,
             (time.perf_counter() - started) * 1000,
         )
         self.bell.reorg(ancestor.block)

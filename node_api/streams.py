@@ -42,7 +42,6 @@ from starlette.concurrency import run_in_threadpool
 from chain import ChainError
 from node_api.db.models import Webhook, utcnow
 from node_api.indexer import EventBell, Indexer
-from node_api.services.cases import rewind_case_index
 from node_api.services.events import (
     EventFilter,
     EventPublic,
@@ -384,7 +383,6 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
     indexer: Indexer | None = None
     if state.settings.indexer.enabled:
         indexer = Indexer.for_gateway(state, bell=bell)
-        indexer.on_reorg.append(rewind_case_index)
         state.services["indexer"] = indexer
         indexer.start()
 

@@ -20,8 +20,9 @@ Reports attach an evidence digest that must be in an anchored ``EvidenceRegistry
 and proof they are used as is; otherwise the gateway anchors the digest alone (a one-leaf tree) as an
 operation queued just before the report.
 
-The case index (status, collector, recovered amount, fees) is rebuilt from ``CaseDelegation`` events in
-``chain_events`` (written by the indexer) each time cases are listed; single-case reads go to the chain.
+The case index (status, collector, recovered amount, fees) is the indexer's ``CaseDelegation``
+projection (``node_api.projections.case_delegation``), updated with the events; single-case reads go to
+the chain.
 """
 
 from __future__ import annotations
@@ -41,8 +42,7 @@ from typing import Any, Literal, TypeVar
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from sqlalchemy import Connection, func, insert, update
-from sqlalchemy import case as sa_case
+from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -60,7 +60,7 @@ from chain.contracts.consortium import Role
 from chain.merkle import leaf_hash, to_bytes32
 from chain.network import Recourse
 from node_api.db.cases_models import CaseBatch, CaseClaim, CaseEntry
-from node_api.db.models import ChainEvent, Checkpoint, Operation, utcnow
+from node_api.db.models import Operation, utcnow
 from node_api.institutions import Institution
 from node_api.problems import (
     BatchNotPublishedError,
@@ -82,7 +82,6 @@ from node_api.services.case_import import (
     new_salt,
     parse_cases,
 )
-from node_api.services.events import block_boundary
 from node_api.services.operations import IN_GROUP, request_hash, submit_operation
 from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
 
@@ -117,11 +116,9 @@ __all__ = [
     "submit_top_up",
     "submit_withdraw_fees",
     "submit_withdraw_unspent",
-    "sync_case_index",
 ]
 
 CASE_CONTRACT = "CaseDelegation"
-_CHECKPOINT = "cases-index"
 logger = logging.getLogger(__name__)
 _HELD = (CaseStatus.CLAIMED, CaseStatus.RECOVERY_REPORTED)
 
@@ -537,8 +534,10 @@ class CaseFilter:
 
 
 def list_cases(*, session: Session, viewer: Institution, filters: CaseFilter) -> tuple[list[dict[str, Any]], int]:
-    """Cases (terms and indexed state, no personal data) matching ``filters``; syncs the index first."""
-    sync_case_index(session)
+    """Cases (terms and indexed state, no personal data) matching ``filters``.
+
+    The indexed state is as fresh as the indexer: it updates the case index in the same transaction that
+    stores the ``CaseDelegation`` events (``node_api.projections.case_delegation``)."""
     stmt = select(CaseEntry)
     count = select(func.count()).select_from(CaseEntry)
     conds = []
@@ -639,7 +638,6 @@ def get_batch_public(session: Session, batch: CaseBatch) -> dict[str, Any]:
 
 def get_batch(*, session: Session, recourse: Recourse, batch_id: str) -> dict[str, Any]:
     """A batch with its fee budget and open cases read from the chain now."""
-    sync_case_index(session)
     batch = session.get(CaseBatch, batch_id)
     if batch is None:
         raise CaseNotFoundError(f"no batch {batch_id}")
@@ -664,111 +662,6 @@ def read_fees(*, recourse: Recourse, collector: str) -> tuple[int, int]:
         return recourse.cases.fees_owed(to_checksum_address(collector)), block
     except ChainError as exc:
         raise ChainUnavailableError(f"cannot read fees: {exc}") from exc
-
-
-# --- the case index, from CaseDelegation events ------------------------------------------------------------
-
-
-def sync_case_index(session: Session) -> int:
-    """Apply new ``CaseDelegation`` events from ``chain_events`` to the case index; returns how many.
-
-    Idempotent: each case remembers the key of the last event applied to it, and the checkpoint is the
-    last block fully applied (re-reading that block applies nothing twice).
-    """
-    cp = session.get(Checkpoint, _CHECKPOINT)
-    start = cp.block_number if cp is not None else 0
-    events = session.exec(
-        select(ChainEvent)
-        .where(ChainEvent.contract == CASE_CONTRACT, col(ChainEvent.block_number) >= start)
-        .order_by(col(ChainEvent.key))
-    ).all()
-    applied = 0
-    last_block = start
-    touched: dict[str, CaseEntry | None] = {}
-    for ev in events:
-        last_block = max(last_block, ev.block_number)
-        case_id = ev.args.get("caseId")
-        if not isinstance(case_id, str):
-            continue
-        case_id = case_id.lower()
-        if case_id not in touched:
-            touched[case_id] = session.get(CaseEntry, case_id)
-        entry = touched[case_id]
-        if entry is None or (entry.last_event is not None and ev.key <= entry.last_event):
-            continue
-        _apply(entry, ev.name, ev.args)
-        entry.last_event = ev.key
-        session.add(entry)
-        applied += 1
-    if events:
-        if cp is None:
-            session.add(Checkpoint(name=_CHECKPOINT, block_number=last_block))
-        else:
-            # only if nobody moved the checkpoint meanwhile: a reorg repair that ran between reading the
-            # events and the entries would otherwise get a dropped event re-applied (optimistic check)
-            table = Checkpoint.__table__  # type: ignore[attr-defined]
-            moved = session.connection().execute(
-                update(table)
-                .where(table.c.name == _CHECKPOINT, table.c.updated_at == cp.updated_at)
-                .values(block_number=last_block, updated_at=utcnow())
-            )
-            if moved.rowcount == 0:
-                session.rollback()
-                return 0
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent sync created the checkpoint: its work is the same
-            session.rollback()
-    return applied
-
-
-def rewind_case_index(conn: Connection, ancestor_block: int) -> int:
-    """Undo the case index above ``ancestor_block`` after a reorg (the indexer's repair hook, run in its
-    transaction once the orphaned events are gone): every case whose last applied event was in a removed
-    block goes back to its published state, and the checkpoint moves back so that the next sync applies
-    the surviving events and the new branch's from scratch. Returns how many cases were rewound."""
-    entries = CaseEntry.__table__  # type: ignore[attr-defined]
-    checkpoints = Checkpoint.__table__  # type: ignore[attr-defined]
-    rewound = conn.execute(
-        update(entries)
-        .where(entries.c.last_event > block_boundary(ancestor_block))
-        .values(status="open", collector=None, recovered_fen=0, fees_fen=0, last_event=None)
-    ).rowcount
-    # rewound cases replay their whole history; otherwise only the blocks after the ancestor are new
-    restart = 0 if rewound else ancestor_block + 1
-    conn.execute(  # always touched: a sync that read the index before this repair will not commit
-        update(checkpoints)
-        .where(checkpoints.c.name == _CHECKPOINT)
-        .values(
-            block_number=sa_case((checkpoints.c.block_number > restart, restart), else_=checkpoints.c.block_number),
-            updated_at=utcnow(),
-        )
-    )
-    if rewound:
-        logger.warning("cases.index.rewound cases=%d ancestor=%d", rewound, ancestor_block)
-    return int(rewound)
-
-
-def _apply(entry: CaseEntry, name: str, a: dict[str, Any]) -> None:
-    if name == "CaseClaimed":
-        entry.status, entry.collector = "claimed", to_checksum_address(a["collector"])
-    elif name == "CaseOffered":
-        entry.status, entry.collector = "offered", to_checksum_address(a["collector"])
-    elif name == "OfferAccepted":
-        entry.status = "claimed"
-    elif name in ("OfferDeclined", "OfferLapsed"):
-        entry.status, entry.collector = "open", None
-    elif name == "RecoveryReported":
-        entry.status = "recovery_reported"
-    elif name == "RecoveryConfirmed":
-        entry.status = "claimed"
-        entry.recovered_fen = int(a["recoveredTotal"])
-        entry.fees_fen = int(entry.fees_fen) + int(a["fee"])
-    elif name == "RecoveryRejected":
-        entry.status = "claimed"
-    elif name == "CaseClosed":
-        entry.status = CaseStatus(int(a["status"])).label
-        entry.recovered_fen = int(a["recovered"])
 
 
 # --- writes ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Balances (``balances`` table, ``BalanceRow``) from the ``SettlementToken`` reducer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from chain.reducers import Event
+from chain.reducers._base import ZERO_ADDRESS
+from chain.reducers.settlement_token import REDUCER, Balance, TokenState
+from node_api.db.models import BalanceRow
+from node_api.projections._base import RowProjection, table_of
+
+__all__ = ["BalanceProjection"]
+
+
+class BalanceProjection(RowProjection[TokenState, Balance]):
+    reducer = REDUCER
+    events = REDUCER.events
+    table = table_of(BalanceRow)
+    key = "address"
+
+    def keys(self, event: Event) -> Iterable[str]:
+        return (a for a in (event.args["from"], event.args["to"]) if a != ZERO_ADDRESS)
+
+    def load(self, row: Mapping[str, Any]) -> Balance:
+        return Balance(int(row["amount"]), row["updated_key"])
+
+    def dump(self, key: str, entity: Balance) -> dict[str, Any]:
+        return {"address": key, "amount": entity.amount, "updated_key": entity.updated_key}
+
+    def state(self, entities: dict[str, Balance]) -> TokenState:
+        return TokenState(balances=entities)
+
+    def entities(self, state: TokenState) -> Mapping[str, Balance]:
+        return state.balances
