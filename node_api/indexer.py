@@ -61,7 +61,7 @@ from chain.reducers import REDUCERS, Event, Reducer, as_event
 from node_api.db.models import ChainEvent, Checkpoint, IndexedBlock, Webhook, utcnow
 from node_api.projections import Projection, default_projections
 from node_api.projections._base import chunks, insert_ignore, insert_replace, table_of
-from node_api.services.events import block_boundary, jsonable
+from node_api.services.events import MAX_SAFE_INT, block_boundary, jsonable
 from node_api.state import GatewayState
 
 __all__ = ["EventBell", "Indexer", "Position", "gc_paused", "json_args"]
@@ -184,8 +184,16 @@ class _ReorgDuringFetchError(Exception):
 
 
 def json_args(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Event arguments in their stored JSON form (see ``node_api.services.events.jsonable``)."""
-    return {name: jsonable(value) for name, value in args.items()}
+    """Event arguments in their stored JSON form (see ``node_api.services.events.jsonable``).
+
+    Addresses and small integers, most arguments of most events, are stored as they are without a call
+    to ``jsonable`` (one function call per argument of every indexed event)."""
+    return {
+        name: value
+        if (kind := type(value)) is str or (kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT)
+        else jsonable(value)
+        for name, value in args.items()
+    }
 
 
 _SQLITE_INSERT_EVENTS = (
@@ -548,6 +556,8 @@ class Indexer:
             }
             with gc_paused():
                 extra = self.decoder.decode_rows(self.client.rpc.call("eth_getLogs", [flt]))
+            since = {address.lower(): block for address, _, block in created}
+            extra = [e for e in extra if e[1] >= since[e[7].lower()]]  # one filter, several creation blocks
             events = sorted([*events, *extra], key=lambda e: e[0])
             created = self._created(extra)
         return events
@@ -648,13 +658,16 @@ class Indexer:
 
     def _project(self, conn: Connection, events: Sequence[EventRow], args: Sequence[dict[str, Any]]) -> None:
         """Hand each projection its events of the chunk (arguments in stored JSON form), in key order."""
-        routes = self._routes
-        batches: dict[int, list[Event]] = {}
+        batches: dict[Projection, list[Event]] = {p: [] for p in self.projections}
+        appends = {route: [batches[p].append for p in ps] for route, ps in self._routes.items()}
+        new = tuple.__new__  # an Event without the NamedTuple constructor's Python-level call (hot path)
         for e, a in zip(events, args, strict=True):
-            for p in routes.get((e[6], e[8]), ()):
-                batches.setdefault(id(p), []).append(Event(e[0], e[1], e[6], e[8], a))
-        for p in self.projections:
-            batch = batches.get(id(p))
+            targets = appends.get((e[6], e[8]))
+            if targets:
+                event = new(Event, (e[0], e[1], e[6], e[8], a))
+                for append in targets:
+                    append(event)
+        for p, batch in batches.items():
             if batch:
                 p.apply(conn, batch)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chain.reducers._base import ZERO_ADDRESS, Event, Reducer, dispatch, uint
+from chain.reducers._base import ZERO_ADDRESS, Event, Reducer
 
 __all__ = ["REDUCER", "Balance", "TokenState"]
 
@@ -26,32 +26,32 @@ class TokenState:
     anomalies: list[str] = field(default_factory=list)
 
 
-def _move(s: TokenState, e: Event, address: str, delta: int) -> None:
-    b = s.balances.get(address)
-    if b is None:
-        b = s.balances[address] = Balance()
-    b.amount += delta
-    b.updated_key = e.key
-    if b.amount < 0:
-        s.anomalies.append(f"{e.key} Transfer: balance of {address} is {b.amount}")
-
-
 def _transfer(s: TokenState, e: Event) -> None:
     a = e.args
-    value = uint(a["value"])
+    value = int(a["value"])
     if value == 0:
         return
-    src, dst = a["from"], a["to"]
-    if src == ZERO_ADDRESS:
-        s.total_supply += value
-    else:
-        _move(s, e, src, -value)
-    if dst == ZERO_ADDRESS:
-        s.total_supply -= value
-    else:
-        _move(s, e, dst, value)
+    balances = s.balances
+    # the sender loses value, the recipient gains it; the zero address is the supply's side of it
+    for address, delta in ((a["from"], -value), (a["to"], value)):
+        if address == ZERO_ADDRESS:
+            s.total_supply -= delta
+            continue
+        b = balances.get(address)
+        if b is None:
+            b = balances[address] = Balance()
+        b.amount += delta
+        b.updated_key = e.key
+        if b.amount < 0:
+            s.anomalies.append(f"{e.key} Transfer: balance of {address} is {b.amount}")
+
+
+def _apply(s: TokenState, e: Event) -> TokenState:
+    if e.name == "Transfer":
+        _transfer(s, e)
+    return s
 
 
 REDUCER: Reducer[TokenState] = Reducer(
-    contract=CONTRACT, new_state=TokenState, apply=dispatch({"Transfer": _transfer}), events=frozenset({"Transfer"})
+    contract=CONTRACT, new_state=TokenState, apply=_apply, events=frozenset({"Transfer"})
 )

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chain.reducers import Event
-from chain.reducers._base import ZERO_ADDRESS
 from chain.reducers.settlement_token import REDUCER, Balance, TokenState
 from node_api.db.models import BalanceRow
 from node_api.projections._base import RowProjection, table_of
@@ -21,7 +20,7 @@ class BalanceProjection(RowProjection[TokenState, Balance]):
     key = "address"
 
     def keys(self, event: Event) -> Iterable[str]:
-        return (a for a in (event.args["from"], event.args["to"]) if a != ZERO_ADDRESS)
+        return (event.args["from"], event.args["to"])  # the zero address has no row: nothing is loaded
 
     def load(self, row: Mapping[str, Any]) -> Balance:
         return Balance(int(row["amount"]), row["updated_key"])

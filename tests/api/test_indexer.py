@@ -3,17 +3,21 @@ from the checkpoint, reorg repair, chain outages, and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from eth_abi import encode as abi_encode
+from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 
 from chain.client import ChainClient
 from chain.contracts.consortium import Role
 from chain.events import EventDecoder, event_key
+from chain.reducers import Reducer, replay
 from node_api.db.engine import make_engine, migrate
 from node_api.indexer import Indexer
 from tests.api.conftest import (
@@ -256,4 +260,206 @@ def test_a_new_deployment_discards_the_old_index(world: World, tmp_path, compile
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(EVENTS)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(MEMBER_ROWS)).scalar_one() == 0
+    engine.dispose()
+
+
+def test_replaying_the_chain_through_the_reducers_matches_the_views_and_the_index(
+    fresh_world: World, gateway_factory
+) -> None:
+    """What the auditor does: fold every event since the deployment with ``chain.reducers`` and compare
+    the state with the contracts' view functions and with the gateway's projections."""
+    w = fresh_world
+    member_lifecycle(w)
+    w.transfer("bank", "collector", 1_234)
+    w.recourse.token.burn(w.sender("bank"), 34, reference="replay")
+    states = replay(w.recourse.event_decoder().decode_all(w.raw_logs()))
+
+    consortium, token = states["Consortium"], states["SettlementToken"]
+    assert consortium.anomalies == token.anomalies == []
+    on_chain = {m.address: m for m in w.recourse.consortium.members()}
+    assert set(consortium.members) == set(on_chain)
+    for address, m in on_chain.items():
+        r = consortium.members[address]
+        assert Role.from_mask(r.roles) == m.roles
+        assert (r.suspended, r.region, r.licence_expiry, r.kyc_tier) == (
+            m.suspended,
+            m.region,
+            m.licence_expiry,
+            m.kyc_tier,
+        )
+        assert r.name_digest == "0x" + m.name_digest.hex()
+    assert consortium.governors == set(w.recourse.consortium.governors())
+    assert consortium.threshold == w.recourse.consortium.threshold()
+    assert consortium.proposals
+    assert all(p.executed for p in consortium.proposals.values())
+    assert token.total_supply == w.recourse.token.total_supply()
+    for address, balance in token.balances.items():
+        assert balance.amount == w.recourse.token.balance_of(address), address
+
+    with gateway_factory(w) as gw:
+        gw.wait_indexed(w.client)
+        rows = {r["address"]: r for r in gw.rows(MEMBER_ROWS)}
+        assert {a: (m.roles, m.updated_key) for a, m in consortium.members.items()} == {
+            a: (r["roles"], r["updated_key"]) for a, r in rows.items()
+        }
+        assert {a: int(r["amount"]) for a, r in ((r["address"], r) for r in gw.rows(BALANCES))} == {
+            a: b.amount for a, b in token.balances.items()
+        }
+
+
+# --- contracts created by a factory, on a fake chain ------------------------------------------------------
+
+FACTORY = "0x" + "fa" * 20
+CHILDREN = ("0x" + "c1" * 20, "0x" + "c2" * 20)
+_ABIS = {
+    "Factory": [
+        {
+            "type": "event",
+            "name": "ChildCreated",
+            "anonymous": False,
+            "inputs": [{"name": "child", "type": "address", "indexed": False}],
+        }
+    ],
+    "Child": [
+        {
+            "type": "event",
+            "name": "Pinged",
+            "anonymous": False,
+            "inputs": [{"name": "n", "type": "uint256", "indexed": False}],
+        }
+    ],
+}
+#: a factory's reducer: its only job here is to name the contracts its events create
+FACTORY_REDUCER: Reducer[None] = Reducer(
+    contract="Factory",
+    new_state=lambda: None,
+    apply=lambda state, _: state,
+    events=frozenset({"ChildCreated"}),
+    creates=lambda e: [(str(e.args["child"]), "Child")],
+    factory_events=frozenset({"ChildCreated"}),
+)
+
+
+class FakeChain:
+    """A chain port for the indexer: blocks with hashes and raw logs, answering the JSON-RPC it uses."""
+
+    chain_id = 31337
+
+    def __init__(self) -> None:
+        self.logs: list[dict[str, Any]] = []
+        self.blocks = 1
+        self.get_logs: list[dict[str, Any]] = []
+
+    @property
+    def rpc(self) -> FakeChain:
+        return self
+
+    def block_hash(self, number: int) -> str:
+        return "0x" + hashlib.sha256(f"fake:{number}".encode()).hexdigest()
+
+    def mine(self, *logs: tuple[str, str, bytes]) -> int:
+        """A block holding ``(address, event signature, data)`` logs."""
+        number = self.blocks
+        self.blocks += 1
+        for i, (address, signature, data) in enumerate(logs):
+            self.logs.append(
+                {
+                    "address": address,
+                    "topics": ["0x" + keccak(text=signature).hex()],
+                    "data": "0x" + data.hex(),
+                    "blockNumber": hex(number),
+                    "blockHash": self.block_hash(number),
+                    "transactionIndex": hex(i),
+                    "transactionHash": "0x" + hashlib.sha256(f"tx:{number}:{i}".encode()).hexdigest(),
+                    "logIndex": hex(i),
+                }
+            )
+        return number
+
+    def batch(self, calls: Any) -> list[Any]:
+        return [self.call(method, params) for method, params in calls]
+
+    def call(self, method: str, params: Any = ()) -> Any:
+        if method == "eth_blockNumber":
+            return hex(self.blocks - 1)
+        if method == "eth_getBlockByNumber":
+            number = int(params[0], 16)
+            return {"hash": self.block_hash(number)} if number < self.blocks else None
+        assert method == "eth_getLogs", method
+        flt = params[0]
+        self.get_logs.append(flt)
+        lo, hi = int(flt["fromBlock"], 16), int(flt["toBlock"], 16)
+        wanted = {a.lower() for a in flt["address"]}
+        return [lg for lg in self.logs if lg["address"].lower() in wanted and lo <= int(lg["blockNumber"], 16) <= hi]
+
+
+def created(child: str) -> tuple[str, str, bytes]:
+    return (FACTORY, "ChildCreated(address)", abi_encode(["address"], [child]))
+
+
+def pinged(child: str, n: int) -> tuple[str, str, bytes]:
+    return (child, "Pinged(uint256)", abi_encode(["uint256"], [n]))
+
+
+def test_contracts_created_by_a_factory_are_followed_without_reindexing(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = FakeChain()
+    engine = make_engine(f"sqlite:///{tmp_path / 'factory.sqlite'}")
+    migrate(engine)
+
+    def indexer() -> Indexer:
+        return Indexer(
+            engine=engine,
+            client=cast(ChainClient, chain),
+            decoder=EventDecoder(_ABIS, {FACTORY: "Factory"}),
+            start_block=1,
+            projections=(),
+            reducers={"Factory": FACTORY_REDUCER},
+        )
+
+    def stored() -> list[tuple[str, int, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(select(EVENTS.c.address, EVENTS.c.block_number, EVENTS.c.name).order_by(EVENTS.c.key))
+            return [(str(a).lower(), int(b), str(n)) for a, b, n in rows]
+
+    c1, c2 = CHILDREN
+    chain.mine()
+    first = chain.mine(created(c1), pinged(c1, 1))  # created and used in the same block
+    chain.mine(pinged(c1, 2), pinged(c2, 99))  # c2 does not exist yet: not followed, not stored
+    second = chain.mine(created(c2))
+    chain.mine(pinged(c2, 3))
+    caplog.set_level(logging.INFO, logger="node_api.indexer")
+    ix = indexer()
+    name = ix.name
+    ix.sync()
+    assert stored() == [
+        (FACTORY, first, "ChildCreated"),
+        (c1, first, "Pinged"),
+        (c1, first + 1, "Pinged"),
+        (FACTORY, second, "ChildCreated"),
+        (c2, second + 1, "Pinged"),
+    ]
+    # the new addresses were fetched from their creation block on, and only they
+    fetched = [([a.lower() for a in f["address"]], int(f["fromBlock"], 16)) for f in chain.get_logs]
+    assert [f for f in fetched if FACTORY not in f[0]] == [([c1, c2], first)]
+    assert ix.name == name  # following contracts does not change the checkpoint
+
+    # later chunks fetch every followed contract
+    chain.mine(pinged(c1, 4), pinged(c2, 5))
+    ix.sync()
+    assert stored()[-2:] == [(c1, chain.blocks - 1, "Pinged"), (c2, chain.blocks - 1, "Pinged")]
+    ix.close()
+
+    # a restarted indexer (its decoder knows only the factory) resumes and finds the children again
+    chain.mine(pinged(c2, 6))
+    again = indexer()
+    assert again.name == name
+    assert again.position == ix.position
+    again.sync()
+    again.close()
+    assert stored()[-1] == (c2, chain.blocks - 1, "Pinged")
+    assert len(stored()) == 8
+    assert caplog.text.count("indexer.checkpoint.created") == 1
+    assert "indexer.deployment_changed" not in caplog.text
     engine.dispose()
