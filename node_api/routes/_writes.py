@@ -1,28 +1,32 @@
-"""Plumbing shared by every write route: persist an operation, wake its writer, answer 202 (or 200).
+"""The one helper of every write route: plan the request, persist it once, wake its writer, answer 202 (or 200).
 
-A domain route parses its body, then calls :func:`accept` with a function that builds and persists the
-operation through a service (``submit_operation``), e.g.::
+A write route parses its body and hands the rest to :func:`write` in one line::
 
-    op, created = await persist(state, lambda s: submit_x(session=s, ...))
-    return await accept(state, caller, op, created, confirm)
+    return await write(state, caller, key, confirm, svc.submit_offer, case_id=case_id, collector=body.collector)
+
+The service (``fn(*, session, recourse, institution, key, **args)``) checks the request (database and
+chain reads, in a session of its own, off the group commit) and returns a
+:class:`~node_api.services.operations.Submission`; the submission is persisted in the next group commit
+(``GroupCommitter``, through ``submit_many``: a replayed key returns the original operations, another
+request under it is ``OPS-409``); a new request wakes the caller's writer; the answer is the request's
+last operation: ``202``, or with ``?confirm=true`` ``200`` once it has finished (bounded wait).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
-from node_api.db.models import Operation
-from node_api.deps import Caller
+from node_api.deps import Caller, in_session
 from node_api.schemas import OperationPublic
 from node_api.services.confirm import to_public, wait_for_operation
+from node_api.services.operations import Submission, submit_many
 from node_api.state import GatewayState
 
-__all__ = ["OPERATION_RESPONSES", "ConfirmQuery", "accept", "persist"]
+__all__ = ["OPERATION_RESPONSES", "ConfirmQuery", "accept", "write"]
 
 ConfirmQuery = Annotated[bool, Query(description="wait (bounded) until the operation succeeds or fails")]
 
@@ -32,11 +36,16 @@ OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def persist(state: GatewayState, fn: Callable[[Session], tuple[Operation, bool]]) -> tuple[OperationPublic, bool]:
-    """Run ``fn`` in the next group commit (see ``GroupCommitter``): returns once the operation is
-    durable, with the public operation and whether it is new. No thread waits meanwhile."""
-    op, created = await state.committer.run_async(fn)
-    return to_public(op), created
+async def write(
+    state: GatewayState, caller: Caller, key: str, confirm: bool, fn: Callable[..., Submission], /, **args: Any
+) -> JSONResponse:
+    """Plan with ``fn`` (see the module docstring), persist in the group commit, answer."""
+    institution = caller.institution
+    submission = await in_session(
+        state, lambda s: fn(session=s, recourse=state.recourse, institution=institution, key=key, **args)
+    )
+    ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
+    return await accept(state, caller, to_public(ops[-1]), created, confirm)
 
 
 async def accept(

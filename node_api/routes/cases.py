@@ -15,10 +15,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
 from node_api.routes import _paths  # noqa: F401 - registers the {address:fee_collector} segment
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
 from node_api.schemas import OperationPublic
 from node_api.schemas.cases import (
     ActionCreate,
@@ -38,7 +37,6 @@ from node_api.services import cases as svc
 from node_api.services.case_import import CaseFileTooLargeError
 from node_api.services.confirm import to_public, wait_for_operation
 from node_api.services.pii_vault import vault_for
-from node_api.state import GatewayState
 
 router = APIRouter(prefix="/cases", tags=["case delegation"])
 #: a case write's own refusals, beside those every write has
@@ -56,30 +54,6 @@ Bank = Annotated[Caller, Depends(authorize("cases:write", Role.BANK))]
 Collector = Annotated[Caller, Depends(authorize("cases:write", Role.COLLECTOR))]
 Member = Annotated[Caller, Depends(authorize("cases:write"))]
 Reader = Annotated[Caller, Depends(authorize("cases:read"))]
-
-
-async def _many(
-    state: GatewayState, caller: Caller, ops: list[Operation], created: bool, confirm: bool
-) -> JSONResponse:
-    """Accept several operations of one request: wake once, wait for the last one (sent in order)."""
-    publics = [to_public(op) for op in ops]
-    if created:
-        state.writer_for(caller.institution.name).wake()
-    last = publics[-1]
-    if confirm and last.status not in ("succeeded", "failed"):
-        last = await wait_for_operation(state, last.id, state.settings.api.confirm_timeout)
-    return JSONResponse(
-        last.model_dump(mode="json"), status_code=200 if confirm and last.status in ("succeeded", "failed") else 202
-    )
-
-
-async def _one(state: GatewayState, caller: Caller, fn: Any, confirm: bool) -> JSONResponse:
-    def run(session: Session) -> tuple[OperationPublic, bool]:
-        op, created = fn(session)
-        return to_public(op), created
-
-    op, created = await in_session(state, run)
-    return await accept(state, caller, op, created, confirm)
 
 
 # --- banks ---
@@ -191,18 +165,7 @@ async def top_up_budget(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Add to a batch's fee budget (approve + top-up operations)."""
-    ops, created = await in_session(
-        state,
-        lambda s: svc.submit_top_up(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            batch_id=batch_id,
-            amount_fen=body.amount_fen,
-        ),
-    )
-    return await _many(state, caller, ops, created, confirm)
+    return await write(state, caller, key, confirm, svc.submit_top_up, batch_id=batch_id, **body.model_dump())
 
 
 @router.post("/batches/{batch_id}/settlement", status_code=202, responses=CASE_WRITE)
@@ -210,14 +173,7 @@ async def withdraw_unspent(
     batch_id: BatchIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Withdraw the unspent budget of a closed batch with no open case."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_withdraw_unspent(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, batch_id=batch_id
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_withdraw_unspent, batch_id=batch_id)
 
 
 @router.post("/{case_id}/offer", status_code=202, responses=CASE_WRITE)
@@ -230,20 +186,7 @@ async def offer_case(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Delegate a case directly to one collector, who answers within the window."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_offer(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            case_id=case_id,
-            collector=body.collector,
-            window_seconds=body.window_seconds,
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_offer, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries/confirm", status_code=202, responses=CASE_WRITE)
@@ -256,19 +199,7 @@ async def confirm_recovery(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Confirm the reported recovery: the fee is credited to the collector."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_confirm(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            case_id=case_id,
-            close_case=body.close_case,
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_confirm, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries/reject", status_code=202, responses=CASE_WRITE)
@@ -281,19 +212,7 @@ async def reject_recovery(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Reject the reported recovery with a reason code."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_reject(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            case_id=case_id,
-            reason_code=body.reason_code,
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_reject, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recall", status_code=202, responses=CASE_WRITE)
@@ -301,14 +220,7 @@ async def recall_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Recall a case for good."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_recall(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_recall, case_id=case_id)
 
 
 # --- collectors ---
@@ -356,12 +268,7 @@ async def withdraw_fees(
     key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Withdraw every fee owed to the caller (pull payment)."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_withdraw_fees(session=s, recourse=state.recourse, institution=caller.institution, key=key),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_withdraw_fees)
 
 
 @router.get("/{case_id}")
@@ -378,45 +285,21 @@ async def claim_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Claim a case from the open pool; the first claim wins, the others get a CAS-409 problem."""
-    prepared = await in_session(
-        state,
-        lambda s: svc.prepare_claim(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
-        ),
-    )
-    op, created = await persist(
-        state,
-        lambda s: svc.record_claim(session=s, institution=caller.institution, key=key, prepared=prepared),
-    )
-    return await accept(state, caller, op, created, confirm)
+    return await write(state, caller, key, confirm, svc.submit_claim, case_id=case_id)
 
 
 @router.post("/{case_id}/accept", status_code=202, responses=CASE_WRITE)
 async def accept_offer(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_accept(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_accept, case_id=case_id)
 
 
 @router.post("/{case_id}/decline", status_code=202, responses=CASE_WRITE)
 async def decline_offer(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
 ) -> JSONResponse:
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_decline(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_decline, case_id=case_id)
 
 
 @router.post("/{case_id}/actions", status_code=202, responses=CASE_WRITE)
@@ -429,21 +312,7 @@ async def report_action(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Report a collection action with an evidence digest (anchored first if needed)."""
-    ops, created = await in_session(
-        state,
-        lambda s: svc.submit_action(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            case_id=case_id,
-            action_code=body.action_code,
-            evidence_digest=body.evidence_digest,
-            evidence_root=body.evidence_root,
-            evidence_proof=body.evidence_proof,
-        ),
-    )
-    return await _many(state, caller, ops, created, confirm)
+    return await write(state, caller, key, confirm, svc.submit_action, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries", status_code=202, responses=CASE_WRITE)
@@ -456,21 +325,7 @@ async def report_recovery(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Report a recovery with an evidence digest, for the bank to confirm."""
-    ops, created = await in_session(
-        state,
-        lambda s: svc.submit_recovery(
-            session=s,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            case_id=case_id,
-            amount_fen=body.amount_fen,
-            evidence_digest=body.evidence_digest,
-            evidence_root=body.evidence_root,
-            evidence_proof=body.evidence_proof,
-        ),
-    )
-    return await _many(state, caller, ops, created, confirm)
+    return await write(state, caller, key, confirm, svc.submit_recovery, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/return", status_code=202, responses=CASE_WRITE)
@@ -478,11 +333,4 @@ async def return_case(
     case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Member, confirm: ConfirmQuery = False
 ) -> JSONResponse:
     """Return an unresolved case after its deadline (any member)."""
-    return await _one(
-        state,
-        caller,
-        lambda s: svc.submit_return(
-            session=s, recourse=state.recourse, institution=caller.institution, key=key, case_id=case_id
-        ),
-        confirm,
-    )
+    return await write(state, caller, key, confirm, svc.submit_return, case_id=case_id)

@@ -6,13 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
 from chain.contracts.consortium import Role
-from node_api.db.models import Operation
 from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
 from node_api.openapi import problem
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
 from node_api.schemas.oracles import (
     OracleSignatureIn,
     OracleSignaturePublic,
@@ -80,20 +78,9 @@ async def create_report(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Submit a report with its signatures to the OracleHub (operation kind ``oracle.report``)."""
-
-    def build(session: Session) -> tuple[Operation, bool]:
-        return submit_report(
-            session=session,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            round_=body.round,
-            report_in=body.report,
-            signatures=body.signatures,
-        )
-
-    op, created = await persist(state, build)
-    return await accept(state, caller, op, created, confirm)
+    return await write(
+        state, caller, key, confirm, submit_report, round_=body.round, report_in=body.report, signatures=body.signatures
+    )
 
 
 @router.get(

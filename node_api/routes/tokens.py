@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, accept, persist
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
 from node_api.schemas import BalancePublic, MintCreate, TransferCreate
 from node_api.services.tokens import read_balance, submit_mint, submit_transfer
 
@@ -23,18 +23,7 @@ async def create_transfer(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
-    op, created = await persist(
-        state,
-        lambda session: submit_transfer(
-            session=session,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            to=body.to,
-            amount_fen=body.amount_fen,
-        ),
-    )
-    return await accept(state, caller, op, created, confirm)
+    return await write(state, caller, key, confirm, submit_transfer, to=body.to, amount_fen=body.amount_fen)
 
 
 @router.post("/mints", status_code=202, responses=OPERATION_RESPONSES)
@@ -46,19 +35,9 @@ async def create_mint(
     confirm: ConfirmQuery = False,
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""
-    op, created = await persist(
-        state,
-        lambda session: submit_mint(
-            session=session,
-            recourse=state.recourse,
-            institution=caller.institution,
-            key=key,
-            to=body.to,
-            amount_fen=body.amount_fen,
-            reference=body.reference,
-        ),
+    return await write(
+        state, caller, key, confirm, submit_mint, to=body.to, amount_fen=body.amount_fen, reference=body.reference
     )
-    return await accept(state, caller, op, created, confirm)
 
 
 @router.get("/balances/{address}")

@@ -9,12 +9,18 @@ either the whole batch is imported and will be published exactly once, or nothin
 rows are sent in executemany chunks of ``INSERT_CHUNK`` (2,000) inside that transaction, and each parsed
 row is released once split, so a 100,000-row import never holds every row's parameters at once.
 
-Claims (collector): the gateway first reads the case on chain (taken or closed → 409 problem at once)
-and the collector's eligibility (suspension, licence, region, capacity → 403 problem), then reserves the
-case in ``case_claims`` in the same transaction as the claim operation. The table's primary key makes the
+Claims (collector): the gateway first asks the chain whether the collector may claim the case now (an
+``eth_call`` of the claim transaction from the collector's address: the contract's own checks, so a rule
+lives only in ``CaseDelegation``; its refusal becomes a problem through
+:mod:`node_api.services.chain_errors`: taken or closed → 409, ineligible → 403), then reserves the case in
+``case_claims`` in the same transaction as the claim operation. The table's primary key makes the
 reservation atomic, so of many concurrent claims through this gateway exactly one becomes an operation
 and every other gets ``CAS-409``. A reservation whose operation failed (e.g. a claim through another
 gateway won on chain) is released by the next claim. The chain stays the judge across gateways.
+
+Every write here returns a :class:`~node_api.services.operations.Submission` (its operations and rows),
+which the write route persists through the one idempotent write path (``submit_many``, in the group
+commit); :func:`publish_batch`, whose rows are a whole case file, persists in a transaction of its own.
 
 Reports attach an evidence digest that must be in an anchored ``EvidenceRegistry`` root: given a root
 and proof they are used as is; otherwise the gateway anchors the digest alone (a one-leaf tree) as an
@@ -27,7 +33,6 @@ the chain.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -36,7 +41,8 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 from typing import Any, Literal, TypeVar
 
@@ -53,25 +59,21 @@ from chain.contracts.case_delegation import (
     CaseRecord,
     CaseStatus,
     CaseTerms,
-    ClaimSnapshot,
     derive_case_id,
 )
-from chain.contracts.consortium import Role
 from chain.merkle import leaf_hash, to_bytes32
 from chain.network import Recourse
 from node_api.db.cases_models import CaseBatch, CaseClaim, CaseEntry
-from node_api.db.models import Operation, utcnow
+from node_api.db.models import Operation
 from node_api.institutions import Institution
 from node_api.problems import (
     BatchNotPublishedError,
     CaseAlreadyClaimedError,
     CaseClosedError,
-    CaseIneligibleError,
     CaseNotFoundError,
     CaseNotYoursError,
     CaseStateError,
     ChainUnavailableError,
-    IdempotencyConflictError,
     InvalidInputError,
 )
 from node_api.services.case_import import (
@@ -82,13 +84,13 @@ from node_api.services.case_import import (
     new_salt,
     parse_cases,
 )
-from node_api.services.operations import IN_GROUP, request_hash, submit_operation
+from node_api.services.chain_errors import dry_run
+from node_api.services.operations import OpSpec, Submission, replayed, submit_many
 from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
 
 __all__ = [
     "CASE_CONTRACT",
     "CaseFilter",
-    "PreparedClaim",
     "PublishResult",
     "batch_tree",
     "case_terms",
@@ -97,11 +99,8 @@ __all__ = [
     "get_case",
     "list_batches",
     "list_cases",
-    "prepare_claim",
     "publish_batch",
     "read_fees",
-    "record_claim",
-    "region_covers",
     "resolve_chain_batch_id",
     "submit_accept",
     "submit_action",
@@ -135,18 +134,6 @@ def _drain(items: list[_T]) -> Iterator[_T]:
     items.reverse()
     while items:
         yield items.pop()
-
-
-def region_covers(collector_region: int, case_region: int) -> bool:
-    """The contract's region rule (GB/T 2260): province ``xx0000`` covers ``xx****``, city ``xxxx00`` covers
-    ``xxxx**``, any other code only itself."""
-    if collector_region == case_region:
-        return True
-    if collector_region % 10_000 == 0:
-        return collector_region // 10_000 == case_region // 10_000
-    if collector_region % 100 == 0:
-        return collector_region // 100 == case_region // 100
-    return False
 
 
 # --- trees (rebuilt from the stored terms, cached) --------------------------------------------------------
@@ -196,92 +183,8 @@ def _remember(batch_id: str, tree: CaseBatchTree) -> None:
 # --- operations ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _OpSpec:
-    key: str
-    kind: str
-    body: dict[str, Any]
-    tx: TxRequest
-
-
-def _new_operation(institution: Institution, spec: _OpSpec, created_at: dt.datetime) -> Operation:
-    return Operation(
-        id=str(uuid.uuid4()),
-        institution=institution.name,
-        sender=institution.address,
-        idempotency_key=spec.key,
-        request_hash=request_hash(spec.kind, spec.body),
-        kind=spec.kind,
-        request=spec.body,
-        to_address=spec.tx.to,
-        data="0x" + spec.tx.data.hex(),
-        value=spec.tx.value,
-        created_at=created_at,
-        updated_at=created_at,
-    )
-
-
-def _existing_ops(session: Session, institution: Institution, specs: Sequence[_OpSpec]) -> list[Operation] | None:
-    """The operations of an earlier identical request (same keys and bodies), or ``None`` if new."""
-    keys = [s.key for s in specs]
-    found = {
-        op.idempotency_key: op
-        for op in session.exec(
-            select(Operation).where(Operation.institution == institution.name, col(Operation.idempotency_key).in_(keys))
-        ).all()
-    }
-    if not found:
-        return None
-    main = specs[-1]
-    op = found.get(main.key)
-    if op is None:
-        return None
-    if op.request_hash != request_hash(main.kind, main.body):
-        raise IdempotencyConflictError(
-            f"Idempotency-Key {main.key!r} was used for a different request (operation {op.id}); "
-            "use a new key for a new request",
-            operation_id=op.id,
-        )
-    return [found[k] for k in keys if k in found]
-
-
-def _stage_ops(session: Session, institution: Institution, specs: Sequence[_OpSpec]) -> list[Operation]:
-    """Add operations (sent in this order) to the session without committing."""
-    base = utcnow()
-    ops = [_new_operation(institution, s, base + dt.timedelta(microseconds=i)) for i, s in enumerate(specs)]
-    for op in ops:
-        session.add(op)
-    return ops
-
-
-def _submit_chain(session: Session, institution: Institution, specs: Sequence[_OpSpec]) -> tuple[list[Operation], bool]:
-    """Persist several operations in one transaction (idempotent on the last one's key)."""
-    if len(specs) == 1:
-        op, created = submit_operation(
-            session=session,
-            institution=institution.name,
-            sender=institution.address,
-            idempotency_key=specs[0].key,
-            kind=specs[0].kind,
-            body=specs[0].body,
-            tx=specs[0].tx,
-        )
-        return [op], created
-    existing = _existing_ops(session, institution, specs)
-    if existing is not None:
-        return existing, False
-    ops = _stage_ops(session, institution, specs)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = _existing_ops(session, institution, specs)
-        if existing is None:
-            raise
-        return existing, False
-    for op in ops:
-        session.refresh(op)
-    return ops, True
+def _submission(institution: Institution, *specs: OpSpec, extra_rows: Any = None) -> Submission:
+    return Submission(institution.name, institution.address, specs, extra_rows)
 
 
 # --- publication ----------------------------------------------------------------------------------------------
@@ -320,18 +223,9 @@ def publish_batch(
         "fee_budget_fen": fee_budget_fen,
         "closes_at": closes_at,
     }
-    replay = session.exec(
-        select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
-    ).first()
-    if replay is not None:
-        if replay.request_hash != request_hash("cases.publish", body):
-            raise IdempotencyConflictError(
-                f"Idempotency-Key {key!r} was used for a different request (operation {replay.id})",
-                operation_id=replay.id,
-            )
-        batch = session.exec(select(CaseBatch).where(CaseBatch.publish_operation_id == replay.id)).one()
-        approve = session.get(Operation, batch.approve_operation_id)
-        return PublishResult(batch, [op for op in (approve, replay) if op is not None], False)
+    again = replayed(session, institution=institution.name, specs=(OpSpec(key, "cases.publish", body, None),))
+    if again is not None:  # before parsing: a replay never imports the file again
+        return _published(session, again[-1])
 
     rows = parse_cases(data, fmt, now=now, max_rows=max_rows)
     del data  # the upload is not needed any more (the route does not keep it either)
@@ -381,38 +275,40 @@ def publish_batch(
     batch_uuid = str(uuid.uuid4())
     meta = keccak(text=json.dumps({"gateway_batch": batch_uuid, "format": fmt, "cases": len(tree)}, sort_keys=True))
     cases = recourse.cases
-    specs = [
-        _OpSpec(
+    specs = (
+        OpSpec(
             f"{key}:approve",
             "cases.approve_budget",
             {"spender": cases.address, "amount_fen": fee_budget_fen, "batch": batch_uuid},
             recourse.token.request("approve", cases.address, fee_budget_fen),
         ),
-        _OpSpec(
+        OpSpec(
             key, "cases.publish", body, cases.publish_batch_request(tree.root, len(tree), end, fee_budget_fen, meta)
         ),
-    ]
-    approve_op, publish_op = _stage_ops(session, institution, specs)
-    batch = CaseBatch(
-        id=batch_uuid,
-        institution=institution.name,
-        bank=bank,
-        salt=_hex(batch_salt),
-        root=_hex(tree.root),
-        case_count=len(tree),
-        closes_at=end,
-        fee_budget_fen=fee_budget_fen,
-        meta_digest=_hex(meta),
-        source_format=fmt,
-        approve_operation_id=approve_op.id,
-        publish_operation_id=publish_op.id,
     )
-    try:
-        session.add(batch)
-        session.flush()  # the batch row before its cases (foreign key)
-        # vault rows, then case rows, INSERT_CHUNK at a time, all in this one transaction: a failure on any
-        # chunk (or at the commit) rolls back every chunk before it, the batch and the operations
-        vault.put_many(session, _drain(vault_rows))
+    stored: list[CaseBatch] = []
+
+    def store(s: Session, ops: list[Operation]) -> None:
+        batch = CaseBatch(
+            id=batch_uuid,
+            institution=institution.name,
+            bank=bank,
+            salt=_hex(batch_salt),
+            root=_hex(tree.root),
+            case_count=len(tree),
+            closes_at=end,
+            fee_budget_fen=fee_budget_fen,
+            meta_digest=_hex(meta),
+            source_format=fmt,
+            approve_operation_id=ops[0].id,
+            publish_operation_id=ops[1].id,
+        )
+        stored.append(batch)
+        s.add(batch)
+        s.flush()  # the batch row before its cases (foreign key)
+        # vault rows, then case rows, INSERT_CHUNK at a time, all in the operations' one transaction: a
+        # failure on any chunk (or at the commit) rolls back every chunk before it, the batch and the operations
+        vault.put_many(s, _drain(vault_rows))
         entries = (
             {
                 "case_id": _hex(t.case_id),
@@ -435,21 +331,29 @@ def publish_batch(
             for i, (t, ref) in enumerate(zip(tree.terms, _drain(refs), strict=True))
         )
         while chunk := list(islice(entries, INSERT_CHUNK)):
-            session.execute(insert(CaseEntry), chunk)
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
+            s.execute(insert(CaseEntry), chunk)
+
+    try:
+        ops, created = submit_many(session, _submission(institution, *specs, extra_rows=store))
+    except IntegrityError as exc:  # not the key (that is a replay): a case id or root that exists already
         raise InvalidInputError(
             f"the batch could not be stored, nothing was imported (a case id or root already exists?): {exc.orig}"
         ) from exc
-    except BaseException:
-        session.rollback()
-        raise
+    if not created:  # the same key committed concurrently
+        return _published(session, ops[-1])
     _remember(batch_uuid, tree)
+    (batch,) = stored
     session.refresh(batch)
-    session.refresh(approve_op)
-    session.refresh(publish_op)
-    return PublishResult(batch, [approve_op, publish_op], True)
+    for op in ops:
+        session.refresh(op)
+    return PublishResult(batch, ops, True)
+
+
+def _published(session: Session, publish_op: Operation) -> PublishResult:
+    """The batch an earlier request with the same key published, with its two operations."""
+    batch = session.exec(select(CaseBatch).where(CaseBatch.publish_operation_id == publish_op.id)).one()
+    approve = session.get(Operation, batch.approve_operation_id)
+    return PublishResult(batch, [op for op in (approve, publish_op) if op is not None], False)
 
 
 def resolve_chain_batch_id(session: Session, recourse: Recourse, batch: CaseBatch) -> int:
@@ -674,68 +578,21 @@ def _chain_record(recourse: Recourse, entry: CaseEntry) -> tuple[CaseRecord, int
         raise ChainUnavailableError(f"cannot read the case: {exc}") from exc
 
 
-def _refuse_taken(record: CaseRecord, entry: CaseEntry, now: int) -> None:
-    if record.status.final:
-        raise CaseClosedError(
-            f"case {entry.case_id} is closed ({record.status.label})", case_status=record.status.label
-        )
-    taken = record.status in _HELD or (record.status is CaseStatus.OFFERED and now <= record.offer_expiry)
-    if taken:
-        raise CaseAlreadyClaimedError(
-            f"case {entry.case_id} is already {record.status.label} by {record.collector}",
-            case_id=entry.case_id,
-            collector=record.collector,
-            case_status=record.status.label,
-        )
-
-
-def _snapshot(recourse: Recourse, entry: CaseEntry, account: str) -> ClaimSnapshot:
+def _ask_chain(
+    recourse: Recourse, sender: str, tx: TxRequest, entry: CaseEntry, *, block: int | str = "latest"
+) -> None:
+    """Whether ``sender`` may send ``tx`` now, as the contract decides (:func:`dry_run`); a case taken by
+    another is named with its current status."""
     try:
-        return recourse.cases.claim_snapshot(entry.case_id, account)
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot read the case: {exc}") from exc
-
-
-def _check_eligible(snap: ClaimSnapshot, collector: str, region: int) -> None:
-    """The contract's eligibility rules, checked before queuing (the chain checks them again)."""
-    m = snap.member
-    if m is None:
-        raise CaseIneligibleError(f"{collector} is not a consortium member", rule="collector")
-    if not m.roles_mask & Role.COLLECTOR.bit:
-        raise CaseIneligibleError(f"{collector} does not hold the COLLECTOR role", rule="collector")
-    if m.suspended:
-        raise CaseIneligibleError(f"{collector} is suspended", rule="suspended")
-    if m.licence_expiry and snap.block_time > m.licence_expiry:
-        raise CaseIneligibleError(f"{collector}'s licence expired at {m.licence_expiry}", rule="licence")
-    if not region_covers(m.region, region):
-        raise CaseIneligibleError(
-            f"{collector}'s region {m.region} does not cover the case region {region}",
-            rule="region",
-            collector_region=m.region,
-            case_region=region,
-        )
-    if snap.open_cases >= snap.max_open_cases:
-        raise CaseIneligibleError(
-            f"{collector} already holds {snap.open_cases} open cases (cap {snap.max_open_cases})",
-            rule="capacity",
-            open_cases=snap.open_cases,
-            max_open_cases=snap.max_open_cases,
-        )
+        dry_run(recourse.client, sender, tx, block=block)
+    except CaseAlreadyClaimedError as exc:
+        record, _ = _chain_record(recourse, entry)  # the refusal's path only: offered, claimed, reported
+        exc.extra["case_status"] = _label(record)
+        raise
 
 
 def _proof(session: Session, batch: CaseBatch, entry: CaseEntry) -> list[bytes]:
     return batch_tree(session, batch).proof(entry.position)
-
-
-@dataclass(frozen=True)
-class PreparedClaim:
-    """A claim checked against the chain, ready to be recorded (``tx`` is ``None`` for a replayed key)."""
-
-    case_id: str
-    tx: TxRequest | None
-    #: the operation of a reservation the chain shows to be void (its claim was mined, then dropped by a
-    #: reorg: the case is back in the pool at a later block); recording releases it
-    void_reservation: str | None = None
 
 
 def _live_claim(session: Session, case_id: str, void: str | None = None) -> CaseClaim | None:
@@ -758,89 +615,61 @@ def _claiming(case_id: str, holder: str, operation_id: str | None = None) -> Cas
     )
 
 
-def prepare_claim(
-    *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> PreparedClaim:
-    """The chain-side checks of a claim (case not taken, collector eligible) and its transaction; read-only."""
-    entry = _entry(session, case_id)
-    replay = session.exec(
-        select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
-    ).first()
-    if replay is not None:
-        return PreparedClaim(entry.case_id, None)
-    batch = _batch_of(session, entry)
-    chain_batch = resolve_chain_batch_id(session, recourse, batch)
-    snap = _snapshot(recourse, entry, institution.address)
-    _refuse_taken(snap.record, entry, snap.block_time)
-    if snap.block_time > entry.deadline:
-        raise CaseClosedError(f"case {entry.case_id} passed its deadline {entry.deadline}", case_status="expired")
-    _check_eligible(snap, institution.address, entry.region)
-    held = session.get(CaseClaim, entry.case_id)
-    void: str | None = None
+def _reserve(
+    session: Session, ops: list[Operation], *, case_id: str, institution: Institution, void: str | None
+) -> None:
+    """The claim's reservation, stored with its operation: the table's primary key decides between
+    concurrent claims through this gateway. ``void`` names a reservation the chain shows to be void (its
+    claim was mined, then dropped by a reorg: the case is back in the pool); it is released."""
+    held = _live_claim(session, case_id, void)
     if held is not None:
-        op = session.get(Operation, held.operation_id)
-        # a claim mined at or before the block just read, yet the case is in the pool there: a reorg
-        # dropped it, so its reservation no longer holds the case
-        dropped = op is not None and op.status == "succeeded" and (op.block_number or 0) <= snap.block_number
-        if dropped:
-            void = held.operation_id
-        elif op is not None and op.status != "failed":
-            raise _claiming(entry.case_id, held.collector, held.operation_id)
-    tx = recourse.cases.claim_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
-    return PreparedClaim(entry.case_id, tx, void)
-
-
-def record_claim(
-    *, session: Session, institution: Institution, key: str, prepared: PreparedClaim
-) -> tuple[Operation, bool]:
-    """Reserve the case and persist the claim operation, atomically (the reservation's primary key decides
-    between concurrent claims). Inside a group commit it leaves the commit to the committer."""
-    body = {"case_id": prepared.case_id}
-    kind = "cases.claim"
-    replay = session.exec(
-        select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
-    ).first()
-    if replay is not None:
-        if replay.request_hash != request_hash(kind, body):
-            raise IdempotencyConflictError(
-                f"Idempotency-Key {key!r} was used for a different request (operation {replay.id})",
-                operation_id=replay.id,
-            )
-        return replay, False
-    if prepared.tx is None:  # pragma: no cover - the replayed operation cannot disappear
-        raise CaseStateError(f"operation for Idempotency-Key {key!r} vanished")
-    held = _live_claim(session, prepared.case_id, prepared.void_reservation)
-    if held is not None:
-        raise _claiming(prepared.case_id, held.collector, held.operation_id)
-    (op,) = _stage_ops(session, institution, [_OpSpec(key, kind, body, prepared.tx)])
+        raise _claiming(case_id, held.collector, held.operation_id)
     session.add(
-        CaseClaim(
-            case_id=prepared.case_id, institution=institution.name, collector=institution.address, operation_id=op.id
-        )
+        CaseClaim(case_id=case_id, institution=institution.name, collector=institution.address, operation_id=ops[0].id)
     )
-    if session.info.get(IN_GROUP):
-        return op, True
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        again = session.exec(
-            select(Operation).where(Operation.institution == institution.name, Operation.idempotency_key == key)
-        ).first()
-        if again is not None:
-            return again, False
-        winner = session.get(CaseClaim, prepared.case_id)
-        raise _claiming(prepared.case_id, winner.collector if winner is not None else "another collector") from exc
-    session.refresh(op)
-    return op, True
+
+
+def _reserved(session: Session, case_id: str) -> CaseAlreadyClaimedError:
+    winner = session.get(CaseClaim, case_id)
+    return _claiming(case_id, winner.collector if winner is not None else "another collector")
 
 
 def submit_claim(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
-    """Queue a claim (see the module docstring); 409 if the case is taken or being claimed."""
-    prepared = prepare_claim(session=session, recourse=recourse, institution=institution, key=key, case_id=case_id)
-    return record_claim(session=session, institution=institution, key=key, prepared=prepared)
+) -> Submission:
+    """A claim (see the module docstring): asked of the chain first (409 taken or closed, 403 ineligible),
+    then 409 if another claim through this gateway holds the case's reservation."""
+    entry = _entry(session, case_id)
+    spec = OpSpec(key, "cases.claim", {"case_id": entry.case_id}, None)
+    if replayed(session, institution=institution.name, specs=(spec,)) is not None:
+        return _submission(institution, spec)  # the chain is not asked again: the write path replays it
+    batch = _batch_of(session, entry)
+    chain_batch = resolve_chain_batch_id(session, recourse, batch)
+    tx = recourse.cases.claim_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
+    try:
+        number = recourse.client.block_number()
+    except ChainError as exc:
+        raise ChainUnavailableError(f"cannot read the chain: {exc}") from exc
+    _ask_chain(recourse, institution.address, tx, entry, block=number)
+    held = session.get(CaseClaim, entry.case_id)
+    void: str | None = None
+    if held is not None:
+        op = session.get(Operation, held.operation_id)
+        # a claim mined at or before the block just asked, yet the case is in the pool there: a reorg
+        # dropped it, so its reservation no longer holds the case
+        dropped = op is not None and op.status == "succeeded" and (op.block_number or 0) <= number
+        if dropped:
+            void = held.operation_id
+        elif op is not None and op.status != "failed":
+            raise _claiming(entry.case_id, held.collector, held.operation_id)
+    case = entry.case_id
+    return Submission(
+        institution.name,
+        institution.address,
+        (replace(spec, tx=tx),),
+        extra_rows=partial(_reserve, case_id=case, institution=institution, void=void),
+        taken=lambda s, _: _reserved(s, case),
+    )
 
 
 def _case_and_batch(session: Session, recourse: Recourse, case_id: str) -> tuple[CaseEntry, CaseBatch, int]:
@@ -881,50 +710,46 @@ def submit_offer(
     case_id: str,
     collector: str,
     window_seconds: int,
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry, batch, chain_batch = _case_and_batch(session, recourse, case_id)
     _own_batch(batch, institution)
     to = to_checksum_address(collector)
-    snap = _snapshot(recourse, entry, to)
-    _refuse_taken(snap.record, entry, snap.block_time)
-    _check_eligible(snap, to, entry.region)
     tx = recourse.cases.offer_request(chain_batch, case_terms(entry), _proof(session, batch, entry), to, window_seconds)
+    _ask_chain(recourse, institution.address, tx, entry)  # in the pool, open, and ``to`` eligible
     body = {"case_id": entry.case_id, "collector": to, "window_seconds": window_seconds}
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.offer", body, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.offer", body, tx))
 
 
 def _answer(
     session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, *, accept: bool
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry = _entry(session, case_id)
-    snap = _snapshot(recourse, entry, institution.address)
-    _require_status(snap.record, entry, (CaseStatus.OFFERED,), "answer an offer on")
-    _require_collector(snap.record, entry, institution)
-    if accept:
-        _check_eligible(snap, institution.address, entry.region)
+    record, _ = _chain_record(recourse, entry)
+    _require_status(record, entry, (CaseStatus.OFFERED,), "answer an offer on")
+    _require_collector(record, entry, institution)
     cases = recourse.cases
     tx = cases.accept_request(entry.case_id) if accept else cases.decline_request(entry.case_id)
+    if accept:
+        _ask_chain(recourse, institution.address, tx, entry)  # the offer still open, the collector eligible
     kind = "cases.accept" if accept else "cases.decline"
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, kind, {"case_id": entry.case_id}, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, kind, {"case_id": entry.case_id}, tx))
 
 
 def submit_accept(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
+) -> Submission:
     return _answer(session, recourse, institution, key, case_id, accept=True)
 
 
 def submit_decline(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
+) -> Submission:
     return _answer(session, recourse, institution, key, case_id, accept=False)
 
 
 def _evidence_specs(
     recourse: Recourse, key: str, digest: str, root: str | None, proof: Sequence[str]
-) -> tuple[list[_OpSpec], bytes, bytes, list[bytes]]:
+) -> tuple[list[OpSpec], bytes, bytes, list[bytes]]:
     """The anchoring operation needed first (if any), and the (digest, root, proof) to report."""
     d = to_bytes32(digest)
     if root is not None:
@@ -943,7 +768,7 @@ def _evidence_specs(
         raise ChainUnavailableError(f"cannot check the evidence: {exc}") from exc
     if anchored:
         return [], d, r, []
-    spec = _OpSpec(
+    spec = OpSpec(
         f"{key}:anchor",
         "cases.anchor_evidence",
         {"digest": _hex(d), "root": _hex(r)},
@@ -963,7 +788,7 @@ def submit_action(
     evidence_digest: str,
     evidence_root: str | None,
     evidence_proof: Sequence[str],
-) -> tuple[list[Operation], bool]:
+) -> Submission:
     entry = _entry(session, case_id)
     record, _ = _chain_record(recourse, entry)
     _require_status(record, entry, _HELD, "report an action on")
@@ -971,7 +796,7 @@ def submit_action(
     pre, d, r, p = _evidence_specs(recourse, key, evidence_digest, evidence_root, evidence_proof)
     tx = recourse.cases.report_action_request(entry.case_id, action_code, d, r, p)
     body = {"case_id": entry.case_id, "action_code": action_code, "evidence_digest": _hex(d), "evidence_root": _hex(r)}
-    return _submit_chain(session, institution, [*pre, _OpSpec(key, "cases.report_action", body, tx)])
+    return _submission(institution, *pre, OpSpec(key, "cases.report_action", body, tx))
 
 
 def submit_recovery(
@@ -985,7 +810,7 @@ def submit_recovery(
     evidence_digest: str,
     evidence_root: str | None,
     evidence_proof: Sequence[str],
-) -> tuple[list[Operation], bool]:
+) -> Submission:
     entry = _entry(session, case_id)
     record, _ = _chain_record(recourse, entry)
     _require_status(record, entry, (CaseStatus.CLAIMED,), "report a recovery on")
@@ -996,7 +821,7 @@ def submit_recovery(
     pre, d, r, p = _evidence_specs(recourse, key, evidence_digest, evidence_root, evidence_proof)
     tx = recourse.cases.report_recovery_request(entry.case_id, amount_fen, d, r, p)
     body = {"case_id": entry.case_id, "amount_fen": amount_fen, "evidence_digest": _hex(d), "evidence_root": _hex(r)}
-    return _submit_chain(session, institution, [*pre, _OpSpec(key, "cases.report_recovery", body, tx)])
+    return _submission(institution, *pre, OpSpec(key, "cases.report_recovery", body, tx))
 
 
 def _bank_case_op(
@@ -1017,31 +842,29 @@ def _bank_case_op(
 
 def submit_confirm(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, close_case: bool
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry, _, _ = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "confirm a recovery on"
     )
     tx = recourse.cases.confirm_recovery_request(entry.case_id, close_case=close_case)
     body = {"case_id": entry.case_id, "close_case": close_case}
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.confirm_recovery", body, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.confirm_recovery", body, tx))
 
 
 def submit_reject(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, reason_code: int
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry, _, _ = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "reject a recovery on"
     )
     tx = recourse.cases.reject_recovery_request(entry.case_id, reason_code)
     body = {"case_id": entry.case_id, "reason_code": reason_code}
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.reject_recovery", body, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.reject_recovery", body, tx))
 
 
 def submit_recall(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry, record, now = _bank_case_op(
         session, recourse, institution, case_id, (CaseStatus.NONE, CaseStatus.OFFERED, CaseStatus.CLAIMED), "recall"
     )
@@ -1052,13 +875,12 @@ def submit_recall(
         tx = recourse.cases.recall_from_pool_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
     else:
         tx = recourse.cases.recall_request(entry.case_id)
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.recall", {"case_id": entry.case_id}, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.recall", {"case_id": entry.case_id}, tx))
 
 
 def submit_return(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
-) -> tuple[Operation, bool]:
+) -> Submission:
     entry = _entry(session, case_id)
     record, now = _chain_record(recourse, entry)
     _require_status(record, entry, (CaseStatus.CLAIMED, CaseStatus.OFFERED), "return")
@@ -1067,20 +889,22 @@ def submit_return(
             f"case {entry.case_id} can be returned only after its deadline {record.deadline}", deadline=record.deadline
         )
     tx = recourse.cases.return_case_request(entry.case_id)
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.return", {"case_id": entry.case_id}, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.return", {"case_id": entry.case_id}, tx))
 
 
 def submit_withdraw_fees(
-    *, session: Session, recourse: Recourse, institution: Institution, key: str
-) -> tuple[Operation, bool]:
+    *,
+    session: Session,  # noqa: ARG001 - every write's planner is called with a session; this one needs none
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+) -> Submission:
     owed, _ = read_fees(recourse=recourse, collector=institution.address)
     if owed == 0:
         raise CaseStateError(f"no fees owed to {institution.name}", owed_fen=0)
     body = {"collector": institution.address, "owed_fen_at_request": owed}
     tx = recourse.cases.withdraw_fees_request()
-    ops, created = _submit_chain(session, institution, [_OpSpec(key, "cases.withdraw_fees", body, tx)])
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.withdraw_fees", body, tx))
 
 
 def _own_published_batch(
@@ -1095,7 +919,7 @@ def _own_published_batch(
 
 def submit_withdraw_unspent(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, batch_id: str
-) -> tuple[Operation, bool]:
+) -> Submission:
     batch, chain_batch = _own_published_batch(session, recourse, institution, batch_id)
     try:
         b = recourse.cases.batch(chain_batch)
@@ -1111,29 +935,26 @@ def submit_withdraw_unspent(
             open_cases=b.open_cases,
         )
     tx = recourse.cases.withdraw_unspent_request(chain_batch)
-    ops, created = _submit_chain(
-        session, institution, [_OpSpec(key, "cases.withdraw_unspent", {"batch_id": batch.id}, tx)]
-    )
-    return ops[0], created
+    return _submission(institution, OpSpec(key, "cases.withdraw_unspent", {"batch_id": batch.id}, tx))
 
 
 def submit_top_up(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, batch_id: str, amount_fen: int
-) -> tuple[list[Operation], bool]:
+) -> Submission:
     batch, chain_batch = _own_published_batch(session, recourse, institution, batch_id)
     cases = recourse.cases
-    specs = [
-        _OpSpec(
+    return _submission(
+        institution,
+        OpSpec(
             f"{key}:approve",
             "cases.approve_budget",
             {"spender": cases.address, "amount_fen": amount_fen, "batch": batch.id},
             recourse.token.request("approve", cases.address, amount_fen),
         ),
-        _OpSpec(
+        OpSpec(
             key,
             "cases.top_up",
             {"batch_id": batch.id, "amount_fen": amount_fen},
             cases.top_up_budget_request(chain_batch, amount_fen),
         ),
-    ]
-    return _submit_chain(session, institution, specs)
+    )

@@ -1,18 +1,23 @@
-"""Operations: durable, idempotent chain writes.
+"""Operations: durable, idempotent chain writes, and the one idempotent write path of the gateway.
 
-``submit`` persists the operation (status ``pending``) before the API acknowledges it. The same
-``Idempotency-Key`` with the same request returns the original operation; with a different request it
-raises ``IdempotencyConflictError`` (409).
+A write request becomes a :class:`Submission`: its operations (:class:`OpSpec`: key, kind, body,
+transaction; sent in order) and any rows stored with them (a claim's reservation, a batch's cases).
+:func:`submit_many` persists it (status ``pending``) before the API acknowledges it. The same
+``Idempotency-Key`` with the same request returns the original operations; with a different request it
+raises :func:`conflict` (``IdempotencyConflictError``, ``OPS-409``). :func:`write_once` is that rule for
+any row with a key (operations, evidence items, webhook subscriptions): look the key up, replay or
+refuse, else insert, and turn a concurrent insert of the same key into a replay.
 
 :class:`GroupCommitter` is how the API persists: one thread runs the submissions of all requests that
 arrived meanwhile in ONE database transaction and acknowledges each only after that commit (group
 commit: the same durability as one commit per request, without many writers queueing on SQLite's write
-lock). Inside a group, ``submit_operation`` adds the row and leaves the commit to the committer.
+lock). Inside a group, :func:`write_once` adds the rows and leaves the commit to the committer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -20,6 +25,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, event, func
@@ -28,12 +34,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from chain.client import TxRequest
-from node_api.db.models import Operation
+from node_api.db.models import Operation, utcnow
 from node_api.problems import IdempotencyConflictError, NotFoundError
 
-__all__ = ["GroupCommitter", "get_operation", "list_operations", "request_hash", "submit_operation"]
+__all__ = [
+    "ExtraRows",
+    "GroupCommitter",
+    "OpSpec",
+    "Submission",
+    "conflict",
+    "get_operation",
+    "list_operations",
+    "replayed",
+    "request_hash",
+    "submit_many",
+    "submit_operation",
+    "write_once",
+]
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 #: ``session.info`` flag: the session belongs to a group commit (the committer commits, not the service)
 IN_GROUP = "recourse.group_commit"
@@ -44,12 +65,146 @@ def request_hash(kind: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def conflict(key: str, earlier: str, **extra: Any) -> IdempotencyConflictError:
+    """The one refusal of a reused key: ``earlier`` names what the key already stands for."""
+    return IdempotencyConflictError(
+        f"Idempotency-Key {key!r} was used for a different request ({earlier}); use a new key for a new request",
+        **extra,
+    )
+
+
+def write_once(
+    session: Session, *, find: Callable[[Session], R | None], create: Callable[[Session], R]
+) -> tuple[R, bool]:
+    """The idempotent write every service uses; returns ``(result, created)``.
+
+    ``find`` returns what an earlier request with this key stored (and raises :func:`conflict` when that
+    request differs), or ``None``; ``create`` adds the new rows. Inside a group commit the committer
+    commits; otherwise this commits, and a unique-key violation (the same key committed concurrently)
+    becomes the replay of the row that won. Any other violation is re-raised for the caller to map."""
+    found = find(session)
+    if found is not None:
+        return found, False
+    if session.info.get(IN_GROUP):
+        return create(session), True  # the GroupCommitter commits the whole group, then acknowledges
+    try:
+        result = create(session)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = find(session)
+        if found is None:
+            raise
+        return found, False
+    except BaseException:
+        session.rollback()  # all or nothing: no half-written request stays in the session
+        raise
+    return result, True
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One chain write of a request: its key, kind, body (what a replay must repeat) and transaction."""
+
+    key: str
+    kind: str
+    body: dict[str, Any]
+    tx: TxRequest | None
+
+
+#: rows stored in the same transaction as a request's operations (given them, in order)
+ExtraRows = Callable[[Session, list[Operation]], None]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What one write request persists: operations sent in this order (the request's own key is the last
+    one's; earlier ones, e.g. an ``approve`` before a ``publishBatch``, carry derived keys) and any rows
+    that must be stored with them."""
+
+    institution: str
+    sender: str
+    specs: tuple[OpSpec, ...]
+    extra_rows: ExtraRows | None = None
+    #: the problem when a unique row of ``extra_rows`` exists already (another request won it); without
+    #: it, that unique violation is raised as it is
+    taken: Callable[[Session, IntegrityError], Exception] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.specs[-1].key
+
+
 def _existing(session: Session, institution: str, key: str) -> Operation | None:
     # a Core lookup of the id first (most keys are new: no ORM query machinery), the row only on a replay
     table = Operation.__table__  # type: ignore[attr-defined]
     stmt = sa_select(table.c.id).where(table.c.institution == institution, table.c.idempotency_key == key)
     found = session.connection().execute(stmt).first()
     return None if found is None else session.get(Operation, found[0])
+
+
+def replayed(session: Session, *, institution: str, specs: Sequence[OpSpec]) -> list[Operation] | None:
+    """The operations an earlier request with the same key stored, or ``None`` if the key is new; a
+    different request under that key is :func:`conflict`."""
+    main = specs[-1]
+    op = _existing(session, institution, main.key)
+    if op is None:
+        return None
+    if op.request_hash != request_hash(main.kind, main.body):
+        raise conflict(main.key, f"operation {op.id}", operation_id=op.id)
+    if len(specs) == 1:
+        return [op]
+    keys = [s.key for s in specs[:-1]]
+    earlier = session.exec(
+        select(Operation).where(Operation.institution == institution, col(Operation.idempotency_key).in_(keys))
+    ).all()
+    by_key = {o.idempotency_key: o for o in earlier}
+    return [*(by_key[k] for k in keys if k in by_key), op]
+
+
+def _stage(session: Session, sub: Submission) -> list[Operation]:
+    base = utcnow()
+    ops = []
+    for i, spec in enumerate(sub.specs):
+        if spec.tx is None:  # pragma: no cover - only a replay is planned without its transaction
+            raise NotFoundError(f"operation for Idempotency-Key {spec.key!r} vanished")
+        at = base + dt.timedelta(microseconds=i)  # created_at orders a request's operations
+        op = Operation(
+            id=str(uuid.uuid4()),
+            institution=sub.institution,
+            sender=sub.sender,
+            idempotency_key=spec.key,
+            request_hash=request_hash(spec.kind, spec.body),
+            kind=spec.kind,
+            request=spec.body,
+            to_address=spec.tx.to,
+            data="0x" + spec.tx.data.hex(),
+            value=spec.tx.value,
+            created_at=at,
+            updated_at=at,
+        )
+        ops.append(op)
+    if sub.extra_rows is not None:
+        # first: a refusal here (a case reserved meanwhile) leaves the session as it was, so in a group
+        # commit it fails alone
+        sub.extra_rows(session, ops)
+    session.add_all(ops)
+    return ops
+
+
+def submit_many(session: Session, submission: Submission) -> tuple[list[Operation], bool]:
+    """Persist a request's operations (and its extra rows) pending, all or nothing; returns
+    ``(operations, created)``. A replayed key returns the original operations (see :func:`write_once`)."""
+    try:
+        return write_once(
+            session,
+            find=lambda s: replayed(s, institution=submission.institution, specs=submission.specs),
+            create=lambda s: _stage(s, submission),
+        )
+    except IntegrityError as exc:
+        if submission.taken is None:
+            raise
+        raise submission.taken(session, exc) from exc
 
 
 def submit_operation(
@@ -62,45 +217,9 @@ def submit_operation(
     body: dict[str, Any],
     tx: TxRequest,
 ) -> tuple[Operation, bool]:
-    """Persist a pending operation; returns ``(operation, created)``."""
-    digest = request_hash(kind, body)
-    found = _existing(session, institution, idempotency_key)
-    if found is not None:
-        return _replay(found, digest), False
-    op = Operation(
-        id=str(uuid.uuid4()),
-        institution=institution,
-        sender=sender,
-        idempotency_key=idempotency_key,
-        request_hash=digest,
-        kind=kind,
-        request=body,
-        to_address=tx.to,
-        data="0x" + tx.data.hex(),
-        value=tx.value,
-    )
-    session.add(op)
-    if session.info.get(IN_GROUP):
-        return op, True  # the GroupCommitter commits the whole group, then acknowledges
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        found = _existing(session, institution, idempotency_key)
-        if found is None:
-            raise
-        return _replay(found, digest), False
-    return op, True
-
-
-def _replay(found: Operation, digest: str) -> Operation:
-    if found.request_hash != digest:
-        raise IdempotencyConflictError(
-            f"Idempotency-Key {found.idempotency_key!r} was used for a different request "
-            f"(operation {found.id}); use a new key for a new request",
-            operation_id=found.id,
-        )
-    return found
+    """Persist one pending operation; returns ``(operation, created)``."""
+    ops, created = submit_many(session, Submission(institution, sender, (OpSpec(idempotency_key, kind, body, tx),)))
+    return ops[0], created
 
 
 def get_operation(*, session: Session, institution: str, operation_id: str) -> Operation:
@@ -119,9 +238,6 @@ def list_operations(
     rows = session.exec(stmt.order_by(col(Operation.created_at).desc()).offset(offset).limit(limit)).all()
     total = session.exec(select(func.count()).select_from(Operation).where(Operation.institution == institution)).one()
     return rows, total
-
-
-R = TypeVar("R")
 
 
 class _Job(Generic[R]):

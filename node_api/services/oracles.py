@@ -16,14 +16,12 @@ import logging
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from chain import ChainError, ContractReverted
 from chain.contracts.consortium import Role
 from chain.eip712 import FeedId, Report, ReportSignature, SubjectId, recover_report_signer, report_digest
 from chain.network import Recourse
-from node_api.db.models import Operation
 from node_api.db.oracle_models import OracleSignature
 from node_api.institutions import Institution
 from node_api.problems import (
@@ -31,8 +29,6 @@ from node_api.problems import (
     InvalidInputError,
     OracleSignatureInvalidError,
     OracleSignerNotOracleError,
-    OracleValueMissingError,
-    OracleValueStaleError,
 )
 from node_api.schemas.oracles import (
     OracleReportIn,
@@ -40,7 +36,8 @@ from node_api.schemas.oracles import (
     OracleValuePublic,
     ReportSignatureIn,
 )
-from node_api.services.operations import submit_operation
+from node_api.services.chain_errors import raise_problem
+from node_api.services.operations import OpSpec, Submission, write_once
 
 __all__ = ["list_signatures", "parse_id", "post_signature", "read_value", "submit_report"]
 
@@ -117,11 +114,6 @@ def post_signature(
     signer = _verify(recourse, report, _signature(signature))
     sig = _signature(signature)
     digest = "0x" + report_digest(recourse.oracle_hub.domain(), report).hex()
-    existing = session.exec(
-        select(OracleSignature).where(OracleSignature.digest == digest, OracleSignature.signer == signer)
-    ).first()
-    if existing is not None:
-        return _public(existing), False
     row = OracleSignature(
         feed_id=report_in.feed_id.lower(),
         subject_id=report_in.subject_id.lower(),
@@ -133,18 +125,21 @@ def post_signature(
         report=report_in.model_dump(),
         institution=institution.name,
     )
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        again = session.exec(
+
+    def find(s: Session) -> OracleSignature | None:
+        # a signature is its own key: the same (digest, signer) posted again is the same signature
+        return s.exec(
             select(OracleSignature).where(OracleSignature.digest == digest, OracleSignature.signer == signer)
-        ).one()
-        return _public(again), False
-    session.refresh(row)
-    logger.info("oracle.signature.stored round=%d signer=%s digest=%s", round_, signer, digest)
-    return _public(row), True
+        ).first()
+
+    def create(s: Session) -> OracleSignature:
+        s.add(row)
+        return row
+
+    stored, created = write_once(session, find=find, create=create)
+    if created:
+        logger.info("oracle.signature.stored round=%d signer=%s digest=%s", round_, signer, digest)
+    return _public(stored), created
 
 
 def list_signatures(
@@ -169,15 +164,15 @@ def _report(report_in: OracleReportIn) -> Report:
 
 def submit_report(
     *,
-    session: Session,
+    session: Session,  # noqa: ARG001 - every write's planner is called with a session; this one needs none
     recourse: Recourse,
     institution: Institution,
     key: str,
     round_: int,
     report_in: OracleReportIn,
     signatures: list[ReportSignatureIn],
-) -> tuple[Operation, bool]:
-    """Persist the ``submit`` of a signed report as an operation (kind ``oracle.report``)."""
+) -> Submission:
+    """The ``submit`` of a signed report, as an operation (kind ``oracle.report``)."""
     report = _report(report_in)
     if report.low > report.value or report.value > report.high:
         raise InvalidInputError(f"the interval [{report.low}, {report.high}] does not contain {report.value}")
@@ -187,16 +182,8 @@ def submit_report(
         "report": report_in.model_dump(),
         "signatures": sorted((s.model_dump() for s in signatures), key=lambda s: int(s["signer"], 16)),
     }
-    tx = recourse.oracle_hub.submit_request(report, sigs)
-    return submit_operation(
-        session=session,
-        institution=institution.name,
-        sender=institution.address,
-        idempotency_key=key,
-        kind="oracle.report",
-        body=body,
-        tx=tx,
-    )
+    spec = OpSpec(key, "oracle.report", body, recourse.oracle_hub.submit_request(report, sigs))
+    return Submission(institution.name, institution.address, (spec,))
 
 
 def read_value(*, recourse: Recourse, feed: bytes, subject: bytes, max_age: int) -> OracleValuePublic:
@@ -207,21 +194,7 @@ def read_value(*, recourse: Recourse, feed: bytes, subject: bytes, max_age: int)
         block_time = recourse.client.block_timestamp(block)
         report = hub.latest(FeedId(feed), SubjectId(subject), max_age=max_age)
     except ContractReverted as exc:
-        a = exc.arguments
-        if exc.name == "OracleHubStaleReport":
-            raise OracleValueStaleError(
-                f"the latest value was observed at {a['observedAt']}, {a['age']} s ago, older than max_age "
-                f"{a['maxAge']} s",
-                observed_at=int(a["observedAt"]),
-                age_s=int(a["age"]),
-                max_age_s=int(a["maxAge"]),
-                reverted=exc.name,
-            ) from exc
-        if exc.name == "OracleHubNoReport":
-            raise OracleValueMissingError(
-                f"no report was ever accepted for feed 0x{feed.hex()} and subject 0x{subject.hex()}"
-            ) from exc
-        raise
+        raise_problem(exc)  # OracleHubNoReport, OracleHubStaleReport: the hub decides what is stale
     except ChainError as exc:
         raise ChainUnavailableError(f"cannot read the oracle value: {exc}") from exc
     out = OracleValuePublic(

@@ -23,13 +23,12 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from node_api.db.models import Webhook
-from node_api.problems import IdempotencyConflictError, InvalidInputError, NotFoundError
+from node_api.problems import InvalidInputError, NotFoundError
 from node_api.services.events import EventFilter, latest_event_key, parse_event_key
-from node_api.services.operations import request_hash
+from node_api.services.operations import conflict, request_hash, write_once
 
 __all__ = [
     "MAX_WEBHOOKS",
@@ -124,18 +123,7 @@ def _public(row: Webhook) -> WebhookPublic:
     )
 
 
-def _replay(session: Session, institution: str, key: str, digest: str) -> WebhookCreated | None:
-    row = session.exec(
-        select(Webhook).where(Webhook.institution == institution, Webhook.idempotency_key == key)
-    ).first()
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise IdempotencyConflictError(
-            f"Idempotency-Key {key!r} was used for a different subscription (webhook {row.id}); "
-            "use a new key for a new request",
-            webhook_id=row.id,
-        )
+def _created(row: Webhook) -> WebhookCreated:
     return WebhookCreated(**_public(row).model_dump(), secret=row.secret)
 
 
@@ -150,42 +138,43 @@ def create_webhook(
     """Subscribe; with ``idempotency_key`` a replay (same key, same body) returns the original
     subscription (with its secret) and a different body raises ``IdempotencyConflictError`` (409)."""
     digest = request_hash("webhook.create", body.model_dump(mode="json"))
-    if idempotency_key is not None:
-        found = _replay(session, institution, idempotency_key, digest)
-        if found is not None:
-            return found
-    url = validate_url(body.url)
-    flt = EventFilter.parse(contracts=body.contracts, events=body.events, catalogue=catalogue)
-    count = len(session.exec(select(Webhook.id).where(Webhook.institution == institution)).all())
-    if count >= MAX_WEBHOOKS:
-        raise InvalidInputError(f"an institution may hold at most {MAX_WEBHOOKS} webhooks; delete one first")
-    if body.after is not None:
-        cursor = parse_event_key(body.after) if body.after else ""
-    else:
-        cursor = latest_event_key(session=session) if body.start == "newest" else ""
-    secret = "whsec_" + secrets.token_hex(32)
-    row = Webhook(
-        id=str(uuid.uuid4()),
-        institution=institution,
-        url=url,
-        secret=secret,
-        contracts=sorted(flt.contracts),
-        events=flt.event_list,
-        cursor=cursor,
-        idempotency_key=idempotency_key,
-        request_hash=digest if idempotency_key is not None else None,
-    )
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # the same key committed concurrently
-        session.rollback()
-        found = _replay(session, institution, idempotency_key or "", digest)
-        if found is None:
-            raise
-        return found
-    session.refresh(row)
-    return WebhookCreated(**_public(row).model_dump(), secret=secret)
+
+    def find(s: Session) -> Webhook | None:
+        if idempotency_key is None:
+            return None
+        row = s.exec(
+            select(Webhook).where(Webhook.institution == institution, Webhook.idempotency_key == idempotency_key)
+        ).first()
+        if row is not None and row.request_hash != digest:
+            raise conflict(idempotency_key, f"webhook {row.id}", webhook_id=row.id)
+        return row
+
+    def create(s: Session) -> Webhook:
+        url = validate_url(body.url)
+        flt = EventFilter.parse(contracts=body.contracts, events=body.events, catalogue=catalogue)
+        count = len(s.exec(select(Webhook.id).where(Webhook.institution == institution)).all())
+        if count >= MAX_WEBHOOKS:
+            raise InvalidInputError(f"an institution may hold at most {MAX_WEBHOOKS} webhooks; delete one first")
+        if body.after is not None:
+            cursor = parse_event_key(body.after) if body.after else ""
+        else:
+            cursor = latest_event_key(session=s) if body.start == "newest" else ""
+        row = Webhook(
+            id=str(uuid.uuid4()),
+            institution=institution,
+            url=url,
+            secret="whsec_" + secrets.token_hex(32),
+            contracts=sorted(flt.contracts),
+            events=flt.event_list,
+            cursor=cursor,
+            idempotency_key=idempotency_key,
+            request_hash=digest if idempotency_key is not None else None,
+        )
+        s.add(row)
+        return row
+
+    row, _ = write_once(session, find=find, create=create)
+    return _created(row)
 
 
 def list_webhooks(*, session: Session, institution: str) -> WebhooksPublic:

@@ -9,7 +9,6 @@ from chain import ContractReverted
 from chain.contracts.case_delegation import CaseStatus, fee_for
 from chain.contracts.consortium import Role
 from chain.merkle import leaf_hash
-from chain.network import Recourse
 from tests.cases.conftest import FEE_BPS, CaseWorld
 from tests.conftest import account
 
@@ -218,19 +217,27 @@ def test_claim_snapshot_reads_everything_eligibility_needs(world: CaseWorld) -> 
     assert outsider.record.status is CaseStatus.NONE
 
 
-@pytest.mark.parametrize(
-    ("collector_region", "case_region"),
-    [
-        (310000, 310115),
-        (310000, 320115),
-        (310100, 310115),
-        (310100, 310215),
-        (310115, 310115),
-        (310115, 310000),
-        (0, 0),
-    ],
-)
-def test_gateway_region_rule_matches_the_contract(recourse: Recourse, collector_region: int, case_region: int) -> None:
-    from node_api.services.cases import region_covers
+def test_the_gateway_asks_the_contract_and_maps_its_refusal(world: CaseWorld) -> None:
+    """The gateway's eligibility check is an eth_call of the claim from the collector's address: the
+    contract's own rule decides, and its decoded error becomes the problem a user sees."""
+    from node_api.problems import CaseAlreadyClaimedError, CaseIneligibleError
+    from node_api.services.chain_errors import dry_run
 
-    assert region_covers(collector_region, case_region) == recourse.cases.region_covers(collector_region, case_region)
+    cases = world.recourse.cases
+    terms = world.terms(2)
+    batch_id, tree = world.publish(terms)
+    claim = cases.claim_request(batch_id, terms[0], tree.proof(0))
+    dry_run(world.client, account("collector").address, claim)  # eligible: nothing raised, nothing sent
+    assert cases.case(terms[0].case_id).status is CaseStatus.NONE
+    world.admit("oracle-2", [Role.COLLECTOR], region=440000)  # Guangdong cannot take a Pudong case
+    with pytest.raises(CaseIneligibleError) as refused:
+        dry_run(world.client, account("oracle-2").address, claim)
+    assert (refused.value.code, refused.value.extra["rule"]) == ("CAS-403", "region")
+    assert (refused.value.extra["collector_region"], refused.value.extra["case_region"]) == (440000, terms[0].region)
+    with pytest.raises(CaseIneligibleError) as outsider:
+        dry_run(world.client, account("outsider").address, claim)
+    assert outsider.value.extra["rule"] == "collector"
+    cases.claim(world.signer("collector"), batch_id, terms[0], tree.proof(0))
+    with pytest.raises(CaseAlreadyClaimedError) as taken:
+        dry_run(world.client, account("collector-2").address, claim)
+    assert (taken.value.code, taken.value.extra["collector"]) == ("CAS-409", account("collector").address)

@@ -41,13 +41,13 @@ from node_api.problems import (
     ChainUnavailableError,
     EvidenceAccessDeniedError,
     EvidenceNotAnchoredError,
-    IdempotencyConflictError,
     NotFoundError,
 )
 from node_api.services.evidence._bulk import bulk_insert
 from node_api.services.evidence.receipts import build_receipt, iso_time
 from node_api.services.evidence.schemas import EvidencePublic, InstitutionRef, Verification
 from node_api.services.evidence.store import StoredContent
+from node_api.services.operations import conflict, write_once
 
 __all__ = [
     "MAX_DIGESTS_PER_CALL",
@@ -112,13 +112,17 @@ def record_submission(
     """Persist accepted evidence (before the 202); replaying ``key`` with the same digests returns the
     original items, with different ones raises ``IdempotencyConflictError``."""
     keys = [f"{key}#{i}" for i in range(len(items))]
-    first = session.exec(
-        select(EvidenceItem.id).where(
-            EvidenceItem.institution == institution.name, EvidenceItem.idempotency_key == keys[0]
-        )
-    ).first()
-    if first is not None:  # a replay: a submission's items are inserted all at once or not at all
-        found = session.exec(
+
+    def find(s: Session) -> list[EvidenceItem] | None:
+        first = s.exec(
+            select(EvidenceItem.id).where(
+                EvidenceItem.institution == institution.name, EvidenceItem.idempotency_key == keys[0]
+            )
+        ).first()
+        if first is None:
+            return None
+        # a submission's items are inserted all at once or not at all; one more would be a longer submission
+        found = s.exec(
             select(EvidenceItem).where(
                 EvidenceItem.institution == institution.name,
                 col(EvidenceItem.idempotency_key).in_([*keys, f"{key}#{len(keys)}"]),
@@ -129,36 +133,37 @@ def record_submission(
             k in by_key and by_key[k].digest == it.digest.lower() for k, it in zip(keys, items, strict=True)
         )
         if not same:
-            raise IdempotencyConflictError(
-                f"Idempotency-Key {key!r} was used for different evidence; use a new key for new documents"
-            )
-        return [by_key[k] for k in keys], False
-    now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": _new_id(),
-            "institution": institution.name,
-            "submitter": institution.address,
-            "idempotency_key": k,
-            "digest": it.digest.lower(),
-            "size": it.size,
-            "store": it.store,
-            "cid": it.cid,
-            "filename": it.filename,
-            "media_type": it.media_type,
-            "case_ref": it.case_ref,
-            "parties": _checksum_all(it.parties),
-            "status": "pending",
-            "batch_id": None,
-            "proof": None,
-            "created_at": now,
-        }
-        for k, it in zip(keys, items, strict=True)
-    ]
-    bulk_insert(session.connection(), EvidenceItem.__table__, rows)  # type: ignore[attr-defined]
-    session.commit()
-    # the rows were built here from validated input: skip re-validating a thousand of them
-    return [EvidenceItem.model_construct(**r) for r in rows], True
+            raise conflict(key, f"evidence {first}", evidence_id=first)
+        return [by_key[k] for k in keys]
+
+    def create(s: Session) -> list[EvidenceItem]:
+        now = utcnow()
+        rows: list[dict[str, Any]] = [
+            {
+                "id": _new_id(),
+                "institution": institution.name,
+                "submitter": institution.address,
+                "idempotency_key": k,
+                "digest": it.digest.lower(),
+                "size": it.size,
+                "store": it.store,
+                "cid": it.cid,
+                "filename": it.filename,
+                "media_type": it.media_type,
+                "case_ref": it.case_ref,
+                "parties": _checksum_all(it.parties),
+                "status": "pending",
+                "batch_id": None,
+                "proof": None,
+                "created_at": now,
+            }
+            for k, it in zip(keys, items, strict=True)
+        ]
+        bulk_insert(s.connection(), EvidenceItem.__table__, rows)  # type: ignore[attr-defined]
+        # the rows were built here from validated input: skip re-validating a thousand of them
+        return [EvidenceItem.model_construct(**r) for r in rows]
+
+    return write_once(session, find=find, create=create)
 
 
 def to_public(item: EvidenceItem, receipt: dict[str, Any] | None = None) -> EvidencePublic:
