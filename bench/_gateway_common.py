@@ -56,7 +56,7 @@ def build_network(
     """Deploy fresh, admit ``members`` (2 of 3 governors) and mint ``funding`` (fen) from ``bank``."""
     settings = ChainSettings(rpc_url=node.url, port=node.port, chain_id=DEV_CHAIN_ID)
     client = ChainClient(settings, data_dir=data_dir / "setup")
-    compiled = compile_project()  # the gateway loads the same artifacts from the project's cache
+    compiled = compile_project()  # deploy records its ABIs in the deployments file the gateway reads
     governance = GovernanceConfig(
         governors=tuple(account(f"governor-{i}").address for i in (1, 2, 3)), threshold=2, proposal_lifetime=3600
     )
@@ -70,7 +70,7 @@ def build_network(
         governance=governance,
         fresh=True,
     )
-    recourse = Recourse(client, deployments, compiled)
+    recourse = Recourse(client, deployments)
     g1, g2, g3 = (client.sender(account(f"governor-{i}")) for i in (1, 2, 3))
     for name, roles in members:
         pid = recourse.consortium.propose_admission(

@@ -106,7 +106,7 @@ def build_world(node: AnvilNode, data_dir: Path) -> World:
         governance=governance,
         fresh=True,
     )
-    recourse = Recourse(client, deployments, compiled)
+    recourse = Recourse(client, deployments)
     consortium, token = recourse.consortium, recourse.token
     g1, g2, g3 = (client.sender(_account(f"governor-{i}")) for i in (1, 2, 3))
     for identity, roles in MEMBERS:
@@ -204,7 +204,7 @@ class PlainWeb3:
 class Ours:
     def __init__(self, world: World, data_dir: Path, account: LocalAccount) -> None:
         self.client = ChainClient(world.client.settings, data_dir=data_dir)
-        self.recourse = Recourse(self.client, world.recourse.deployments, world.recourse.compiled)
+        self.recourse = Recourse(self.client, world.recourse.deployments)
         self.sender: Sender = self.client.sender(account)
 
     def sequential(self, to: str, n: int, gas: int | None) -> list[Receipt]:

@@ -3,6 +3,12 @@
 Re-running is a no-op when the file matches the chain: same chain id, and for every contract the
 creation bytecode hash equals the compiled one and the code at its address still hashes to the
 recorded runtime code hash. Otherwise (or with ``fresh=True``) everything is deployed again.
+
+The file is all a process needs to bind to the contracts: each contract's ABI, the custom errors of the
+libraries they use, the compiler version and settings and the hash of the compiler input. Reading it
+(:func:`load_deployments`) imports no compiler, so a gateway runs where there is no solc at all. A file
+written before ABIs were recorded is refused by :meth:`Deployments.abi`; re-running ``recourse deploy``
+on it adds them in place, without a transaction, when the code on chain matches.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
@@ -22,7 +28,9 @@ from eth_utils.crypto import keccak
 from chain._abi import abi_types
 from chain._exceptions import DeploymentError
 from chain.client import ChainClient, Sender, TxRequest
-from chain.compiler import Artifact, CompileResult
+
+if TYPE_CHECKING:  # only ``deploy`` needs compiled artifacts, and its caller brings them
+    from chain.compiler import Artifact, CompileResult
 
 __all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "load_deployments"]
 
@@ -52,6 +60,8 @@ class DeployedContract:
     code_hash: str
     bytecode_hash: str
     constructor_args: list[Any]
+    #: the compiled ABI; empty in a file written before deployments recorded ABIs
+    abi: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,12 +72,29 @@ class Deployments:
     deployed_at: int
     compiler: dict[str, Any]
     contracts: dict[str, DeployedContract] = field(default_factory=dict)
+    #: custom errors declared by compiled code that is not itself deployed (libraries, OpenZeppelin
+    #: helpers), so a revert raised from library code still decodes by name
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     def address(self, name: str) -> str:
         try:
             return self.contracts[name].address
         except KeyError as exc:
             raise DeploymentError(f"{name} is not in the deployments file; run `recourse deploy`") from exc
+
+    def abi(self, name: str) -> list[dict[str, Any]]:
+        """The ABI recorded for ``name`` at deployment (no compiler involved)."""
+        try:
+            abi = self.contracts[name].abi
+        except KeyError as exc:
+            raise DeploymentError(f"{name} is not in the deployments file; run `recourse deploy`") from exc
+        if not abi:
+            raise DeploymentError(
+                f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
+                "`recourse deploy`): run `recourse deploy` again; it records the ABIs without redeploying "
+                "when the code on chain is unchanged"
+            )
+        return abi
 
     @property
     def start_block(self) -> int:
@@ -97,6 +124,42 @@ def _hash(data: bytes) -> str:
 
 def _creation_hash(artifact: Artifact) -> str:
     return _hash(bytes.fromhex(artifact.bytecode[2:]))
+
+
+def _compiler_record(compiled: CompileResult) -> dict[str, Any]:
+    """Compiler version, settings (without the output selection) and ``input_hash``: the SHA-256 of the
+    full standard-JSON input (sources and settings) and the version, i.e. the artifact cache key."""
+    return {
+        "version": compiled.compiler_version,
+        **{k: v for k, v in compiled.settings.items() if k != "outputSelection"},
+        "input_hash": compiled.cache_key,
+    }
+
+
+def _library_errors(compiled: CompileResult) -> list[dict[str, Any]]:
+    """Error ABI entries of every compiled artifact that no deployed contract's ABI already declares."""
+    seen = {json.dumps(i, sort_keys=True) for n in DEPLOY_ORDER for i in compiled.get(n).abi if i["type"] == "error"}
+    errors: list[dict[str, Any]] = []
+    for name in sorted(compiled.artifacts):
+        for item in compiled.artifacts[name].abi:
+            key = json.dumps(item, sort_keys=True)
+            if item.get("type") == "error" and key not in seen:
+                seen.add(key)
+                errors.append(item)
+    return errors
+
+
+def _record_abis(existing: Deployments, compiled: CompileResult) -> Deployments:
+    """``existing`` with the ABIs, library errors and compiler record of ``compiled`` (same code)."""
+    contracts = {n: replace(c, abi=compiled.get(n).abi) for n, c in existing.contracts.items()}
+    return replace(existing, contracts=contracts, errors=_library_errors(compiled), compiler=_compiler_record(compiled))
+
+
+def _write(path: Path, deployments: Deployments) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(deployments.to_json(), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _is_current(client: ChainClient, existing: Deployments, compiled: CompileResult) -> bool:
@@ -139,12 +202,20 @@ def deploy(
     fresh: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Deployments, bool]:
-    """Deploy (or confirm) every contract; returns the deployments and whether anything was deployed."""
+    """Deploy (or confirm) every contract; returns the deployments and whether anything was deployed.
+
+    When the contracts on chain are current but the file lacks their ABIs (or records other ones), the
+    file is rewritten with them and nothing is deployed."""
     if not fresh and path.exists():
         existing = load_deployments(path)
         if _is_current(client, existing, compiled):
-            logger.info("deploy.noop network=%s file=%s", network, path)
-            return existing, False
+            recorded = _record_abis(existing, compiled)
+            if recorded != existing:
+                _write(path, recorded)
+                logger.info("deploy.abis_recorded network=%s file=%s", network, path)
+            else:
+                logger.info("deploy.noop network=%s file=%s", network, path)
+            return recorded, False
     done: dict[str, DeployedContract] = {}
     for name in DEPLOY_ORDER:
         artifact = compiled.get(name)
@@ -164,6 +235,7 @@ def deploy(
             code_hash=_hash(code),
             bytecode_hash=_creation_hash(artifact),
             constructor_args=[a if not isinstance(a, bytes) else "0x" + a.hex() for a in args],
+            abi=artifact.abi,
         )
         logger.info("deploy.contract name=%s address=%s tx_hash=%s", name, receipt.contract_address, receipt.tx_hash)
         if progress:
@@ -173,14 +245,9 @@ def deploy(
         chain_id=client.chain_id,
         deployer=sender.address,
         deployed_at=int(time.time()),
-        compiler={
-            "version": compiled.compiler_version,
-            **{k: v for k, v in compiled.settings.items() if k != "outputSelection"},
-        },
+        compiler=_compiler_record(compiled),
         contracts=done,
+        errors=_library_errors(compiled),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(result.to_json(), encoding="utf-8")
-    tmp.replace(path)
+    _write(path, result)
     return result, True

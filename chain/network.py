@@ -1,12 +1,15 @@
-"""``Recourse``: the deployed contracts of one network, bound to a client, plus an all-contracts decoder."""
+"""``Recourse``: the deployed contracts of one network, bound to a client, plus an all-contracts decoder.
+
+Everything comes from the deployments file (addresses and the ABIs ``recourse deploy`` recorded), so
+binding to a network never imports or runs the Solidity compiler.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from chain.client import ChainClient
-from chain.compiler import CompileResult, compile_project
-from chain.config import PROJECT_ROOT
 from chain.contracts.case_delegation import CaseDelegation
 from chain.contracts.consortium import Consortium
 from chain.contracts.evidence_registry import EvidenceRegistry
@@ -21,27 +24,27 @@ __all__ = ["Recourse"]
 class Recourse:
     """Typed access to every deployed Recourse contract."""
 
-    def __init__(self, client: ChainClient, deployments: Deployments, compiled: CompileResult) -> None:
+    def __init__(self, client: ChainClient, deployments: Deployments) -> None:
         self.client = client
         self.deployments = deployments
-        self.compiled = compiled
-        self.consortium = Consortium(client, deployments.address("Consortium"), compiled.get("Consortium").abi)
-        self.token = SettlementToken(
-            client, deployments.address("SettlementToken"), compiled.get("SettlementToken").abi
-        )
-        self.evidence = EvidenceRegistry(
-            client, deployments.address("EvidenceRegistry"), compiled.get("EvidenceRegistry").abi
-        )
-        self.oracle_hub = OracleHub(client, deployments.address("OracleHub"), compiled.get("OracleHub").abi)
-        self.cases = CaseDelegation(client, deployments.address("CaseDelegation"), compiled.get("CaseDelegation").abi)
-        for artifact in compiled.artifacts.values():
-            client.register_abi(artifact.abi)
+        d = deployments
+        self.consortium = Consortium(client, d.address("Consortium"), d.abi("Consortium"))
+        self.token = SettlementToken(client, d.address("SettlementToken"), d.abi("SettlementToken"))
+        self.evidence = EvidenceRegistry(client, d.address("EvidenceRegistry"), d.abi("EvidenceRegistry"))
+        self.oracle_hub = OracleHub(client, d.address("OracleHub"), d.abi("OracleHub"))
+        self.cases = CaseDelegation(client, d.address("CaseDelegation"), d.abi("CaseDelegation"))
+        for abi in self.abis.values():
+            client.register_abi(abi)
+        client.register_abi(deployments.errors)
 
     @classmethod
-    def load(cls, client: ChainClient, deployments_file: Path, root: Path = PROJECT_ROOT) -> Recourse:
-        return cls(client, load_deployments(deployments_file), compile_project(root))
+    def load(cls, client: ChainClient, deployments_file: Path) -> Recourse:
+        return cls(client, load_deployments(deployments_file))
+
+    @property
+    def abis(self) -> dict[str, list[dict[str, Any]]]:
+        """``{contract name: ABI}`` of every deployed contract."""
+        return {n: self.deployments.abi(n) for n in self.deployments.contracts}
 
     def event_decoder(self) -> EventDecoder:
-        names = list(self.deployments.contracts)
-        abis = {n: self.compiled.get(n).abi for n in names}
-        return EventDecoder(abis, {c.address: n for n, c in self.deployments.contracts.items()})
+        return EventDecoder(self.abis, {c.address: n for n, c in self.deployments.contracts.items()})

@@ -367,7 +367,7 @@ def catalogue_of(state: GatewayState) -> dict[str, frozenset[str]]:
     if isinstance(hub, EventHub):
         return dict(hub.catalogue)
     r = state.recourse
-    return event_catalogue({n: r.compiled.get(n).abi for n in r.deployments.contracts})
+    return event_catalogue(r.abis)
 
 
 def start_stream_services(state: GatewayState, *, config: StreamSettings | None = None) -> Callable[[], None]:
@@ -375,7 +375,7 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
     cfg = config or StreamSettings()
     bell = EventBell()
     recourse = state.recourse
-    catalogue = event_catalogue({n: recourse.compiled.get(n).abi for n in recourse.deployments.contracts})
+    catalogue = event_catalogue(recourse.abis)
     hub = EventHub(engine=state.engine, bell=bell, catalogue=catalogue, config=cfg)
     state.services["events"] = hub
     if state.settings.indexer.enabled:

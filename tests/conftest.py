@@ -116,8 +116,8 @@ def client(
 
 
 @pytest.fixture
-def recourse(client: ChainClient, deployments: Deployments, compiled: CompileResult) -> Recourse:
-    return Recourse(client, deployments, compiled)
+def recourse(client: ChainClient, deployments: Deployments) -> Recourse:
+    return Recourse(client, deployments)
 
 
 # --- a private PostgreSQL server (Debian's binaries; `.ci/run` installs them when missing) ---

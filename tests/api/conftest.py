@@ -107,7 +107,7 @@ def make_world(data_dir: Path, compiled: CompileResult) -> World:
     deployments, _ = deploy(
         client, client.sender(account("deployer")), compiled, network="api", path=path, governance=gov
     )
-    world = World(node=node, client=client, recourse=Recourse(client, deployments, compiled), deployments_file=path)
+    world = World(node=node, client=client, recourse=Recourse(client, deployments), deployments_file=path)
     for name, roles in MEMBERS.items():
         admit(world.recourse, client, name, roles, label="api test", kyc_tier=2)
     world.recourse.token.mint(world.sender("bank"), world.address("bank"), 1_000_000, reference="api test funding")

@@ -181,7 +181,7 @@ def test_reorg_to_a_shorter_chain_after_evm_revert(fresh_world: World, gateway_f
         w.client.rpc.call("evm_revert", [snap])  # the chain is now 4 blocks shorter than the checkpoint
         w.client.close()  # the Sender's nonce journal still holds the reverted transactions
         w.client = ChainClient(w.client.settings, data_dir=w.node.data_dir / "after-revert")
-        w.recourse = type(w.recourse)(w.client, w.recourse.deployments, w.recourse.compiled)
+        w.recourse = type(w.recourse)(w.client, w.recourse.deployments)
         w.transfer("bank", "collector", 31)
         assert w.client.block_number() < long_head
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from eth_utils.crypto import keccak
 
+from chain import DeploymentError
 from chain.client import ChainClient
 from chain.compiler import CompileResult
 from chain.contracts.consortium import Consortium
@@ -154,6 +155,7 @@ def test_deployments_file_records_addresses_txs_blocks_hashes_and_compiler(
         "evmVersion": "cancun",
         "optimizer": {"enabled": True, "runs": 200},
         "remappings": compiled.settings["remappings"],
+        "input_hash": compiled.cache_key,
     }
     assert set(raw["contracts"]) == set(DEPLOY_ORDER)
     for name, rec in raw["contracts"].items():
@@ -167,6 +169,7 @@ def test_deployments_file_records_addresses_txs_blocks_hashes_and_compiler(
         assert int(receipt["status"], 16) == 1
         assert receipt["contractAddress"].lower() == rec["address"].lower()
         assert int(receipt["blockNumber"], 16) == rec["block"]
+        assert rec["abi"] == compiled.get(name).abi  # a reader binds to the contract without compiling
     consortium, token = raw["contracts"]["Consortium"], raw["contracts"]["SettlementToken"]
     assert consortium["constructor_args"] == [
         list(governance.governors),
@@ -176,3 +179,39 @@ def test_deployments_file_records_addresses_txs_blocks_hashes_and_compiler(
     assert token["constructor_args"] == [consortium["address"]]
     assert token["block"] > consortium["block"]
     assert deployments.start_block == consortium["block"]
+
+
+def test_library_errors_are_recorded_once_and_not_repeated_from_contract_abis(
+    deployments: Deployments, compiled: CompileResult
+) -> None:
+    declared = {item["name"] for c in deployments.contracts.values() for item in c.abi if item["type"] == "error"}
+    recorded = [item["name"] for item in deployments.errors]
+
+    assert "ECDSAInvalidSignature" in recorded  # OpenZeppelin's ECDSA library, used by OracleHub
+    assert len(recorded) == len(set(recorded))
+    assert not declared & set(recorded)
+    every = {i["name"] for a in compiled.artifacts.values() for i in a.abi if i["type"] == "error"}
+    assert declared | set(recorded) == every
+
+
+def test_deploy_on_a_file_without_abis_records_them_and_sends_nothing(
+    client: ChainClient, deployments: Deployments, deployments_copy: Path, run_deploy: Deploy
+) -> None:
+    def strip(raw: dict[str, Any]) -> None:  # a file written before deployments recorded ABIs
+        raw.pop("errors")
+        raw["compiler"].pop("input_hash")
+        for rec in raw["contracts"].values():
+            rec.pop("abi")
+
+    _edit(deployments_copy, strip)
+    old = load_deployments(deployments_copy)
+    with pytest.raises(DeploymentError, match="run `recourse deploy` again"):
+        old.abi("Consortium")
+    block, nonce = client.block_number(), _nonce(client, "deployer")
+
+    result, changed = run_deploy(deployments_copy)
+
+    assert changed is False
+    assert (client.block_number(), _nonce(client, "deployer")) == (block, nonce)  # nothing was sent
+    assert _addresses(result) == _addresses(deployments)
+    assert load_deployments(deployments_copy) == result == deployments

@@ -77,7 +77,7 @@ def test_restart_keeps_deployed_state(
             governance=governance,
         )
         assert changed
-        recourse = Recourse(client, deployments, compiled)
+        recourse = Recourse(client, deployments)
         g1, g2 = client.sender(account("governor-1")), client.sender(account("governor-2"))
         for name, roles in (("bank", [Role.BANK, Role.SETTLEMENT_BANK]), ("investor", [Role.INVESTOR])):
             pid = recourse.consortium.propose_admission(
@@ -106,7 +106,7 @@ def test_restart_keeps_deployed_state(
     assert restarted.pid != first.pid
     client = _connect(own_node, tmp_path / "client")
     try:
-        recourse = Recourse(client, deployments, compiled)
+        recourse = Recourse(client, deployments)
         after = _snapshot(recourse)
         assert after == before
         assert len(after.consortium_code) > 0

@@ -8,8 +8,6 @@ import json
 
 import pytest
 
-from chain.compiler import compile_project
-from chain.deploy import load_deployments
 from chain.merkle import StandardMerkleTree
 from chain.merkle import verify as merkle_verify
 from chain.network import Recourse
@@ -245,7 +243,7 @@ def test_same_single_document_in_two_batches_is_anchored_once(egw, chain_snapsho
     assert sorted(o.status for o in ops) == ["failed", "succeeded"]
     assert next(o for o in ops if o.status == "failed").error_name == "EvidenceRegistryAlreadyAnchored"
     client = chain_snapshot()
-    rec = Recourse(client, load_deployments(egw.state.settings.deployments_file), compile_project())
+    rec = Recourse.load(client, egw.state.settings.deployments_file)
     events = [e for e in rec.evidence.anchored_between(from_block=0) if "0x" + e.root.hex() == a["root"]]
     assert len(events) == 1
 
@@ -267,7 +265,7 @@ def test_gateway_proofs_match_openzeppelin_js_both_ways(egw, chain_snapshot, tmp
     assert js["results"] == [True] * len(receipts)
     # ... and on chain
     client = chain_snapshot()
-    rec = Recourse(client, load_deployments(egw.state.settings.deployments_file), compile_project())
+    rec = Recourse.load(client, egw.state.settings.deployments_file)
     assert all(rec.evidence.verify(root, x["digest"], x["proof"]) for x in receipts)
     # the stored tree loads in the JS library, and the JS library's proofs pass Recourse's checks
     from sqlmodel import Session

@@ -18,8 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chain.compiler import compile_project
-from chain.deploy import load_deployments
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
 from tests.conftest import account, free_port
@@ -111,7 +109,7 @@ def test_sigkill_during_batching_anchors_every_acknowledged_digest_exactly_once(
     with sqlite3.connect(db) as c:
         trees = {root: json.loads(tree) for root, tree in c.execute("select root, tree from evidence_batches")}
         batch_status = Counter(s for (s,) in c.execute("select status from evidence_batches"))
-    recourse = Recourse(client, load_deployments(deployments_file), compile_project())
+    recourse = Recourse.load(client, deployments_file)
     events = [
         e
         for e in recourse.evidence.anchored_between(from_block=start_block + 1)

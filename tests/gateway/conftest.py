@@ -59,7 +59,7 @@ def gw_chain(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) 
         deployments, _ = deploy(
             client, client.sender(account("deployer")), compiled, network="gw", path=path, governance=gov
         )
-        recourse = Recourse(client, deployments, compiled)
+        recourse = Recourse(client, deployments)
         for name, roles in INSTITUTION_ROLES.items():
             admit(recourse, client, name, roles)
         bank = client.sender(account("bank"))

@@ -9,8 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from chain.compiler import compile_project
-from chain.deploy import load_deployments
 from chain.network import Recourse
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
@@ -97,7 +95,7 @@ def test_sigkill_with_acknowledged_writes_in_flight_executes_each_exactly_once(
     finally:
         gw.stop()
     # the chain is the judge: each amount transferred bank -> collector exactly once
-    recourse = Recourse(client, load_deployments(deployments_file), compile_project())
+    recourse = Recourse.load(client, deployments_file)
     events = recourse.token.events_between(from_block=start_block + 1)
     amounts = [
         e.args["value"]

@@ -11,8 +11,6 @@ import time
 import httpx
 import pytest
 
-from chain.compiler import compile_project
-from chain.deploy import load_deployments
 from chain.network import Recourse
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
@@ -123,7 +121,7 @@ def test_a_crashed_api_process_is_restarted_and_acknowledged_writes_land_once(
         assert _wait(lambda: not any(_alive(p) for p in survivors), timeout=10), "a gateway process outlived it"
     finally:
         gw.stop()
-    recourse = Recourse(client, load_deployments(deployments_file), compile_project())
+    recourse = Recourse.load(client, deployments_file)
     amounts = [
         e.args["value"]
         for e in recourse.token.events_between(from_block=start_block + 1)

@@ -91,7 +91,7 @@ def oracle_chain(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResu
         deployments, _ = deploy(
             client, client.sender(account("deployer")), compiled, network="oracles", path=path, governance=gov
         )
-        recourse = Recourse(client, deployments, compiled)
+        recourse = Recourse(client, deployments)
         for name, roles in ROLES.items():
             _admit(recourse, client, name, roles)
     except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,21 @@ def test_unexpected_format_raises(tmp_path: Path, drop: str) -> None:
 
     with pytest.raises(DeploymentError, match="unexpected format"):
         load_deployments(path)
+
+
+def test_abis_round_trip_and_a_file_without_them_says_to_deploy_again(tmp_path: Path) -> None:
+    abi = [{"type": "function", "name": "threshold", "inputs": [], "outputs": [{"type": "uint256"}]}]
+    error = {"type": "error", "name": "ECDSAInvalidSignature", "inputs": []}
+    d = _deployments()
+    with_abis = Deployments(
+        **{**d.__dict__, "contracts": {"Consortium": replace(d.contracts["Consortium"], abi=abi)}, "errors": [error]}
+    )
+    path = tmp_path / "deployments.json"
+    path.write_text(with_abis.to_json(), encoding="utf-8")
+
+    loaded = load_deployments(path)
+
+    assert loaded.abi("Consortium") == abi
+    assert loaded.errors == [error]
+    with pytest.raises(DeploymentError, match=r"no ABI for SettlementToken .*run `recourse deploy` again"):
+        d.abi("SettlementToken")  # a file written before ABIs were recorded loads, but cannot bind
