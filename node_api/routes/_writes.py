@@ -1,8 +1,10 @@
 """The one helper of every write route: plan the request, persist it once, wake its writer, answer 202 (or 200).
 
-A write route parses its body and hands the rest to :func:`write` in one line::
+A write route declares its path, its body and a :class:`WriteRequest` (the dependency
+:func:`write_request`: authorised caller, ``Idempotency-Key``, ``?confirm``) and is one line::
 
-    return await write(state, caller, key, confirm, svc.submit_offer, case_id=case_id, collector=body.collector)
+    async def offer_case(case_id: CaseIdPath, body: OfferCreate, w: BankWrite) -> JSONResponse:
+        return await w.submit(svc.submit_offer, case_id=case_id, **body.model_dump())
 
 The service (``fn(*, session, recourse, institution, key, **args)``) checks the request (database and
 chain reads, in a session of its own, off the group commit) and returns a
@@ -14,19 +16,21 @@ last operation: ``202``, or with ``?confirm=true`` ``200`` once it has finished 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 
-from node_api.deps import Caller, in_session
+from chain.contracts.consortium import Role
+from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
 from node_api.schemas import OperationPublic
 from node_api.services.confirm import to_public, wait_for_operation
 from node_api.services.operations import Submission, submit_many
 from node_api.state import GatewayState
 
-__all__ = ["OPERATION_RESPONSES", "ConfirmQuery", "accept", "write"]
+__all__ = ["OPERATION_RESPONSES", "ConfirmQuery", "WriteRequest", "accept", "write_request"]
 
 ConfirmQuery = Annotated[bool, Query(description="wait (bounded) until the operation succeeds or fails")]
 
@@ -36,16 +40,40 @@ OPERATION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def write(
-    state: GatewayState, caller: Caller, key: str, confirm: bool, fn: Callable[..., Submission], /, **args: Any
-) -> JSONResponse:
-    """Plan with ``fn`` (see the module docstring), persist in the group commit, answer."""
-    institution = caller.institution
-    submission = await in_session(
-        state, lambda s: fn(session=s, recourse=state.recourse, institution=institution, key=key, **args)
-    )
-    ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
-    return await accept(state, caller, to_public(ops[-1]), created, confirm)
+@dataclass(frozen=True)
+class WriteRequest:
+    """What every write route receives besides its own path and body: the gateway, the authorised
+    caller, the request's ``Idempotency-Key`` and whether to wait (``?confirm=true``)."""
+
+    state: GatewayState
+    caller: Caller
+    key: str
+    confirm: bool
+
+    async def submit(self, fn: Callable[..., Submission], /, **args: Any) -> JSONResponse:
+        """Plan with ``fn`` (see the module docstring), persist in the group commit, answer."""
+        state, institution, key = self.state, self.caller.institution, self.key
+        submission = await in_session(
+            state, lambda s: fn(session=s, recourse=state.recourse, institution=institution, key=key, **args)
+        )
+        ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
+        return await accept(state, self.caller, to_public(ops[-1]), created, self.confirm)
+
+
+def write_request(scope: str, role: Role | None = None) -> Callable[..., Awaitable[WriteRequest]]:
+    """Dependency: a :class:`WriteRequest` whose caller holds ``scope`` (and ``role`` on chain now)."""
+    authorized = authorize(scope, role)
+
+    async def dependency(
+        key: IdempotencyKey,
+        state: StateDep,
+        # a default, not Annotated: postponed annotations cannot name this closure's dependency
+        caller: Caller = Depends(authorized),  # noqa: B008, FAST002
+        confirm: ConfirmQuery = False,
+    ) -> WriteRequest:
+        return WriteRequest(state, caller, key, confirm)
+
+    return dependency
 
 
 async def accept(

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
 from node_api.routes import _paths  # noqa: F401 - registers the {address:fee_collector} segment
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
+from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, WriteRequest, write_request
 from node_api.schemas import OperationPublic
 from node_api.schemas.cases import (
     ActionCreate,
@@ -51,8 +51,9 @@ CASE_WRITE: dict[int | str, dict[str, Any]] = {
 CaseIdPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="bytes32 case id")]
 BatchIdPath = Annotated[str, Path(max_length=36, description="gateway batch id")]
 Bank = Annotated[Caller, Depends(authorize("cases:write", Role.BANK))]
-Collector = Annotated[Caller, Depends(authorize("cases:write", Role.COLLECTOR))]
-Member = Annotated[Caller, Depends(authorize("cases:write"))]
+BankWrite = Annotated[WriteRequest, Depends(write_request("cases:write", Role.BANK))]
+CollectorWrite = Annotated[WriteRequest, Depends(write_request("cases:write", Role.COLLECTOR))]
+MemberWrite = Annotated[WriteRequest, Depends(write_request("cases:write"))]
 Reader = Annotated[Caller, Depends(authorize("cases:read"))]
 
 
@@ -156,71 +157,39 @@ async def get_batch(batch_id: BatchIdPath, state: StateDep, _caller: Reader) -> 
 
 
 @router.post("/batches/{batch_id}/budget", status_code=202, responses=CASE_WRITE)
-async def top_up_budget(
-    batch_id: BatchIdPath,
-    body: BudgetTopUp,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Bank,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def top_up_budget(batch_id: BatchIdPath, body: BudgetTopUp, w: BankWrite) -> JSONResponse:
     """Add to a batch's fee budget (approve + top-up operations)."""
-    return await write(state, caller, key, confirm, svc.submit_top_up, batch_id=batch_id, **body.model_dump())
+    return await w.submit(svc.submit_top_up, batch_id=batch_id, **body.model_dump())
 
 
 @router.post("/batches/{batch_id}/settlement", status_code=202, responses=CASE_WRITE)
-async def withdraw_unspent(
-    batch_id: BatchIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
-) -> JSONResponse:
+async def withdraw_unspent(batch_id: BatchIdPath, w: BankWrite) -> JSONResponse:
     """Withdraw the unspent budget of a closed batch with no open case."""
-    return await write(state, caller, key, confirm, svc.submit_withdraw_unspent, batch_id=batch_id)
+    return await w.submit(svc.submit_withdraw_unspent, batch_id=batch_id)
 
 
 @router.post("/{case_id}/offer", status_code=202, responses=CASE_WRITE)
-async def offer_case(
-    case_id: CaseIdPath,
-    body: OfferCreate,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Bank,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def offer_case(case_id: CaseIdPath, body: OfferCreate, w: BankWrite) -> JSONResponse:
     """Delegate a case directly to one collector, who answers within the window."""
-    return await write(state, caller, key, confirm, svc.submit_offer, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_offer, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries/confirm", status_code=202, responses=CASE_WRITE)
-async def confirm_recovery(
-    case_id: CaseIdPath,
-    body: RecoveryConfirm,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Bank,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def confirm_recovery(case_id: CaseIdPath, body: RecoveryConfirm, w: BankWrite) -> JSONResponse:
     """Confirm the reported recovery: the fee is credited to the collector."""
-    return await write(state, caller, key, confirm, svc.submit_confirm, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_confirm, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries/reject", status_code=202, responses=CASE_WRITE)
-async def reject_recovery(
-    case_id: CaseIdPath,
-    body: RecoveryReject,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Bank,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def reject_recovery(case_id: CaseIdPath, body: RecoveryReject, w: BankWrite) -> JSONResponse:
     """Reject the reported recovery with a reason code."""
-    return await write(state, caller, key, confirm, svc.submit_reject, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_reject, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recall", status_code=202, responses=CASE_WRITE)
-async def recall_case(
-    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Bank, confirm: ConfirmQuery = False
-) -> JSONResponse:
+async def recall_case(case_id: CaseIdPath, w: BankWrite) -> JSONResponse:
     """Recall a case for good."""
-    return await write(state, caller, key, confirm, svc.submit_recall, case_id=case_id)
+    return await w.submit(svc.submit_recall, case_id=case_id)
 
 
 # --- collectors ---
@@ -264,11 +233,9 @@ async def get_fees(
 
 
 @router.post("/fees/withdrawals", status_code=202, responses=CASE_WRITE)
-async def withdraw_fees(
-    key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
-) -> JSONResponse:
+async def withdraw_fees(w: CollectorWrite) -> JSONResponse:
     """Withdraw every fee owed to the caller (pull payment)."""
-    return await write(state, caller, key, confirm, svc.submit_withdraw_fees)
+    return await w.submit(svc.submit_withdraw_fees)
 
 
 @router.get("/{case_id}")
@@ -281,56 +248,34 @@ async def get_case(case_id: CaseIdPath, state: StateDep, caller: Reader) -> Case
 
 
 @router.post("/{case_id}/claim", status_code=202, responses=CASE_WRITE)
-async def claim_case(
-    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
-) -> JSONResponse:
+async def claim_case(case_id: CaseIdPath, w: CollectorWrite) -> JSONResponse:
     """Claim a case from the open pool; the first claim wins, the others get a CAS-409 problem."""
-    return await write(state, caller, key, confirm, svc.submit_claim, case_id=case_id)
+    return await w.submit(svc.submit_claim, case_id=case_id)
 
 
 @router.post("/{case_id}/accept", status_code=202, responses=CASE_WRITE)
-async def accept_offer(
-    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
-) -> JSONResponse:
-    return await write(state, caller, key, confirm, svc.submit_accept, case_id=case_id)
+async def accept_offer(case_id: CaseIdPath, w: CollectorWrite) -> JSONResponse:
+    return await w.submit(svc.submit_accept, case_id=case_id)
 
 
 @router.post("/{case_id}/decline", status_code=202, responses=CASE_WRITE)
-async def decline_offer(
-    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Collector, confirm: ConfirmQuery = False
-) -> JSONResponse:
-    return await write(state, caller, key, confirm, svc.submit_decline, case_id=case_id)
+async def decline_offer(case_id: CaseIdPath, w: CollectorWrite) -> JSONResponse:
+    return await w.submit(svc.submit_decline, case_id=case_id)
 
 
 @router.post("/{case_id}/actions", status_code=202, responses=CASE_WRITE)
-async def report_action(
-    case_id: CaseIdPath,
-    body: ActionCreate,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Collector,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def report_action(case_id: CaseIdPath, body: ActionCreate, w: CollectorWrite) -> JSONResponse:
     """Report a collection action with an evidence digest (anchored first if needed)."""
-    return await write(state, caller, key, confirm, svc.submit_action, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_report, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries", status_code=202, responses=CASE_WRITE)
-async def report_recovery(
-    case_id: CaseIdPath,
-    body: RecoveryCreate,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Collector,
-    confirm: ConfirmQuery = False,
-) -> JSONResponse:
+async def report_recovery(case_id: CaseIdPath, body: RecoveryCreate, w: CollectorWrite) -> JSONResponse:
     """Report a recovery with an evidence digest, for the bank to confirm."""
-    return await write(state, caller, key, confirm, svc.submit_recovery, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_report, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/return", status_code=202, responses=CASE_WRITE)
-async def return_case(
-    case_id: CaseIdPath, key: IdempotencyKey, state: StateDep, caller: Member, confirm: ConfirmQuery = False
-) -> JSONResponse:
+async def return_case(case_id: CaseIdPath, w: MemberWrite) -> JSONResponse:
     """Return an unresolved case after its deadline (any member)."""
-    return await write(state, caller, key, confirm, svc.submit_return, case_id=case_id)
+    return await w.submit(svc.submit_return, case_id=case_id)

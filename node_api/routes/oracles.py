@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.deps import Caller, SessionDep, StateDep, authorize
 from node_api.openapi import problem
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
+from node_api.routes._writes import OPERATION_RESPONSES, WriteRequest, write_request
 from node_api.schemas.oracles import (
     OracleSignatureIn,
     OracleSignaturePublic,
@@ -71,16 +71,10 @@ def get_signatures(
 
 @router.post("/reports", status_code=202, responses=OPERATION_RESPONSES)
 async def create_report(
-    body: OracleSubmitIn,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("oracles:write", Role.ORACLE))],
-    confirm: ConfirmQuery = False,
+    body: OracleSubmitIn, w: Annotated[WriteRequest, Depends(write_request("oracles:write", Role.ORACLE))]
 ) -> JSONResponse:
     """Submit a report with its signatures to the OracleHub (operation kind ``oracle.report``)."""
-    return await write(
-        state, caller, key, confirm, submit_report, round_=body.round, report_in=body.report, signatures=body.signatures
-    )
+    return await w.submit(submit_report, round_=body.round, report_in=body.report, signatures=body.signatures)
 
 
 @router.get(

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
-from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, write
+from node_api.deps import Caller, StateDep, authorize
+from node_api.routes._writes import OPERATION_RESPONSES, WriteRequest, write_request
 from node_api.schemas import BalancePublic, MintCreate, TransferCreate
 from node_api.services.tokens import read_balance, submit_mint, submit_transfer
 
@@ -16,28 +16,18 @@ router = APIRouter(prefix="/tokens", tags=["settlement token"])
 
 @router.post("/transfers", status_code=202, responses=OPERATION_RESPONSES)
 async def create_transfer(
-    body: TransferCreate,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("tokens:write"))],
-    confirm: ConfirmQuery = False,
+    body: TransferCreate, w: Annotated[WriteRequest, Depends(write_request("tokens:write"))]
 ) -> JSONResponse:
     """Pay another active member in rCNY (fen). Returns the operation (202, or 200 with confirm=true)."""
-    return await write(state, caller, key, confirm, submit_transfer, to=body.to, amount_fen=body.amount_fen)
+    return await w.submit(submit_transfer, to=body.to, amount_fen=body.amount_fen)
 
 
 @router.post("/mints", status_code=202, responses=OPERATION_RESPONSES)
 async def create_mint(
-    body: MintCreate,
-    key: IdempotencyKey,
-    state: StateDep,
-    caller: Annotated[Caller, Depends(authorize("tokens:mint", Role.SETTLEMENT_BANK))],
-    confirm: ConfirmQuery = False,
+    body: MintCreate, w: Annotated[WriteRequest, Depends(write_request("tokens:mint", Role.SETTLEMENT_BANK))]
 ) -> JSONResponse:
     """Issue rCNY against an off-chain payment (settlement bank only)."""
-    return await write(
-        state, caller, key, confirm, submit_mint, to=body.to, amount_fen=body.amount_fen, reference=body.reference
-    )
+    return await w.submit(submit_mint, to=body.to, amount_fen=body.amount_fen, reference=body.reference)
 
 
 @router.get("/balances/{address}")

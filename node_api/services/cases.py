@@ -103,14 +103,13 @@ __all__ = [
     "read_fees",
     "resolve_chain_batch_id",
     "submit_accept",
-    "submit_action",
     "submit_claim",
     "submit_confirm",
     "submit_decline",
     "submit_offer",
     "submit_recall",
-    "submit_recovery",
     "submit_reject",
+    "submit_report",
     "submit_return",
     "submit_top_up",
     "submit_withdraw_fees",
@@ -777,74 +776,71 @@ def _evidence_specs(
     return [spec], d, r, []
 
 
-def submit_action(
+def submit_report(
     *,
     session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
     case_id: str,
-    action_code: int,
     evidence_digest: str,
     evidence_root: str | None,
     evidence_proof: Sequence[str],
+    action_code: int | None = None,
+    amount_fen: int | None = None,
 ) -> Submission:
-    entry = _entry(session, case_id)
-    record, _ = _chain_record(recourse, entry)
-    _require_status(record, entry, _HELD, "report an action on")
-    _require_collector(record, entry, institution)
+    """A collector's report on a case it holds: an action (``action_code``) or a recovery (``amount_fen``),
+    with its evidence digest (anchored alone first when no root is given)."""
+    if amount_fen is None:
+        entry, _, _ = _case_of(session, recourse, institution, case_id, _HELD, "report an action on", party="collector")
+        field, value = "action_code", action_code
+    else:
+        entry, record, _ = _case_of(
+            session, recourse, institution, case_id, (CaseStatus.CLAIMED,), "report a recovery on", party="collector"
+        )
+        most = record.overdue_amount - record.recovered
+        if amount_fen > most:
+            raise InvalidInputError(f"amount_fen {amount_fen} exceeds what is still overdue ({most} fen)", max_fen=most)
+        field, value = "amount_fen", amount_fen
+    if value is None:  # pragma: no cover - the request models require one of the two
+        raise InvalidInputError("a report needs action_code or amount_fen")
     pre, d, r, p = _evidence_specs(recourse, key, evidence_digest, evidence_root, evidence_proof)
-    tx = recourse.cases.report_action_request(entry.case_id, action_code, d, r, p)
-    body = {"case_id": entry.case_id, "action_code": action_code, "evidence_digest": _hex(d), "evidence_root": _hex(r)}
-    return _submission(institution, *pre, OpSpec(key, "cases.report_action", body, tx))
+    cases = recourse.cases
+    if field == "action_code":
+        kind, tx = "cases.report_action", cases.report_action_request(entry.case_id, value, d, r, p)
+    else:
+        kind, tx = "cases.report_recovery", cases.report_recovery_request(entry.case_id, value, d, r, p)
+    body = {"case_id": entry.case_id, field: value, "evidence_digest": _hex(d), "evidence_root": _hex(r)}
+    return _submission(institution, *pre, OpSpec(key, kind, body, tx))
 
 
-def submit_recovery(
-    *,
-    session: Session,
-    recourse: Recourse,
-    institution: Institution,
-    key: str,
-    case_id: str,
-    amount_fen: int,
-    evidence_digest: str,
-    evidence_root: str | None,
-    evidence_proof: Sequence[str],
-) -> Submission:
-    entry = _entry(session, case_id)
-    record, _ = _chain_record(recourse, entry)
-    _require_status(record, entry, (CaseStatus.CLAIMED,), "report a recovery on")
-    _require_collector(record, entry, institution)
-    most = record.overdue_amount - record.recovered
-    if amount_fen > most:
-        raise InvalidInputError(f"amount_fen {amount_fen} exceeds what is still overdue ({most} fen)", max_fen=most)
-    pre, d, r, p = _evidence_specs(recourse, key, evidence_digest, evidence_root, evidence_proof)
-    tx = recourse.cases.report_recovery_request(entry.case_id, amount_fen, d, r, p)
-    body = {"case_id": entry.case_id, "amount_fen": amount_fen, "evidence_digest": _hex(d), "evidence_root": _hex(r)}
-    return _submission(institution, *pre, OpSpec(key, "cases.report_recovery", body, tx))
-
-
-def _bank_case_op(
+def _case_of(
     session: Session,
     recourse: Recourse,
     institution: Institution,
     case_id: str,
     allowed: Sequence[CaseStatus],
     action: str,
+    *,
+    party: Literal["bank", "collector"],
 ) -> tuple[CaseEntry, CaseRecord, int]:
-    """The case, its on-chain record and the chain's time, once the caller's bank is known to own it."""
+    """The case, its on-chain record and the chain's time, once the caller is known to be its ``party``
+    (the bank that published it, or the collector holding it) and the case to be in an ``allowed`` state."""
     entry = _entry(session, case_id)
-    _own_batch(_batch_of(session, entry), institution)
+    if party == "bank":
+        _own_batch(_batch_of(session, entry), institution)
     record, now = _chain_record(recourse, entry)
     _require_status(record, entry, allowed, action)
+    if party == "collector":
+        _require_collector(record, entry, institution)
     return entry, record, now
 
 
 def submit_confirm(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, close_case: bool
 ) -> Submission:
-    entry, _, _ = _bank_case_op(
-        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "confirm a recovery on"
+    entry, _, _ = _case_of(
+        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "confirm a recovery on", party="bank"
     )
     tx = recourse.cases.confirm_recovery_request(entry.case_id, close_case=close_case)
     body = {"case_id": entry.case_id, "close_case": close_case}
@@ -854,8 +850,8 @@ def submit_confirm(
 def submit_reject(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, reason_code: int
 ) -> Submission:
-    entry, _, _ = _bank_case_op(
-        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "reject a recovery on"
+    entry, _, _ = _case_of(
+        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "reject a recovery on", party="bank"
     )
     tx = recourse.cases.reject_recovery_request(entry.case_id, reason_code)
     body = {"case_id": entry.case_id, "reason_code": reason_code}
@@ -865,8 +861,14 @@ def submit_reject(
 def submit_recall(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
-    entry, record, now = _bank_case_op(
-        session, recourse, institution, case_id, (CaseStatus.NONE, CaseStatus.OFFERED, CaseStatus.CLAIMED), "recall"
+    entry, record, now = _case_of(
+        session,
+        recourse,
+        institution,
+        case_id,
+        (CaseStatus.NONE, CaseStatus.OFFERED, CaseStatus.CLAIMED),
+        "recall",
+        party="bank",
     )
     in_pool = record.status is CaseStatus.NONE or (record.status is CaseStatus.OFFERED and now > record.offer_expiry)
     if in_pool:  # nobody holds it (perhaps nobody ever touched it): prove its terms against the batch root
