@@ -3,8 +3,10 @@
 * ``ApiKey``      — API keys (hash only), each belonging to one institution, with scopes.
 * ``Operation``   — durable chain writes (the outbox): persisted before the 202, signed once, sent once.
 * ``ChainEvent``  — every decoded Recourse event, keyed by ``EventKey`` (block/tx/log).
-* ``IndexedBlock``— hashes of indexed blocks (reorg detection); ``Checkpoint`` — indexer position.
-* ``MemberRow`` / ``BalanceRow`` — projections of the events (rebuildable from ``ChainEvent``).
+* ``IndexedBlock``— hashes of indexed blocks (reorg detection); ``Checkpoint`` — the indexer's position
+  (the only one: projections keep none of their own).
+* ``MemberRow`` / ``BalanceRow`` — the Consortium and SettlementToken projections
+  (``node_api.projections``), rebuildable from ``ChainEvent``.
 * ``Webhook``     — subscriptions; ``cursor`` is the last delivered event key (at-least-once).
 """
 
