@@ -888,7 +888,7 @@ contract OracleHubTest is OracleFixture {
 contract OracleHubGasTest is OracleFixture {
     uint64 internal constant NOW = START_TIME + 1 days;
     int256 internal constant PRICE = 1_250_000_00;
-    /// @dev The goal for a report with k = 3 (issue 6).
+    /// @dev The gas goal for a report with k = 3 (a k-of-n report must cost less than 90,000 gas).
     uint256 internal constant GOAL_K3 = 90_000;
     /// @dev Ceilings a little above today's figures, so that a regression fails a test.
     uint256 internal constant CEILING_K2 = 76_000;
