@@ -138,6 +138,7 @@ def deploy_cmd(
     from chain.deploy import deploy as deploy_contracts
 
     def run(ctx: Context) -> None:
+        before = ctx.deployments_file.read_bytes() if ctx.deployments_file.is_file() else None
         with console.status("compiling…"):
             compiled = ctx.compile()
         with console.status("deploying…") as status:
@@ -151,7 +152,12 @@ def deploy_cmd(
                 fresh=fresh,
                 progress=lambda name: status.update(f"deployed {name}…"),
             )
-        verb = "deployed" if changed else "up to date (no-op)"
+        if changed:
+            verb = "deployed"
+        elif before is not None and ctx.deployments_file.read_bytes() != before:
+            verb = "up to date; the file now records the contracts' ABIs (no transaction)"
+        else:
+            verb = "up to date (no-op)"
         console.print(f"{verb}: {ctx.deployments_file}")
         for c in result.contracts.values():
             console.print(f"  {c.name:<16} {c.address}  block {c.block}")
