@@ -11,13 +11,18 @@ mined into full blocks), so the chain holds N+1 ``Transfer`` events plus the adm
 * ours: a fresh SQLite database (WAL, migrated before the clock starts) and a new ``Indexer`` built the
   way the gateway builds it; the clock covers ``Indexer.sync()`` from the deployment block to the head:
   ``eth_getLogs`` of every Recourse contract in pages, decoding with the precomputed decoders, and ONE
-  database transaction per page that bulk-inserts the events, updates the member and balance
-  projections and moves the checkpoint. So ours does strictly more work (all contracts' events,
-  stored and projected) than the baseline.
+  database transaction per page that bulk-inserts the events, applies the projections (members,
+  balances, the case index: ``node_api.projections``) and moves the checkpoint. So ours does strictly
+  more work (all contracts' events, stored and projected) than the baseline.
 
 Rounds alternate the order (baseline first, then ours first, ...); medians are reported. Correctness:
 every Transfer web3 decoded is in the index with identical arguments, and every member's indexed
 balance equals ``balanceOf`` on chain.
+
+With ``--against DIR`` (a source tree, e.g. ``git archive`` of the previous commit unpacked there, with
+``node_modules`` linked), every round also times ``Indexer.sync()`` of this tree and of DIR in the same
+subprocess harness (``bench/_indexer_once.py``, alternating which goes first) against the same chain,
+and a second table compares the two: a change to the indexer is measured side by side, in one run.
 
 Run: ``.venv/bin/python -m bench.indexer_bench`` from the project root (``--events`` to change N).
 """
@@ -25,6 +30,10 @@ Run: ``.venv/bin/python -m bench.indexer_bench`` from the project root (``--even
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -42,7 +51,7 @@ from web3 import HTTPProvider, Web3
 from bench._common import Row, free_port, median, print_header, print_table
 from chain.client import ChainClient
 from chain.compiler import compile_project
-from chain.config import DEV_CHAIN_ID, ChainSettings
+from chain.config import DEV_CHAIN_ID, PROJECT_ROOT, ChainSettings
 from chain.contracts.consortium import Role
 from chain.deploy import GovernanceConfig, deploy
 from chain.keys import dev_identity_account
@@ -104,7 +113,7 @@ def build_world(url: str, port: int, data_dir: Path, n_events: int) -> World:
         governance=governance,
         fresh=True,
     )
-    recourse = Recourse(client, deployments)
+    recourse = Recourse(client, deployments, compiled)
     consortium, token = recourse.consortium, recourse.token
     g1, g2 = client.sender(_account("governor-1")), client.sender(_account("governor-2"))
     for identity, roles in MEMBERS:
@@ -174,6 +183,22 @@ def ours(world: World, db_dir: Path) -> tuple[float, float, Engine, int]:
     return elapsed, cpu, engine, stored
 
 
+def in_tree(tree: Path, node: AnvilNode, data_dir: Path, run: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``Indexer.sync()`` by the code of ``tree`` (``bench/_indexer_once.py``)."""
+    work = data_dir / run
+    work.mkdir()
+    script = Path(__file__).with_name("_indexer_once.py")
+    args = [node.url, str(node.port), str(data_dir / "indexer-target.json"), str(work / "gateway.sqlite"), str(work)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(  # noqa: S603 - our own script, our own interpreter
+        [sys.executable, str(script), *args], cwd=tree, env=env, capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"indexer of {tree} failed: {out.stderr[-2000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(result["wall"]), float(result["cpu"])
+
+
 def check(world: World, engine: Engine, web3_events: dict[str, tuple[str, str, int]]) -> list[str]:
     problems: list[str] = []
     with engine.connect() as conn:
@@ -200,8 +225,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="Transfer events to generate (default 20000)")
     parser.add_argument("--rounds", type=int, default=5, help="runs of each side (default 5)")
+    parser.add_argument("--against", type=Path, help="also time the indexer of this source tree, side by side")
     args = parser.parse_args()
     n, rounds = args.events, args.rounds
+    against: Path | None = args.against.resolve() if args.against else None
+    trees: dict[str, list[tuple[float, float]]] = {"this tree": [], "against": []}
 
     print_header("indexer benchmark: node_api.indexer (fetch+decode+store) vs web3.py 8 get_logs", MODULE)
     t_start = time.perf_counter()
@@ -214,6 +242,14 @@ def main() -> int:
                 f"setup   : anvil {node.url}, blocks {start}..{world.head}, {n:,} transfers + admissions, "
                 f"setup {time.perf_counter() - t_start:.1f}s"
             )
+            if against is not None:  # what both trees' indexers follow, in a form neither reads differently
+                compiled = compile_project()
+                contracts = {
+                    n: {"address": c.address, "abi": compiled.get(n).abi}
+                    for n, c in world.recourse.deployments.contracts.items()
+                }
+                target = {"start_block": start, "contracts": contracts}
+                (data_dir / "indexer-target.json").write_text(json.dumps(target))
             base_s: list[float] = []
             ours_s: list[float] = []
             base_cpu: list[float] = []
@@ -234,6 +270,10 @@ def main() -> int:
                         ours_s.append(elapsed)
                         ours_cpu.append(cpu)
                         engine.dispose()
+                if against is not None:
+                    for which in ("this tree", "against") if i % 2 == 0 else ("against", "this tree"):
+                        tree = PROJECT_ROOT if which == "this tree" else against
+                        trees[which].append(in_tree(tree, node, data_dir, f"{which.replace(' ', '-')}-{i}"))
                 print(
                     f"  round {i + 1}/{rounds}: web3 get_logs {len(web3_events) / base_s[-1]:9,.0f} events/s   "
                     f"indexer {stored / ours_s[-1]:9,.0f} events/s ({stored:,} events stored)   "
@@ -288,6 +328,27 @@ def main() -> int:
     ]
     print_table(rows, baseline_label="web3.py 8 get_logs", ours_label="Indexer.sync", ratio_label="ratio (ours/web3)")
     print("reference (ARCHITECTURE.md, same machine class): get_logs fetch+decode ~1,300-1,500 events/s")
+    if against is not None:
+        print(f"\nside by side, same harness (bench/_indexer_once.py), same chain: this tree vs {against}")
+        mine, theirs = trees["this tree"], trees["against"]
+        w_mine, w_theirs = median([w for w, _ in mine]), median([w for w, _ in theirs])
+        c_mine, c_theirs = median([c for _, c in mine]), median([c for _, c in theirs])
+        print_table(
+            [
+                Row(
+                    f"Indexer.sync wall time, median of {rounds}",
+                    f"{w_theirs:.3f} s",
+                    f"{w_mine:.3f} s",
+                    w_theirs / w_mine,
+                    f"web3 get_logs / Indexer.sync: against {median(base_s) / w_theirs:.1f}x, "
+                    f"this tree {median(base_s) / w_mine:.1f}x",
+                ),
+                Row("Indexer.sync CPU time, median", f"{c_theirs:.3f} s", f"{c_mine:.3f} s", c_theirs / c_mine),
+            ],
+            baseline_label="against",
+            ours_label="this tree",
+            ratio_label="ratio (against/this)",
+        )
     print(
         f"\ntotal wall time {time.perf_counter() - t_start:.1f}s (including anvil start, deploy and event generation)"
     )
