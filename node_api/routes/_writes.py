@@ -22,6 +22,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
@@ -53,11 +55,21 @@ class WriteRequest:
     async def submit(self, fn: Callable[..., Submission], /, **args: Any) -> JSONResponse:
         """Plan with ``fn`` (see the module docstring), persist in the group commit, answer."""
         state, institution, key = self.state, self.caller.institution, self.key
-        submission = await in_session(
-            state, lambda s: fn(session=s, recourse=state.recourse, institution=institution, key=key, **args)
-        )
+
+        def plan(s: Session) -> Submission:
+            return fn(session=s, recourse=state.recourse, institution=institution, key=key, **args)
+
+        if getattr(fn, "reads_chain", False):  # waits for the node: in a worker thread, overlapping others
+            submission = await run_in_threadpool(_in_own_session, state, plan)
+        else:
+            submission = await in_session(state, plan)
         ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
         return await accept(state, self.caller, to_public(ops[-1]), created, self.confirm)
+
+
+def _in_own_session(state: GatewayState, plan: Callable[[Session], Submission]) -> Submission:
+    with Session(state.engine) as session:
+        return plan(session)
 
 
 def write_request(scope: str, role: Role | None = None) -> Callable[..., Awaitable[WriteRequest]]:

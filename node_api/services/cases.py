@@ -85,7 +85,7 @@ from node_api.services.case_import import (
     parse_cases,
 )
 from node_api.services.chain_errors import dry_run
-from node_api.services.operations import OpSpec, Submission, replayed, submit_many
+from node_api.services.operations import OpSpec, Submission, reads_chain, replayed, submit_many
 from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
 
 __all__ = [
@@ -633,6 +633,7 @@ def _reserved(session: Session, case_id: str) -> CaseAlreadyClaimedError:
     return _claiming(case_id, winner.collector if winner is not None else "another collector")
 
 
+@reads_chain
 def submit_claim(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
@@ -645,21 +646,22 @@ def submit_claim(
     batch = _batch_of(session, entry)
     chain_batch = resolve_chain_batch_id(session, recourse, batch)
     tx = recourse.cases.claim_request(chain_batch, case_terms(entry), _proof(session, batch, entry))
-    try:
-        number = recourse.client.block_number()
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot read the chain: {exc}") from exc
-    _ask_chain(recourse, institution.address, tx, entry, block=number)
     held = session.get(CaseClaim, entry.case_id)
+    op = session.get(Operation, held.operation_id) if held is not None else None
+    block: int | str = "latest"
+    if op is not None and op.status == "succeeded":  # the block asked at matters only to the check below
+        try:
+            block = recourse.client.block_number()
+        except ChainError as exc:
+            raise ChainUnavailableError(f"cannot read the chain: {exc}") from exc
+    _ask_chain(recourse, institution.address, tx, entry, block=block)
     void: str | None = None
-    if held is not None:
-        op = session.get(Operation, held.operation_id)
+    if held is not None and op is not None:
         # a claim mined at or before the block just asked, yet the case is in the pool there: a reorg
         # dropped it, so its reservation no longer holds the case
-        dropped = op is not None and op.status == "succeeded" and (op.block_number or 0) <= number
-        if dropped:
+        if isinstance(block, int) and (op.block_number or 0) <= block:
             void = held.operation_id
-        elif op is not None and op.status != "failed":
+        elif op.status != "failed":
             raise _claiming(entry.case_id, held.collector, held.operation_id)
     case = entry.case_id
     return Submission(
@@ -700,6 +702,7 @@ def _require_collector(record: CaseRecord, entry: CaseEntry, institution: Instit
         raise CaseNotYoursError(f"case {entry.case_id} is not held by {institution.name} ({institution.address})")
 
 
+@reads_chain
 def submit_offer(
     *,
     session: Session,
@@ -734,12 +737,14 @@ def _answer(
     return _submission(institution, OpSpec(key, kind, {"case_id": entry.case_id}, tx))
 
 
+@reads_chain
 def submit_accept(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
     return _answer(session, recourse, institution, key, case_id, accept=True)
 
 
+@reads_chain
 def submit_decline(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
@@ -776,6 +781,7 @@ def _evidence_specs(
     return [spec], d, r, []
 
 
+@reads_chain
 def submit_report(
     *,
     session: Session,
@@ -836,6 +842,7 @@ def _case_of(
     return entry, record, now
 
 
+@reads_chain
 def submit_confirm(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, close_case: bool
 ) -> Submission:
@@ -847,6 +854,7 @@ def submit_confirm(
     return _submission(institution, OpSpec(key, "cases.confirm_recovery", body, tx))
 
 
+@reads_chain
 def submit_reject(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, reason_code: int
 ) -> Submission:
@@ -858,6 +866,7 @@ def submit_reject(
     return _submission(institution, OpSpec(key, "cases.reject_recovery", body, tx))
 
 
+@reads_chain
 def submit_recall(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
@@ -880,6 +889,7 @@ def submit_recall(
     return _submission(institution, OpSpec(key, "cases.recall", {"case_id": entry.case_id}, tx))
 
 
+@reads_chain
 def submit_return(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str
 ) -> Submission:
@@ -894,6 +904,7 @@ def submit_return(
     return _submission(institution, OpSpec(key, "cases.return", {"case_id": entry.case_id}, tx))
 
 
+@reads_chain
 def submit_withdraw_fees(
     *,
     session: Session,  # noqa: ARG001 - every write's planner is called with a session; this one needs none
@@ -919,6 +930,7 @@ def _own_published_batch(
     return batch, resolve_chain_batch_id(session, recourse, batch)
 
 
+@reads_chain
 def submit_withdraw_unspent(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, batch_id: str
 ) -> Submission:
@@ -940,6 +952,7 @@ def submit_withdraw_unspent(
     return _submission(institution, OpSpec(key, "cases.withdraw_unspent", {"batch_id": batch.id}, tx))
 
 
+@reads_chain
 def submit_top_up(
     *, session: Session, recourse: Recourse, institution: Institution, key: str, batch_id: str, amount_fen: int
 ) -> Submission:

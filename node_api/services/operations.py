@@ -45,6 +45,7 @@ __all__ = [
     "conflict",
     "get_operation",
     "list_operations",
+    "reads_chain",
     "replayed",
     "request_hash",
     "submit_many",
@@ -133,6 +134,17 @@ class Submission:
     @property
     def key(self) -> str:
         return self.specs[-1].key
+
+
+F = TypeVar("F", bound=Callable[..., Submission])
+
+
+def reads_chain(fn: F) -> F:
+    """Marks a write's planner that asks the chain: the write path plans it in a worker thread, so that
+    requests waiting for the node overlap (a planner that only builds calldata runs on the event loop,
+    where a thread hop would cost more than it)."""
+    fn.reads_chain = True  # type: ignore[attr-defined]
+    return fn
 
 
 def _existing(session: Session, institution: str, key: str) -> Operation | None:
