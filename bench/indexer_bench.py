@@ -113,7 +113,7 @@ def build_world(url: str, port: int, data_dir: Path, n_events: int) -> World:
         governance=governance,
         fresh=True,
     )
-    recourse = Recourse(client, deployments, compiled)
+    recourse = Recourse(client, deployments)
     consortium, token = recourse.consortium, recourse.token
     g1, g2 = client.sender(_account("governor-1")), client.sender(_account("governor-2"))
     for identity, roles in MEMBERS:
