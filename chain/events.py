@@ -85,6 +85,11 @@ class EventDecoder:
     def addresses(self) -> list[str]:
         return [to_checksum_address(a) for a in self._addresses]
 
+    @property
+    def contracts(self) -> dict[str, str]:
+        """``{lower-case address: contract name}`` of every address this decoder decodes."""
+        return dict(self._addresses)
+
     def knows(self, address: str) -> bool:
         return address.lower() in self._addresses
 

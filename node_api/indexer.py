@@ -28,7 +28,10 @@ otherwise cost about a third of the CPU time.
 Contracts created by a factory are followed from the block that created them: a reducer's ``creates``
 hook (``chain.reducers.Reducer``) names them for a factory event; the indexer adds them to the decoder,
 fetches only their logs from that block to the end of the chunk, stores them with the chunk, and keeps
-them in every later fetch. After a restart they are found again in the stored factory events.
+them in every later fetch. The contracts followed are listed in ``indexed_contracts`` (with the block
+they are indexed from): after a restart the list is followed again, and a contract the deployment names
+but the list does not (added to the deployments file later) has only its own logs fetched, from the
+deployment's first block to the checkpoint.
 
 The checkpoint is named after the chain id and the deployment (its first block and that block's hash),
 not the contract addresses, so following a new contract never re-indexes. A different deployment (a
@@ -51,14 +54,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, UndecodableLogError
 from chain.client import ChainClient, RpcError
 from chain.events import EventDecoder, EventRow
 from chain.reducers import REDUCERS, Event, Reducer, as_event
-from node_api.db.models import ChainEvent, Checkpoint, IndexedBlock, Webhook, utcnow
+from node_api.db.models import ChainEvent, Checkpoint, IndexedBlock, IndexedContract, Webhook, utcnow
 from node_api.projections import Projection, default_projections
 from node_api.projections._base import chunks, insert_ignore, insert_replace, table_of
 from node_api.services.events import MAX_SAFE_INT, block_boundary, jsonable
@@ -72,6 +75,7 @@ _EVENTS = table_of(ChainEvent)
 _BLOCKS = table_of(IndexedBlock)
 _CHECKPOINTS = table_of(Checkpoint)
 _WEBHOOKS = table_of(Webhook)
+_CONTRACTS = table_of(IndexedContract)
 #: checkpoints of projections that used to keep their own position (now the indexer's is the only one)
 _LEGACY_CHECKPOINTS = ("cases-index",)
 
@@ -425,11 +429,11 @@ class Indexer:
             self._drop_queue()
             logger.warning("indexer.reorg.suspected from=%d to=%d", chunk.start, chunk.end)
             return True
-        events = self._follow_created(page.events, chunk.end)
+        events, created = self._follow_created(page.events, chunk.end)
         self._adapt(chunk.end - chunk.start + 1, len(page.events))
         self._fill(target)  # keep fetching ahead while this chunk is written
         try:
-            stored = self._store(pos, Position(chunk.end, page.end_hash), events)
+            stored = self._store(pos, Position(chunk.end, page.end_hash), events, created)
         except _CheckpointMovedError:
             self._drop_queue()
             self._position = None
@@ -539,14 +543,17 @@ class Indexer:
             logger.info("indexer.contract.followed address=%s contract=%s from_block=%d", address, contract, block)
         self.addresses = sorted(self.decoder.addresses)
 
-    def _follow_created(self, events: list[EventRow], end: int) -> list[EventRow]:
+    def _follow_created(self, events: list[EventRow], end: int) -> tuple[list[EventRow], list[tuple[str, str, int]]]:
         """Follow the contracts ``events`` created: add their logs from their creation block to ``end``
         (the rest of the chunk was fetched without them), and so on for contracts those create.
 
         Only the new addresses are fetched; nothing already indexed is fetched again. Chunks queued
-        ahead were fetched without them, so the queue is dropped."""
+        ahead were fetched without them, so the queue is dropped. Returns the events and every contract
+        followed (to be recorded with them)."""
         created = self._created(events)
+        followed: list[tuple[str, str, int]] = []
         while created:
+            followed += created
             self._drop_queue()
             self._follow(created)
             flt = {
@@ -560,52 +567,77 @@ class Indexer:
             extra = [e for e in extra if e[1] >= since[e[7].lower()]]  # one filter, several creation blocks
             events = sorted([*events, *extra], key=lambda e: e[0])
             created = self._created(extra)
-        return events
+        return events, followed
 
-    def _follow_stored(self, conn: Connection) -> None:
-        """Follow again the contracts that stored factory events created (after a restart)."""
-        if not self._factories:
-            return
-        pairs = [and_(_EVENTS.c.contract == c, _EVENTS.c.name == n) for c, n in self._factories]
-        cols = [_EVENTS.c.key, _EVENTS.c.block_number, _EVENTS.c.contract, _EVENTS.c.name, _EVENTS.c.args]
-        rows = conn.execute(select(*cols).where(or_(*pairs)).order_by(_EVENTS.c.key))
-        created = self._created([(k, b, "", "", 0, 0, c, "", n, a) for k, b, c, n, a in rows])
-        if created:
-            self._follow(created)
+    def _follow_listed(self, conn: Connection) -> list[tuple[str, str, int]]:
+        """Follow every contract ``indexed_contracts`` lists (after a restart: those factories created);
+        returns the contracts the deployment names that it does not list yet (added to the deployment
+        after the index was built), which ``_backfill`` indexes."""
+        listed = {str(a): (str(c), int(b)) for a, c, b in conn.execute(select(_CONTRACTS))}
+        known = [(a, c, b) for a, (c, b) in listed.items() if not self.decoder.knows(a)]
+        if known:
+            self._follow(known)
+        return [(a, c, self.start_block) for a, c in self.decoder.contracts.items() if a not in listed]
+
+    def _backfill(self, pos: Position, missing: Sequence[tuple[str, str, int]]) -> None:
+        """Index the logs of ``missing`` contracts from their first block up to the checkpoint, and only
+        theirs; they are listed once all their pages are stored (a crash in between fetches them again,
+        and stored keys are skipped)."""
+        addresses = [address for address, _, _ in missing]
+        logger.info("indexer.contract.backfill addresses=%s to_block=%d", ",".join(addresses), pos.block)
+        start = min(block for _, _, block in missing)
+        while True:
+            end = min(start + self.page_blocks - 1, pos.block)
+            events: list[EventRow] = []
+            if start <= end:
+                flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
+                with gc_paused():
+                    events = self.decoder.decode_rows(self.client.rpc.call("eth_getLogs", [flt]))
+            last = end >= pos.block
+            self._store(pos, pos, events, missing if last else ())
+            if last:
+                return
+            start = end + 1
 
     # --- database ---
 
     def _prepare(self) -> Position:
-        """Load (or create) this deployment's checkpoint; discard an index of another deployment."""
+        """Load (or create) this deployment's checkpoint; discard an index of another deployment; follow
+        the contracts the index lists, and index those of the deployment it does not list yet."""
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(_CHECKPOINTS.c.block_number, _CHECKPOINTS.c.block_hash).where(_CHECKPOINTS.c.name == self.name)
             ).first()
-            if row is not None:
-                self._follow_stored(conn)
-                return Position(int(row[0]), str(row[1]))
-            others = list(
-                conn.execute(select(_CHECKPOINTS.c.name).where(_CHECKPOINTS.c.name.like("indexer:%"))).scalars()
+            if row is None:
+                return self._create(conn)
+            pos = Position(int(row[0]), str(row[1]))
+            missing = self._follow_listed(conn)
+        if missing:
+            self._backfill(pos, missing)
+        return pos
+
+    def _create(self, conn: Connection) -> Position:
+        others = list(conn.execute(select(_CHECKPOINTS.c.name).where(_CHECKPOINTS.c.name.like("indexer:%"))).scalars())
+        stale_events = conn.execute(select(func.count()).select_from(_EVENTS)).scalar_one()
+        if others or stale_events:
+            logger.warning(
+                "indexer.deployment_changed name=%s discarded_checkpoints=%s discarded_events=%d",
+                self.name,
+                ",".join(others),
+                stale_events,
             )
-            stale_events = conn.execute(select(func.count()).select_from(_EVENTS)).scalar_one()
-            if others or stale_events:
-                logger.warning(
-                    "indexer.deployment_changed name=%s discarded_checkpoints=%s discarded_events=%d",
-                    self.name,
-                    ",".join(others),
-                    stale_events,
-                )
-                for table in (_EVENTS, _BLOCKS):
-                    conn.execute(delete(table))
-                for projection in self.projections:
-                    projection.rewind(conn, -1)
-                conn.execute(delete(_CHECKPOINTS).where(_CHECKPOINTS.c.name.in_([*others, *_LEGACY_CHECKPOINTS])))
-                conn.execute(update(_WEBHOOKS).values(cursor=""))
-            pos = Position(self.start_block - 1, "")
-            conn.execute(
-                insert_ignore(conn, _CHECKPOINTS, ["name"]),
-                [{"name": self.name, "block_number": pos.block, "block_hash": "", "updated_at": utcnow()}],
-            )
+            for table in (_EVENTS, _BLOCKS, _CONTRACTS):
+                conn.execute(delete(table))
+            for projection in self.projections:
+                projection.rewind(conn, -1)
+            conn.execute(delete(_CHECKPOINTS).where(_CHECKPOINTS.c.name.in_([*others, *_LEGACY_CHECKPOINTS])))
+            conn.execute(update(_WEBHOOKS).values(cursor=""))
+        pos = Position(self.start_block - 1, "")
+        conn.execute(
+            insert_ignore(conn, _CHECKPOINTS, ["name"]),
+            [{"name": self.name, "block_number": pos.block, "block_hash": "", "updated_at": utcnow()}],
+        )
+        self._list(conn, [(a, c, self.start_block) for a, c in self.decoder.contracts.items()])
         logger.info("indexer.checkpoint.created name=%s start_block=%d", self.name, self.start_block)
         return pos
 
@@ -622,13 +654,26 @@ class Indexer:
         if moved.rowcount != 1:
             raise _CheckpointMovedError
 
-    def _store(self, old: Position, new: Position, events: Sequence[EventRow]) -> int:
-        """One transaction: move the checkpoint, insert the new events, project them, record block hashes."""
+    def _list(self, conn: Connection, contracts: Sequence[tuple[str, str, int]]) -> None:
+        if contracts:
+            rows = [{"address": a.lower(), "contract": c, "from_block": b} for a, c, b in contracts]
+            conn.execute(insert_ignore(conn, _CONTRACTS, ["address"]), rows)
+
+    def _store(
+        self,
+        old: Position,
+        new: Position,
+        events: Sequence[EventRow],
+        contracts: Sequence[tuple[str, str, int]] = (),
+    ) -> int:
+        """One transaction: move the checkpoint, insert the new events, project them, record block hashes
+        and the ``contracts`` newly followed (address, contract, first block)."""
         blocks: dict[int, str] = {e[1]: e[2] for e in events}
         blocks[new.block] = new.hash
         recent = sorted(blocks.items(), reverse=True)[: self.window]
         with gc_paused(), self.engine.begin() as conn:
             self._move(conn, old, new)
+            self._list(conn, contracts)
             if events:
                 keys = [e[0] for e in events]
                 existing = set(
@@ -696,6 +741,12 @@ class Indexer:
                 self._move(conn, old, ancestor)
                 removed = conn.execute(delete(_EVENTS).where(_EVENTS.c.block_number > ancestor.block)).rowcount
                 conn.execute(delete(_BLOCKS).where(_BLOCKS.c.number > ancestor.block))
+                # contracts created in dropped blocks (the deployment's own stay listed)
+                conn.execute(
+                    delete(_CONTRACTS).where(
+                        _CONTRACTS.c.from_block > ancestor.block, _CONTRACTS.c.from_block > self.start_block
+                    )
+                )
                 for projection in self.projections:
                     projection.rewind(conn, ancestor.block)
                 conn.execute(update(_WEBHOOKS).where(_WEBHOOKS.c.cursor > boundary).values(cursor=boundary))

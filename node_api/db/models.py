@@ -4,7 +4,7 @@
 * ``Operation``   — durable chain writes (the outbox): persisted before the 202, signed once, sent once.
 * ``ChainEvent``  — every decoded Recourse event, keyed by ``EventKey`` (block/tx/log).
 * ``IndexedBlock``— hashes of indexed blocks (reorg detection); ``Checkpoint`` — the indexer's position
-  (the only one: projections keep none of their own).
+  (the only one: projections keep none of their own); ``IndexedContract`` — the contracts it follows.
 * ``MemberRow`` / ``BalanceRow`` — the Consortium and SettlementToken projections
   (``node_api.projections``), rebuildable from ``ChainEvent``.
 * ``Webhook``     — subscriptions; ``cursor`` is the last delivered event key (at-least-once).
@@ -26,6 +26,7 @@ __all__ = [
     "ChainEvent",
     "Checkpoint",
     "IndexedBlock",
+    "IndexedContract",
     "MemberRow",
     "Operation",
     "Webhook",
@@ -138,6 +139,18 @@ class Checkpoint(SQLModel, table=True):
     block_number: int = Field(sa_column=Column(BigInteger, nullable=False))
     block_hash: str = Field(default="", max_length=66)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class IndexedContract(SQLModel, table=True):
+    """A contract the indexer follows (deployed, or created by a factory) and the first block from which
+    its logs are in the index: a contract not listed yet is fetched from there without re-indexing."""
+
+    __tablename__ = "indexed_contracts"
+
+    #: lower-case 0x-hex
+    address: str = Field(primary_key=True, max_length=42)
+    contract: str = Field(max_length=64)
+    from_block: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class MemberRow(SQLModel, table=True):

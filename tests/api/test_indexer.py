@@ -310,7 +310,7 @@ def test_replaying_the_chain_through_the_reducers_matches_the_views_and_the_inde
 # --- contracts created by a factory, on a fake chain ------------------------------------------------------
 
 FACTORY = "0x" + "fa" * 20
-CHILDREN = ("0x" + "c1" * 20, "0x" + "c2" * 20)
+CHILDREN = ("0x" + "c1" * 20, "0x" + "c2" * 20, "0x" + "c3" * 20)
 _ABIS = {
     "Factory": [
         {
@@ -408,11 +408,11 @@ def test_contracts_created_by_a_factory_are_followed_without_reindexing(
     engine = make_engine(f"sqlite:///{tmp_path / 'factory.sqlite'}")
     migrate(engine)
 
-    def indexer() -> Indexer:
+    def indexer(**configured: str) -> Indexer:
         return Indexer(
             engine=engine,
             client=cast(ChainClient, chain),
-            decoder=EventDecoder(_ABIS, {FACTORY: "Factory"}),
+            decoder=EventDecoder(_ABIS, {FACTORY: "Factory", **configured}),
             start_block=1,
             projections=(),
             reducers={"Factory": FACTORY_REDUCER},
@@ -423,8 +423,9 @@ def test_contracts_created_by_a_factory_are_followed_without_reindexing(
             rows = conn.execute(select(EVENTS.c.address, EVENTS.c.block_number, EVENTS.c.name).order_by(EVENTS.c.key))
             return [(str(a).lower(), int(b), str(n)) for a, b, n in rows]
 
-    c1, c2 = CHILDREN
+    c1, c2, c3 = CHILDREN
     chain.mine()
+    deployed_later = chain.mine(pinged(c3, 7))  # a contract the deployment will name later
     first = chain.mine(created(c1), pinged(c1, 1))  # created and used in the same block
     chain.mine(pinged(c1, 2), pinged(c2, 99))  # c2 does not exist yet: not followed, not stored
     second = chain.mine(created(c2))
@@ -451,15 +452,23 @@ def test_contracts_created_by_a_factory_are_followed_without_reindexing(
     assert stored()[-2:] == [(c1, chain.blocks - 1, "Pinged"), (c2, chain.blocks - 1, "Pinged")]
     ix.close()
 
-    # a restarted indexer (its decoder knows only the factory) resumes and finds the children again
+    # a restarted indexer (its decoder knows only the factory) resumes and follows the children again;
+    # a contract its deployment names now is indexed from the deployment's first block, alone
     chain.mine(pinged(c2, 6))
-    again = indexer()
+    checkpoint = ix.position
+    chain.get_logs.clear()
+    again = indexer(**{c3: "Child"})
     assert again.name == name
-    assert again.position == ix.position
+    assert again.position == checkpoint
+    assert chain.get_logs == [{"fromBlock": hex(1), "toBlock": hex(checkpoint.block), "address": [c3]}]
     again.sync()
     again.close()
     assert stored()[-1] == (c2, chain.blocks - 1, "Pinged")
-    assert len(stored()) == 8
+    assert (c3, deployed_later, "Pinged") in stored()
+    assert len(stored()) == 9
+    chain.get_logs.clear()
+    assert indexer(**{c3: "Child"}).position == again.position
+    assert chain.get_logs == []  # listed now: nothing fetched again
     assert caplog.text.count("indexer.checkpoint.created") == 1
     assert "indexer.deployment_changed" not in caplog.text
     engine.dispose()
