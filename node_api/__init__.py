@@ -1,1 +1,1 @@
-"""The member institution's gateway (FastAPI). Built by the gateway platform issue."""
+"""The member institution's gateway (FastAPI): routes, services, database, indexer, projections."""

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from node_api.scopes import SCOPES
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -24,27 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SCOPES", "apikeys_app", "keys_app", "serve"]
 
-#: the scopes an API key can hold (``node_api.services.apikeys.SCOPES``, listed here for ``--help`` without
-#: importing the gateway; a unit test checks they agree)
-SCOPES = (
-    "members:read",
-    "operations:read",
-    "tokens:read",
-    "tokens:write",
-    "tokens:mint",
-    "events:read",
-    "webhooks:write",
-    "evidence:read",
-    "evidence:write",
-    "oracles:read",
-    "oracles:write",
-    "analytics:read",
-    "cases:read",
-    "cases:write",
-    "cases:contacts",
-    "metrics:read",
-    "compliance:read",
-)
 
 console = Console(highlight=False)
 apikeys_app = typer.Typer(help="API keys of the institutions this gateway hosts.", no_args_is_help=True)

@@ -21,31 +21,11 @@ from sqlmodel import Session, col, select
 
 from node_api.db.models import ApiKey, utcnow
 from node_api.problems import InvalidInputError, NotAuthenticatedError, NotFoundError
+from node_api.scopes import SCOPES
 
 __all__ = ["SCOPES", "ApiKeyCache", "KnownKey", "create_api_key", "list_api_keys", "revoke_api_key", "verify_api_key"]
 
 logger = logging.getLogger(__name__)
-
-#: every scope a key can hold; ``*`` grants all of them
-SCOPES = (
-    "members:read",
-    "operations:read",
-    "tokens:read",
-    "tokens:write",
-    "tokens:mint",
-    "events:read",
-    "webhooks:write",
-    "evidence:read",
-    "evidence:write",
-    "oracles:read",
-    "oracles:write",
-    "analytics:read",
-    "cases:read",
-    "cases:write",
-    "cases:contacts",
-    "metrics:read",
-    "compliance:read",
-)
 
 
 def _hash(secret: str, pepper: str) -> str:
