@@ -6,9 +6,10 @@ A write route declares its path, its body and a :class:`WriteRequest` (the depen
     async def offer_case(case_id: CaseIdPath, body: OfferCreate, w: BankWrite) -> JSONResponse:
         return await w.submit(svc.submit_offer, case_id=case_id, **body.model_dump())
 
-The service (``fn(*, session, recourse, institution, key, **args)``) checks the request (database and
-chain reads, in a session of its own, off the group commit) and returns a
-:class:`~node_api.services.operations.Submission`; the submission is persisted in the next group commit
+The service (``fn(*, session, recourse, institution, key, **args)``) checks the request and returns a
+:class:`~node_api.services.operations.Submission`: one that asks the chain (``@reads_chain``) in a worker
+thread and a session of its own, off the group commit; one that only builds calldata inside the group
+commit's job. The submission is persisted in the next group commit
 (``GroupCommitter``, through ``submit_many``: a replayed key returns the original operations, another
 request under it is ``OPS-409``); a new request wakes the caller's writer; the answer is the request's
 last operation: ``202``, or with ``?confirm=true`` ``200`` once it has finished (bounded wait).
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
+from node_api.deps import Caller, IdempotencyKey, StateDep, authorize
 from node_api.schemas import OperationPublic
 from node_api.services.confirm import to_public, wait_for_operation
 from node_api.services.operations import Submission, submit_many
@@ -61,9 +62,9 @@ class WriteRequest:
 
         if getattr(fn, "reads_chain", False):  # waits for the node: in a worker thread, overlapping others
             submission = await run_in_threadpool(_in_own_session, state, plan)
-        else:
-            submission = await in_session(state, plan)
-        ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
+            ops, created = await state.committer.run_async(lambda s: submit_many(s, submission))
+        else:  # only builds calldata: planned in the group commit itself, no hop at all
+            ops, created = await state.committer.run_async(lambda s: submit_many(s, plan(s)))
         return await accept(state, self.caller, to_public(ops[-1]), created, self.confirm)
 
 

@@ -177,13 +177,13 @@ async def offer_case(case_id: CaseIdPath, body: OfferCreate, w: BankWrite) -> JS
 @router.post("/{case_id}/recoveries/confirm", status_code=202, responses=CASE_WRITE)
 async def confirm_recovery(case_id: CaseIdPath, body: RecoveryConfirm, w: BankWrite) -> JSONResponse:
     """Confirm the reported recovery: the fee is credited to the collector."""
-    return await w.submit(svc.submit_confirm, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_answer, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recoveries/reject", status_code=202, responses=CASE_WRITE)
 async def reject_recovery(case_id: CaseIdPath, body: RecoveryReject, w: BankWrite) -> JSONResponse:
     """Reject the reported recovery with a reason code."""
-    return await w.submit(svc.submit_reject, case_id=case_id, **body.model_dump())
+    return await w.submit(svc.submit_answer, case_id=case_id, **body.model_dump())
 
 
 @router.post("/{case_id}/recall", status_code=202, responses=CASE_WRITE)

@@ -103,12 +103,11 @@ __all__ = [
     "read_fees",
     "resolve_chain_batch_id",
     "submit_accept",
+    "submit_answer",
     "submit_claim",
-    "submit_confirm",
     "submit_decline",
     "submit_offer",
     "submit_recall",
-    "submit_reject",
     "submit_report",
     "submit_return",
     "submit_top_up",
@@ -843,27 +842,32 @@ def _case_of(
 
 
 @reads_chain
-def submit_confirm(
-    *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, close_case: bool
+def submit_answer(
+    *,
+    session: Session,
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    case_id: str,
+    close_case: bool = False,
+    reason_code: int | None = None,
 ) -> Submission:
+    """The bank's answer to a reported recovery: confirm it (the fee is credited; ``close_case`` closes a
+    partly recovered case) or, with a ``reason_code``, reject it."""
+    verb = "confirm" if reason_code is None else "reject"
     entry, _, _ = _case_of(
-        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "confirm a recovery on", party="bank"
+        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), f"{verb} a recovery on", party="bank"
     )
-    tx = recourse.cases.confirm_recovery_request(entry.case_id, close_case=close_case)
-    body = {"case_id": entry.case_id, "close_case": close_case}
-    return _submission(institution, OpSpec(key, "cases.confirm_recovery", body, tx))
-
-
-@reads_chain
-def submit_reject(
-    *, session: Session, recourse: Recourse, institution: Institution, key: str, case_id: str, reason_code: int
-) -> Submission:
-    entry, _, _ = _case_of(
-        session, recourse, institution, case_id, (CaseStatus.RECOVERY_REPORTED,), "reject a recovery on", party="bank"
-    )
-    tx = recourse.cases.reject_recovery_request(entry.case_id, reason_code)
-    body = {"case_id": entry.case_id, "reason_code": reason_code}
-    return _submission(institution, OpSpec(key, "cases.reject_recovery", body, tx))
+    cases = recourse.cases
+    if reason_code is None:
+        body: dict[str, Any] = {"case_id": entry.case_id, "close_case": close_case}
+        spec = OpSpec(
+            key, "cases.confirm_recovery", body, cases.confirm_recovery_request(entry.case_id, close_case=close_case)
+        )
+    else:
+        body = {"case_id": entry.case_id, "reason_code": reason_code}
+        spec = OpSpec(key, "cases.reject_recovery", body, cases.reject_recovery_request(entry.case_id, reason_code))
+    return _submission(institution, spec)
 
 
 @reads_chain
