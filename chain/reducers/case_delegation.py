@@ -19,7 +19,7 @@ __all__ = ["CASE_EVENTS", "REDUCER", "Batch", "Case", "CaseDelegationState", "ca
 CONTRACT = "CaseDelegation"
 
 
-@dataclass
+@dataclass(slots=True)
 class Case:
     case_id: str
     status: str = "open"

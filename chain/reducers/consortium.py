@@ -25,7 +25,7 @@ MEMBER_EVENTS = frozenset(
 ROLE_BITS = {"0x" + r.id.hex(): r.bit for r in Role}
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     address: str
     name_digest: str

@@ -91,6 +91,10 @@ class RowProjection(Generic[S, T]):
     def keys(self, event: Event) -> Iterable[str]:
         raise NotImplementedError
 
+    def keys_of(self, events: Sequence[Event]) -> set[str]:
+        """Every entity ``events`` touch (a subclass may compute it without a call per event)."""
+        return {k for e in events for k in self.keys(e)}
+
     def load(self, row: Mapping[str, Any]) -> T:
         raise NotImplementedError
 
@@ -111,7 +115,7 @@ class RowProjection(Generic[S, T]):
     # --- the shared machinery ---
 
     def apply(self, conn: Connection, events: Sequence[Event]) -> None:
-        wanted = sorted({k for e in events for k in self.keys(e)})
+        wanted = sorted(self.keys_of(events))
         column = self.table.c[self.key]
         loaded: dict[str, T] = {}
         for chunk in chunks(wanted):
@@ -119,9 +123,7 @@ class RowProjection(Generic[S, T]):
                 loaded[found[self.key]] = self.load(cast(Mapping[str, Any], found))
         before = {k: self.dump(k, v) for k, v in loaded.items()}
         state = self.state(dict(loaded))
-        apply = self.reducer.apply
-        for e in events:
-            state = apply(state, e)
+        state = self.reducer.run(state, events)
         for anomaly in getattr(state, "anomalies", ()):
             logger.warning("projection.anomaly contract=%s detail=%s", self.reducer.contract, anomaly)
         rows = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chain.reducers import Event
@@ -21,6 +21,10 @@ class BalanceProjection(RowProjection[TokenState, Balance]):
 
     def keys(self, event: Event) -> Iterable[str]:
         return (event.args["from"], event.args["to"])  # the zero address has no row: nothing is loaded
+
+    def keys_of(self, events: Sequence[Event]) -> set[str]:
+        # one pass without a call per event: every indexed transfer goes through here
+        return {a for e in events for a in (e.args["from"], e.args["to"])}
 
     def load(self, row: Mapping[str, Any]) -> Balance:
         return Balance(int(row["amount"]), row["updated_key"])

@@ -42,3 +42,12 @@ def test_replay_is_deterministic() -> None:
     ev = Script("SettlementToken")
     events = [transfer(ev, ZERO_ADDRESS, A, 10), transfer(ev, A, B, 3)]
     assert REDUCER.fold(events) == REDUCER.fold(list(events))
+
+
+def test_a_batch_gives_the_state_event_by_event_gives() -> None:
+    ev = Script("SettlementToken")
+    events = [transfer(ev, ZERO_ADDRESS, A, 50)] + [transfer(ev, A, (B, C)[i % 2], 1 + i) for i in range(6)]
+    events.append(transfer(ev, C, ZERO_ADDRESS, 3))
+    batch = REDUCER.run(REDUCER.new_state(), events)
+    assert batch == REDUCER.fold(events)
+    assert batch.total_supply == 47
