@@ -19,6 +19,10 @@ Hierarchy::
     ├── EvidenceAccessDeniedError  EVD-403  403  only the submitter, courts and the case's parties
     ├── EvidenceContentUnavailableError EVD-404 404  the bytes are not in the content store
     └── EvidenceStoreError         EVD-502  502  the content store (IPFS node) failed
+Every reused ``Idempotency-Key`` with a different request, whatever it keys (operations, evidence items,
+webhook subscriptions), is ``IdempotencyConflictError`` built by ``node_api.services.operations.conflict``.
+A contract's refusal (a decoded ``ContractReverted``) becomes one of these classes through one table,
+``node_api.services.chain_errors.REVERT_PROBLEMS``.
 Request validation errors become ``GEN-422`` with an ``errors`` list; a JSON or CSV body over its limit
 ``GEN-413`` (``node_api.limits``, before the body is read); anything unexpected becomes ``GEN-500``
 (logged, never with a stack trace in the body).
