@@ -3,8 +3,8 @@
 Port :class:`CaseMarketPort` gives the open cases and the collectors' profiles; :class:`SqlCaseMarket`
 reads them from the gateway database: collectors from the member projection (``members``: COLLECTOR
 role, region licence, licence expiry, suspension), open cases, open-case counts and track records
-(closed cases: recovered / principal) from the case index (``case_entries``, brought up to date with
-``node_api.services.cases.sync_case_index`` before each read), and the per-collector cap from
+(closed cases: recovered / principal) from the case index (``case_entries``, which the indexer's
+case projection keeps as fresh as the indexed events), and the per-collector cap from
 ``CaseDelegation.maxOpenCases``.
 """
 
@@ -85,15 +85,6 @@ def _covered(column: Any, region: int) -> Any:
     return column == region
 
 
-def _sync_index(session: Session) -> None:
-    """Bring the case index up to the indexed chain events first (the case-delegation API's projection)."""
-    try:
-        from node_api.services.cases import sync_case_index
-    except ImportError:  # pragma: no cover - the case index ships with the case-delegation API
-        return
-    sync_case_index(session)
-
-
 def _case_model() -> Any:
     """The case index table (``node_api.db.cases_models.CaseEntry``), or None if it is not installed."""
     try:
@@ -143,7 +134,6 @@ class SqlCaseMarket:
                 return []
             stmt = stmt.where(or_(*(_covered(col(entry.region), r) for r in sorted(regions))))
         with Session(self._engine) as s:
-            _sync_index(s)
             rows = s.exec(stmt).all()
             return [self._to_open(e) for e in rows]
 
@@ -152,7 +142,6 @@ class SqlCaseMarket:
         if entry is None:
             return None
         with Session(self._engine) as s:
-            _sync_index(s)
             e = s.get(entry, case_id.lower())
             return self._to_open(e) if e is not None and e.status == "open" else None
 
@@ -160,8 +149,6 @@ class SqlCaseMarket:
         cap = self._capacity()
         entry = _case_model()
         with Session(self._engine) as s:
-            if entry is not None:
-                _sync_index(s)
             stmt = select(MemberRow)
             if address is not None:
                 stmt = stmt.where(col(MemberRow.address) == address)

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, cast
 
 import pytest
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from chain.contracts.consortium import Role
 from chain.events import EventDecoder, event_key
 from chain.reducers import Reducer, replay
 from node_api.db.engine import make_engine, migrate
+from node_api.db.models import IndexedContract
 from node_api.indexer import Indexer
 from tests.api.conftest import (
     BALANCES,
@@ -348,6 +349,7 @@ class FakeChain:
     def __init__(self) -> None:
         self.logs: list[dict[str, Any]] = []
         self.blocks = 1
+        self.branch: dict[int, int] = {}
         self.get_logs: list[dict[str, Any]] = []
 
     @property
@@ -355,7 +357,14 @@ class FakeChain:
         return self
 
     def block_hash(self, number: int) -> str:
-        return "0x" + hashlib.sha256(f"fake:{number}".encode()).hexdigest()
+        return "0x" + hashlib.sha256(f"fake:{number}:{self.branch.get(number, 0)}".encode()).hexdigest()
+
+    def reorg(self, first: int) -> None:
+        """Drop blocks ``first``.. and their logs; blocks mined there next get other hashes."""
+        self.logs = [lg for lg in self.logs if int(lg["blockNumber"], 16) < first]
+        for n in range(first, self.blocks + 1):
+            self.branch[n] = self.branch.get(n, 0) + 1
+        self.blocks = first
 
     def mine(self, *logs: tuple[str, str, bytes]) -> int:
         """A block holding ``(address, event signature, data)`` logs."""
@@ -471,4 +480,42 @@ def test_contracts_created_by_a_factory_are_followed_without_reindexing(
     assert chain.get_logs == []  # listed now: nothing fetched again
     assert caplog.text.count("indexer.checkpoint.created") == 1
     assert "indexer.deployment_changed" not in caplog.text
+    engine.dispose()
+
+
+def test_a_reorg_that_drops_a_factory_event_unfollows_its_contract(tmp_path) -> None:
+    chain = FakeChain()
+    engine = make_engine(f"sqlite:///{tmp_path / 'factory-reorg.sqlite'}")
+    migrate(engine)
+    ix = Indexer(
+        engine=engine,
+        client=cast(ChainClient, chain),
+        decoder=EventDecoder(_ABIS, {FACTORY: "Factory"}),
+        start_block=1,
+        projections=(),
+        reducers={"Factory": FACTORY_REDUCER},
+    )
+    c1, c2, _ = CHILDREN
+    chain.mine()
+    dropped = chain.mine(created(c1), pinged(c1, 1))
+    ix.sync()
+
+    def listed() -> dict[str, int]:
+        with engine.connect() as conn:
+            table = IndexedContract.__table__  # type: ignore[attr-defined]
+            return {str(a): int(b) for a, b in conn.execute(select(table.c.address, table.c.from_block))}
+
+    assert listed() == {FACTORY: 1, c1: dropped}
+    chain.reorg(dropped)  # the block that created c1 is replaced: c2 is created instead
+    chain.mine(created(c2))
+    chain.mine(pinged(c2, 2))
+    ix.sync()
+    ix.close()
+    assert listed() == {FACTORY: 1, c2: dropped}
+    with engine.connect() as conn:
+        names = [
+            (str(a).lower(), str(n))
+            for a, n in conn.execute(select(EVENTS.c.address, EVENTS.c.name).order_by(EVENTS.c.key))
+        ]
+    assert names == [(FACTORY, "ChildCreated"), (c2, "Pinged")]
     engine.dispose()
