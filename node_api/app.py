@@ -107,10 +107,10 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = build_state(settings)
         raised = pin_recursion_limit()  # a library imported since may have raised it again
         if raised > SAFE_RECURSION_LIMIT:
             logger.warning("gateway.recursion_limit.reset from=%d to=%d", raised, SAFE_RECURSION_LIMIT)
+        state = build_state(settings)
         state.services["metrics"] = metrics
         metrics.attach(state)
         app.state.gateway = state
