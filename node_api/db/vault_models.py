@@ -82,6 +82,8 @@ class ContactAttempt(SQLModel, table=True):
     note_nonce: bytes | None = Field(default=None, sa_column=Column(LargeBinary(12), nullable=True))
     note_ciphertext: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     idempotency_key: str | None = Field(default=None, max_length=200)
+    #: the request the key stood for (case, channel, claimed time, note): a replay must match it
+    request_hash: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -67,7 +67,7 @@ from node_api.problems import ChainUnavailableError, CoreError
 from node_api.services.case_import import DebtorRecord
 from node_api.services.casework_settings import ConductSettings
 from node_api.services.conduct import Breach, ConductRules, ContactRefusedError
-from node_api.services.operations import submit_operation
+from node_api.services.operations import conflict, request_hash, submit_operation
 from node_api.services.pii_vault import PiiVault, case_hex
 
 if TYPE_CHECKING:
@@ -308,6 +308,15 @@ def log_contact(
         _require_offset(attempted_at)  # a malformed time is refused before anything else is looked up
     _require_holder(access, case_id, institution)
     key = case_hex(case_id)
+    digest = request_hash(
+        "cases.contact",
+        {
+            "case_id": key,
+            "channel": channel,
+            "attempted_at": attempted_at.isoformat() if attempted_at is not None else None,
+            "note": note,
+        },
+    )
     if idempotency_key:
         found = session.exec(
             select(ContactAttempt).where(
@@ -315,6 +324,10 @@ def log_contact(
             )
         ).first()
         if found is not None:
+            earlier = found.request_hash or None  # rows from before request hashes: compare case and channel
+            same = earlier == digest if earlier else (found.case_id, found.channel) == (key, channel)
+            if not same:
+                raise conflict(idempotency_key, f"contact {found.id} on case {found.case_id}", contact_id=found.id)
             return _replay(session, found)
     timing = attempt_time(claimed=attempted_at, now=_aware(now or utcnow()), settings=rules.settings)
     when = timing.at
@@ -352,6 +365,7 @@ def log_contact(
             note_nonce=note_nonce,
             note_ciphertext=note_ct,
             idempotency_key=idempotency_key,
+            request_hash=digest if idempotency_key else None,
         )
         session.add(attempt)
         session.flush()

@@ -80,6 +80,14 @@ def test_contacts_under_conduct_rules_and_compliance_record(casework: CaseworkWo
     )
     assert replay.status_code == 200
     assert replay.json()["id"] == first.json()["id"]
+    # the same key for another request (another time, another note) is refused, not answered with c2's contact
+    for changed in (
+        {"attempted_at": yesterday(sh, 9, 0), "note": "您好，提醒您账单已逾期，可以商量还款计划。"},
+        {"attempted_at": yesterday(sh, 8, 0), "note": "另一条记录"},
+    ):
+        reused = contact(cw, "collector", 0, "c2", **changed)
+        assert (reused.status_code, reused.json()["code"]) == (409, "OPS-409"), reused.text
+        assert reused.json()["contact_id"] == first.json()["id"]
     # the New York debtor's evening is not Shanghai's
     ny = contact(cw, "collector-2", 1, "n1", attempted_at=yesterday("America/New_York", 21, 59))
     assert ny.status_code == 201
