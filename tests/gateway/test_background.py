@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ from node_api.settings import ApiSettings
 from tests.conftest import account, free_port
 from tests.gateway.conftest import Gateway, gateway_settings, migrated_key, serve_env
 from tests.support.serve_process import ServeProcess as GatewayProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.chain
 
@@ -32,15 +32,6 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def _wait(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001 - a zero-argument callable
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -83,10 +74,10 @@ def test_writes_confirm_through_the_background_process_which_is_replaced_when_it
         assert huge.json()["error_code"] == "CHN-REVERT"
         # the writers' process dies: /readyz says so ...
         os.kill(child, signal.SIGKILL)
-        assert _wait(lambda: client.get("/readyz").status_code == 503, timeout=10)
+        assert wait_until(lambda: client.get("/readyz").status_code == 503, timeout=10)
         assert "background process" in client.get("/readyz").json()["detail"]
         # ... and the gateway starts a new one, which writes again
-        assert _wait(lambda: client.get("/readyz").status_code == 200, timeout=60)
+        assert wait_until(lambda: client.get("/readyz").status_code == 200, timeout=60)
         ready = client.get("/readyz").json()
         assert ready["background_pid"] != child
         assert ready["background_restarts"] == 1
@@ -110,7 +101,7 @@ def test_the_background_process_exits_when_the_gateway_is_killed(gw_chain, chain
         first = httpx.get(gw.url + "/readyz", timeout=10).json()["background_pid"]
         assert _alive(first)
         gw.kill()  # SIGKILL: no shutdown code runs in the API process
-        assert _wait(lambda: not _alive(first), timeout=10), "the background process outlived the gateway"
+        assert wait_until(lambda: not _alive(first), timeout=10), "the background process outlived the gateway"
         # a restarted gateway gets the signing keys (the old child released them) and writes again
         gw.start()
         second = httpx.get(gw.url + "/readyz", timeout=10).json()["background_pid"]

@@ -32,7 +32,7 @@ from sqlmodel import Session
 from chain.client import ChainClient
 from chain.config import ChainSettings
 from chain.contracts.consortium import Role
-from chain.eip712 import Report, ReportSignature, feed_id, sign_report, subject_id
+from chain.eip712 import Report, ReportSignature, sign_report
 from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.app import create_app
@@ -44,6 +44,7 @@ from oracles.gateway import report_json
 from scripts.case_samples import case_csv
 from tests.conftest import account, admit, free_port
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway
+from tests.support.oracle_reports import valuation_report
 from tests.unit.test_problem_catalogue import CLASSES
 
 pytestmark = pytest.mark.chain
@@ -161,18 +162,8 @@ class World:
         return ids
 
     def report(self, subject: str, observed_at: int | None = None) -> Report:
-        value = 20_000_000
         at = observed_at if observed_at is not None else self.now() - 5
-        return Report(
-            feed_id(FEED),
-            subject_id(subject),
-            value,
-            value - 1_000_000,
-            value + 1_000_000,
-            b"val-test".ljust(32, b"\0"),
-            bytes(range(32)),
-            at,
-        )
+        return valuation_report(FEED, subject, observed_at=at)
 
     def sign(self, who: str, report: Report) -> ReportSignature:
         return sign_report(account(who), self.recourse.oracle_hub.domain(), report)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import httpx
 import pytest
@@ -15,6 +14,7 @@ from chain.network import Recourse
 from tests.conftest import account, free_port
 from tests.gateway.conftest import migrated_key, serve_env
 from tests.support.serve_process import ServeProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.chain
 
@@ -25,15 +25,6 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
     except OSError:
         return False
-
-
-def _wait(predicate, timeout: float) -> bool:  # noqa: ANN001 - a zero-argument callable
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _ready(url: str) -> dict | None:
@@ -78,9 +69,9 @@ def test_a_crashed_api_process_is_restarted_and_acknowledged_writes_land_once(
         assert gw.kill_api(sig) == api
 
         # its background process exits by itself (it must not keep sending beside its successor) ...
-        assert _wait(lambda: not _alive(background), timeout=5), "the orphaned background process lived on"
+        assert wait_until(lambda: not _alive(background), timeout=5), "the orphaned background process lived on"
         # ... and the supervisor, still the same process, starts a new API process on the same port
-        assert _wait(lambda: (r := _ready(gw.url)) is not None and r["api_restarts"] == 1, timeout=60), gw.tail()
+        assert wait_until(lambda: (r := _ready(gw.url)) is not None and r["api_restarts"] == 1, timeout=60), gw.tail()
         after_ready = _ready(gw.url)
         assert after_ready is not None
         assert after_ready["api_pid"] != api
@@ -94,7 +85,7 @@ def test_a_crashed_api_process_is_restarted_and_acknowledged_writes_land_once(
 
         # the write acknowledged before the crash completes; replaying its key returns the same operation
         op = before.json()["id"]
-        assert _wait(
+        assert wait_until(
             lambda: httpx.get(f"{gw.url}/operations/{op}", headers=auth, timeout=10).json()["status"] == "succeeded",
             timeout=60,
         )
@@ -118,7 +109,7 @@ def test_a_crashed_api_process_is_restarted_and_acknowledged_writes_land_once(
         # SIGKILL to the supervisor's PID stops everything it started
         survivors = [after_ready["api_pid"], after_ready["background_pid"]]
         gw.kill()
-        assert _wait(lambda: not any(_alive(p) for p in survivors), timeout=10), "a gateway process outlived it"
+        assert wait_until(lambda: not any(_alive(p) for p in survivors), timeout=10), "a gateway process outlived it"
     finally:
         gw.stop()
     recourse = Recourse.load(client, deployments_file)

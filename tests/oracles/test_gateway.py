@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from chain.eip712 import Report, ReportSignature, feed_id, sign_report, subject_id
+from chain.eip712 import Report, ReportSignature, sign_report
 from oracles.gateway import report_json
 from tests.conftest import account
 from tests.oracles.conftest import LiveGateway
+from tests.support.oracle_reports import valuation_report
 
 FEED = "valuation:test"
 
@@ -20,16 +21,7 @@ def _report(gw: LiveGateway, subject: str, value: int = 20_000_000, observed_at:
         now = client.block_timestamp()
     finally:
         client.close()
-    return Report(
-        feed_id(FEED),
-        subject_id(subject),
-        value,
-        value - 1_000_000,
-        value + 1_000_000,
-        b"val-test".ljust(32, b"\0"),
-        bytes(range(32)),
-        observed_at if observed_at is not None else now - 5,
-    )
+    return valuation_report(FEED, subject, value=value, observed_at=observed_at if observed_at is not None else now - 5)
 
 
 def _sign(gw: LiveGateway, name: str, report: Report) -> ReportSignature:
