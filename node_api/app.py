@@ -58,11 +58,21 @@ def build_state(settings: GatewaySettings) -> GatewayState:
     )
 
 
+def _build_services(state: GatewayState) -> None:
+    """The services that need no thread of their own (the lifespan builds them before the hooks run)."""
+    from node_api.services.analytics import ModelRegistry
+    from node_api.services.case_matching import SqlCaseMarket
+
+    settings = state.settings
+    state.services.models = ModelRegistry(settings.analytics.model_dir or settings.data_dir / "models")
+    state.services.case_market = SqlCaseMarket(state.engine, state.recourse)
+
+
 def _start_writers(state: GatewayState) -> Callable[[], None]:
     if state.settings.api.background == "process":
         background = BackgroundProcess(state.settings, state.board, state.institutions)
         background.start()
-        state.services["background"] = background
+        state.services.background = background
         state.writers.update(background.writers)
         return background.stop
     local: list[TransactionWriter] = []
@@ -111,8 +121,9 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         if raised > SAFE_RECURSION_LIMIT:
             logger.warning("gateway.recursion_limit.reset from=%d to=%d", raised, SAFE_RECURSION_LIMIT)
         state = build_state(settings)
-        state.services["metrics"] = metrics
+        state.services.metrics = metrics
         metrics.attach(state)
+        _build_services(state)
         app.state.gateway = state
         state.roles.start()
         if state.keys is not None:

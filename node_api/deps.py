@@ -1,4 +1,8 @@
-"""FastAPI dependencies: database session, gateway state, and the authenticated institution.
+"""FastAPI dependencies: database session, gateway state, its services, and the authenticated institution.
+
+The services (``IndexerDep``, ``CaseworkDep``, ...) are the ones the lifespan built once into
+``state.services``; one that is not running on this gateway (the indexer disabled, say) is a 503
+problem (``GEN-503``). Tests replace them with ``app.dependency_overrides[get_casework] = ...``.
 
 ``authorize`` and ``get_state`` are ``async``: on the hot path (a known API key, a tracked role) they
 answer from memory without a database session, a chain call or a thread-pool hop.
@@ -16,26 +20,48 @@ from starlette.concurrency import run_in_threadpool
 
 from chain import ChainError
 from chain.contracts.consortium import Role
+from node_api.indexer import Indexer
 from node_api.institutions import Institution
+from node_api.metrics import Metrics
 from node_api.problems import (
     AmbiguousCredentialsError,
     ChainUnavailableError,
     IdempotencyKeyMissingError,
     NotAuthenticatedError,
+    NotReadyError,
     RoleDeniedError,
     ScopeDeniedError,
 )
 from node_api.security import api_key_header, authorization_header
+from node_api.services.analytics import ModelRegistry
 from node_api.services.apikeys import KnownKey, verify_api_key
+from node_api.services.case_matching import SqlCaseMarket
+from node_api.services.compliance import CaseworkRuntime
+from node_api.services.evidence import EvidenceRuntime
 from node_api.state import GatewayState
+from node_api.streams import EventHub
 
 __all__ = [
     "Caller",
+    "CaseMarketDep",
+    "CaseworkDep",
+    "EventsDep",
+    "EvidenceDep",
     "IdempotencyKey",
+    "IndexerDep",
+    "MetricsDep",
+    "ModelsDep",
     "SessionDep",
     "StateDep",
     "api_token",
     "authorize",
+    "get_case_market",
+    "get_casework",
+    "get_events",
+    "get_evidence",
+    "get_indexer",
+    "get_metrics",
+    "get_models",
     "in_session",
     "metrics_access",
 ]
@@ -55,6 +81,54 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+S = TypeVar("S")
+
+
+def _running(service: S | None, what: str) -> S:
+    if service is None:
+        raise NotReadyError(f"{what} is not running on this gateway")
+    return service
+
+
+async def get_metrics(state: StateDep) -> Metrics:
+    return _running(state.services.metrics, "the metrics registry")
+
+
+async def get_indexer(state: StateDep) -> Indexer:
+    return _running(state.services.indexer, "the indexer")
+
+
+async def get_events(state: StateDep) -> EventHub:
+    hub = state.services.events
+    if hub is None or hub.closed:
+        raise NotReadyError("event streams are not running on this gateway")
+    return hub
+
+
+async def get_evidence(state: StateDep) -> EvidenceRuntime:
+    return _running(state.services.evidence, "evidence anchoring")
+
+
+async def get_casework(state: StateDep) -> CaseworkRuntime:
+    return _running(state.services.casework, "case work (the PII vault)")
+
+
+async def get_models(state: StateDep) -> ModelRegistry:
+    return _running(state.services.models, "the analytics model registry")
+
+
+async def get_case_market(state: StateDep) -> SqlCaseMarket:
+    return _running(state.services.case_market, "case matching")
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+IndexerDep = Annotated[Indexer, Depends(get_indexer)]
+EventsDep = Annotated[EventHub, Depends(get_events)]
+EvidenceDep = Annotated[EvidenceRuntime, Depends(get_evidence)]
+CaseworkDep = Annotated[CaseworkRuntime, Depends(get_casework)]
+ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
+CaseMarketDep = Annotated[SqlCaseMarket, Depends(get_case_market)]
 
 T = TypeVar("T")
 

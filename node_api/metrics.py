@@ -29,7 +29,7 @@ class _StateCollector(Collector):
         for status in ("pending", "sent", "succeeded", "failed"):
             ops.add_metric([status], float(counts.get(status, 0)))
         yield ops
-        indexer = self.state.services.get("indexer")
+        indexer = self.state.services.indexer
         lag = GaugeMetricFamily("recourse_indexer_lag_blocks", "Blocks between the chain head and the index")
         lag.add_metric([], float(indexer.lag()) if indexer is not None else -1.0)
         yield lag

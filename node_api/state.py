@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,17 @@ from node_api.services.apikeys import ApiKeyCache
 from node_api.services.operations import GroupCommitter
 from node_api.settings import GatewaySettings
 
-__all__ = ["FinishedOperations", "GatewayState", "HeadCache", "IndexCache", "RoleCache"]
+if TYPE_CHECKING:
+    from node_api.background import BackgroundProcess
+    from node_api.indexer import Indexer
+    from node_api.metrics import Metrics
+    from node_api.services.analytics import ModelRegistry
+    from node_api.services.case_matching import SqlCaseMarket
+    from node_api.services.compliance import CaseworkRuntime
+    from node_api.services.evidence import EvidenceRuntime
+    from node_api.streams import EventHub, WebhookDispatcher
+
+__all__ = ["FinishedOperations", "GatewayServices", "GatewayState", "HeadCache", "IndexCache", "RoleCache"]
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +290,30 @@ class IndexCache:
 
 
 @dataclass
+class GatewayServices:
+    """The services of one gateway, each built once by the lifespan (``create_app``) or one of its hooks.
+
+    ``None`` means not running here: the hook that builds it did not run (``indexer.enabled = false``,
+    writers in this process rather than a background process, a test's own hook list). Routes receive
+    them through the dependency aliases of ``node_api.deps``, which answer 503 for a missing one."""
+
+    metrics: Metrics | None = None
+    #: the background process running the writers and the evidence batcher (``api.background = "process"``)
+    background: BackgroundProcess | None = None
+    indexer: Indexer | None = None
+    #: the SSE hub of ``GET /events/stream``
+    events: EventHub | None = None
+    webhooks: WebhookDispatcher | None = None
+    evidence: EvidenceRuntime | None = None
+    #: the PII vault, conduct rules, case-access port and clock of the case-work routes
+    casework: CaseworkRuntime | None = None
+    #: the analytics models (each loaded once, on first use)
+    models: ModelRegistry | None = None
+    #: the collector/case matching market over the projected case index
+    case_market: SqlCaseMarket | None = None
+
+
+@dataclass
 class GatewayState:
     settings: GatewaySettings
     engine: Engine
@@ -290,8 +324,8 @@ class GatewayState:
     roles: RoleCache
     #: each hosted institution's writer: here, or its stand-in when it runs in the background process
     writers: dict[str, TransactionWriter | RemoteWriter] = field(default_factory=dict)
-    #: background components started by the lifespan (indexer, webhook dispatcher, ...)
-    services: dict[str, Any] = field(default_factory=dict)
+    #: services built once by the lifespan and its hooks (indexer, webhook dispatcher, vault, ...)
+    services: GatewayServices = field(default_factory=GatewayServices)
     #: verified API keys in memory (``None`` only in states built by hand: then every request reads the DB)
     keys: ApiKeyCache | None = None
     #: persists the operations of concurrent write requests in one transaction (``routes._writes.persist``)

@@ -2,7 +2,7 @@
 
 ``start_stream_services(state)`` (a lifespan hook of ``create_app``) starts the indexer and the
 webhook dispatcher threads and puts them, and the SSE hub, into ``state.services``
-(``"indexer"``, ``"webhooks"``, ``"events"``); the returned callable stops them.
+(``.indexer``, ``.webhooks``, ``.events``); the returned callable stops them.
 
 * **SSE** (``EventHub.stream``): replays stored events with key > the client's cursor in key order,
   then tails new ones. New events are noticed through the indexer's ``EventBell`` (an in-memory
@@ -363,27 +363,27 @@ class WebhookDispatcher:
 
 def catalogue_of(state: GatewayState) -> dict[str, frozenset[str]]:
     """``{contract: event names}`` of this gateway's deployment (from the running hub if there is one)."""
-    hub = state.services.get("events")
-    if isinstance(hub, EventHub):
+    hub = state.services.events
+    if hub is not None:
         return dict(hub.catalogue)
     r = state.recourse
     return event_catalogue(r.abis)
 
 
 def start_stream_services(state: GatewayState, *, config: StreamSettings | None = None) -> Callable[[], None]:
-    """Start the indexer and the webhook dispatcher; register them and the SSE hub in ``state.services``."""
+    """Start the indexer and the webhook dispatcher; put them and the SSE hub in ``state.services``."""
     cfg = config or StreamSettings()
     bell = EventBell()
     recourse = state.recourse
     catalogue = event_catalogue(recourse.abis)
     hub = EventHub(engine=state.engine, bell=bell, catalogue=catalogue, config=cfg)
-    state.services["events"] = hub
+    state.services.events = hub
     if state.settings.indexer.enabled:
         state.index_reads.generation = lambda: bell.generation
     indexer: Indexer | None = None
     if state.settings.indexer.enabled:
         indexer = Indexer.for_gateway(state, bell=bell)
-        state.services["indexer"] = indexer
+        state.services.indexer = indexer
         indexer.start()
 
     def allowed(institution: str) -> bool:
@@ -396,7 +396,7 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
             return False  # unknown while the chain is unreachable: deliver later
 
     dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg, allowed=allowed)
-    state.services["webhooks"] = dispatcher
+    state.services.webhooks = dispatcher
     dispatcher.start()
     logger.info(
         "streams.started indexer=%s contracts=%s start_block=%d",

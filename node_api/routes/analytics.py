@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.deps import Caller, ModelsDep, SessionDep, StateDep, authorize
 from node_api.limits import parsed_in_memory
 from node_api.openapi import problem
 from node_api.problems import InvalidInputError
@@ -20,14 +20,12 @@ from node_api.schemas.analytics import (
     ValuationPublic,
 )
 from node_api.services.analytics import (
-    ModelRegistry,
     analyse_guarantees,
     assess_risk,
     drawing_png,
     get_analysis,
     value_asset,
 )
-from node_api.state import GatewayState
 
 router = APIRouter(tags=["analytics"])
 
@@ -70,30 +68,20 @@ EDGE_LIST_DOC = {
 }
 
 
-def models(state: GatewayState) -> ModelRegistry:
-    """The process's model registry (created on first use; each model is loaded once)."""
-    registry = state.services.get("models")
-    if registry is None:
-        model_dir = state.settings.analytics.model_dir or state.settings.data_dir / "models"
-        registry = state.services.setdefault("models", ModelRegistry(model_dir))
-    assert isinstance(registry, ModelRegistry)  # noqa: S101 - only this module stores it
-    return registry
-
-
 @router.post("/valuations", responses={404: NO_MODEL})
 async def create_valuation(
-    body: ValuationCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
+    body: ValuationCreate, registry: ModelsDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
 ) -> ValuationPublic:
     """Value an asset from its features: estimate, 80 % interval, top contributions, model version."""
-    return await run_in_threadpool(value_asset, registry=models(state), body=body)
+    return await run_in_threadpool(value_asset, registry=registry, body=body)
 
 
 @router.post("/risk/assessments", responses={404: NO_MODEL})
 async def create_risk_assessment(
-    body: RiskAssessmentCreate, state: StateDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
+    body: RiskAssessmentCreate, registry: ModelsDep, _caller: Annotated[Caller, Depends(authorize("analytics:read"))]
 ) -> RiskAssessmentPublic:
     """Early-warning rules fired (each explained) and, with features, the calibrated default probability."""
-    return await run_in_threadpool(assess_risk, registry=models(state), body=body)
+    return await run_in_threadpool(assess_risk, registry=registry, body=body)
 
 
 @router.post(

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.db.vault_models import ConductViolation, ContactAttempt
-from node_api.deps import Caller, IdempotencyKey, SessionDep, StateDep, authorize
+from node_api.deps import Caller, CaseMarketDep, CaseworkDep, IdempotencyKey, SessionDep, StateDep, authorize
 from node_api.openapi import problem
 from node_api.problems import ChainUnavailableError
 from node_api.schemas.casework import (
@@ -39,9 +39,8 @@ from node_api.schemas.casework import (
     ViolationPublic,
     ViolationsPublic,
 )
-from node_api.services.case_matching import MatchingResult, SqlCaseMarket, matches_for_case, matches_for_collector
+from node_api.services.case_matching import MatchingResult, matches_for_case, matches_for_collector
 from node_api.services.compliance import (
-    casework_runtime,
     collector_record,
     list_accesses,
     list_anchors,
@@ -96,14 +95,6 @@ def _contact_public(c: ContactAttempt, rows: list[ConductViolation], note: str |
     )
 
 
-def _market(state: GatewayState) -> SqlCaseMarket:
-    market: SqlCaseMarket | None = state.services.get("case_market")
-    if market is None:
-        market = SqlCaseMarket(state.engine, state.recourse)
-        state.services["case_market"] = market
-    return market
-
-
 def _matches_public(result: MatchingResult) -> MatchesPublic:
     return MatchesPublic(
         subject=result.subject,
@@ -124,26 +115,26 @@ def _matches_public(result: MatchingResult) -> MatchesPublic:
     },
 )
 def get_case_matches(
-    state: StateDep,
+    market: CaseMarketDep,
     caller: Annotated[Caller, Depends(authorize("cases:read"))],
     collector: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
     limit: Limit = 20,
 ) -> MatchesPublic:
     """Open cases ranked for a collector (default: the caller), at most its spare capacity, each explained."""
     address = to_checksum_address(collector or caller.institution.address)
-    result = matches_for_collector(market=_market(state), address=address, now=int(time.time()), limit=limit)
+    result = matches_for_collector(market=market, address=address, now=int(time.time()), limit=limit)
     return _matches_public(result)
 
 
 @router.get("/cases/{case_id}/matches")
 def get_collector_matches(
     case_id: CaseIdPath,
-    state: StateDep,
+    market: CaseMarketDep,
     _caller: Annotated[Caller, Depends(authorize("cases:read"))],
     limit: Limit = 20,
 ) -> MatchesPublic:
     """Eligible collectors ranked for an open case (ineligible ones listed with their reasons)."""
-    result = matches_for_case(market=_market(state), case_id=case_id.lower(), now=int(time.time()), limit=limit)
+    result = matches_for_case(market=market, case_id=case_id.lower(), now=int(time.time()), limit=limit)
     return _matches_public(result)
 
 
@@ -172,16 +163,19 @@ def get_bank_contacts(
 @router.get("/cases/{case_id}/debtor", responses={403: PROBLEM, 404: PROBLEM})
 def get_debtor(
     case_id: CaseIdPath,
-    state: StateDep,
+    casework: CaseworkDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.COLLECTOR))],
 ) -> DebtorPublic:
     """The debtor's contact data, only for the collector holding the case now; the read is logged."""
-    rt = casework_runtime(state)
     debtor = read_debtor(
-        session=session, vault=rt.vault, access=rt.access, case_id=_case(case_id), institution=caller.institution
+        session=session,
+        vault=casework.vault,
+        access=casework.access,
+        case_id=_case(case_id),
+        institution=caller.institution,
     )
-    local = rt.rules.local_time(rt.clock.now(), debtor.timezone)
+    local = casework.rules.local_time(casework.clock.now(), debtor.timezone)
     return DebtorPublic(
         case_id=case_id.lower(),
         name=debtor.name,
@@ -207,7 +201,7 @@ def create_contact(
     case_id: CaseIdPath,
     body: ContactCreate,
     key: IdempotencyKey,
-    state: StateDep,
+    casework: CaseworkDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts", Role.COLLECTOR))],
 ) -> JSONResponse:
@@ -215,18 +209,17 @@ def create_contact(
     ``attempted_at``, recorded ``backdated``) at the claimed time; a refusal (422, every broken rule listed)
     is still recorded with its violations. A time without a UTC offset is 422 ``CWK-422``. Replaying the
     Idempotency-Key returns the first answer (200)."""
-    rt = casework_runtime(state)
     result = log_contact(
         session=session,
-        vault=rt.vault,
-        rules=rt.rules,
-        access=rt.access,
+        vault=casework.vault,
+        rules=casework.rules,
+        access=casework.access,
         case_id=_case(case_id),
         institution=caller.institution,
         channel=body.channel,
         attempted_at=body.attempted_at,
         note=body.note,
-        now=rt.clock.now(),
+        now=casework.clock.now(),
         idempotency_key=key,
     )
     contact = result.contact
@@ -246,6 +239,7 @@ def _is_regulator(state: GatewayState, caller: Caller) -> bool:
 def get_contacts(
     case_id: CaseIdPath,
     state: StateDep,
+    casework: CaseworkDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts"))],
     backdated: Annotated[
@@ -256,11 +250,10 @@ def get_contacts(
 ) -> ContactsPublic:
     """Contacts of a case with notes: for the collector holding it, the publishing bank and regulators.
     Late logs are flagged ``backdated`` (with the claimed ``attempted_at`` and the gateway's ``recorded_at``)."""
-    rt = casework_runtime(state)
     rows, total = list_contacts(
         session=session,
-        vault=rt.vault,
-        access=rt.access,
+        vault=casework.vault,
+        access=casework.access,
         case_id=_case(case_id),
         institution=caller.institution,
         regulator=_is_regulator(state, caller),
@@ -278,16 +271,16 @@ def get_contacts(
 def get_debtor_reads(
     case_id: CaseIdPath,
     state: StateDep,
+    casework: CaseworkDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(authorize("cases:contacts"))],
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> AccessesPublic:
     """The access log of a case's personal data (who, when, why), for its holder, its bank and regulators."""
-    rt = casework_runtime(state)
     rows, total = list_accesses(
         session=session,
-        access=rt.access,
+        access=casework.access,
         case_id=_case(case_id),
         institution=caller.institution,
         regulator=_is_regulator(state, caller),

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, IdempotencyKey, StateDep, authorize, in_session
+from node_api.deps import Caller, CaseworkDep, IdempotencyKey, StateDep, authorize, in_session
 from node_api.routes import _paths  # noqa: F401 - registers the {address:fee_collector} segment
 from node_api.routes._writes import OPERATION_RESPONSES, ConfirmQuery, WriteRequest, write_request
 from node_api.schemas import OperationPublic
@@ -36,7 +36,6 @@ from node_api.schemas.cases import (
 from node_api.services import cases as svc
 from node_api.services.case_import import CaseFileTooLargeError
 from node_api.services.confirm import to_public, wait_for_operation
-from node_api.services.pii_vault import vault_for
 
 router = APIRouter(prefix="/cases", tags=["case delegation"])
 #: a case write's own refusals, beside those every write has
@@ -79,6 +78,7 @@ def _read_upload(file: UploadFile) -> bytes:
 async def publish_batch(
     key: IdempotencyKey,
     state: StateDep,
+    casework: CaseworkDep,
     caller: Bank,
     file: Annotated[UploadFile, File(description="case file: CSV (header in README) or JSON array")],
     fee_budget_fen: Annotated[int, Form(gt=0, lt=2**128, description="fee budget escrowed for the batch, fen")],
@@ -107,7 +107,7 @@ async def publish_batch(
         result = svc.publish_batch(
             session=session,
             recourse=state.recourse,
-            vault=vault_for(state),
+            vault=casework.vault,
             institution=caller.institution,
             key=key,
             data=_read_upload(file),  # no reference kept here: the service drops the bytes once parsed

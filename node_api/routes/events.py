@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from node_api.deps import Caller, SessionDep, StateDep, authorize
+from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize
 from node_api.openapi import problem
-from node_api.problems import NotReadyError
 from node_api.services.events import (
     EVENT_KEY_PATTERN,
     EventFilter,
@@ -17,7 +16,7 @@ from node_api.services.events import (
     list_events,
     parse_event_key,
 )
-from node_api.streams import EventHub, catalogue_of
+from node_api.streams import catalogue_of
 
 router = APIRouter(tags=["events"])
 Reader = Annotated[Caller, Depends(authorize("events:read"))]
@@ -90,8 +89,8 @@ def read_events(
 async def stream_events(
     request: Request,
     _caller: Reader,
-    state: StateDep,
     session: SessionDep,
+    hub: EventsDep,
     after: AfterQuery = None,
     contract: ContractQuery = None,
     event: EventQuery = None,
@@ -104,9 +103,6 @@ async def stream_events(
     Contract.EventName, `data` = the event as JSON (as in `GET /events`). Reconnect with the last `id`
     to miss nothing. A `reorg` message rewinds the cursor to the common ancestor of a reorganisation."""
     session.close()  # the stream may last hours: give the connection back now (auth is done)
-    hub = state.services.get("events")
-    if not isinstance(hub, EventHub) or hub.closed:
-        raise NotReadyError("event streams are not running on this gateway")
     cursor = parse_event_key(last_event_id, what="Last-Event-ID") if last_event_id else (after or "")
     flt = EventFilter.parse(contracts=contract, events=event, catalogue=hub.catalogue)
     body = hub.stream(after=cursor, flt=flt, is_disconnected=request.is_disconnected, limit=limit, timeout=timeout)

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from chain import ChainError
 from chain.contracts.consortium import Role
 from node_api.db.evidence_models import EvidenceItem
-from node_api.deps import Caller, IdempotencyKey, StateDep, api_token, authorize
+from node_api.deps import Caller, EvidenceDep, IdempotencyKey, StateDep, api_token, authorize
 from node_api.openapi import problem
 from node_api.problems import (
     ChainUnavailableError,
@@ -34,7 +34,7 @@ from node_api.routes import _paths  # noqa: F401 - registers the {evidence_id:ev
 from node_api.schemas.evidence import DigestSubmissionIn, VerifyRequestIn
 from node_api.security import api_key_header, authorization_header
 from node_api.services.apikeys import verify_api_key
-from node_api.services.evidence import evidence_runtime
+from node_api.services.evidence import EvidenceRuntime
 from node_api.services.evidence.schemas import (
     DIGEST_PATTERN,
     EvidenceAccepted,
@@ -161,9 +161,9 @@ def anchorer(state: StateDep, caller: Annotated[Caller, Depends(authorize("evide
 KEY_TTL = 2.0
 
 
-def _verifier(state: GatewayState, token: str) -> Caller:
+def _verifier(state: GatewayState, evidence: EvidenceRuntime, token: str) -> Caller:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    keys = evidence_runtime(state).verifier_keys
+    keys = evidence.verifier_keys
     hit = keys.get(digest)
     if hit is None or hit[0] < time.monotonic():
         with Session(state.engine) as session:
@@ -228,8 +228,7 @@ def _parties(parties: list[str] | None) -> list[str]:
     return out
 
 
-async def _store_stream(state: GatewayState, chunks: AsyncIterator[bytes]) -> StoredContent:
-    runtime = evidence_runtime(state)
+async def _store_stream(runtime: EvidenceRuntime, chunks: AsyncIterator[bytes]) -> StoredContent:
     upload = runtime.store.begin(runtime.settings.max_upload_bytes)
     try:
         async for chunk in chunks:
@@ -251,6 +250,7 @@ async def submit_documents(
     request: Request,
     key: IdempotencyKey,
     state: StateDep,
+    evidence: EvidenceDep,
     caller: Annotated[Caller, Depends(anchorer)],
     case_ref: CaseRef = None,
     parties: Parties = None,
@@ -258,8 +258,7 @@ async def submit_documents(
 ) -> JSONResponse:
     """Submit documents (streamed into the content store); each is persisted before the 202, batched,
     and anchored. Returns the evidence ids."""
-    runtime = evidence_runtime(state)
-    limit = runtime.settings.max_upload_bytes
+    limit = evidence.settings.max_upload_bytes
     _check_length(request, limit * MAX_DIGESTS_PER_CALL)
     party_list = _parties(parties)
     content_type = request.headers.get("content-type", "application/octet-stream")
@@ -270,7 +269,7 @@ async def submit_documents(
             if not files:
                 raise InvalidInputError("multipart upload without a file part")
             for f in files:
-                stored = await _store_stream(state, _upload_chunks(f))
+                stored = await _store_stream(evidence, _upload_chunks(f))
                 items.append(
                     NewEvidence.stored(
                         stored, filename=f.filename, media_type=f.content_type, case_ref=case_ref, parties=party_list
@@ -278,23 +277,25 @@ async def submit_documents(
                 )
     else:
         _check_length(request, limit)
-        stored = await _store_stream(state, request.stream())
+        stored = await _store_stream(evidence, request.stream())
         items.append(
             NewEvidence.stored(
                 stored, filename=filename, media_type=content_type[:127], case_ref=case_ref, parties=party_list
             )
         )
-    return await _record(state, caller, key, items)
+    return await _record(state, evidence, caller, key, items)
 
 
-async def _record(state: GatewayState, caller: Caller, key: str, items: list[NewEvidence]) -> JSONResponse:
+async def _record(
+    state: GatewayState, evidence: EvidenceRuntime, caller: Caller, key: str, items: list[NewEvidence]
+) -> JSONResponse:
     def work() -> list[EvidencePublic]:
         with Session(state.engine) as session:
             rows, _ = record_submission(session=session, institution=caller.institution, key=key, items=items)
             return [to_public(r) for r in rows]
 
     public = await run_in_threadpool(work)
-    evidence_runtime(state).wake()
+    evidence.wake()
     body = EvidenceAccepted.model_construct(evidence=public, count=len(public))
     return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
@@ -304,6 +305,7 @@ async def submit_digests(
     body: DigestSubmissionIn,
     key: IdempotencyKey,
     state: StateDep,
+    evidence: EvidenceDep,
     caller: Annotated[Caller, Depends(anchorer)],
 ) -> JSONResponse:
     """Submit up to 1,000 SHA-256 digests of documents the submitter keeps (nothing is uploaded)."""
@@ -312,13 +314,14 @@ async def submit_digests(
             f"{len(body.items)} digests in one call; at most {MAX_DIGESTS_PER_CALL}", limit=MAX_DIGESTS_PER_CALL
         )
     items = [NewEvidence(digest=i.digest, case_ref=i.case_ref, parties=tuple(_parties(i.parties))) for i in body.items]
-    return await _record(state, caller, key, items)
+    return await _record(state, evidence, caller, key, items)
 
 
 @router.post("/verify", openapi_extra=VERIFY_DOC, responses=VERIFIED)
 async def verify_evidence(
     request: Request,
     state: StateDep,
+    evidence: EvidenceDep,
     token: Annotated[str, Depends(member_key)],
     evidence_id: Annotated[str | None, Query(max_length=40)] = None,
     case_ref: CaseRef = None,
@@ -347,8 +350,8 @@ async def verify_evidence(
         evidence_id = body.evidence_id or evidence_id
         case_ref = body.case_ref or case_ref
     else:
-        await run_in_threadpool(_verifier, state, token)  # before reading a (possibly large) body
-        limit = evidence_runtime(state).settings.max_upload_bytes
+        await run_in_threadpool(_verifier, state, evidence, token)  # before reading a (possibly large) body
+        limit = evidence.settings.max_upload_bytes
         _check_length(request, limit)
         h = hashlib.sha256()
         size = 0
@@ -364,12 +367,12 @@ async def verify_evidence(
         raise InvalidInputError(f"not a SHA-256 digest (0x + 64 hex): {bad[0][:80]!r}")
 
     def work() -> list[Verification]:
-        _verifier(state, token)
+        _verifier(state, evidence, token)
         with Session(state.engine) as session:
             return verify_digests(
                 session=session,
                 recourse=state.recourse,
-                cache=evidence_runtime(state).cache,
+                cache=evidence.cache,
                 institutions=state.institutions,
                 digests=digests,
                 evidence_id=evidence_id,
@@ -415,15 +418,17 @@ def get_receipt(
 
 @router.get("/{evidence_id:evidence_id}/content", response_class=StreamingResponse, responses=CONTENT)
 def get_content(
-    evidence_id: EvidenceId, state: StateDep, caller: Annotated[Caller, Depends(authorize("evidence:read"))]
+    evidence_id: EvidenceId,
+    state: StateDep,
+    evidence: EvidenceDep,
+    caller: Annotated[Caller, Depends(authorize("evidence:read"))],
 ) -> StreamingResponse:
     """Download the document (streamed): only its submitter, courts, and parties to its case."""
     with Session(state.engine) as session:
         item = _readable(session, state, caller, evidence_id)
-    runtime = evidence_runtime(state)
     if item.store == "none":
         raise EvidenceContentUnavailableError(f"evidence {item.id} was submitted as a digest; its submitter keeps it")
-    chunks: Iterator[bytes] = runtime.store.open(digest=bytes.fromhex(item.digest[2:]), cid=item.cid)
+    chunks: Iterator[bytes] = evidence.store.open(digest=bytes.fromhex(item.digest[2:]), cid=item.cid)
     headers = {"X-Evidence-Digest": item.digest}
     if item.size is not None:
         headers["Content-Length"] = str(item.size)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from chain import ChainError
-from node_api.deps import StateDep, metrics_access
+from node_api.deps import MetricsDep, StateDep, metrics_access
 from node_api.openapi import problem
 from node_api.problems import problem_response
 
@@ -52,7 +52,7 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any database failure means not ready
         problems.append(f"database: {exc.__class__.__name__}")
-    indexer = state.services.get("indexer")
+    indexer = state.services.indexer
     if indexer is not None:
         lag = indexer.lag()
         checks["indexer_lag"] = lag
@@ -63,8 +63,8 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
     unhealthy = [n for n, w in state.writers.items() if not w.healthy]
     if unhealthy:
         problems.append(f"writers unhealthy: {', '.join(unhealthy)}")
-    background = state.services.get("background")
-    evidence = state.services.get("evidence")
+    background = state.services.background
+    evidence = state.services.evidence
     if background is not None:
         checks["background_pid"] = background.pid
         checks["background_restarts"] = background.restarts
@@ -105,7 +105,6 @@ def readyz(state: StateDep) -> JSONResponse | dict[str, object]:
         }
     },
 )
-def metrics(state: StateDep) -> Response:
+def metrics(gateway_metrics: MetricsDep) -> Response:
     """Prometheus text format."""
-    registry = state.services["metrics"].registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(gateway_metrics.registry), media_type=CONTENT_TYPE_LATEST)

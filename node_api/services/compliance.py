@@ -3,7 +3,7 @@ records for regulators, and the periodic anchoring of the access and contact log
 
 Ports (tests use fakes): :class:`CaseAccessPort` answers "which collector holds this case now" and "which
 bank published it"; :class:`Web3CaseAccess` reads ``CaseDelegation.caseOf`` (``state.recourse.cases``).
-:class:`ClockPort` is the gateway's clock (:class:`SystemClock`; ``state.services["casework_clock"]``).
+:class:`ClockPort` is the gateway's clock (:class:`SystemClock`; ``state.services.casework.clock``).
 A collector *holds* a case when the case is ``CLAIMED`` or ``RECOVERY_REPORTED`` with it as collector
 (an offer not yet accepted, or a closed case, gives no access to personal data).
 
@@ -91,7 +91,7 @@ __all__ = [
     "access_leaf",
     "anchor_logs",
     "attempt_time",
-    "casework_runtime",
+    "build_casework",
     "collector_record",
     "contact_leaf",
     "list_accesses",
@@ -183,23 +183,14 @@ class CaseworkRuntime:
     clock: ClockPort
 
 
-def casework_runtime(state: GatewayState) -> CaseworkRuntime:
-    """The vault, conduct rules, case-access port and clock of this gateway (``state.services``; created on
-    first use, so a test may put fakes there)."""
-    from node_api.services.pii_vault import vault_for
-
-    services = state.services
-    if "conduct_rules" not in services:
-        services["conduct_rules"] = ConductRules(state.settings.casework.conduct)
-    if "case_access" not in services:
-        services["case_access"] = Web3CaseAccess(state.recourse)
-    if "casework_clock" not in services:
-        services["casework_clock"] = SystemClock()
+def build_casework(state: GatewayState) -> CaseworkRuntime:
+    """The vault, conduct rules, case-access adapter and system clock of this gateway, from its settings."""
+    s = state.settings
     return CaseworkRuntime(
-        vault=vault_for(state),
-        rules=services["conduct_rules"],
-        access=services["case_access"],
-        clock=services["casework_clock"],
+        vault=PiiVault.from_settings(s.casework, s.chain.chain_id),
+        rules=ConductRules(s.casework.conduct),
+        access=Web3CaseAccess(state.recourse),
+        clock=SystemClock(),
     )
 
 
@@ -760,7 +751,8 @@ def _detached(session: Session, rows: list[LogAnchor]) -> list[LogAnchor]:
 def start_casework_services(state: GatewayState) -> Callable[[], None]:
     """Lifespan hook: the vault, the conduct rules, the case-access adapter, and the anchoring thread."""
     cfg = state.settings.casework
-    casework_runtime(state)
+    if state.services.casework is None:
+        state.services.casework = build_casework(state)
     stop = threading.Event()
     institution = state.institutions.get(cfg.anchor_institution)
     if cfg.anchor_interval <= 0 or institution is None:

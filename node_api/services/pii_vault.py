@@ -30,7 +30,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -43,9 +43,6 @@ from node_api.problems import CoreError
 from node_api.services.case_import import DebtorRecord, normalise_id_number
 from node_api.services.casework_settings import CaseworkSettings, resolve_vault_key
 
-if TYPE_CHECKING:
-    from node_api.state import GatewayState
-
 __all__ = [
     "INSERT_CHUNK",
     "KEY_VERSION",
@@ -54,7 +51,6 @@ __all__ = [
     "VaultMeta",
     "VaultRecordMissingError",
     "case_hex",
-    "vault_for",
 ]
 
 KEY_VERSION = 1
@@ -224,13 +220,3 @@ class PiiVault:
             .limit(limit)
         )
         return list(session.exec(stmt).all())
-
-
-def vault_for(state: GatewayState) -> PiiVault:
-    """The gateway's vault (built once from the settings, kept in ``state.services["pii_vault"]``)."""
-    vault = state.services.get("pii_vault")
-    if not isinstance(vault, PiiVault):
-        s = state.settings
-        vault = PiiVault.from_settings(s.casework, s.chain.chain_id)
-        state.services["pii_vault"] = vault
-    return vault

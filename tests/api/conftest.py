@@ -156,7 +156,7 @@ class Gateway:
 
     @property
     def indexer(self) -> Any:
-        return self.state.services["indexer"]
+        return self.state.services.indexer
 
     def wait_indexed(self, client: ChainClient, timeout: float = 20.0) -> None:
         """Until the index has the chain's current head (with its hash)."""

@@ -106,7 +106,7 @@ def test_sse_resume_by_event_key_misses_nothing_and_repeats_nothing(world: World
     assert len(stored) >= 6
 
     first = read_sse(url, headers, 4)
-    hub = gw.state.services["events"]
+    hub = gw.state.services.events
     wait_until(lambda: hub.open_streams == 0, timeout=5, what="the stream to end after the client disconnected")
     assert [m["id"] for m in first] == stored[:4]
 
@@ -163,7 +163,7 @@ def test_sse_stream_ends_with_timeout_and_on_shutdown(world: World, gateway_fact
         assert "\nid: 000000000" in body
         assert ": keep-alive" in body
 
-        hub = gw.state.services["events"]
+        hub = gw.state.services.events
         stream = httpx.stream("GET", gw.url + "/events/stream", headers=headers, timeout=20)
         response = stream.__enter__()
         lines = response.iter_lines()
@@ -359,7 +359,7 @@ def test_webhooks_wait_while_the_institution_is_suspended(
         time.sleep(0.6)  # membership answers are re-read at every new block (RoleCache, polled every 50 ms)
         w.recourse.token.mint(w.sender("bank"), w.address("bank"), 5, reference="while suspended")
         gw.wait_indexed(w.client)
-        dispatcher = gw.state.services["webhooks"]
+        dispatcher = gw.state.services.webhooks
         wait_until(lambda: dispatcher.step() is False, what="an idle dispatcher round")
         assert receiver.requests == []  # nothing is sent to a suspended member
 

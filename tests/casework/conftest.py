@@ -7,10 +7,11 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -22,8 +23,10 @@ from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.db.models import Operation
+from node_api.deps import get_casework
 from node_api.services.case_import import DebtorRecord, debtor_commitment, new_salt
-from node_api.services.pii_vault import vault_for
+from node_api.services.compliance import CaseworkRuntime
+from node_api.services.pii_vault import PiiVault
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
@@ -50,6 +53,27 @@ class FakeClock:
         return self.at
 
 
+def casework_of(gw: Gateway) -> CaseworkRuntime:
+    """The case-work services the gateway's lifespan built."""
+    casework = gw.state.services.casework
+    assert isinstance(casework, CaseworkRuntime)
+    return casework
+
+
+def vault_of(gw: Gateway) -> PiiVault:
+    return casework_of(gw).vault
+
+
+def stop_clock(gw: Gateway, at: dt.datetime) -> FakeClock:
+    """Serve the case-work routes with a clock stopped at ``at`` (the gateway's own services otherwise)."""
+    clock = FakeClock(at)
+    stopped = replace(casework_of(gw), clock=clock)
+    app = gw.http.app
+    assert isinstance(app, FastAPI)
+    app.dependency_overrides[get_casework] = lambda: stopped
+    return clock
+
+
 @dataclass
 class CaseworkWorld:
     gw: Gateway
@@ -67,9 +91,7 @@ class CaseworkWorld:
 
     def set_clock(self, at: dt.datetime) -> FakeClock:
         """Stop the gateway's case-work clock at ``at`` (live contacts are checked at that time)."""
-        clock = FakeClock(at)
-        self.gw.state.services["casework_clock"] = clock
-        return clock
+        return stop_clock(self.gw, at)
 
     def wait_operation(self, operation_id: str, timeout: float = 30.0) -> Operation:
         end = time.monotonic() + timeout
@@ -143,7 +165,7 @@ def casework(
     )
     with TestClient(create_app(settings)) as client:
         gw = Gateway(client)
-        vault = vault_for(gw.state)
+        vault = vault_of(gw)
         with Session(gw.state.engine) as s:
             vault.put_many(s, [(t.case_id, new_salt(), d) for t, d in zip(terms, DEBTORS, strict=True)])
             s.commit()

@@ -22,7 +22,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.case_samples import case_csv
-from tests.casework.conftest import FakeClock, yesterday
+from tests.casework.conftest import stop_clock, yesterday
 from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
 
@@ -116,7 +116,7 @@ def test_publish_match_claim_read_and_contact(flow_gw: Gateway):
     assert gw.http.get(f"/cases/{case_id}/debtor", headers=col2).status_code == 403
 
     sh = ZoneInfo("Asia/Shanghai")  # the gateway's clock at 15:00 debtor time today, the late logs yesterday
-    gw.state.services["casework_clock"] = FakeClock(dt.datetime.combine(dt.datetime.now(sh).date(), dt.time(15), sh))
+    stop_clock(gw, dt.datetime.combine(dt.datetime.now(sh).date(), dt.time(15), sh))
     ok = gw.http.post(
         f"/cases/{case_id}/contacts",
         headers={**col, "Idempotency-Key": "fc1"},

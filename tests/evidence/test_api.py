@@ -337,7 +337,7 @@ def test_readyz_reports_a_failing_batcher_and_recovers(egw, monkeypatch):
     import time
 
     assert egw.http.get("/readyz").status_code == 200
-    batcher = egw.state.services["evidence"].batcher
+    batcher = egw.state.services.evidence.batcher
     real_step = batcher.step
 
     def broken() -> bool:

@@ -1,7 +1,7 @@
 """Evidence anchoring for the gateway: content store, batcher, receipts and court verification.
 
 ``start_evidence_services(state)`` is the gateway hook: it builds the content store chosen by settings,
-the anchor cache and the batcher thread, and registers them as ``state.services["evidence"]``.
+the anchor cache and the batcher thread, and puts them in ``state.services.evidence``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = [
     "EvidenceBatcher",
     "EvidenceRuntime",
     "batch_key",
-    "evidence_runtime",
+    "build_evidence",
     "make_store",
     "start_evidence_services",
 ]
@@ -52,21 +52,18 @@ def make_store(settings: GatewaySettings) -> ContentStore:
     return LocalContentStore(root)
 
 
-def evidence_runtime(state: GatewayState) -> EvidenceRuntime:
-    """The running evidence services (built without a batcher if the hook did not run)."""
-    runtime = state.services.get("evidence")
-    if runtime is None:
-        runtime = EvidenceRuntime(
-            settings=state.settings.evidence, store=make_store(state.settings), cache=AnchorCache(state.recourse)
-        )
-        state.services["evidence"] = runtime
-    assert isinstance(runtime, EvidenceRuntime)  # noqa: S101 - only this module sets it
-    return runtime
+def build_evidence(state: GatewayState) -> EvidenceRuntime:
+    """The content store chosen by the settings and the anchor cache (no batcher yet)."""
+    return EvidenceRuntime(
+        settings=state.settings.evidence, store=make_store(state.settings), cache=AnchorCache(state.recourse)
+    )
 
 
 def start_evidence_services(state: GatewayState) -> Callable[[], None]:
-    runtime = evidence_runtime(state)
-    background = state.services.get("background")
+    """Lifespan hook: the evidence runtime, and its batcher thread here unless a background process runs it."""
+    runtime = build_evidence(state)
+    state.services.evidence = runtime
+    background = state.services.background
     if background is not None:  # the batcher runs in the background process
         runtime.remote_wake = background.wake_evidence
     elif state.settings.evidence.enabled:
