@@ -61,22 +61,16 @@ class BodyLimitMiddleware:
         self.per_path = dict(per_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not parsed_in_memory(_header(scope, b"content-type") or ""):
+        content_type = (_header(scope, b"content-type") or "") if scope["type"] == "http" else ""
+        if not parsed_in_memory(content_type):  # not HTTP, or a body its route streams itself
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
         limit = self.per_path.get(path.rstrip("/") or "/", self.default)
         length = _header(scope, b"content-length")
         if length is not None and length.strip().isdigit() and int(length) > limit:
-            response = problem_response(
-                status=413,
-                code="GEN-413",
-                title="Request body too large",
-                detail=f"a request body of {int(length):,} bytes is larger than the {limit:,}-byte limit of {path}",
-                instance=path,
-                extra={"max_body_bytes": limit},
-            )
-            await response(scope, receive, send)
+            declared = f"a request body of {int(length):,} bytes is larger than the {limit:,}-byte limit of {path}"
+            await _too_large(path, limit, declared)(scope, receive, send)
             return
         received = 0
 
@@ -91,7 +85,7 @@ class BodyLimitMiddleware:
                     )
             return message
 
-        if not is_json(_header(scope, b"content-type") or ""):
+        if not is_json(content_type):
             await self.app(scope, limited, send)
             return
         chunks: list[bytes] = []
@@ -99,15 +93,7 @@ class BodyLimitMiddleware:
             try:
                 message = await limited()
             except HTTPException as exc:  # raised here, outside the app's handlers: answer it here
-                too_large = problem_response(
-                    status=413,
-                    code="GEN-413",
-                    title="Request body too large",
-                    detail=str(exc.detail),
-                    instance=path,
-                    extra={"max_body_bytes": limit},
-                )
-                await too_large(scope, receive, send)
+                await _too_large(path, limit, str(exc.detail))(scope, receive, send)
                 return
             if message["type"] != "http.request":  # the client went away: let the app see it
                 await self.app(scope, _replay([message]), send)
@@ -125,6 +111,17 @@ class BodyLimitMiddleware:
             await refusal(scope, receive, send)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], then=receive), send)
+
+
+def _too_large(path: str, limit: int, detail: str) -> Response:
+    return problem_response(
+        status=413,
+        code="GEN-413",
+        title="Request body too large",
+        detail=detail,
+        instance=path,
+        extra={"max_body_bytes": limit},
+    )
 
 
 def _shape_refusal(body: bytes, path: str) -> Response | None:

@@ -1,6 +1,5 @@
 """Request bodies of the evidence API, strict (see ``RequestModel``): unknown fields and nulls where a value
-is expected are refused with a 422 naming the field. The service's own models
-(``node_api.services.evidence.schemas``) stay its input; these are what the routes parse."""
+is expected are refused with a 422 naming the field. Responses are in ``node_api.services.evidence.schemas``."""
 
 from __future__ import annotations
 

@@ -5,34 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 __all__ = [
     "DIGEST_PATTERN",
-    "DigestItem",
-    "DigestSubmission",
     "EvidenceAccepted",
     "EvidencePublic",
     "InstitutionRef",
     "Verification",
     "VerificationBatch",
-    "VerifyRequest",
 ]
 
 DIGEST_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
-
-
-class DigestItem(BaseModel):
-    digest: str = Field(pattern=DIGEST_PATTERN, description="SHA-256 of the document, 0x + 64 hex")
-    case_ref: str | None = Field(default=None, max_length=200)
-    parties: list[str] = Field(default_factory=list, max_length=50)
-
-
-class DigestSubmission(BaseModel):
-    """Digests of documents the submitter keeps itself (nothing is uploaded); at most 1,000 per call."""
-
-    items: list[DigestItem] = Field(min_length=1)
 
 
 class EvidencePublic(BaseModel):
@@ -56,15 +41,6 @@ class EvidencePublic(BaseModel):
 class EvidenceAccepted(BaseModel):
     evidence: list[EvidencePublic]
     count: int
-
-
-class VerifyRequest(BaseModel):
-    """One ``digest`` or up to 1,000 ``digests``; name ``evidence_id`` or ``case_ref`` to detect a mismatch."""
-
-    digest: str | None = Field(default=None, pattern=DIGEST_PATTERN)
-    digests: list[str] | None = None
-    evidence_id: str | None = Field(default=None, max_length=40)
-    case_ref: str | None = Field(default=None, max_length=200)
 
 
 class InstitutionRef(BaseModel):
