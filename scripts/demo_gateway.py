@@ -102,4 +102,35 @@ def demo_gateway_steps(gw: GatewayHandle, console: Console, *, to: str) -> str:
         _step(console, f"investor's read-only key tries to pay → {denied.status_code} {denied.json()['code']}")
         members = http.get("/members", headers=auth).json()
         _step(console, f"GET /members (from the gateway's index of chain events) → {members['count']} members")
+        _hostile_requests(http, console, auth, reader)
     return token
+
+
+def _hostile_requests(http: httpx.Client, console: Console, auth: dict[str, str], reader: str) -> None:
+    """Requests an attacker or a careless client sends: each is refused with a problem, none harms the gateway."""
+    json_body = {**auth, "Content-Type": "application/json"}
+    deep = http.post(
+        "/tokens/transfers",
+        content=b"[" * 100_000 + b"]" * 100_000,
+        headers={**json_body, "Idempotency-Key": "demo-deep"},
+    )
+    alive = http.get("/healthz").status_code == 200
+    _step(
+        console,
+        f"a 200 KB body of nested brackets → {_problem(deep)} (refused before parsing; gateway still up: {alive})",
+    )
+    duplicate = http.post(
+        "/tokens/transfers",
+        content=b'{"to": "0x0000000000000000000000000000000000000001", "amount_fen": 1, "amount_fen": 999999999999}',
+        headers={**json_body, "Idempotency-Key": "demo-duplicate"},
+    )
+    _step(console, f"a body repeating amount_fen → {_problem(duplicate)}")
+    two_keys = http.get("/me", headers={**auth, "X-API-Key": reader})
+    _step(console, f"Authorization and X-API-Key with two different keys → {_problem(two_keys)}")
+    wrong_method = http.delete("/tokens/transfers", headers=auth)
+    _step(console, f"DELETE /tokens/transfers → {wrong_method.status_code}, Allow: {wrong_method.headers.get('allow')}")
+
+
+def _problem(r: httpx.Response) -> str:
+    body = r.json()
+    return f"{r.status_code} {body['code']}: {body['detail'][:90]}"
