@@ -125,7 +125,7 @@ class ChainSettings(BaseModel):
     #: anvil launcher: port, hardfork, number of dev accounts
     port: int = 8545
     hardfork: str = "cancun"
-    dev_accounts: int = 20
+    dev_accounts: int = 24
     deployments_file: Path | None = None
     keystore_dir: Path | None = None
     keystore_password: SecretStr | None = None

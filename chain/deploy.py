@@ -37,7 +37,7 @@ __all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "loa
 logger = logging.getLogger(__name__)
 
 #: Deployment order; each later contract may take earlier addresses as constructor arguments.
-DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub", "CaseDelegation")
+DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub", "CaseDelegation", "JudicialAuction")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class GovernanceConfig:
     oracle_threshold: int = 2
     #: CaseDelegation's initial per-collector cap on open cases (the regulator can change it)
     max_open_cases: int = 50
+    #: JudicialAuction: the oldest oracle appraisal a listing may use, in seconds (governed afterwards)
+    appraisal_max_age: int = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,14 @@ def _constructor_args(name: str, done: dict[str, DeployedContract], gov: Governa
             done["SettlementToken"].address,
             done["EvidenceRegistry"].address,
             gov.max_open_cases,
+        ]
+    if name == "JudicialAuction":
+        return [
+            done["Consortium"].address,
+            done["SettlementToken"].address,
+            done["EvidenceRegistry"].address,
+            done["OracleHub"].address,
+            gov.appraisal_max_age,
         ]
     raise DeploymentError(f"no constructor wiring defined for {name}")
 

@@ -55,6 +55,9 @@ DEV_IDENTITIES: dict[str, int] = {
     "oracle-2": 17,
     "oracle-3": 18,
     "bank-2": 19,
+    "investor-2": 20,
+    "investor-3": 21,
+    "investor-4": 22,
 }
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")

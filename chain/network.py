@@ -13,6 +13,7 @@ from chain.client import ChainClient
 from chain.contracts.case_delegation import CaseDelegation
 from chain.contracts.consortium import Consortium
 from chain.contracts.evidence_registry import EvidenceRegistry
+from chain.contracts.judicial_auction import JudicialAuction
 from chain.contracts.oracle_hub import OracleHub
 from chain.contracts.settlement_token import SettlementToken
 from chain.deploy import Deployments, load_deployments
@@ -33,6 +34,7 @@ class Recourse:
         self.evidence = EvidenceRegistry(client, d.address("EvidenceRegistry"), d.abi("EvidenceRegistry"))
         self.oracle_hub = OracleHub(client, d.address("OracleHub"), d.abi("OracleHub"))
         self.cases = CaseDelegation(client, d.address("CaseDelegation"), d.abi("CaseDelegation"))
+        self.auctions = JudicialAuction(client, d.address("JudicialAuction"), d.abi("JudicialAuction"))
         for abi in self.abis.values():
             client.register_abi(abi)
         client.register_abi(deployments.errors)

@@ -69,7 +69,7 @@ class AnvilNode:
         port: int,
         chain_id: int,
         hardfork: str = "cancun",
-        accounts: int = 20,
+        accounts: int = 24,
         state_interval: int = 5,
         binary: Path | None = None,
     ) -> None:

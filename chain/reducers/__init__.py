@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chain.reducers import case_delegation, consortium, evidence_registry, oracle_hub, settlement_token
+from chain.reducers import (
+    case_delegation,
+    consortium,
+    evidence_registry,
+    judicial_auction,
+    oracle_hub,
+    settlement_token,
+)
 from chain.reducers._base import Event, Reducer, as_event
 
 __all__ = ["REDUCERS", "Event", "Reducer", "as_event", "replay"]
@@ -24,6 +31,7 @@ REDUCERS: Mapping[str, Reducer[Any]] = {
         evidence_registry.REDUCER,
         case_delegation.REDUCER,
         oracle_hub.REDUCER,
+        judicial_auction.REDUCER,
     )
 }
 

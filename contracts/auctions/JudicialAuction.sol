@@ -160,9 +160,10 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         if (startPrice < minimum) revert AuctionStartPriceTooLow(startPrice, minimum);
         _checkTerms(startPrice, deposit, increment, biddingWindow, paymentWindow);
         newLotId = _nextLotId();
-        Lot storage l = _successor(prev, lotId, newLotId, LotKind.AUCTION);
+        Lot storage l = _successor(prev, newLotId, LotKind.AUCTION);
         _writeTerms(l, startPrice, deposit, increment, announcement, biddingWindow, paymentWindow);
         _emitSuccessor(newLotId, l, announcement, biddingWindow, paymentWindow);
+        emit LotRelisted(lotId, newLotId);
     }
 
     /// @inheritdoc IJudicialAuction
@@ -272,7 +273,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         if (price < prev.startPrice) revert AuctionStartPriceTooLow(price, prev.startPrice);
         if (period == 0) revert AuctionWindowTooShort(0);
         newLotId = _nextLotId();
-        Lot storage l = _successor(prev, lotId, newLotId, LotKind.FIXED_PRICE);
+        Lot storage l = _successor(prev, newLotId, LotKind.FIXED_PRICE);
         uint64 startsAt = uint64(block.timestamp);
         l.status = LotStatus.APPROVED;
         l.court = msg.sender;
@@ -281,6 +282,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         l.startsAt = startsAt;
         l.endsAt = startsAt + period;
         _emitSuccessor(newLotId, l, 0, period, 0);
+        emit LotRelisted(lotId, newLotId);
         emit LotApproved(newLotId, msg.sender, startsAt, startsAt + period, prev.forfeitTo);
     }
 
@@ -628,10 +630,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     }
 
     /// @dev A new lot that continues `prev` (same asset, seller, appraisal, KYC tier and origin).
-    function _successor(Lot storage prev, uint256 lotId, uint256 newLotId, LotKind kind)
-        private
-        returns (Lot storage l)
-    {
+    function _successor(Lot storage prev, uint256 newLotId, LotKind kind) private returns (Lot storage l) {
         prev.relistedAs = _lotCount; // == newLotId, just issued by _nextLotId
         l = _lots[newLotId];
         l.seller = prev.seller;
@@ -643,7 +642,6 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         l.origin = prev.origin;
         l.assetRef = prev.assetRef;
         l.appraisal = prev.appraisal;
-        emit LotRelisted(lotId, newLotId);
     }
 
     function _emitSuccessor(uint256 newLotId, Lot storage l, uint64 announcement, uint64 window, uint64 paymentWindow)

@@ -312,7 +312,8 @@ interface IJudicialAuction is IConsortiumGated {
         uint64 biddingWindow,
         uint64 paymentWindow
     );
-    /// @notice A lot failed or defaulted and was relisted (or offered at a fixed price) as a new lot.
+    /// @notice A lot failed or defaulted and was relisted (or offered at a fixed price) as a new lot; it follows the
+    /// new lot's {LotListed} and {LotTerms} events in the same transaction.
     /// @param lotId The old lot.
     /// @param newLotId The new lot.
     event LotRelisted(uint256 indexed lotId, uint256 indexed newLotId);
