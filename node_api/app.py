@@ -29,6 +29,7 @@ from node_api.openapi import install_openapi
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
 from node_api.routes import analytics, case_contacts, cases, evidence, health, members, operations, oracles, tokens
+from node_api.routes import auctions as auction_routes
 from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
 from node_api.state import GatewayState, RoleCache
@@ -168,6 +169,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (health, members, operations, tokens, case_contacts, cases, oracles, analytics, evidence):
         app.include_router(module.router)
+    app.include_router(auction_routes.router)
     _include_optional(app)
     install_openapi(app)
     return app

@@ -330,3 +330,34 @@ class CaseNotYoursError(CoreError):
 
 class BatchNotPublishedError(CoreError):
     code, http_status, title = "CAS-425", 409, "Batch not published on chain yet"
+
+
+# --- judicial auctions (JudicialAuction: lots, deposits, bids, payment, confirmation on chain) ---
+
+
+class LotNotFoundError(CoreError):
+    code, http_status, title = "AUC-404", 404, "No such lot"
+
+
+class LotStateError(CoreError):
+    """The lot is not in the state the action needs (not open, not ended, has bids, deadline passed, ...)."""
+
+    code, http_status, title = "AUC-409", 409, "Lot is not in the state this action needs"
+
+
+class BidTooLowError(CoreError):
+    code, http_status, title = "AUC-412", 409, "Bid below the minimum"
+
+
+class AuctionTermsError(CoreError):
+    """A listing, relisting, fixed-price offer or distribution breaks the auction rules (start price, deposit,
+    window, documents, appraisal, payees)."""
+
+    code, http_status, title = "AUC-422", 422, "Terms break the auction rules"
+
+
+class AuctionNotAllowedError(CoreError):
+    """The caller may not take this step on this lot: not eligible to bid (KYC tier, role, barred), no
+    deposit, not the lot's seller, court or winner."""
+
+    code, http_status, title = "AUC-403", 403, "Not allowed on this lot"

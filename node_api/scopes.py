@@ -24,4 +24,6 @@ SCOPES = (
     "cases:contacts",
     "metrics:read",
     "compliance:read",
+    "auctions:read",
+    "auctions:write",
 )

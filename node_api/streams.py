@@ -111,8 +111,12 @@ class EventHub:
         is_disconnected: Callable[[], Awaitable[bool]],
         limit: int | None = None,
         timeout: float | None = None,
+        select: Callable[[EventPublic], EventPublic | None] | None = None,
     ) -> AsyncIterator[str]:
-        """SSE text: stored events after ``after`` (``""``: from the first), then new ones as indexed."""
+        """SSE text: stored events after ``after`` (``""``: from the first), then new ones as indexed.
+
+        ``select`` narrows and reshapes what is sent (``None`` drops an event: a lot's live room sends only
+        that lot's events, without addresses); the cursor still moves past every event read."""
         cfg = self.config
         cursor = after
         seen = self.bell.generation
@@ -151,12 +155,14 @@ class EventHub:
                     last_read = time.monotonic()
                     dirty = len(events) == batch
                     if events:
-                        yield "".join(sse_message(ev) for ev in events)
                         cursor = events[-1].key
-                        sent += len(events)
-                        last_write = last_read
-                        if limit is not None and sent >= limit:
-                            return
+                        shown = events if select is None else [m for ev in events if (m := select(ev)) is not None]
+                        if shown:
+                            yield "".join(sse_message(ev) for ev in shown)
+                            sent += len(shown)
+                            last_write = last_read
+                            if limit is not None and sent >= limit:
+                                return
                         continue
                 if now - last_write >= cfg.sse_ping:
                     yield ": keep-alive\n\n"

@@ -9,9 +9,11 @@ from __future__ import annotations
 from node_api.projections._base import Projection, RowProjection
 from node_api.projections.case_delegation import CaseProjection
 from node_api.projections.consortium import MemberProjection
+from node_api.projections.judicial_auction import AuctionProjection
 from node_api.projections.settlement_token import BalanceProjection
 
 __all__ = [
+    "AuctionProjection",
     "BalanceProjection",
     "CaseProjection",
     "MemberProjection",
@@ -23,4 +25,4 @@ __all__ = [
 
 def default_projections() -> tuple[Projection, ...]:
     """Every projection of the gateway, in the order they are applied to a chunk."""
-    return (BalanceProjection(), MemberProjection(), CaseProjection())
+    return (BalanceProjection(), MemberProjection(), CaseProjection(), AuctionProjection())

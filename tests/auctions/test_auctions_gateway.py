@@ -1,0 +1,249 @@
+"""Judicial auctions through a real gateway (uvicorn) on a real chain: every step a durable operation, the
+chain's refusals as problems before anything is sent, reads from the index with bidder codes only (the
+lot's court sees addresses), and the live room over SSE in order, resumable without loss."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from chain.compiler import CompileResult
+from chain.config import DEV_CHAIN_ID, ChainSettings
+from chain.contracts.consortium import Role
+from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
+from tests.api.conftest import PEPPER, Gateway, World, close_world, make_world, serve, sse_messages
+from tests.conftest import admit
+
+pytestmark = pytest.mark.chain
+
+HOSTED = ["bank", "court", "investor", "investor-2", "investor-3", "investor-4"]
+APPRAISAL = 1_000_000_00
+START = 700_000_00
+DEPOSIT = 70_000_00
+STEP = 5_000_00
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def auction_world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
+    w = make_world(tmp_path_factory.mktemp("auction-world"), compiled)
+    admit(w.recourse, w.client, "court", (Role.COURT,))
+    for name, tier in (("investor-2", 2), ("investor-3", 2), ("investor-4", 1)):
+        admit(w.recourse, w.client, name, (Role.INVESTOR,), kyc_tier=tier)
+    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.auctions.address, enabled=True))
+    for name in ("investor", "investor-2", "investor-3", "investor-4"):
+        w.recourse.token.mint(w.sender("bank"), w.address(name), 2_000_000_00, reference=f"{name} funding")
+    yield w
+    close_world(w)
+
+
+@pytest.fixture(scope="module")
+def gw(auction_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    w = auction_world
+    settings = GatewaySettings(
+        data_dir=tmp_path_factory.mktemp("auction-gw"),
+        chain=ChainSettings(
+            rpc_url=w.node.url, port=w.node.port, chain_id=DEV_CHAIN_ID, deployments_file=w.deployments_file
+        ),
+        db=DbSettings(url=""),
+        indexer=IndexerSettings(poll_interval=0.05),
+        api=ApiSettings(background="thread", confirm_timeout=20),
+        institutions=HOSTED,
+        api_key_pepper=PEPPER,  # type: ignore[arg-type]
+    )
+    with serve(settings) as g:
+        yield g
+
+
+class Client:
+    """One institution's calls to the gateway."""
+
+    def __init__(self, gw: Gateway, institution: str) -> None:
+        self.gw, self.headers = gw, gw.key(institution)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
+
+    def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = self.post(path, body)
+        assert r.status_code == 200, r.text
+        op: dict[str, Any] = r.json()
+        assert op["status"] == "succeeded", op
+        return op
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        r = httpx.get(f"{self.gw.url}{path}", params=params, headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+def _anchored(w: World) -> str:
+    root = os.urandom(32)
+    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member this gateway does not host
+    return "0x" + root.hex()
+
+
+def _listing(w: World, asset: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "asset": asset,
+        "documents": [_anchored(w)],
+        "start_price_fen": START,
+        "deposit_fen": DEPOSIT,
+        "increment_fen": STEP,
+        "announcement_seconds": 0,
+        "bidding_window_seconds": DAY,
+        "payment_window_seconds": DAY,
+        "kyc_tier": 2,
+    } | overrides
+
+
+def _open_lot(w: World, gw: Gateway, asset: str) -> int:
+    court, bank = Client(gw, "court"), Client(gw, "bank")
+    court.ok("/auctions/appraisals", {"asset": asset, "value_fen": APPRAISAL, "document_digest": "0x" + "ab" * 32})
+    listed = bank.ok("/auctions/lots", _listing(w, asset))
+    gw.wait_indexed(w.client)
+    lots = bank.get("/auctions/lots", listed_in=listed["tx_hash"])["data"]
+    assert len(lots) == 1
+    lot_id = int(lots[0]["lot_id"])
+    court.ok(f"/auctions/lots/{lot_id}/approval", {"forfeit_to": w.address("court")})
+    return lot_id
+
+
+def _bid_at(w: World, who: Client, lot_id: int, amount: int, at: int | None = None) -> dict[str, Any]:
+    if at is not None:
+        w.client.rpc.call("evm_setNextBlockTimestamp", [at])
+    return who.ok(f"/auctions/lots/{lot_id}/bids", {"amount_fen": amount})
+
+
+def test_a_lot_through_the_gateway_with_refusals_as_problems(auction_world: World, gw: Gateway) -> None:
+    w = auction_world
+    bank, court = Client(gw, "bank"), Client(gw, "court")
+    bidders = {n: Client(gw, n) for n in ("investor", "investor-2", "investor-3")}
+
+    court.ok("/auctions/appraisals", {"asset": "SH-0042", "value_fen": APPRAISAL, "document_digest": "0x" + "cd" * 32})
+    low = bank.post("/auctions/lots", _listing(w, "SH-0042", start_price_fen=START - 1))
+    assert low.status_code == 422
+    assert low.json()["code"] == "AUC-422"
+    assert low.json()["rule"] == "start_price"
+    assert low.json()["minimum_fen"] == START
+
+    lot_id = _open_lot(w, gw, "SH-0042")
+    for c in bidders.values():
+        c.ok(f"/auctions/lots/{lot_id}/deposit")
+    kyc = Client(gw, "investor-4").post(f"/auctions/lots/{lot_id}/deposit")
+    assert kyc.status_code == 200
+    assert kyc.json()["status"] == "failed"
+    assert kyc.json()["error_name"] == "AuctionBidderNotEligible"
+
+    _bid_at(w, bidders["investor"], lot_id, START)
+    too_low = bidders["investor-2"].post(f"/auctions/lots/{lot_id}/bids", {"amount_fen": START + STEP - 1})
+    assert too_low.status_code == 409
+    assert too_low.json()["code"] == "AUC-412"
+    assert too_low.json()["minimum_bid_fen"] == START + STEP
+
+    gw.wait_indexed(w.client)
+    end = bidders["investor"].get(f"/auctions/lots/{lot_id}")["ends_at"]
+    _bid_at(w, bidders["investor-2"], lot_id, START + STEP, at=end - 60)
+    _bid_at(w, bidders["investor-3"], lot_id, START + 2 * STEP, at=end + 200)
+    gw.wait_indexed(w.client)
+
+    seen_by_bidder = bidders["investor-2"].get(f"/auctions/lots/{lot_id}")
+    assert seen_by_bidder["ends_at"] == end + 200 + 300
+    assert seen_by_bidder["extensions"] == 2
+    assert seen_by_bidder["highest_bid_fen"] == START + 2 * STEP
+    assert seen_by_bidder["bidders"] is None
+    assert seen_by_bidder["my_bidder_code"] == "B0002"
+    assert w.address("investor-3") not in str(seen_by_bidder)
+    seen_by_court = court.get(f"/auctions/lots/{lot_id}")
+    assert seen_by_court["bidders"][seen_by_court["highest_bidder_code"]] == w.address("investor-3")
+    bids = bank.get(f"/auctions/lots/{lot_id}/bids")["data"]
+    assert [(b["amount_fen"], b["extended"]) for b in bids] == [
+        (START, False),
+        (START + STEP, True),
+        (START + 2 * STEP, True),
+    ]
+
+    w.client.rpc.call("evm_mine", [seen_by_bidder["ends_at"]])
+    bank.ok(f"/auctions/lots/{lot_id}/closing")
+    bidders["investor-3"].ok(f"/auctions/lots/{lot_id}/payment")
+    price = START + 2 * STEP
+    fee = price // 20
+    payees = [
+        {"address": w.address("court"), "amount_fen": fee},
+        {"address": w.address("bank"), "amount_fen": price - fee},
+    ]
+    court.ok(
+        f"/auctions/lots/{lot_id}/confirmation",
+        {"payees": payees, "ruling_digest": "0x" + "01" * 32, "transfer_digest": "0x" + "02" * 32},
+    )
+    before = w.recourse.token.balance_of(w.address("bank"))
+    bank.ok("/auctions/withdrawals")
+    assert w.recourse.token.balance_of(w.address("bank")) == before + price - fee
+    for name in ("investor", "investor-2"):
+        bidders[name].ok(f"/auctions/lots/{lot_id}/deposit-withdrawal")
+    gw.wait_indexed(w.client)
+    assert bank.get(f"/auctions/lots/{lot_id}")["status"] == "confirmed"
+    assert court.get("/auctions/owed")["owed_fen"] == fee
+    deposits, paid, owed = w.recourse.auctions.totals()
+    assert w.recourse.token.balance_of(w.recourse.auctions.address) == deposits + paid + owed == fee
+
+    missing = httpx.get(f"{gw.url}/auctions/lots/999", headers=bank.headers, timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "AUC-404"
+
+
+def _room(gw: Gateway, who: Client, lot_id: int, count: int, last_id: str | None = None) -> list[dict[str, str]]:
+    headers = {**who.headers, **({"Last-Event-ID": last_id} if last_id else {})}
+    out: list[dict[str, str]] = []
+    with httpx.stream("GET", f"{gw.url}/auctions/lots/{lot_id}/room", headers=headers, timeout=20) as r:
+        assert r.status_code == 200, r.read()
+        for msg in sse_messages(r.iter_lines()):
+            out.append(msg)
+            if len(out) >= count:
+                break
+    return out
+
+
+def test_the_live_room_delivers_every_bid_in_order_and_resumes(
+    auction_world: World, gw: Gateway, tmp_path: Path
+) -> None:
+    w = auction_world
+    a, b = Client(gw, "investor"), Client(gw, "investor-2")
+    lot_id = _open_lot(w, gw, f"SZ-{tmp_path.name[-8:]}")
+    a.ok(f"/auctions/lots/{lot_id}/deposit")
+    b.ok(f"/auctions/lots/{lot_id}/deposit")
+    amounts = [START + i * STEP for i in range(8)]
+    for i, amount in enumerate(amounts[:4]):
+        _bid_at(w, a if i % 2 == 0 else b, lot_id, amount)
+    gw.wait_indexed(w.client)
+
+    # snapshot, approval, two deposits, four bids; then disconnect
+    first = _room(gw, b, lot_id, 8)
+    assert first[0]["event"] == "lot"
+    assert [m["event"] for m in first[1:4]] == ["JudicialAuction.LotApproved", *["JudicialAuction.DepositLocked"] * 2]
+    deposit = json.loads(first[2]["data"])["args"]
+    assert "bidder" not in deposit
+    assert deposit["bidder_code"] == "B0001"
+    assert w.address("investor") not in first[2]["data"]
+    bids = [m for m in first if m["event"] == "JudicialAuction.BidPlaced"]
+    assert [int(json.loads(m["data"])["args"]["amount"]) for m in bids] == amounts[:4]
+
+    for i, amount in enumerate(amounts[4:]):
+        _bid_at(w, a if i % 2 == 0 else b, lot_id, amount)
+    gw.wait_indexed(w.client)
+    resumed = _room(gw, b, lot_id, 5, last_id=first[-1]["id"])
+    assert resumed[0]["event"] == "lot"
+    later = [int(json.loads(m["data"])["args"]["amount"]) for m in resumed[1:]]
+    assert later == amounts[4:]
+    keys = [m["id"] for m in first[1:] + resumed[1:]]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
