@@ -32,6 +32,7 @@ from sqlmodel import Session
 from chain.client import ChainClient
 from chain.config import ChainSettings
 from chain.contracts.consortium import Role
+from chain.contracts.judicial_auction import Listing, asset_ref
 from chain.eip712 import Report, ReportSignature, sign_report
 from chain.network import Recourse
 from chain.node import AnvilNode
@@ -412,9 +413,71 @@ def _orc_004(w: World) -> httpx.Response:
     return w.http.get(f"/oracle/values/{FEED}/asset:never-reported", headers=w.h("oracle"))
 
 
+# --- judicial auctions: a lot set up straight on chain (probe keys), then the refused request through the gateway ---
+
+
+def _lot(w: World, *, deposit_by: str | None = None) -> int:
+    """An approved lot open for bids now (court appraisal, collector-anchored document, bank listing)."""
+    r, sign = w.recourse, w.recourse.client.sender
+    a = r.auctions
+    if not r.consortium.is_system_contract(a.address):
+        g1, g2 = sign(account("governor-1")), sign(account("governor-2"))
+        pid = r.consortium.propose_system_contract(g1, a.address, enabled=True)
+        r.consortium.approve(g2, pid)
+        r.consortium.execute(g2, pid)
+    asset = asset_ref(f"PC-{_key()}")
+    a.send(sign(account("court")), a.enter_appraisal_request(asset, 1_000_000, os.urandom(32)))
+    root = os.urandom(32)
+    r.evidence.anchor(sign(account("collector")), root, 1)
+    listing = Listing(asset, (root,), bytes(32), 700_000, 70_000, 5_000, 0, 86_400, 86_400, 0)
+    lot_id = a.list(sign(account("bank")), listing)
+    a.send(sign(account("court")), a.approve_request(lot_id, account("court").address))
+    if deposit_by is not None:
+        bidder = sign(account(deposit_by))
+        r.token.mint(sign(account("bank")), account(deposit_by).address, 1_000_000, reference="problem codes")
+        r.token.approve(bidder, a.address, 70_000)
+        a.lock_deposit(bidder, lot_id)
+    return lot_id
+
+
+def _auc_403(w: World) -> httpx.Response:
+    lot_id = _lot(w)  # the investor has not locked the deposit
+    return w.http.post(f"/auctions/lots/{lot_id}/bids", json={"amount_fen": 700_000}, headers=w.h("investor", _key()))
+
+
+def _auc_404(w: World) -> httpx.Response:
+    return w.http.post("/auctions/lots/424242/bids", json={"amount_fen": 1}, headers=w.h("investor", _key()))
+
+
+def _auc_409(w: World) -> httpx.Response:
+    lot_id = _lot(w)  # bidding has not ended
+    return w.http.post(f"/auctions/lots/{lot_id}/closing", headers=w.h("bank", _key()))
+
+
+def _auc_412(w: World) -> httpx.Response:
+    lot_id = _lot(w, deposit_by="investor")
+    return w.http.post(f"/auctions/lots/{lot_id}/bids", json={"amount_fen": 699_999}, headers=w.h("investor", _key()))
+
+
+def _auc_422(w: World) -> httpx.Response:
+    listing = {
+        "asset": "PC-unanchored",
+        "documents": ["0x" + os.urandom(32).hex()],  # never anchored
+        "start_price_fen": 700_000,
+        "deposit_fen": 70_000,
+        "increment_fen": 5_000,
+    }
+    return w.http.post("/auctions/lots", json=listing, headers=w.h("bank", _key()))
+
+
 #: code → (expected status, the request that produces it)
 PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "ANA-404": (404, _ana_404),
+    "AUC-403": (403, _auc_403),
+    "AUC-404": (404, _auc_404),
+    "AUC-409": (409, _auc_409),
+    "AUC-412": (409, _auc_412),
+    "AUC-422": (422, _auc_422),
     "AUTH-001": (401, _auth_001),
     "AUTH-002": (403, _auth_002),
     "AUTH-003": (403, _auth_003),
