@@ -74,58 +74,59 @@ interface IJudicialAuction is IConsortiumGated {
         uint8 kycTier;
     }
 
-    /// @notice A lot as stored.
-    /// @param seller The member that listed it.
+    /// @notice A lot as stored. The fields a bid reads share two storage slots (status, kind, times and increment;
+    /// the highest bid and bidder), so a bid reads three slots in all, with the bidder's own.
     /// @param status Where it is in its life.
     /// @param kind Auction or fixed-price sale.
+    /// @param startsAt When bidding opens (before approval: the announcement period in seconds).
+    /// @param endsAt When bidding closes; it moves with late bids and suspensions (before approval: the bidding
+    /// window in seconds).
+    /// @param increment Smallest raise in fen.
+    /// @param highestBidder The current highest bidder (the winner after close; the buyer of a fixed-price sale).
+    /// @param highestBid The current highest bid in fen (the price after close).
+    /// @param seller The member that listed it.
     /// @param kycTier The smallest KYC tier a bidder must have.
     /// @param round 1 for a first listing, +1 for each relisting of the same asset.
     /// @param failures Failed auctions of this asset so far, this lot included once it failed.
     /// @param bidderCount Deposits locked (the last bidder code issued).
-    /// @param court The court that approved it (zero before approval).
     /// @param origin The first lot of this asset (itself for a first listing).
-    /// @param startsAt When bidding opens (before approval: the announcement period in seconds).
-    /// @param endsAt When bidding closes; it moves with late bids and suspensions (before approval: the bidding
-    /// window in seconds).
-    /// @param highestBidder The current highest bidder (the winner after close; the buyer of a fixed-price sale).
-    /// @param highestBid The current highest bid in fen (the price after close).
+    /// @param court The court that approved it (zero before approval).
+    /// @param paymentDeadline Last second the winner may pay (set at close).
+    /// @param relistedAs The lot that relisted it or sold it at a fixed price (zero if none).
     /// @param startPrice Starting price (the price of a fixed-price sale) in fen.
-    /// @param increment Smallest raise in fen.
     /// @param deposit Deposit in fen.
+    /// @param paymentWindow Seconds from the end of bidding to the payment deadline.
     /// @param paid The price held in escrow after payment, in fen.
     /// @param appraisal The appraisal the starting price was checked against, in fen.
-    /// @param paymentWindow Seconds from the end of bidding to the payment deadline.
-    /// @param paymentDeadline Last second the winner may pay (set at close).
     /// @param closedAt When it closed, failed or defaulted (starts the relisting window).
-    /// @param suspendedAt When it was suspended (while SUSPENDED).
     /// @param forfeitTo Who receives a defaulting winner's deposit (set by the court).
-    /// @param relistedAs The lot that relisted it or sold it at a fixed price (zero if none).
+    /// @param suspendedAt When it was suspended (while SUSPENDED).
     /// @param assetRef Digest of the asset reference.
     struct Lot {
-        address seller;
         LotStatus status;
         LotKind kind;
+        uint64 startsAt;
+        uint64 endsAt;
+        uint96 increment;
+        address highestBidder;
+        uint96 highestBid;
+        address seller;
         uint8 kycTier;
         uint8 round;
         uint8 failures;
         uint32 bidderCount;
-        address court;
-        uint64 startsAt;
         uint32 origin;
-        address highestBidder;
-        uint96 highestBid;
-        uint96 startPrice;
-        uint96 increment;
-        uint64 endsAt;
-        uint96 deposit;
-        uint96 paid;
-        uint64 paymentWindow;
-        uint96 appraisal;
+        address court;
         uint64 paymentDeadline;
+        uint32 relistedAs;
+        uint96 startPrice;
+        uint96 deposit;
+        uint64 paymentWindow;
+        uint96 paid;
+        uint96 appraisal;
         uint64 closedAt;
         address forfeitTo;
         uint64 suspendedAt;
-        uint32 relistedAs;
         bytes32 assetRef;
     }
 
