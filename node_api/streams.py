@@ -42,6 +42,7 @@ from starlette.concurrency import run_in_threadpool
 from chain import ChainError
 from node_api.db.models import Webhook, utcnow
 from node_api.indexer import EventBell, Indexer
+from node_api.services.auctions import AUCTION_CONTRACT, auction_notice
 from node_api.services.events import (
     EventFilter,
     EventPublic,
@@ -200,8 +201,11 @@ class WebhookDispatcher:
         config: StreamSettings,
         allowed: Callable[[str], bool] | None = None,
         transport: httpx.BaseTransport | None = None,
+        notice: Callable[[EventPublic, str], dict[str, object] | None] | None = None,
     ) -> None:
         self.engine = engine
+        #: what an event means for the receiving institution (an auction's outbid / extended / won), if anything
+        self.notice = notice
         self.bell = bell
         self.config = config
         #: whether an institution may receive events now (an active member); others wait, cursor kept
@@ -312,7 +316,11 @@ class WebhookDispatcher:
         return True
 
     def _post(self, hook: _Hook, event: EventPublic, *, attempt: int) -> str | None:
-        body = event_json(event).encode()
+        notice = self.notice(event, hook.institution) if self.notice is not None else None
+        if notice is None:
+            body = event_json(event).encode()
+        else:
+            body = json.dumps({**json.loads(event_json(event)), "notice": notice}, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign_body(hook.secret, body),
@@ -322,6 +330,8 @@ class WebhookDispatcher:
             "X-Recourse-Delivery-Attempt": str(attempt),
             "User-Agent": "recourse-gateway-webhooks/1",
         }
+        if notice is not None:
+            headers["X-Recourse-Notice"] = ",".join(str(k) for k in notice.get("kinds", []))  # type: ignore[attr-defined]
         try:
             response = self._http.post(hook.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -401,7 +411,13 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
         except ChainError:
             return False  # unknown while the chain is unreachable: deliver later
 
-    dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg, allowed=allowed)
+    def notice(event: EventPublic, institution: str) -> dict[str, object] | None:
+        member = state.institutions.get(institution)
+        if member is None or event.contract != AUCTION_CONTRACT:
+            return None
+        return auction_notice(state.engine, event, member.address)
+
+    dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg, allowed=allowed, notice=notice)
     state.services.webhooks = dispatcher
     dispatcher.start()
     logger.info(

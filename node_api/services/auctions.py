@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from chain import ChainError, ContractReverted
@@ -44,6 +44,7 @@ from node_api.services.operations import OpSpec, Submission, reads_chain
 
 __all__ = [
     "AUCTION_CONTRACT",
+    "auction_notice",
     "get_lot",
     "list_bids",
     "list_lots",
@@ -596,3 +597,58 @@ def chain_time_reader(recourse: Recourse) -> Callable[[], int]:
             raise ChainUnavailableError(f"cannot read the chain's time: {exc}") from exc
 
     return read
+
+
+# --- webhook notices ----------------------------------------------------------------------------------------
+
+
+def auction_notice(engine: Engine, event: EventPublic, address: str) -> dict[str, object] | None:
+    """What an auction event means for the member at ``address``, for its webhooks: ``outbid`` (its highest
+    bid was beaten), ``extended`` (a late bid moved the end), ``won`` and ``payment_due`` (it won: the balance
+    and the deadline). ``None`` when the event means nothing particular to it. Read from the index, which
+    holds the event already (projections run in the transaction that stores it)."""
+    lot_id = event.args.get("lotId")
+    if lot_id is None or event.name not in ("BidPlaced", "LotClosed"):
+        return None
+    with Session(engine) as s:
+        lot = s.get(AuctionLot, int(lot_id))
+        if lot is None:
+            return None
+        me = to_checksum_address(address)
+        if event.name == "LotClosed":
+            code = int(event.args.get("winnerCode", 0))
+            if code == 0 or lot.codes.get(str(code)) != me:
+                return None
+            mine = s.get(AuctionBidder, (lot.lot_id, me))
+            price = int(event.args["price"])
+            balance = price - (mine.deposit_fen if mine is not None else 0)
+            return {
+                "kinds": ["won", "payment_due"],
+                "lot_id": lot.lot_id,
+                "price_fen": price,
+                "balance_fen": balance,
+                "payment_deadline": int(event.args["paymentDeadline"]),
+            }
+        this = s.get(AuctionBid, event.key)
+        before = s.exec(
+            select(AuctionBid)
+            .where(AuctionBid.lot_id == lot.lot_id, col(AuctionBid.key) < event.key)
+            .order_by(col(AuctionBid.key).desc())
+            .limit(1)
+        ).first()
+    kinds = []
+    if before is not None and before.code != int(event.args["code"]) and lot.codes.get(str(before.code)) == me:
+        kinds.append("outbid")
+    if this is not None and this.extended:
+        kinds.append("extended")
+    if not kinds:
+        return None
+    amount = int(event.args["amount"])
+    return {
+        "kinds": kinds,
+        "lot_id": lot.lot_id,
+        "bidder_code": bidder_code_label(int(event.args["code"])),
+        "amount_fen": amount,
+        "minimum_bid_fen": amount + lot.increment_fen,
+        "ends_at": int(event.args["endsAt"]),
+    }

@@ -18,7 +18,18 @@ from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.api.conftest import PEPPER, Gateway, World, close_world, make_world, serve, sse_messages
+from tests.api.conftest import (
+    PEPPER,
+    Gateway,
+    Receiver,
+    World,
+    close_world,
+    make_world,
+    receiver,  # noqa: F401 - a fixture
+    serve,
+    sse_messages,
+    wait_until,
+)
 from tests.conftest import admit
 
 pytestmark = pytest.mark.chain
@@ -247,3 +258,43 @@ def test_the_live_room_delivers_every_bid_in_order_and_resumes(
     keys = [m["id"] for m in first[1:] + resumed[1:]]
     assert keys == sorted(keys)
     assert len(set(keys)) == len(keys)
+
+
+def test_webhooks_tell_a_bidder_it_was_outbid_the_end_moved_and_it_won(
+    auction_world: World,
+    gw: Gateway,
+    receiver: Receiver,  # noqa: F811 - the fixture
+) -> None:
+    w = auction_world
+    a, b = Client(gw, "investor"), Client(gw, "investor-2")
+    body = {"url": receiver.url, "events": ["JudicialAuction.BidPlaced", "JudicialAuction.LotClosed"]}
+    r = httpx.post(
+        f"{gw.url}/webhooks", headers={**a.headers, "Idempotency-Key": str(uuid.uuid4())}, json=body, timeout=10
+    )
+    assert r.status_code == 201, r.text
+    lot_id = _open_lot(w, gw, f"HK-{uuid.uuid4().hex[:8]}")
+    a.ok(f"/auctions/lots/{lot_id}/deposit")
+    b.ok(f"/auctions/lots/{lot_id}/deposit")
+    _bid_at(w, a, lot_id, START)
+    gw.wait_indexed(w.client)
+    end = a.get(f"/auctions/lots/{lot_id}")["ends_at"]
+    _bid_at(w, b, lot_id, START + STEP, at=end - 100)  # investor is outbid, and the end moves
+    _bid_at(w, a, lot_id, START + 2 * STEP, at=end - 50)  # investor-2 is outbid: for investor only "extended"
+    gw.wait_indexed(w.client)
+    w.client.rpc.call("evm_mine", [a.get(f"/auctions/lots/{lot_id}")["ends_at"]])
+    a.ok(f"/auctions/lots/{lot_id}/closing")
+
+    def notices() -> list[dict[str, Any]]:
+        bodies = [json.loads(q.body) for q in receiver.delivered]
+        return [x for x in bodies if int(x["args"]["lotId"]) == lot_id]
+
+    wait_until(lambda: len(notices()) == 4, what="the lot's four events at the investor's webhook")
+    kinds = [x.get("notice", {}).get("kinds") for x in notices()]
+    assert kinds == [None, ["outbid", "extended"], ["extended"], ["won", "payment_due"]]
+    won = notices()[-1]["notice"]
+    assert won["balance_fen"] == START + 2 * STEP - DEPOSIT
+    assert won["payment_deadline"] == a.get(f"/auctions/lots/{lot_id}")["payment_deadline"]
+    outbid = next(
+        q for q in receiver.delivered if json.loads(q.body).get("notice", {}).get("kinds", [""])[0] == "outbid"
+    )
+    assert outbid.headers["x-recourse-notice"] == "outbid,extended"
