@@ -40,9 +40,10 @@ from sqlmodel import Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from chain import ChainError
+from chain.contracts.consortium import Role
 from node_api.db.models import Webhook, utcnow
 from node_api.indexer import EventBell, Indexer
-from node_api.services.auctions import AUCTION_CONTRACT, auction_notice
+from node_api.services.auctions import AUCTION_CONTRACT, auction_notice, redacted
 from node_api.services.events import (
     EventFilter,
     EventPublic,
@@ -202,10 +203,13 @@ class WebhookDispatcher:
         allowed: Callable[[str], bool] | None = None,
         transport: httpx.BaseTransport | None = None,
         notice: Callable[[EventPublic, str], dict[str, object] | None] | None = None,
+        view: Callable[[EventPublic, str], EventPublic] | None = None,
     ) -> None:
         self.engine = engine
         #: what an event means for the receiving institution (an auction's outbid / extended / won), if anything
         self.notice = notice
+        #: what the receiving institution may see of an event (bidders' addresses only for courts)
+        self.view = view or (lambda event, _institution: event)
         self.bell = bell
         self.config = config
         #: whether an institution may receive events now (an active member); others wait, cursor kept
@@ -316,6 +320,7 @@ class WebhookDispatcher:
         return True
 
     def _post(self, hook: _Hook, event: EventPublic, *, attempt: int) -> str | None:
+        event = self.view(event, hook.institution)
         notice = self.notice(event, hook.institution) if self.notice is not None else None
         if notice is None:
             body = event_json(event).encode()
@@ -417,7 +422,19 @@ def start_stream_services(state: GatewayState, *, config: StreamSettings | None 
             return None
         return auction_notice(state.engine, event, member.address)
 
-    dispatcher = WebhookDispatcher(engine=state.engine, bell=bell, config=cfg, allowed=allowed, notice=notice)
+    def view(event: EventPublic, institution: str) -> EventPublic:
+        member = state.institutions.get(institution)
+        if event.contract != AUCTION_CONTRACT or member is None:
+            return event
+        try:
+            court = state.roles.check(member.address, Role.COURT, fresh=False)
+        except ChainError:
+            court = False  # unknown now: show the codes only
+        return event if court else redacted(event)
+
+    dispatcher = WebhookDispatcher(
+        engine=state.engine, bell=bell, config=cfg, allowed=allowed, notice=notice, view=view
+    )
     state.services.webhooks = dispatcher
     dispatcher.start()
     logger.info(

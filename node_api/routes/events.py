@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
+from chain.contracts.consortium import Role
 from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize
 from node_api.openapi import problem
+from node_api.services.auctions import redacted
 from node_api.services.events import (
     EVENT_KEY_PATTERN,
     EventFilter,
@@ -16,6 +19,7 @@ from node_api.services.events import (
     list_events,
     parse_event_key,
 )
+from node_api.state import GatewayState
 from node_api.streams import catalogue_of
 
 router = APIRouter(tags=["events"])
@@ -34,9 +38,18 @@ EventQuery = Annotated[
 ]
 
 
+async def _sees_bidders(state: GatewayState, caller: Caller) -> bool:
+    """Courts see who is behind an auction's bidder codes; every other reader sees the codes only."""
+    address = caller.institution.address
+    known = state.roles.cached(address, Role.COURT)
+    if known is None:
+        known = await run_in_threadpool(state.roles.check, address, Role.COURT)
+    return bool(known)
+
+
 @router.get("/events")
-def read_events(
-    _caller: Reader,
+async def read_events(
+    caller: Reader,
     state: StateDep,
     session: SessionDep,
     after: AfterQuery = None,
@@ -52,7 +65,11 @@ def read_events(
     `id` = event key, `event` = Contract.EventName, `data` = the event JSON; optional `limit` (events) and
     `timeout` (seconds) end it."""
     flt = EventFilter.parse(contracts=contract, events=event, catalogue=catalogue_of(state))
-    return list_events(session=session, after=after, flt=flt, limit=limit)
+    court = await _sees_bidders(state, caller)
+    page = await run_in_threadpool(lambda: list_events(session=session, after=after, flt=flt, limit=limit))
+    if not court:
+        page.data = [redacted(e) for e in page.data]
+    return page
 
 
 @router.get(
@@ -88,7 +105,8 @@ def read_events(
 )
 async def stream_events(
     request: Request,
-    _caller: Reader,
+    caller: Reader,
+    state: StateDep,
     session: SessionDep,
     hub: EventsDep,
     after: AfterQuery = None,
@@ -102,10 +120,18 @@ async def stream_events(
     `after`), then new ones as they are indexed. Each message: `id` = event key, `event` =
     Contract.EventName, `data` = the event as JSON (as in `GET /events`). Reconnect with the last `id`
     to miss nothing. A `reorg` message rewinds the cursor to the common ancestor of a reorganisation."""
+    court = await _sees_bidders(state, caller)
     session.close()  # the stream may last hours: give the connection back now (auth is done)
     cursor = parse_event_key(last_event_id, what="Last-Event-ID") if last_event_id else (after or "")
     flt = EventFilter.parse(contracts=contract, events=event, catalogue=hub.catalogue)
-    body = hub.stream(after=cursor, flt=flt, is_disconnected=request.is_disconnected, limit=limit, timeout=timeout)
+    body = hub.stream(
+        after=cursor,
+        flt=flt,
+        is_disconnected=request.is_disconnected,
+        limit=limit,
+        timeout=timeout,
+        select=None if court else redacted,
+    )
     return StreamingResponse(
         body,
         media_type="text/event-stream",

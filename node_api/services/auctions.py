@@ -45,6 +45,7 @@ from node_api.services.operations import OpSpec, Submission, reads_chain
 __all__ = [
     "AUCTION_CONTRACT",
     "auction_notice",
+    "redacted",
     "get_lot",
     "list_bids",
     "list_lots",
@@ -561,20 +562,30 @@ def room_filter() -> EventFilter:
     )
 
 
+#: event arguments that name a bidder's address (the court alone may see who is behind a bidder code)
+_BIDDER_ADDRESSES = ("bidder", "winner", "holder")
+
+
+def redacted(ev: EventPublic) -> EventPublic:
+    """An auction event without the addresses of bidders (their code instead, where the event has one); any
+    other event as it is. What every reader but a court sees, in the live room, ``/events``, streams and
+    webhooks."""
+    if ev.contract != AUCTION_CONTRACT or not any(k in ev.args for k in _BIDDER_ADDRESSES):
+        return ev
+    args = {k: v for k, v in ev.args.items() if k not in _BIDDER_ADDRESSES}
+    if "code" in args:
+        args["bidder_code"] = bidder_code_label(int(args["code"]))
+    return ev.model_copy(update={"args": args})
+
+
 def room_message(lot_id: int, *, court_view: bool) -> Callable[[EventPublic], EventPublic | None]:
-    """The room's view of one stored event: only this lot's, and without addresses unless the viewer is the
-    lot's court (a deposit shows its code and the count; a bid its code, amount and the end after it)."""
-    hidden = ("bidder", "winner", "forfeitTo")
+    """The room's view of one stored event: only this lot's, and without bidders' addresses unless the viewer
+    is the lot's court (a deposit shows its code and the count; a bid its code, amount and the end after it)."""
 
     def view(ev: EventPublic) -> EventPublic | None:
         if int(ev.args.get("lotId", -1)) != lot_id:
             return None
-        if court_view:
-            return ev
-        args = {k: v for k, v in ev.args.items() if k not in hidden}
-        if "code" in args:
-            args["bidder_code"] = bidder_code_label(int(args["code"]))
-        return ev.model_copy(update={"args": args})
+        return ev if court_view else redacted(ev)
 
     return view
 

@@ -207,6 +207,14 @@ def test_a_lot_through_the_gateway_with_refusals_as_problems(auction_world: Worl
     deposits, paid, owed = w.recourse.auctions.totals()
     assert w.recourse.token.balance_of(w.recourse.auctions.address) == deposits + paid + owed == fee
 
+    # the generic event API keeps the same secret: bidder codes for all, addresses for courts only
+    deposits = bank.get("/events", contract="JudicialAuction", event="DepositLocked")["data"]
+    assert deposits
+    assert all("bidder" not in e["args"] and e["args"]["bidder_code"].startswith("B") for e in deposits)
+    assert all(
+        "bidder" in e["args"] for e in court.get("/events", contract="JudicialAuction", event="DepositLocked")["data"]
+    )
+
     missing = httpx.get(f"{gw.url}/auctions/lots/999", headers=bank.headers, timeout=10)
     assert missing.status_code == 404
     assert missing.json()["code"] == "AUC-404"
