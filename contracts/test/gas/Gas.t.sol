@@ -4,7 +4,9 @@ pragma solidity 0.8.28;
 import {console2} from "forge-std/console2.sol";
 import {ICaseDelegation} from "../../interfaces/ICaseDelegation.sol";
 import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
+import {IJudicialAuction} from "../../interfaces/IJudicialAuction.sol";
 import {IOracleHub} from "../../interfaces/IOracleHub.sol";
+import {AuctionFixture} from "../auctions/AuctionFixture.sol";
 import {CaseFixture} from "../cases/CaseFixture.sol";
 import {Deployers} from "../utils/Deployers.sol";
 import {OracleFixture} from "../utils/OracleFixture.sol";
@@ -256,6 +258,97 @@ contract OracleGasTest is OracleFixture, GasBudget {
         console2.log("gas: oracle threshold change, 3-of-5 (all transactions)", total);
         assertEq(hub.threshold(), 2);
         assertLe(total, 477_007); // 467,196 + 2.1 %
+    }
+
+    function logStep(string memory label) internal view returns (uint256 total) {
+        total = vm.lastCallGas().gasTotalUsed;
+        console2.log(string.concat("gas: ", label), total);
+    }
+}
+
+/// @notice Gas of the judicial auction's bidder operations, one transaction each (run isolated, see
+/// {RecourseGasTest}), with one SettlementToken transfer to an existing holder measured in the same test as the
+/// baseline the issue sets: a bid with the deposit already locked costs no more than that transfer. Budgets are the
+/// figures measured with the Lot layout of f32eca3 (transfer 46,328; bid 43,574). Before it, a bid cost 47,730:
+/// it read five cold auction slots (lot status/kind, startsAt, highest bidder/bid, startPrice/increment/endsAt and
+/// the bidder's own) and wrote one, plus the consortium's active-INVESTOR check (a cold account, two cold slots).
+contract AuctionGasTest is AuctionFixture, GasBudget {
+    uint256 internal lotA; // inv1 and inv2 deposited, inv1 holds the highest bid
+    uint256 internal lotB; // inv1 deposited, no bid yet
+
+    function setUp() public {
+        deployAuction();
+        lotA = listLot();
+        lotB = listLot();
+        approveLot(lotA);
+        approveLot(lotB);
+        vm.warp(auction.lot(lotA).startsAt);
+        lockAs(inv1, lotA);
+        lockAs(inv2, lotA);
+        lockAs(inv1, lotB);
+        bidAs(inv1, lotA, START_PRICE);
+    }
+
+    function test_gas_auctionBidVsTransfer() public {
+        vm.prank(inv1);
+        token.transfer(inv2, 1);
+        uint256 transfer = logStep("SettlementToken.transfer (existing holder, baseline)");
+        vm.prank(inv2);
+        auction.bid(lotA, START_PRICE + INCREMENT);
+        uint256 bid = logStep("JudicialAuction.bid (deposit locked, not first)");
+        console2.log(
+            "gas: JudicialAuction.bid over the transfer baseline (bid - transfer)", int256(bid) - int256(transfer)
+        );
+        assertEq(auction.lot(lotA).highestBidder, inv2);
+        assertLe(bid, transfer, "a bid costs more than a SettlementToken transfer");
+        assertLe(bid, uint256(43_574) * 101 / 100);
+    }
+
+    function test_gas_auctionBid() public {
+        vm.prank(inv2);
+        auction.bid(lotA, START_PRICE + INCREMENT);
+        report("JudicialAuction.bid (deposit locked, not first)", 43_574);
+    }
+
+    function test_gas_auctionBidExtending() public {
+        vm.warp(auction.lot(lotA).endsAt - 60);
+        vm.prank(inv2);
+        auction.bid(lotA, START_PRICE + INCREMENT);
+        report("JudicialAuction.bid (last 5 minutes, moves the end)", 46_644);
+    }
+
+    function test_gas_auctionFirstBid() public {
+        vm.prank(inv1);
+        auction.bid(lotB, START_PRICE);
+        report("JudicialAuction.bid (first bid)", 62_404);
+    }
+
+    function test_gas_auctionLockDeposit() public {
+        vm.prank(inv3);
+        auction.lockDeposit(lotA);
+        report("JudicialAuction.lockDeposit", 110_520);
+    }
+
+    function test_gas_auctionWithdrawDeposit() public {
+        vm.warp(auction.lot(lotA).endsAt);
+        auction.close(lotA);
+        vm.prank(inv2);
+        auction.withdrawDeposit(lotA);
+        report("JudicialAuction.withdrawDeposit (loser)", 69_522);
+    }
+
+    function test_gas_auctionWithdraw() public {
+        vm.warp(auction.lot(lotA).endsAt);
+        auction.close(lotA);
+        vm.prank(inv1);
+        auction.pay(lotA);
+        IJudicialAuction.Payee[] memory p = new IJudicialAuction.Payee[](1);
+        p[0] = IJudicialAuction.Payee({account: seller, amount: START_PRICE});
+        vm.prank(court);
+        auction.confirm(lotA, p, RULING, TRANSFER);
+        vm.prank(seller);
+        auction.withdraw();
+        report("JudicialAuction.withdraw (proceeds)", 71_431);
     }
 
     function logStep(string memory label) internal view returns (uint256 total) {
