@@ -17,6 +17,8 @@ import {Roles} from "../libraries/Roles.sol";
 /// @dev The contract must be a consortium system contract to hold rCNY (SetSystemContract proposal). Every
 /// payment out is a pull (`withdrawDeposit`, `withdraw`), made after the state change and its event, and guarded
 /// by a transient reentrancy lock, so even a token with transfer hooks could not withdraw twice.
+/// Not `Pausable`: every movement of value here is a SettlementToken transfer, which the regulator's token
+/// pause already stops; a lot is stopped by its court (suspension). Bids move no value.
 contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTransient {
     using SafeERC20 for ISettlementToken;
 
@@ -171,6 +173,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         Lot storage l = _lot(lotId);
         if (l.status != LotStatus.LISTED) revert AuctionWrongStatus(lotId, l.status);
         if (forfeitTo == address(0)) revert AuctionZeroAddress();
+        _requireHolder(forfeitTo);
         // Before approval startsAt and endsAt hold the announcement period and the bidding window.
         uint64 startsAt = uint64(block.timestamp) + l.startsAt;
         uint64 endsAt = startsAt + l.endsAt;
@@ -248,6 +251,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         for (uint256 i; i < count; ++i) {
             Payee calldata p = payees[i];
             if (p.account == address(0) || p.amount == 0) revert AuctionInvalidDistribution(total, price);
+            _requireHolder(p.account);
             total += p.amount;
         }
         if (total != price) revert AuctionInvalidDistribution(total, price);
@@ -548,6 +552,12 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         _checkActiveRole(Roles.COURT);
     }
 
+    /// @dev `account` can receive rCNY (an active member or a system contract), so what it is owed can be paid.
+    function _requireHolder(address account) private view {
+        IConsortium c = _consortium();
+        if (!c.isActiveMember(account) && !c.isSystemContract(account)) revert AuctionNotMember(account);
+    }
+
     function _requireSeller(address account) private view {
         if (!_hasActiveRole(account, Roles.BANK) && !_hasActiveRole(account, Roles.COURT)) {
             revert ConsortiumGatedUnauthorized(account, Roles.BANK);
@@ -576,10 +586,11 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     }
 
     function _requireEligibleBidder(Lot storage l, address account, bool preemption) private view {
-        IConsortium.Member memory m = _consortium().getMember(account);
-        bool active = _hasActiveRole(account, Roles.INVESTOR);
-        if (!active || (!preemption && m.kycTier < l.kycTier)) {
-            revert AuctionBidderNotEligible(account, m.kycTier, l.kycTier);
+        IConsortium c = _consortium();
+        // getMember reverts for a non-member: ask only members, so an outsider gets the auction's own error
+        uint8 tier = c.isMember(account) ? c.getMember(account).kycTier : 0;
+        if (!_hasActiveRole(account, Roles.INVESTOR) || (!preemption && tier < l.kycTier)) {
+            revert AuctionBidderNotEligible(account, tier, l.kycTier);
         }
         if (_barred[l.origin][account]) revert AuctionBidderBarred(account);
     }

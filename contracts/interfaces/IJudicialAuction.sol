@@ -266,6 +266,9 @@ interface IJudicialAuction is IConsortiumGated {
     error AuctionInvalidSetting();
     /// @notice An address that must be set is zero.
     error AuctionZeroAddress();
+    /// @notice A payee or the forfeiture account cannot hold rCNY (not an active member or system contract).
+    /// @param account The address.
+    error AuctionNotMember(address account);
 
     // --- events ---
     /// @notice A court entered an appraisal for an asset.

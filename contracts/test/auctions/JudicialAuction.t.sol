@@ -1342,6 +1342,26 @@ contract JudicialAuctionTest is AuctionFixture {
         assertStatus(id, IJudicialAuction.LotStatus.PAID);
     }
 
+    function test_confirm_refusesPayeeThatCannotHoldRcny() public {
+        uint256 id = paidLot();
+        uint96 price = START_PRICE + INCREMENT;
+        IJudicialAuction.Payee[] memory p = new IJudicialAuction.Payee[](2);
+        p[0] = payee(seller, price - 100);
+        p[1] = payee(outsider, 100); // credited here it could never be withdrawn
+        expectErr(abi.encodeWithSelector(IJudicialAuction.AuctionNotMember.selector, outsider));
+        vm.prank(court);
+        auction.confirm(id, p, RULING, TRANSFER);
+        assertStatus(id, IJudicialAuction.LotStatus.PAID);
+    }
+
+    function test_approve_refusesForfeitureAccountThatCannotHoldRcny() public {
+        uint256 id = listLot();
+        expectErr(abi.encodeWithSelector(IJudicialAuction.AuctionNotMember.selector, outsider));
+        vm.prank(court);
+        auction.approve(id, outsider);
+        assertStatus(id, IJudicialAuction.LotStatus.LISTED);
+    }
+
     function test_confirm_refusesOtherCourtAndUnpaidLot() public {
         uint256 id = wonLot();
         IJudicialAuction.Payee[] memory p = new IJudicialAuction.Payee[](1);
@@ -1730,18 +1750,14 @@ contract JudicialAuctionReentrancyTest is AuctionFixture {
     }
 }
 
-/// @notice KNOWN CONTRACT BUG, reported to the contract's owner; these tests fail until it is fixed.
-/// `lockDeposit` and `buy` read the caller's KYC tier with `IConsortium.getMember`, which reverts for a non-member,
-/// so an outsider gets the consortium's `ConsortiumNotMember(account)` instead of the documented
-/// `AuctionBidderNotEligible(account, 0, required)` ("the caller is not an active INVESTOR with the lot's KYC
-/// tier"), an error the auction's ABI does not declare. Fix in `_requireEligibleBidder`: read the tier only for a
-/// member, e.g. `uint8 tier = _consortium().isMember(account) ? _consortium().getMember(account).kycTier : 0;`.
-contract JudicialAuctionKnownBugTest is AuctionFixture {
+/// @notice An outsider is refused with the auction's own error: the KYC tier is read only for members
+/// (`IConsortium.getMember` reverts for anyone else, with an error the auction's ABI does not declare).
+contract JudicialAuctionOutsiderTest is AuctionFixture {
     function setUp() public {
         deployAuction();
     }
 
-    function test_BUG_lockDeposit_refusesNonMemberWithAuctionError() public {
+    function test_lockDeposit_refusesNonMemberWithAuctionError() public {
         uint256 id = openLot();
         vm.expectRevert(
             abi.encodeWithSelector(IJudicialAuction.AuctionBidderNotEligible.selector, outsider, 0, LOT_KYC)
