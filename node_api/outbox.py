@@ -5,13 +5,18 @@ Exactly-once protocol (the gateway may be SIGKILLed at any instant):
 1. the API commits an operation as ``pending`` before answering 202;
 2. the writer takes pending operations in submission order, estimates gas in one JSON-RPC batch
    (a revert fails the operation with the decoded error, unless earlier operations of the same key are
-   still in flight: then it waits for them and estimates again), signs them with consecutive nonces
-   and commits ``sent`` + nonce + tx hash + raw transaction in ONE database transaction;
+   still in flight: then it waits for them and estimates again; an operation whose planner already
+   asked the chain carries that answer as its gas limit and is not estimated again), signs them with
+   consecutive nonces and commits ``sent`` + nonce + tx hash + raw transaction in ONE database
+   transaction;
 3. only then it broadcasts them (JSON-RPC batch). A transaction the node rejects outright is replaced
    by a zero-value self-transfer with the same nonce (persisted first), so later nonces never stall;
    its operation ends ``failed``;
 4. the writer polls the key's mined nonce (one cheap call) and fetches receipts, in batches, only for
-   the sent operations whose nonce is below it; each ends ``succeeded`` or ``failed`` (revert decoded);
+   the sent operations whose nonce is below it; each ends ``succeeded`` or ``failed`` (revert decoded),
+   except a transaction that ran out of gas on its first attempt (state changed between the planner's
+   estimate and the block): it is mined and void, so the operation goes back to ``pending`` without a
+   gas limit, to be estimated and sent once more;
 5. on start, and whenever a sent transaction is unknown to the node, the persisted raw transaction is
    rebroadcast. A signed transaction has a fixed nonce, so it can be mined at most once; an operation
    is signed at most once (step 2 commits before anything leaves the process).
@@ -275,10 +280,14 @@ class TransactionWriter:
             if not ops:
                 return False
             in_flight = self._in_flight > 0
-            estimates = self.client.estimate_many(self.address, [_request(op) for op in ops])
+            # an operation its planner asked the chain about carries the answer as its gas limit (the node
+            # has run it once already): only the others are estimated, in one batch
+            todo = [_request(op) for op in ops if op.gas is None]
+            estimates = iter(self.client.estimate_many(self.address, todo) if todo else [])
             to_sign: list[tuple[Operation, int]] = []
             failed: list[Operation] = []
-            for op, est in zip(ops, estimates, strict=True):
+            for op in ops:
+                est = op.gas if op.gas is not None else next(estimates)
                 if isinstance(est, int):
                     to_sign.append((op, est))
                     continue
@@ -343,23 +352,26 @@ class TransactionWriter:
         with self._session() as s:
             ready = self._sent(s, limit=2_000, below_nonce=mined)
             done: list[Operation] = []
+            again = 0
             if ready:
                 receipts = self.client.receipts([op.tx_hash or "" for op in ready])
                 for op, receipt in zip(ready, receipts, strict=True):
                     if receipt is None:
                         continue  # its nonce was used by another transaction: the lost check handles it
-                    self._complete(op, receipt)
                     s.add(op)
-                    done.append(op)
-            if done:
+                    if self._complete(op, receipt):
+                        done.append(op)
+                    else:
+                        again += 1
+            if done or again:
                 s.commit()
-                self._in_flight -= len(done)
+                self._in_flight -= len(done) + again
                 for op in done:
                     self._finished(op)
             if check_lost:
                 self._last_rebroadcast = time.monotonic()
                 self._check_lost(s, bool(done))
-            return bool(done)
+            return bool(done or again)
 
     def _check_lost(self, s: Session, progressed: bool) -> None:
         sent = self._sent(s, limit=2_000)
@@ -398,14 +410,36 @@ class TransactionWriter:
         )
         self._broadcast(s, sorted(sent, key=lambda op: op.nonce or 0))
 
-    def _complete(self, op: Operation, receipt: Receipt) -> None:
+    def _complete(self, op: Operation, receipt: Receipt) -> bool:
+        """Record the outcome of ``op``'s mined transaction; ``False`` if it goes back to ``pending``
+        (ran out of gas on its first attempt: :meth:`_estimate_again`)."""
         op.block_number, op.gas_used, op.updated_at = receipt.block_number, receipt.gas_used, utcnow()
         if op.error_code == REJECTED:
             op.status = "failed"
         elif receipt.status:
             op.status = "succeeded"
         else:
-            self._fail(op, self.client.explain_failure(receipt, _request(op)))
+            err = self.client.explain_failure(receipt, _request(op))
+            if op.attempts < 2 and (receipt.gas_used >= (op.gas or 0) or not isinstance(err, ContractReverted)):
+                self._estimate_again(op, receipt)
+                return False
+            self._fail(op, err)
+        return True
+
+    def _estimate_again(self, op: Operation, receipt: Receipt) -> None:
+        """``op``'s transaction failed for want of gas (it used its whole limit, or run again with more gas
+        it does not revert): the state changed since the limit was estimated (by its planner, usually). The
+        mined transaction is void and can never be mined again, so the operation is safely pending once
+        more, without a gas limit: the next round estimates it and sends it with a new nonce."""
+        logger.warning(
+            "writer.out-of-gas operation_id=%s tx_hash=%s gas=%s gas_used=%d action=estimate-resend",
+            op.id,
+            op.tx_hash,
+            op.gas,
+            receipt.gas_used,
+        )
+        op.status, op.gas, op.nonce, op.tx_hash, op.raw_tx = "pending", None, None, None, None
+        op.block_number, op.gas_used = None, None
 
     def _fail(self, op: Operation, err: ChainError) -> None:
         op.status = "failed"

@@ -9,10 +9,11 @@ either the whole batch is imported and will be published exactly once, or nothin
 rows are sent in executemany chunks of ``INSERT_CHUNK`` (2,000) inside that transaction, and each parsed
 row is released once split, so a 100,000-row import never holds every row's parameters at once.
 
-Claims (collector): the gateway first asks the chain whether the collector may claim the case now (an
-``eth_call`` of the claim transaction from the collector's address: the contract's own checks, so a rule
+Claims (collector): the gateway first asks the chain whether the collector may claim the case now (a gas
+estimate of the claim transaction from the collector's address: the contract's own checks, so a rule
 lives only in ``CaseDelegation``; its refusal becomes a problem through
-:mod:`node_api.services.chain_errors`: taken or closed → 409, ineligible → 403), then reserves the case in
+:mod:`node_api.services.chain_errors`: taken or closed → 409, ineligible → 403; its answer is the gas
+limit the operation is sent with, so the writer does not estimate it again), then reserves the case in
 ``case_claims`` in the same transaction as the claim operation. The table's primary key makes the
 reservation atomic, so of many concurrent claims through this gateway exactly one becomes an operation
 and every other gets ``CAS-409``. A reservation whose operation failed (e.g. a claim through another
@@ -578,11 +579,12 @@ def _chain_record(recourse: Recourse, entry: CaseEntry) -> tuple[CaseRecord, int
 
 def _ask_chain(
     recourse: Recourse, sender: str, tx: TxRequest, entry: CaseEntry, *, block: int | str = "latest"
-) -> None:
+) -> TxRequest:
     """Whether ``sender`` may send ``tx`` now, as the contract decides (:func:`dry_run`); a case taken by
-    another is named with its current status."""
+    another is named with its current status. Returns ``tx`` with the chain's answer as its gas limit: the
+    operation keeps it, and its writer sends it without estimating it again."""
     try:
-        dry_run(recourse.client, sender, tx, block=block)
+        return replace(tx, gas=dry_run(recourse.client, sender, tx, block=block))
     except CaseAlreadyClaimedError as exc:
         record, _ = _chain_record(recourse, entry)  # the refusal's path only: offered, claimed, reported
         exc.extra["case_status"] = _label(record)
@@ -653,7 +655,7 @@ def submit_claim(
             block = recourse.client.block_number()
         except ChainError as exc:
             raise ChainUnavailableError(f"cannot read the chain: {exc}") from exc
-    _ask_chain(recourse, institution.address, tx, entry, block=block)
+    tx = _ask_chain(recourse, institution.address, tx, entry, block=block)
     void: str | None = None
     if held is not None and op is not None:
         # a claim mined at or before the block just asked, yet the case is in the pool there: a reorg
@@ -716,7 +718,7 @@ def submit_offer(
     _own_batch(batch, institution)
     to = to_checksum_address(collector)
     tx = recourse.cases.offer_request(chain_batch, case_terms(entry), _proof(session, batch, entry), to, window_seconds)
-    _ask_chain(recourse, institution.address, tx, entry)  # in the pool, open, and ``to`` eligible
+    tx = _ask_chain(recourse, institution.address, tx, entry)  # in the pool, open, and ``to`` eligible
     body = {"case_id": entry.case_id, "collector": to, "window_seconds": window_seconds}
     return _submission(institution, OpSpec(key, "cases.offer", body, tx))
 
@@ -731,7 +733,7 @@ def _answer(
     cases = recourse.cases
     tx = cases.accept_request(entry.case_id) if accept else cases.decline_request(entry.case_id)
     if accept:
-        _ask_chain(recourse, institution.address, tx, entry)  # the offer still open, the collector eligible
+        tx = _ask_chain(recourse, institution.address, tx, entry)  # the offer still open, the collector eligible
     kind = "cases.accept" if accept else "cases.decline"
     return _submission(institution, OpSpec(key, kind, {"case_id": entry.case_id}, tx))
 

@@ -1,6 +1,6 @@
 """Contract refusals become problems through ONE table; the contract, not the gateway, holds the rule.
 
-The gateway does not re-implement a contract's checks. It asks the chain: an ``eth_call`` of the very
+The gateway does not re-implement a contract's checks. It asks the chain: a gas estimate of the very
 transaction from the caller's address (:func:`dry_run`), or the view that refuses (``OracleHub.latest``).
 A refusal arrives decoded at the chain boundary (``chain.errors``: ``ContractReverted(name, args)``) and
 :func:`raise_problem` turns it into the problem a user sees, through :data:`REVERT_PROBLEMS` (error name
@@ -185,13 +185,15 @@ def raise_problem(exc: ContractReverted, **extra: Any) -> NoReturn:
     raise problem from exc
 
 
-def dry_run(client: ChainClient, sender: str, tx: TxRequest, *, block: int | str = "latest") -> None:
-    """Ask the chain whether ``sender`` may send ``tx`` now: an ``eth_call`` of it from that address. A
-    refusal is raised as its problem (:func:`raise_problem`)."""
+def dry_run(client: ChainClient, sender: str, tx: TxRequest, *, block: int | str = "latest") -> int:
+    """Ask the chain whether ``sender`` may send ``tx`` now: an ``eth_estimateGas`` of it from that address
+    (the node runs the transaction, as ``eth_call`` would, and refuses with the same custom error). A
+    refusal is raised as its problem (:func:`raise_problem`); an answer is the gas limit to send it with
+    (the estimate with a margin), so the writer need not run it a second time to estimate it."""
     if tx.to is None:  # pragma: no cover - every request of a deployed contract has its address
         raise ValueError("a deployment cannot be dry-run")
     try:
-        client.call(tx.to, tx.data, sender=sender, block=block)
+        return client.estimate_gas(sender, tx, block=block)
     except ContractReverted as exc:
         raise_problem(exc)
     except ChainError as exc:

@@ -105,7 +105,10 @@ def write_once(
 
 @dataclass(frozen=True)
 class OpSpec:
-    """One chain write of a request: its key, kind, body (what a replay must repeat) and transaction."""
+    """One chain write of a request: its key, kind, body (what a replay must repeat) and transaction. A
+    transaction with a gas limit (the chain's answer when the planner asked it, see
+    :func:`~node_api.services.chain_errors.dry_run`) is sent with that limit; one without is estimated
+    by its writer."""
 
     key: str
     kind: str
@@ -192,6 +195,7 @@ def _stage(session: Session, sub: Submission) -> list[Operation]:
             to_address=spec.tx.to,
             data="0x" + spec.tx.data.hex(),
             value=spec.tx.value,
+            gas=spec.tx.gas,  # the planner's answer from the chain, if it asked: the writer sends with it
             created_at=at,
             updated_at=at,
         )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from sqlmodel import Session
+
+from node_api.db.models import Operation
+from node_api.services.operations import submit_operation
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.chain
 
@@ -168,3 +175,50 @@ def test_chain_reads_are_shared_per_block_and_follow_new_blocks(gateway):
     assert now["block_number"] >= op.json()["block_number"]
     me = gateway.http.get("/me", headers=gateway.key("court")).json()
     assert me["balance_fen"] == now["balance_fen"]
+
+
+def _planned_transfer(gateway, key: str, gas: int) -> str:
+    """A 1-fen transfer to the investor persisted through the write path with ``gas`` as its limit, as a
+    planner that asked the chain leaves it; its writer is woken. Returns the operation id."""
+    state = gateway.state
+    tx = replace(state.recourse.token.request("transfer", gateway.address("investor"), 1), gas=gas)
+    with Session(state.engine, expire_on_commit=False) as s:
+        op, _ = submit_operation(
+            session=s,
+            institution="bank",
+            sender=gateway.address("bank"),
+            idempotency_key=key,
+            kind="token.transfer",
+            body={"amount_fen": 1},
+            tx=tx,
+        )
+    state.writer_for("bank").wake()
+    return op.id
+
+
+def _finished(gateway, op_id: str) -> Operation:
+    def done() -> Operation | None:
+        with Session(gateway.state.engine, expire_on_commit=False) as s:
+            op = s.get(Operation, op_id)
+            return op if op is not None and op.status in ("succeeded", "failed") else None
+
+    assert wait_until(done, timeout=20)
+    op = done()
+    assert op is not None
+    return op
+
+
+def test_a_gas_limit_from_the_planner_is_sent_without_estimating_again(gateway):
+    op = _finished(gateway, _planned_transfer(gateway, "planned", 300_000))
+    assert (op.status, op.gas, op.attempts) == ("succeeded", 300_000, 1)  # the writer's estimate would be ~65k
+
+
+def test_a_transaction_out_of_gas_is_estimated_and_sent_once_more(gateway):
+    bank = gateway.key("bank")
+    investor = gateway.address("investor")
+    before = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    op = _finished(gateway, _planned_transfer(gateway, "short", 30_000))  # a transfer needs more than 30k
+    assert (op.status, op.attempts) == ("succeeded", 2)
+    assert (op.gas or 0) > 30_000
+    after = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    assert after == before + 1  # exactly once: the first transaction was mined void
