@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from scripts.auctions_cli import app as auctions_cli_app
 from scripts.cases_cli import app as cases_cli_app
 from scripts.evidence_cli import app as evidence_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
@@ -55,6 +56,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(oracles_app, name="oracles")
 app.command("serve")(serve)
 app.add_typer(cases_cli_app, name="cases")
+app.add_typer(auctions_cli_app, name="auctions")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 
 T = TypeVar("T")

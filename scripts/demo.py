@@ -9,7 +9,8 @@
    evidence anchoring and court verification (``demo_evidence``), case delegation with a claim race,
    conduct rules and fee payment (``demo_cases``), three oracle operator processes pushing a k-of-n
    signed valuation (``demo_oracles``), a loan's early warnings and default probability and a guarantee
-   network's circles and contagion (``demo_analytics``);
+   network's circles and contagion (``demo_analytics``), a judicial auction of the valued flat with a
+   bidding war, a default, a relisting and the court's confirmation (``demo_auctions``);
 6. keep the network serving until Ctrl-C (unless ``serve=False``).
 """
 
@@ -52,6 +53,9 @@ MEMBERS = (
     DemoMember("mediator", "Pudong Mediation Centre (demo)", (Role.MEDIATOR,), 310000, 2, 2),
     DemoMember("court", "Shanghai Financial Court (demo)", (Role.COURT,), 310000, 0, 3),
     DemoMember("investor", "Yangtze Distressed Fund (demo)", (Role.INVESTOR,), 320000, 0, 2),
+    DemoMember("investor-2", "Pearl River Special Situations (demo)", (Role.INVESTOR,), 440000, 0, 2),
+    DemoMember("investor-3", "Bohai Asset Partners (demo)", (Role.INVESTOR,), 120000, 0, 2),
+    DemoMember("investor-4", "Xiamen Retail Bidder (demo, KYC tier 1)", (Role.INVESTOR,), 350000, 0, 1),
     DemoMember("auditor", "Lujiazui Audit LLP (demo)", (Role.AUDITOR,), 310000, 0, 3),
     DemoMember("collector-2", "Bund Recovery Partners (demo)", (Role.COLLECTOR,), 310000, 1, 2),
     DemoMember("oracle", "Valuation Oracle Operator 1 (demo)", (Role.ORACLE,), 110000, 1, 2),
@@ -72,6 +76,7 @@ def _expect_refusal(action: Callable[[], object]) -> ContractReverted:
 def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> None:
     from node_api.settings import GatewaySettings
     from scripts.demo_analytics import analytics_demo_steps
+    from scripts.demo_auctions import AUCTION_BIDDERS, auctions_demo_steps
     from scripts.demo_cases import cases_demo_steps
     from scripts.demo_evidence import evidence_demo_steps
     from scripts.demo_gateway import demo_gateway_steps, running_gateway
@@ -83,6 +88,10 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
     try:
         _scenario(ctx, console)
         gateway_settings = GatewaySettings()
+        extra = [n for n in AUCTION_BIDDERS if n not in gateway_settings.institutions]
+        if extra:  # the auction step's other bidders sign through the demo gateway as well
+            hosted = [*gateway_settings.institutions, *extra]
+            gateway_settings = gateway_settings.model_copy(update={"institutions": hosted})
         # the scenario deployed fresh contracts: start the demo gateway with a fresh index and outbox
         for suffix in ("", "-wal", "-shm"):
             (gateway_settings.data_dir / f"gateway.sqlite{suffix}").unlink(missing_ok=True)
@@ -93,6 +102,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             cases_demo_steps(gw, console)
             oracle_demo_steps(gw, console)
             analytics_demo_steps(gw, console)
+            auctions_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:
@@ -174,7 +184,12 @@ def _scenario(ctx: Context, console: Console) -> None:
     addr = {m.identity: ctx.address(m.identity) for m in MEMBERS}
     token.mint(bank, addr["bank"], 10_000_000_00, reference="demo: central bank transfer #0001")
     _step(console, f"settlement bank issues {format_fen(10_000_000_00)} rCNY against an off-chain deposit")
-    payments = (("bank", "investor", 2_500_000_00), ("bank", "collector", 50_000_00), ("investor", "court", 12_345_67))
+    payments = (
+        ("bank", "investor", 2_500_000_00),
+        *(("bank", name, 1_000_000_00) for name in ("investor-2", "investor-3", "investor-4")),
+        ("bank", "collector", 50_000_00),
+        ("investor", "court", 12_345_67),
+    )
     for src, dst, fen in payments:
         token.transfer(ctx.sender(src), addr[dst], fen)
         _step(console, f"{src} pays {dst} {format_fen(fen)}")

@@ -55,7 +55,10 @@ print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
     [
         ["--help"],
         *[[group, "--help"] for group in ("chain", "members", "tokens", "apikeys", "keys", "models", "oracles")],
-        *[[group, "--help"] for group in ("cases", "evidence", "serve", "verify-receipt", "deploy", "demo")],
+        *[
+            [group, "--help"]
+            for group in ("cases", "auctions", "evidence", "serve", "verify-receipt", "deploy", "demo")
+        ],
         ["members", "propose", "--help"],
         ["evidence", "verify", "--help"],
     ],
