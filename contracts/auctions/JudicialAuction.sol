@@ -323,8 +323,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         if (highest == msg.sender) revert AuctionAlreadyHighest(msg.sender);
         uint96 minimum = highest == address(0) ? l.startPrice : l.highestBid + l.increment;
         if (amount < minimum) revert AuctionBidTooLow(amount, minimum);
-        // A member suspended since it locked its deposit may not bid.
-        _checkActiveRole(Roles.INVESTOR);
+        _requireStillActive();
         l.highestBidder = msg.sender;
         l.highestBid = amount;
         endsAt = _extend(l, endsAt);
@@ -341,7 +340,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         if (!b.preemption || highest == address(0) || highest == msg.sender || _bidders[lotId][highest].preemption) {
             revert AuctionCannotMatch(msg.sender);
         }
-        _checkActiveRole(Roles.INVESTOR);
+        _requireStillActive();
         l.highestBidder = msg.sender;
         endsAt = _extend(l, endsAt);
         emit BidPlaced(lotId, b.code, l.highestBid, endsAt, true);
@@ -550,6 +549,14 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     function _requireLotCourt(Lot storage l) private view {
         if (msg.sender != l.court) revert AuctionNotLotCourt(msg.sender);
         _checkActiveRole(Roles.COURT);
+    }
+
+    /// @dev A bidder's INVESTOR role and KYC tier were checked when it locked the deposit; at each bid the
+    /// chain checks it is still an active member, so a suspension (or an expired licence) stops it at once.
+    /// `isActiveMember` reads one slot of the consortium where `hasActiveRole` reads two: it keeps a bid,
+    /// even one that moves the end, below the gas of one rCNY transfer.
+    function _requireStillActive() private view {
+        if (!_consortium().isActiveMember(msg.sender)) revert ConsortiumGatedUnauthorized(msg.sender, Roles.INVESTOR);
     }
 
     /// @dev `account` can receive rCNY (an active member or a system contract), so what it is owed can be paid.
