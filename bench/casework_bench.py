@@ -28,7 +28,7 @@ from sqlmodel import Session
 from bench._common import Row, median, print_header, print_table
 from node_api.db.engine import make_engine, migrate
 from node_api.services.case_import import CaseRow, parse_cases
-from node_api.services.pii_vault import PiiVault
+from node_api.services.casework.vault import PiiVault
 
 HEADER = "case_ref,name,id_number,phone,address,timezone,principal_fen,overdue_fen,overdue_days,region,fee_bps,deadline"
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

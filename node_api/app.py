@@ -28,7 +28,7 @@ from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.openapi import install_openapi
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
-from node_api.routes import analytics, case_contacts, cases, evidence, health, members, operations, oracles, tokens
+from node_api.routes import analytics, cases, casework, evidence, health, members, operations, oracles, tokens
 from node_api.routes import auctions as auction_routes
 from node_api.services.apikeys import ApiKeyCache
 from node_api.settings import GatewaySettings
@@ -107,7 +107,7 @@ def default_hooks() -> list[ServiceHook]:
     from node_api.services.evidence import start_evidence_services
 
     hooks.append(start_evidence_services)
-    from node_api.services.compliance import start_casework_services
+    from node_api.services.casework.contacts import start_casework_services
 
     hooks.append(start_casework_services)
     return hooks
@@ -167,7 +167,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
         per_path={"/guarantees/analyses": settings.analytics.max_edge_list_bytes},
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for module in (health, members, operations, tokens, case_contacts, cases, oracles, analytics, evidence):
+    for module in (health, members, operations, tokens, casework, cases, oracles, analytics, evidence):
         app.include_router(module.router)
     app.include_router(auction_routes.router)
     _include_optional(app)

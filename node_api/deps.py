@@ -36,7 +36,7 @@ from node_api.security import api_key_header, authorization_header
 from node_api.services.analytics import ModelRegistry
 from node_api.services.apikeys import KnownKey, verify_api_key
 from node_api.services.case_matching import SqlCaseMarket
-from node_api.services.compliance import CaseworkRuntime
+from node_api.services.casework.contacts import CaseworkRuntime
 from node_api.services.evidence import EvidenceRuntime
 from node_api.state import GatewayState
 from node_api.streams import EventHub

@@ -29,10 +29,10 @@ Request validation errors become ``GEN-422`` with an ``errors`` list; a JSON or 
 
 Case work (collectors' work on delegated cases, off chain) defines its errors beside its rules, all ``CoreError``s:
 ``case_import.CaseImportError`` CIM-422 (every bad row by line and field), ``case_import.CaseFileTooLargeError``
-CIM-413 (more rows or bytes than one batch takes), ``pii_vault.VaultRecordMissingError``
-VLT-404, ``pii_vault.VaultIntegrityError`` VLT-500 (tampered record), ``compliance.CaseNotHeldError`` CWK-403,
-``compliance.ContactTimeInvalidError`` CWK-422, ``conduct.ContactRefusedError`` CND-001 quiet hours / CND-002
-daily cap / CND-003 prohibited language, 422, whose ``violations`` lists every rule broken.
+CIM-413 (more rows or bytes than one batch takes), ``casework.vault.VaultRecordMissingError`` VLT-404,
+``casework.vault.VaultIntegrityError`` VLT-500 (tampered record), ``casework.contacts.CaseNotHeldError`` CWK-403,
+``casework.contacts.ContactTimeInvalidError`` CWK-422, ``casework.conduct.ContactRefusedError`` CND-001 quiet
+hours / CND-002 daily cap / CND-003 prohibited language, 422, whose ``violations`` lists every rule broken.
 """
 
 from __future__ import annotations

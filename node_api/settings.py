@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from chain.config import ProcessSettings, is_placeholder
-from node_api.services.casework_settings import CaseworkSettings, check_vault_key
+from node_api.services.casework.settings import CaseworkSettings, check_vault_key
 
 __all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "EvidenceSettings", "GatewaySettings", "IndexerSettings"]
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from node_api.metrics import Metrics
     from node_api.services.analytics import ModelRegistry
     from node_api.services.case_matching import SqlCaseMarket
-    from node_api.services.compliance import CaseworkRuntime
+    from node_api.services.casework.contacts import CaseworkRuntime
     from node_api.services.evidence import EvidenceRuntime
     from node_api.streams import EventHub, WebhookDispatcher
 

@@ -4,7 +4,7 @@ A bank uploads the cases of one batch with the debtors' personal data. :func:`pa
 file once, as a stream (``bytes`` or an iterable of byte chunks, e.g. an upload), validates every row
 and either returns every row or raises :class:`CaseImportError` listing **every** malformed row by
 line and field (nothing is half-imported). Personal data (name, ID number, phone, address) goes only
-into the PII vault (:mod:`node_api.services.pii_vault`); the chain gets :func:`debtor_commitment`.
+into the PII vault (:mod:`node_api.services.casework.vault`); the chain gets :func:`debtor_commitment`.
 
 CSV (UTF-8, a BOM is allowed; the header row is required, column order is free, extra columns are
 refused)::

@@ -85,9 +85,9 @@ from node_api.services.case_import import (
     new_salt,
     parse_cases,
 )
+from node_api.services.casework.vault import INSERT_CHUNK, PiiVault
 from node_api.services.chain_errors import dry_run
 from node_api.services.operations import OpSpec, Submission, reads_chain, replayed, submit_many
-from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
 
 __all__ = [
     "CASE_CONTRACT",

@@ -25,11 +25,12 @@ from node_api.app import create_app
 from node_api.db.models import Operation
 from node_api.deps import get_casework
 from node_api.services.case_import import DebtorRecord, debtor_commitment, new_salt
-from node_api.services.compliance import CaseworkRuntime
-from node_api.services.pii_vault import PiiVault
+from node_api.services.casework.contacts import CaseworkRuntime
+from node_api.services.casework.vault import PiiVault
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
+from tests.unit.cases.conftest import engine, vault  # noqa: F401 - a migrated SQLite database, a fresh vault
 from tests.unit.cases.factory import resident_id
 
 PUDONG = 310115

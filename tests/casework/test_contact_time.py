@@ -15,10 +15,10 @@ from alembic import command
 from sqlmodel import Session, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from node_api.db.casework_models import ContactAttempt
 from node_api.db.engine import alembic_config, make_engine, migrate
-from node_api.db.vault_models import ContactAttempt
-from node_api.services.casework_settings import ConductSettings
-from node_api.services.compliance import ContactTimeInvalidError, attempt_time, contact_leaf
+from node_api.services.casework.contacts import ContactTimeInvalidError, attempt_time, contact_leaf
+from node_api.services.casework.settings import ConductSettings
 from tests.casework.conftest import CaseworkWorld
 from tests.conftest import fresh_pg_database
 

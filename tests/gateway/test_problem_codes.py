@@ -37,9 +37,9 @@ from chain.eip712 import Report, ReportSignature, sign_report
 from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.app import create_app
-from node_api.db.vault_models import VaultRecord
+from node_api.db.casework_models import VaultRecord
 from node_api.problems import CoreError
-from node_api.services.casework_settings import CaseworkSettings
+from node_api.services.casework.settings import CaseworkSettings
 from node_api.settings import ApiSettings, DbSettings, EvidenceSettings, GatewaySettings, IndexerSettings
 from oracles.gateway import report_json
 from scripts.case_samples import case_csv

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from node_api.db.engine import make_engine, migrate
-from node_api.services.pii_vault import PiiVault
+from node_api.services.casework.vault import PiiVault
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from sqlmodel import Session, select
 from chain.client import TxRequest
 from chain.network import Recourse
 from node_api.db.cases_models import CaseBatch, CaseEntry
+from node_api.db.casework_models import VaultRecord
 from node_api.db.models import Operation
-from node_api.db.vault_models import VaultRecord
 from node_api.institutions import Institution
 from node_api.problems import InvalidInputError
 from node_api.services import cases as svc
-from node_api.services.pii_vault import INSERT_CHUNK, PiiVault
+from node_api.services.casework.vault import INSERT_CHUNK, PiiVault
 from tests.conftest import account
 from tests.unit.cases.factory import csv_chunks
 

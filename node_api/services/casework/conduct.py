@@ -2,7 +2,7 @@
 
 Every contact attempt a collector logs is checked against three kinds of rule, at the time the attempt
 happened (the gateway's clock for a live attempt, the claimed time for a late log; see
-:mod:`node_api.services.compliance`); each broken rule is a :class:`Breach` with a stable code:
+:mod:`node_api.services.casework.contacts`); each broken rule is a :class:`Breach` with a stable code:
 
 ========  ==============  =====================================================================
 code      rule id         rule
@@ -53,7 +53,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from node_api.problems import CoreError
-from node_api.services.casework_settings import ConductSettings, LanguageRuleSpec
+from node_api.services.casework.settings import ConductSettings, LanguageRuleSpec
 
 __all__ = [
     "BUILTIN_LANGUAGE_RULES",

@@ -8,7 +8,7 @@
   background service; ``anchor_logs`` can still be called); ``anchor_institution``: the hosted
   institution that signs the ``EvidenceRegistry.anchor`` (needs BANK, COLLECTOR or COURT; default
   ``bank``, the institution that operates the vault on the development gateway).
-* ``conduct``: quiet hours, daily cap, prohibited-language rules (see :mod:`node_api.services.conduct`), and
+* ``conduct``: quiet hours, daily cap, prohibited-language rules (see :mod:`node_api.services.casework.conduct`), and
   which client-supplied contact times are accepted: ``max_clock_skew`` ahead, ``live_tolerance`` behind
   (both: a live attempt at the gateway's time), ``max_backdate`` for a late log.
 """

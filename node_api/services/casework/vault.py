@@ -4,7 +4,7 @@
   as associated data (``b"recourse-vault/v1|" + case_id``): a ciphertext copied onto another case's row
   fails authentication instead of decrypting to the wrong debtor.
 * **Key**: ``settings.casework.vault_key`` (32 bytes, hex or base64); on the development chain only, a
-  fixed development key when unset (:mod:`node_api.services.casework_settings`). Key version 1.
+  fixed development key when unset (:mod:`node_api.services.casework.settings`). Key version 1.
 * **Plaintext**: compact JSON of name, ID number, phone, address, time zone and the commitment salt
   (so the bank can later open the on-chain commitment). In clear next to it: the time zone (conduct
   rules) and ``debtor_key`` = HMAC-SHA256(key-derived subkey, normalised ID number), which links one
@@ -14,7 +14,7 @@
   batch never holds every ciphertext at once) without committing; the caller commits the vault rows
   together with its batch rows and publish operation (nothing half-imported).
 * **Reads**: :meth:`PiiVault.read` first commits a ``VaultAccess`` row (who, when, which case, why),
-  then decrypts. The access log is anchored on chain periodically (:mod:`node_api.services.compliance`).
+  then decrypts. The access log is anchored on chain periodically (:mod:`node_api.services.casework.contacts`).
 
 Errors: ``VaultRecordMissingError`` (VLT-404), ``VaultIntegrityError`` (VLT-500: authentication failed,
 i.e. tampering or a wrong key).
@@ -37,11 +37,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from node_api.db.casework_models import VaultAccess, VaultRecord
 from node_api.db.models import utcnow
-from node_api.db.vault_models import VaultAccess, VaultRecord
 from node_api.problems import CoreError
 from node_api.services.case_import import DebtorRecord, normalise_id_number
-from node_api.services.casework_settings import CaseworkSettings, resolve_vault_key
+from node_api.services.casework.settings import CaseworkSettings, resolve_vault_key
 
 __all__ = [
     "INSERT_CHUNK",

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from chain import ChainError
 from chain.contracts.consortium import Role
-from node_api.db.vault_models import ConductViolation, ContactAttempt
+from node_api.db.casework_models import ConductViolation, ContactAttempt
 from node_api.deps import Caller, CaseMarketDep, CaseworkDep, IdempotencyKey, SessionDep, StateDep, authorize
 from node_api.openapi import problem
 from node_api.problems import ChainUnavailableError
@@ -40,7 +40,7 @@ from node_api.schemas.casework import (
     ViolationsPublic,
 )
 from node_api.services.case_matching import MatchingResult, matches_for_case, matches_for_collector
-from node_api.services.compliance import (
+from node_api.services.casework.contacts import (
     collector_record,
     list_accesses,
     list_anchors,

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session, select
 
 from chain.merkle import StandardMerkleTree
+from node_api.db.casework_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess
 from node_api.db.models import Operation
-from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess
-from node_api.services.compliance import ANCHOR_KIND, access_leaf, anchor_logs
+from node_api.services.casework.contacts import ANCHOR_KIND, access_leaf, anchor_logs
 from tests.casework.conftest import DEBTORS, CaseworkWorld, yesterday
 
 pytestmark = pytest.mark.chain
@@ -192,7 +192,7 @@ def test_matching_endpoints(casework: CaseworkWorld):
 def test_anchoring_service_anchors_new_entries_on_its_own(casework: CaseworkWorld):
     import time
 
-    from node_api.services.compliance import start_casework_services
+    from node_api.services.casework.contacts import start_casework_services
 
     cw = casework
     state = cw.gw.state

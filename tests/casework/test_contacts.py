@@ -10,10 +10,11 @@ import pytest
 from eth_account import Account
 from sqlmodel import Session, select
 
-from node_api.db.vault_models import ConductViolation, ContactAttempt, VaultAccess
+from node_api.db.casework_models import ConductViolation, ContactAttempt, VaultAccess
 from node_api.institutions import Institution
 from node_api.services.case_import import DebtorRecord, new_salt
-from node_api.services.compliance import (
+from node_api.services.casework.conduct import ConductRules, ContactRefusedError
+from node_api.services.casework.contacts import (
     CaseNotHeldError,
     ContactTimeInvalidError,
     collector_record,
@@ -22,7 +23,6 @@ from node_api.services.compliance import (
     log_contact,
     read_debtor,
 )
-from node_api.services.conduct import ConductRules, ContactRefusedError
 from tests.unit.cases.factory import resident_id
 
 COLLECTOR = Institution("collector", Account.from_key(b"\x01" * 32))

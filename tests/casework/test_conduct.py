@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from node_api.services.casework_settings import ConductSettings, LanguageRuleSpec
-from node_api.services.conduct import ConductRules, ContactRefusedError
+from node_api.services.casework.conduct import ConductRules, ContactRefusedError
+from node_api.services.casework.settings import ConductSettings, LanguageRuleSpec
 
 RULES = ConductRules()
 

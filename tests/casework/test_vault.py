@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from chain.config import ChainSettings
-from node_api.db.vault_models import VaultAccess, VaultRecord
+from node_api.db.casework_models import VaultAccess, VaultRecord
 from node_api.services.case_import import DebtorRecord, new_salt
-from node_api.services.casework_settings import CaseworkSettings, decode_vault_key, resolve_vault_key
-from node_api.services.pii_vault import PiiVault, VaultIntegrityError, VaultRecordMissingError, case_hex
+from node_api.services.casework.settings import CaseworkSettings, decode_vault_key, resolve_vault_key
+from node_api.services.casework.vault import PiiVault, VaultIntegrityError, VaultRecordMissingError, case_hex
 from node_api.settings import GatewaySettings
 from tests.unit.cases.factory import resident_id
 

@@ -60,15 +60,15 @@ from chain.contracts.case_delegation import ZERO_ADDRESS, CaseStatus
 from chain.merkle import StandardMerkleTree
 from chain.network import Recourse
 from node_api.db.cases_models import CaseBatch, CaseEntry
+from node_api.db.casework_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess, VaultRecord
 from node_api.db.models import utcnow
-from node_api.db.vault_models import ConductViolation, ContactAttempt, LogAnchor, VaultAccess, VaultRecord
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, CoreError
 from node_api.services.case_import import DebtorRecord
-from node_api.services.casework_settings import ConductSettings
-from node_api.services.conduct import Breach, ConductRules, ContactRefusedError
+from node_api.services.casework.conduct import Breach, ConductRules, ContactRefusedError
+from node_api.services.casework.settings import ConductSettings
+from node_api.services.casework.vault import PiiVault, case_hex
 from node_api.services.operations import conflict, request_hash, submit_operation
-from node_api.services.pii_vault import PiiVault, case_hex
 
 if TYPE_CHECKING:
     from node_api.state import GatewayState
