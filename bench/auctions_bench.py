@@ -394,6 +394,9 @@ def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -
         p50 = lat[len(lat) // 2] if lat else float("nan")
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
         exactly_once = sorted(room.arrivals) == chain_keys == index_keys and room.duplicates == 0
+    except Exception:
+        print(gw.tail(6000))
+        raise
     finally:
         gw.stop()
     ours_rate = gw_n / ours_s

@@ -25,6 +25,9 @@ DEV_INSTITUTIONS = (
     "oracle-2",
     "oracle-3",
     "regulator",
+    "investor-2",
+    "investor-3",
+    "investor-4",
 )
 
 

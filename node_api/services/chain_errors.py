@@ -17,8 +17,12 @@ from chain import ChainError, ContractPanic, ContractReverted
 from chain.client import ChainClient, TxRequest
 from chain.contracts.case_delegation import CaseStatus
 from chain.contracts.consortium import EVIDENCE_ANCHORER_ROLE, GOVERNANCE_ROLE, Role
+from chain.contracts.judicial_auction import LotStatus
 from node_api.problems import (
+    AuctionNotAllowedError,
+    AuctionTermsError,
     BatchNotPublishedError,
+    BidTooLowError,
     CaseAlreadyClaimedError,
     CaseClosedError,
     CaseIneligibleError,
@@ -27,6 +31,8 @@ from node_api.problems import (
     ChainUnavailableError,
     CoreError,
     InvalidInputError,
+    LotNotFoundError,
+    LotStateError,
     OracleValueMissingError,
     OracleValueStaleError,
     RoleDeniedError,
@@ -118,6 +124,66 @@ def _stale(a: Args) -> CoreError:
     )
 
 
+def _lot_state(why: str) -> Callable[[Args], CoreError]:
+    return lambda a: LotStateError(f"lot {a['lotId']} {why}", lot_id=int(a["lotId"]))
+
+
+def _lot_status(a: Args) -> CoreError:
+    label = LotStatus(int(a["status"])).label
+    return LotStateError(f"lot {a['lotId']} is {label}: not in the state this action needs", lot_status=label)
+
+
+def _not_open(a: Args) -> CoreError:
+    return LotStateError(
+        f"bidding on lot {a['lotId']} is open from {a['startsAt']} until {a['endsAt']} (block time), not now",
+        starts_at=int(a["startsAt"]),
+        ends_at=int(a["endsAt"]),
+    )
+
+
+def _bid_too_low(a: Args) -> CoreError:
+    return BidTooLowError(
+        f"a bid of {a['amount']} fen is below the minimum of {a['minimum']} fen now",
+        amount_fen=int(a["amount"]),
+        minimum_bid_fen=int(a["minimum"]),
+    )
+
+
+def _start_too_low(a: Args) -> CoreError:
+    return AuctionTermsError(
+        f"the starting price {a['startPrice']} fen is below the lowest allowed, {a['minimum']} fen "
+        "(70 % of the appraisal; a relisting at most 20 % below the previous start)",
+        rule="start_price",
+        minimum_fen=int(a["minimum"]),
+    )
+
+
+def _deposit_range(a: Args) -> CoreError:
+    return AuctionTermsError(
+        f"the deposit {a['deposit']} fen is outside 5-20 % of the starting price ({a['minimum']}-{a['maximum']} fen)",
+        rule="deposit",
+        minimum_fen=int(a["minimum"]),
+        maximum_fen=int(a["maximum"]),
+    )
+
+
+def _not_eligible(a: Args) -> CoreError:
+    return AuctionNotAllowedError(
+        f"{a['account']} is not an active INVESTOR with KYC tier {a['required']} (it has tier {a['kycTier']})",
+        rule="kyc_tier",
+        kyc_tier=int(a["kycTier"]),
+        required_kyc_tier=int(a["required"]),
+    )
+
+
+def _not_allowed(rule: str, why: str) -> Callable[[Args], CoreError]:
+    return lambda a: AuctionNotAllowedError(f"{a['account']} {why}", rule=rule)
+
+
+def _terms(rule: str, why: str) -> Callable[[Args], CoreError]:
+    return lambda _: AuctionTermsError(why, rule=rule)
+
+
 #: decoded custom error name → the problem it is for a user (contracts/interfaces/*.sol name the errors)
 REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     "ConsortiumGatedUnauthorized": _role,
@@ -171,6 +237,66 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
         f"no report was ever accepted for feed {_hex(a['feedId'])} and subject {_hex(a['subjectId'])}"
     ),
     "OracleHubStaleReport": _stale,
+    # JudicialAuction
+    "AuctionUnknownLot": lambda a: LotNotFoundError(f"no lot {a['lotId']} on chain"),
+    "AuctionWrongStatus": _lot_status,
+    "AuctionNotOpen": _not_open,
+    "AuctionNotEnded": lambda a: LotStateError(
+        f"bidding on lot {a['lotId']} ends at {a['endsAt']} (block time)", ends_at=int(a["endsAt"])
+    ),
+    "AuctionHasBids": _lot_state("has a bid: it can no longer be cancelled"),
+    "AuctionPaymentDeadlinePassed": lambda a: LotStateError(
+        f"the payment deadline of lot {a['lotId']} passed at {a['deadline']}", deadline=int(a["deadline"])
+    ),
+    "AuctionPaymentDeadlineNotReached": lambda a: LotStateError(
+        f"the winner of lot {a['lotId']} may pay until {a['deadline']}", deadline=int(a["deadline"])
+    ),
+    "AuctionCannotRelist": _lot_state(
+        "cannot be relisted (already relisted, failed twice, or more than 30 days since it closed)"
+    ),
+    "AuctionCannotSellAtFixedPrice": _lot_state("is not a second failed auction that can be sold at a fixed price"),
+    "AuctionBidTooLow": _bid_too_low,
+    "AuctionStartPriceTooLow": _start_too_low,
+    "AuctionInvalidDeposit": _deposit_range,
+    "AuctionWindowTooShort": lambda a: AuctionTermsError(
+        f"a bidding window of {a['window']} s is shorter than 24 hours", rule="bidding_window"
+    ),
+    "AuctionInvalidTerms": _terms("terms", "the starting price, increment and payment window must be positive"),
+    "AuctionDocumentNotAnchored": lambda a: AuctionTermsError(
+        f"document root {_hex(a['root'])} is not anchored in the evidence registry (anchor it first)",
+        rule="documents",
+    ),
+    "AuctionNoAppraisal": lambda a: AuctionTermsError(
+        f"no court appraisal was entered for asset {_hex(a['assetRef'])}; name an appraisal feed or ask the court",
+        rule="appraisal",
+    ),
+    "AuctionInvalidAppraisal": lambda a: AuctionTermsError(
+        f"the appraisal {a['value']} is not a positive amount in fen", rule="appraisal"
+    ),
+    "AuctionInvalidDistribution": lambda a: AuctionTermsError(
+        f"the payees add up to {a['total']} fen, not the price of {a['price']} fen (and none may be zero)",
+        rule="payees",
+    ),
+    "AuctionZeroAddress": _terms("address", "an address that must be set is zero"),
+    "AuctionNotMember": lambda a: AuctionTermsError(
+        f"{a['account']} cannot receive rCNY (not an active member): name a member as payee or forfeiture account",
+        rule="payees",
+    ),
+    "AuctionBidderNotEligible": _not_eligible,
+    "AuctionBidderBarred": _not_allowed("barred", "defaulted on an earlier round of this asset and may not bid"),
+    "AuctionDepositAlreadyLocked": lambda a: LotStateError(f"{a['account']} already locked the deposit"),
+    "AuctionNoDeposit": _not_allowed("deposit", "has not locked the deposit of this lot"),
+    "AuctionAlreadyHighest": lambda a: LotStateError(f"{a['account']} already holds the highest bid"),
+    "AuctionCannotMatch": _not_allowed(
+        "preemption", "is not a pre-emption holder who may match (or the highest is one already)"
+    ),
+    "AuctionNotSeller": _not_allowed("seller", "is not the seller of this lot"),
+    "AuctionNotLotCourt": _not_allowed("court", "is not the court of this lot"),
+    "AuctionNotWinner": _not_allowed("winner", "is not the winner of this lot"),
+    "AuctionDepositApplied": lambda a: LotStateError(
+        f"{a['account']} won: its deposit is part of the price and cannot be withdrawn"
+    ),
+    "AuctionNothingToWithdraw": lambda a: LotStateError(f"{a['account']} has nothing to withdraw here"),
 }
 
 
