@@ -89,7 +89,12 @@ def gas_rows(net: Network) -> list[Row]:
     first_bid = _gas(inv[0].transact(a.bid_request(lot_id, START)))
     later = [_gas(inv[(i + 1) % 2].transact(a.bid_request(lot_id, START + (i + 1) * STEP))) for i in range(20)]
     c.rpc.call("evm_mine", [a.lot(lot_id).ends_at - 200])  # the last minutes: each bid moves the end
-    late = [_gas(inv[(i + 1) % 2].transact(a.bid_request(lot_id, START + (i + 21) * STEP))) for i in range(10)]
+    late = []
+    for i in range(10):  # a block 5 s later each time: every one of these bids moves the end again
+        before = a.lot(lot_id).ends_at
+        c.rpc.call("evm_setNextBlockTimestamp", [c.block_timestamp() + 5])
+        late.append(_gas(inv[(i + 1) % 2].transact(a.bid_request(lot_id, START + (i + 21) * STEP))))
+        assert a.lot(lot_id).ends_at > before
     assert a.lot(lot_id).ends_at > c.block_timestamp() + 290
     price = START + 30 * STEP
     end = a.lot(lot_id).ends_at
