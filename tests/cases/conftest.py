@@ -1,19 +1,24 @@
 """Case-delegation fixtures on top of tests/conftest.py and tests/chain/conftest.py: the bank, two
 collectors and a regulator admitted, CaseDelegation registered as a system contract (so it can hold rCNY),
-and helpers that build batches of case terms."""
+and helpers that build batches of case terms. For the tests without a chain (case files, publication,
+matching): a migrated SQLite gateway database and a vault with a random key."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from chain.client import ChainClient
 from chain.contracts.case_delegation import CaseBatchTree, CaseTerms, derive_case_id
 from chain.contracts.consortium import Role
 from chain.network import Recourse
+from node_api.db.engine import make_engine, migrate
+from node_api.services.casework.vault import PiiVault
 from tests.chain.conftest import INITIAL_BANK_CASH, Admit, SignerFactory, admit, members, signer  # noqa: F401
 from tests.conftest import account
 
@@ -80,3 +85,16 @@ def world(members: Recourse, client: ChainClient, signer: SignerFactory, admit: 
 
 
 WorldFactory = Callable[[], CaseWorld]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'gw.sqlite'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def vault() -> PiiVault:
+    return PiiVault(os.urandom(32))

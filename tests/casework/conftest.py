@@ -28,10 +28,10 @@ from node_api.services.case_import import DebtorRecord, debtor_commitment, new_s
 from node_api.services.casework.contacts import CaseworkRuntime
 from node_api.services.casework.vault import PiiVault
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
+from tests.cases.conftest import engine, vault  # noqa: F401 - a migrated SQLite database, a fresh vault
+from tests.cases.factory import resident_id
 from tests.conftest import account, fresh_pg_database
 from tests.gateway.conftest import INSTITUTION_ROLES, PEPPER, Gateway, admit, chain_snapshot, gw_chain  # noqa: F401
-from tests.unit.cases.conftest import engine, vault  # noqa: F401 - a migrated SQLite database, a fresh vault
-from tests.unit.cases.factory import resident_id
 
 PUDONG = 310115
 DEBTORS = (

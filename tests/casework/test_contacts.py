@@ -23,7 +23,7 @@ from node_api.services.casework.contacts import (
     log_contact,
     read_debtor,
 )
-from tests.unit.cases.factory import resident_id
+from tests.cases.factory import resident_id
 
 COLLECTOR = Institution("collector", Account.from_key(b"\x01" * 32))
 OTHER = Institution("collector-2", Account.from_key(b"\x02" * 32))

@@ -13,7 +13,7 @@ from node_api.services.case_import import DebtorRecord, new_salt
 from node_api.services.casework.settings import CaseworkSettings, decode_vault_key, resolve_vault_key
 from node_api.services.casework.vault import PiiVault, VaultIntegrityError, VaultRecordMissingError, case_hex
 from node_api.settings import GatewaySettings
-from tests.unit.cases.factory import resident_id
+from tests.cases.factory import resident_id
 
 DEBTOR = DebtorRecord(name="王小明", id_number=resident_id(9), phone="+8613800000009", address="杭州市西湖区1号")
 OTHER = DebtorRecord(

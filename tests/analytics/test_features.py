@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics import FeatureEncoder, LeakageError, Schema, SchemaError, frame_digest, time_split
-from tests.unit.analytics.conftest import HOUSE_SCHEMA, make_houses
+from tests.analytics.conftest import HOUSE_SCHEMA, make_houses
 
 
 def test_schema_refuses_feature_marked_unavailable() -> None:

@@ -23,7 +23,7 @@ from analytics import (
     expected_calibration_error,
     fit_default_model,
 )
-from tests.unit.analytics.conftest import FAST_RISK, GRADES, LOAN_SCHEMA, make_loans
+from tests.analytics.conftest import FAST_RISK, GRADES, LOAN_SCHEMA, make_loans
 
 RULES = EarlyWarningRules()
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scripts.models_cli import ModelKind, models_app, train_model
-from tests.unit.analytics.conftest import make_houses, make_loans
+from tests.analytics.conftest import make_houses, make_loans
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from node_api.institutions import Institution
 from node_api.problems import InvalidInputError
 from node_api.services import cases as svc
 from node_api.services.casework.vault import INSERT_CHUNK, PiiVault
+from tests.cases.factory import csv_chunks
 from tests.conftest import account
-from tests.unit.cases.factory import csv_chunks
 
 ROWS = 5_000
 FAIL_AT = 4_500  # the third chunk: two chunks of this table are already inserted when it fails

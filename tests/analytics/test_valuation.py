@@ -23,7 +23,7 @@ from analytics import (
     to_minor_units,
 )
 from analytics.valuation import _Boosting, _forward_blocks, _time_values
-from tests.unit.analytics.conftest import (
+from tests.analytics.conftest import (
     CONDITIONS,
     FAST_VALUATION,
     HOUSE_SCHEMA,

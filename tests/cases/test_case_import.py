@@ -15,7 +15,7 @@ from node_api.services.case_import import (
     normalise_id_number,
     parse_cases,
 )
-from tests.unit.cases.factory import HEADER, csv_bytes, csv_chunks, json_bytes, resident_id, row_dict
+from tests.cases.factory import HEADER, csv_bytes, csv_chunks, json_bytes, resident_id, row_dict
 
 
 def errors_of(exc: pytest.ExceptionInfo[CaseImportError]) -> set[tuple[int, str]]:

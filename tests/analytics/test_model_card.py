@@ -21,7 +21,7 @@ from analytics import (
     risk_card,
     valuation_card,
 )
-from tests.unit.analytics.conftest import FAST_RISK, FAST_VALUATION, HOUSE_SCHEMA, LOAN_SCHEMA
+from tests.analytics.conftest import FAST_RISK, FAST_VALUATION, HOUSE_SCHEMA, LOAN_SCHEMA
 
 
 def png_bytes(fig) -> bytes:
