@@ -400,7 +400,10 @@ def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
         exactly_once = sorted(room.arrivals) == chain_keys == index_keys and room.duplicates == 0
     except Exception:
-        print(gw.tail(6000))
+        kept = Path(tempfile.gettempdir()) / "recourse-auctions-bench-gateway.log"
+        kept.write_bytes(gw.log.read_bytes() if gw.log.exists() else b"")
+        print(gw.tail(3000))
+        print(f"(the gateway's whole log is kept in {kept})")
         raise
     finally:
         gw.stop()
