@@ -252,7 +252,11 @@ class BlockWatch(threading.Thread):
     def run(self) -> None:
         with httpx.Client(timeout=5) as http:
             while not self.stop.is_set():
-                r = http.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
+                try:
+                    r = http.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+                    continue
                 n = int(r.json()["result"], 16)
                 now = time.perf_counter()
                 for b in range(max(self.seen, default=n - 1) + 1, n + 1):
@@ -268,15 +272,26 @@ class Room(threading.Thread):
         self.url, self.headers = url, headers
         self.arrivals: dict[str, tuple[float, int, dict[str, Any]]] = {}
         self.duplicates = 0
+        self.reconnects = 0
         self.ready = threading.Event()
         self.stop = threading.Event()
 
     def run(self) -> None:
-        with httpx.stream("GET", self.url, headers=self.headers, timeout=httpx.Timeout(10, read=600)) as r:
+        last = ""
+        while not self.stop.is_set():
+            headers = {**self.headers, **({"Last-Event-ID": last} if last else {})}
+            try:
+                last = self._follow(headers, last)
+            except httpx.HTTPError:
+                self.reconnects += 1  # resume after the last event seen: nothing may be lost or repeated
+                time.sleep(0.2)
+
+    def _follow(self, headers: dict[str, str], last: str) -> str:
+        with httpx.stream("GET", self.url, headers=headers, timeout=httpx.Timeout(10, read=600)) as r:
             event, data, key = "", "", ""
             for line in r.iter_lines():
                 if self.stop.is_set():
-                    return
+                    return last
                 if line.startswith("event:"):
                     event = line[6:].strip()
                 elif line.startswith("data:"):
@@ -291,19 +306,31 @@ class Room(threading.Thread):
                         if key in self.arrivals:
                             self.duplicates += 1
                         self.arrivals[key] = (time.perf_counter(), int(body["block_number"]), body["args"])
+                    if key:
+                        last = key
                     event, data, key = "", "", ""
+        return last
 
 
 async def _gateway_bids(gw: GatewayProcess, keys: dict[str, str], lot_id: int, bids: int) -> dict[str, int]:
-    counter, outcome = Counter(bids), {"accepted": 0, "refused": 0}
+    """Every bidder posts bids until the counter runs out. A connection the server closed under the client
+    (keep-alive race, reset) is retried with the SAME Idempotency-Key, as a real client does: the gateway
+    answers a repeat with the original operation, so a bid is never placed twice."""
+    counter, outcome = Counter(bids), {"accepted": 0, "refused": 0, "retried": 0}
+
+    async def post(http: httpx.AsyncClient, path: str, body: dict[str, int], headers: dict[str, str]) -> httpx.Response:
+        for attempt in range(5):
+            try:
+                return await http.post(path, json=body, headers=headers)
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError, httpx.WriteError):
+                outcome["retried"] += 1
+                await asyncio.sleep(0.2 * (attempt + 1))
+        return await http.post(path, json=body, headers=headers)
 
     async def bidder(token: str, http: httpx.AsyncClient) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
         while (k := counter.next()) is not None:
-            body = {"amount_fen": START + (k + 1) * STEP}
-            r = await http.post(
-                f"/auctions/lots/{lot_id}/bids", json=body, headers={**headers, "Idempotency-Key": f"war-{lot_id}-{k}"}
-            )
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"war-{lot_id}-{k}"}
+            r = await post(http, f"/auctions/lots/{lot_id}/bids", {"amount_fen": START + (k + 1) * STEP}, headers)
             outcome["accepted" if r.status_code == 202 else "refused"] += 1
             if r.status_code not in (202, 409):
                 raise RuntimeError(f"bid answered {r.status_code}: {r.text}")
@@ -414,7 +441,8 @@ def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -
             f"{w3_rate:,.1f}",
             f"{ours_rate:,.1f}",
             ours_rate / w3_rate,
-            f"ours {gw_n} mined in {ours_s:.1f}s (202: {outcome['accepted']}, 409 at once: {outcome['refused']}); "
+            f"ours {gw_n} mined in {ours_s:.1f}s (202: {outcome['accepted']}, 409 at once: {outcome['refused']}, "
+            f"retried after a reset: {outcome['retried']}); "
             f"web3.py {w3_n} mined in {w3_s:.1f}s (reverted {w3_out['reverted']}, "
             f"refused by estimate {w3_out['refused']})",
         ),
@@ -430,7 +458,8 @@ def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -
             "—",
             f"p50 {p50:,.0f} / p99 {p99:,.0f}",
             500 / p99 if lat else 0.0,
-            f"{len(lat)} bids; ratio = 500 ms goal / p99; exactly once in chain, index and room: {exactly_once}",
+            f"{len(lat)} bids; ratio = 500 ms goal / p99; exactly once in chain, index and room: {exactly_once}; "
+            f"room reconnects: {room.reconnects}",
         ),
     ]
 
