@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from chain import SAFE_RECURSION_LIMIT, pin_recursion_limit
 from chain.client import ChainClient
@@ -28,6 +28,7 @@ from node_api.metrics import Metrics, MetricsMiddleware
 from node_api.openapi import install_openapi
 from node_api.outbox import OperationBoard, TransactionWriter
 from node_api.problems import register_problem_handlers
+from node_api.query import refuse_repeated_query
 from node_api.routes import analytics, cases, casework, evidence, health, members, operations, oracles, tokens
 from node_api.routes import auctions as auction_routes
 from node_api.services.apikeys import ApiKeyCache
@@ -157,6 +158,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
             "or `X-API-Key`)."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(refuse_repeated_query)],
         docs_url=None,  # served from local assets by install_openapi
         redoc_url=None,
     )

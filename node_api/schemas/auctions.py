@@ -3,6 +3,8 @@ seconds; bidders appear as bidder codes, and only the lot's court sees the addre
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from node_api.schemas import RequestModel
@@ -80,7 +82,7 @@ class ListingCreate(_Terms):
     )
 
     asset: str = _ASSET
-    documents: list[str] = Field(
+    documents: list[Annotated[str, Field(pattern=_HEX32)]] = Field(
         min_length=1, max_length=32, description="evidence roots already anchored (0x-hex, 32 bytes)"
     )
     appraisal_feed: str | None = Field(

@@ -215,6 +215,13 @@ def test_a_lot_through_the_gateway_with_refusals_as_problems(auction_world: Worl
         "bidder" in e["args"] for e in court.get("/events", contract="JudicialAuction", event="DepositLocked")["data"]
     )
 
+    # a single-valued query parameter given twice is refused, not silently read as its last value
+    twice = httpx.get(
+        f"{gw.url}/auctions/lots", params=[("status", "confirmed"), ("status", "failed")], headers=bank.headers
+    )
+    assert twice.status_code == 422
+    assert (twice.json()["code"], twice.json()["field"]) == ("GEN-422", "status")
+
     missing = httpx.get(f"{gw.url}/auctions/lots/999", headers=bank.headers, timeout=10)
     assert missing.status_code == 404
     assert missing.json()["code"] == "AUC-404"

@@ -150,6 +150,11 @@ SEMANTIC_422 = {
     "POST /oracle/reports": "the signatures must recover to distinct active oracles (cryptography)",
     "POST /cases/{case_id}/contacts": "the conduct rules (quiet hours, prohibited language) refuse with CND-00x",
     "POST /evidence": "an uploaded document is refused only by its size (EVD-413) or count (EVD-422)",
+    "POST /auctions/lots": "documents must be anchored and the start/deposit fit the appraisal on chain (AUC-422)",
+    "POST /auctions/lots/{lot_id}/relisting": "the new start must be within 20 % of the lot's previous one (AUC-422)",
+    "POST /auctions/lots/{lot_id}/approval": "the forfeiture account must be a member that can hold rCNY (AUC-422)",
+    "POST /auctions/lots/{lot_id}/confirmation": "the payees must add up to the lot's price on chain (AUC-422)",
+    "POST /auctions/lots/{lot_id}/fixed-price-offer": "the price must be at least the failed lot's start (AUC-422)",
 }
 
 
