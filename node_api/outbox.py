@@ -49,6 +49,9 @@ __all__ = ["FastSigner", "OperationBoard", "TransactionWriter"]
 logger = logging.getLogger(__name__)
 REJECTED = "CHN-REJECTED"
 TERMINAL = ("succeeded", "failed")
+#: blocks the chain must mine past a stale transaction the node still holds before the writer clears its pool
+#: entries and sends them again (a slow node is not a stuck one)
+STUCK_BLOCKS = 3
 
 
 class OperationBoard:
@@ -167,6 +170,8 @@ class TransactionWriter:
         #: seconds a sent transaction may stay unmined before the writer checks whether it was lost or is
         #: stuck; anvil mines at once (0.5 s), a real chain needs block times (3 s); set by ``reconcile``
         self._stale_after = 3.0
+        #: the chain head when our lowest sent nonce was first seen stale and the node still knew it
+        self._stuck_head: int | None = None
         self._in_flight = 0
         self._signer: FastSigner | None = None
         self.healthy = True
@@ -384,8 +389,17 @@ class TransactionWriter:
         if lost:
             logger.warning("writer.lost institution=%s count=%d action=rebroadcast", self.institution.name, len(lost))
             self._broadcast(s, lost)
-        elif not progressed:
-            self._unstick(s, stale, sent)
+        elif progressed:
+            self._stuck_head = None
+        else:
+            # A node that mines slowly (a loaded machine, a burst of many senders) is not a stuck one: clear
+            # the pool only when the chain has moved on by a few blocks while our lowest nonce stayed unmined.
+            head = self.client.block_number()
+            if self._stuck_head is None or head < self._stuck_head:
+                self._stuck_head = head
+            elif head - self._stuck_head >= STUCK_BLOCKS:
+                self._stuck_head = None
+                self._unstick(s, stale, sent)
 
     def _unstick(self, s: Session, stale: list[Operation], sent: list[Operation]) -> None:
         """The node knows our lowest pending transaction but does not mine it (seen with anvil's pool
