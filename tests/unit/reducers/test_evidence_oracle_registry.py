@@ -46,7 +46,14 @@ def test_oracle_latest_report_per_feed_and_subject() -> None:
 
 
 def test_registry_and_replay_accept_decoded_events_and_rows() -> None:
-    assert set(REDUCERS) == {"Consortium", "SettlementToken", "EvidenceRegistry", "CaseDelegation", "OracleHub"}
+    assert set(REDUCERS) == {
+        "Consortium",
+        "SettlementToken",
+        "EvidenceRegistry",
+        "CaseDelegation",
+        "OracleHub",
+        "JudicialAuction",
+    }
     decoded = DecodedEvent(
         key="000000000001/000000/000000",
         contract="SettlementToken",
