@@ -32,12 +32,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+import anyio
+import anyio.to_thread
 import httpx
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
-from starlette.concurrency import run_in_threadpool
 
 from chain import ChainError
 from chain.contracts.consortium import Role
@@ -97,6 +98,15 @@ class EventHub:
         self.config = config
         self._closed = threading.Event()
         self.open_streams = 0
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def _reads(self) -> anyio.CapacityLimiter:
+        """The streams' own worker threads for their database reads. Requests share the default pool (40
+        threads): under a burst of writes that plan in it (a closing war's bids, each asking the chain), a
+        stream's read would queue behind them, and a live room would fall a second behind."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(8)
+        return self._limiter
 
     @property
     def closed(self) -> bool:
@@ -146,8 +156,9 @@ class EventHub:
                 if dirty or now - last_read >= cfg.sse_refresh:
                     batch = cfg.sse_batch if limit is None else min(cfg.sse_batch, limit - sent)
                     try:
-                        events: list[EventPublic] = await run_in_threadpool(
-                            partial(fetch_events, engine=self.engine, after=cursor or None, flt=flt, limit=batch)
+                        events: list[EventPublic] = await anyio.to_thread.run_sync(
+                            partial(fetch_events, engine=self.engine, after=cursor or None, flt=flt, limit=batch),
+                            limiter=self._reads(),
                         )
                     except SQLAlchemyError as exc:  # keep the stream; the client is not to blame
                         logger.warning("sse.read_failed after=%s error=%s", cursor, exc.__class__.__name__)
