@@ -103,10 +103,15 @@ class GatewayProcess(ServeProcess):
     """``recourse serve`` as a subprocess on 127.0.0.1:<free port>; SQLite under ``data_dir``."""
 
     def __init__(
-        self, network: Network, data_dir: Path, institutions: Sequence[str], extra_env: dict[str, str] | None = None
+        self,
+        network: Network,
+        data_dir: Path,
+        institutions: Sequence[str],
+        extra_env: dict[str, str] | None = None,
+        db_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
-        self.db_url = f"sqlite:///{data_dir / 'gateway.sqlite'}"
+        self.db_url = db_url or f"sqlite:///{data_dir / 'gateway.sqlite'}"
         env = {
             **os.environ,
             "RECOURSE_DATA_DIR": str(data_dir),

@@ -358,7 +358,7 @@ def _check_extensions(net: Network, lot_id: int, start_block: int) -> tuple[int,
     return len(events), wrong, [dict(e.args) | {"key": e.key} for e in events]
 
 
-def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -> list[Row]:
+def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int, db_url: str | None = None) -> list[Row]:
     a = net.recourse.auctions
     # two lots, every bidder's deposit locked on both (before any web3.py client spends a nonce)
     lot_w3, lot_gw = _lot(net, "war-web3"), _lot(net, "war-gateway", window=2 * DAY)
@@ -380,6 +380,7 @@ def war(net: Network, base: Path, bidders: dict[str, LocalAccount], bids: int) -
             "RECOURSE_CHAIN__KEYSTORE_DIR": str(base / "keystore"),
             "RECOURSE_CHAIN__KEYSTORE_PASSWORD": KEY_PASSWORD,
         },
+        db_url=db_url,
     )
     keys = {n: create_key(gw.db_url, n) for n in bidders}
     watcher_key = create_key(gw.db_url, "bank")
@@ -469,6 +470,7 @@ def main() -> None:
     p.add_argument("--bidders", type=int, default=200)
     p.add_argument("--bids", type=int, default=2000)
     p.add_argument("--gas-only", action="store_true", help="only the gas figures (about 20 s)")
+    p.add_argument("--db-url", default=None, help="the gateway's database (default: SQLite in a temp dir)")
     args = p.parse_args()
     print_header("Judicial auctions: gas per step, a closing war through the gateway", MODULE)
     rows: list[Row] = []
@@ -492,7 +494,7 @@ def main() -> None:
         rows += gas_rows(net)
         if not args.gas_only:
             bidders = make_bidders(net, base / "keystore", args.bidders)
-            rows += war(net, base, bidders, args.bids)
+            rows += war(net, base, bidders, args.bids, args.db_url)
         net.client.close()
     print_table(rows, baseline_label="baseline", ours_label="ours", ratio_label="ratio")
 
