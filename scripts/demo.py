@@ -31,6 +31,7 @@ from chain.contracts.consortium import ProposalId, Role
 from chain.contracts.settlement_token import format_fen
 from chain.deploy import deploy
 from scripts.context import Context
+from scripts.demo_common import step as _step
 from scripts.messages import explain
 from scripts.settings import RecourseSettings
 
@@ -112,10 +113,6 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
         elif started_here:
             node.down()
             console.print("chain stopped; its state is saved in " + str(node.state_file))
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
 
 
 def _scenario(ctx: Context, console: Console) -> None:

@@ -21,6 +21,7 @@ import httpx
 from rich.console import Console
 
 from node_api.services.analytics import latest_artefact
+from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 from scripts.oracles_cli import ensure_small_model
 
@@ -44,10 +45,6 @@ GUARANTEES = (
 
 #: a loan's terms for the rules (amounts in fen; ratings on the default AAA … D scale)
 LOAN_FEN = 1_000_000_00
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
 
 
 def _yuan(fen: int) -> str:

@@ -28,11 +28,13 @@ from chain.client import ChainClient
 from chain.contracts.judicial_auction import ceil_bps
 from chain.contracts.settlement_token import format_fen
 from scripts.auctions_cli import failure_reason, problem_line, sse_messages
+from scripts.demo_common import register_system_contract
+from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 from scripts.demo_oracles import FEED
 from scripts.oracles_cli import DEMO_ASSET
 
-__all__ = ["AUCTION_BIDDERS", "auctions_demo_steps", "register_auction_contract"]
+__all__ = ["AUCTION_BIDDERS", "auctions_demo_steps"]
 
 #: identities the demo admits for this step besides "investor" (the demo gateway hosts them too)
 AUCTION_BIDDERS = ("investor-2", "investor-3", "investor-4")
@@ -44,28 +46,6 @@ DOCUMENTS: dict[str, bytes] = {
     "enforcement-ruling.pdf": b"%PDF-1.7 enforcement ruling (2026) Hu 74 Zhi 1107: the flat seized, auction ordered",
     "title-record.pdf": b"%PDF-1.7 real-estate register extract: mortgage of Huaxia Commercial Bank, seizure noted",
 }
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
-
-
-def register_auction_contract() -> str:
-    """Governors (2 of 3) let JudicialAuction hold rCNY escrow; returns its address (no-op if done)."""
-    from scripts.context import Context
-    from scripts.settings import RecourseSettings
-
-    ctx = Context(RecourseSettings())
-    try:
-        r = ctx.recourse
-        address = r.auctions.address
-        if not r.consortium.is_system_contract(address):
-            pid = r.consortium.propose_system_contract(ctx.sender("governor-1"), address, enabled=True)
-            r.consortium.approve(ctx.sender("governor-2"), pid)
-            r.consortium.execute(ctx.sender("governor-3"), pid)
-        return address
-    finally:
-        ctx.close()
 
 
 def _round_up(fen: int, unit: int) -> int:
@@ -158,7 +138,7 @@ def _room_replay(api: _Api, lot_id: int, count: int) -> str:
 def auctions_demo_steps(gw: GatewayHandle, console: Console) -> None:
     """Run the auction scenario through the gateway; prints one line per step and a table at the end."""
     t0 = time.perf_counter()
-    address = register_auction_contract()
+    address = register_system_contract(lambda r: r.auctions)
     _step(console, f"governors let JudicialAuction ({address}) hold rCNY escrow (system contract, 2 of 3)")
     chain = ChainClient.connect(gw.settings.chain, data_dir=gw.settings.data_dir)
     try:

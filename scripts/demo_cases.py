@@ -17,34 +17,16 @@ from rich.console import Console
 
 from chain.contracts.settlement_token import format_fen
 from scripts.case_samples import case_csv
+from scripts.demo_common import register_system_contract
+from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 
-__all__ = ["cases_demo_steps", "register_case_contract"]
+__all__ = [
+    "cases_demo_steps",
+]
 
 BATCH_SIZE = 5
 BUDGET_FEN = 5_000_00
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
-
-
-def register_case_contract() -> str:
-    """Governors (2 of 3) let CaseDelegation hold rCNY escrow; returns its address (no-op if done)."""
-    from scripts.context import Context
-    from scripts.settings import RecourseSettings
-
-    ctx = Context(RecourseSettings())
-    try:
-        r = ctx.recourse
-        address = r.cases.address
-        if not r.consortium.is_system_contract(address):
-            pid = r.consortium.propose_system_contract(ctx.sender("governor-1"), address, enabled=True)
-            r.consortium.approve(ctx.sender("governor-2"), pid)
-            r.consortium.execute(ctx.sender("governor-3"), pid)
-        return address
-    finally:
-        ctx.close()
 
 
 def _problem(r: httpx.Response) -> str:
@@ -63,7 +45,7 @@ def _wait(http: httpx.Client, auth: dict[str, str], op_id: str, timeout: float =
 
 
 def cases_demo_steps(gw: GatewayHandle, console: Console) -> None:
-    address = register_case_contract()
+    address = register_system_contract(lambda r: r.cases)
     _step(console, f"governors let CaseDelegation ({address}) hold rCNY fee escrow (system contract, 2 of 3)")
     keys = {
         n: {"Authorization": "Bearer " + fresh_api_key(gw.settings, n, ["*"])}

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 from scripts.evidence_cli import check_receipt, describe
 
@@ -22,10 +23,6 @@ CASE_DOCUMENTS: dict[str, bytes] = {
     "contact-log.csv": b"2026-10-05T10:12,call,answered,promised to pay\n2026-10-12T15:40,sms,delivered,reminder\n",
     "call-recording.txt": b"transcript of call 2026-10-05 10:12, 4 min 31 s, consent recorded",
 }
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
 
 
 def _wait_anchored(http: httpx.Client, auth: dict[str, str], ids: list[str], timeout: float = 60) -> dict[str, Any]:

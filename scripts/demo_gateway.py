@@ -18,6 +18,7 @@ from node_api.app import create_app
 from node_api.db.engine import make_engine, migrate
 from node_api.services.apikeys import create_api_key
 from node_api.settings import GatewaySettings
+from scripts.demo_common import step as _step
 
 __all__ = ["GatewayHandle", "demo_gateway_steps", "running_gateway"]
 
@@ -65,10 +66,6 @@ def fresh_api_key(settings: GatewaySettings, institution: str, scopes: list[str]
     finally:
         engine.dispose()
     return token
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
 
 
 def demo_gateway_steps(gw: GatewayHandle, console: Console, *, to: str) -> str:

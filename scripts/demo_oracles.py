@@ -27,6 +27,7 @@ from chain.client import ChainClient
 from chain.config import PROJECT_ROOT
 from node_api.services.analytics import load_artefact
 from scripts.demo_analytics import demo_model
+from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
 from scripts.oracles_cli import DEMO_ASSET, ensure_demo_subjects
 
@@ -35,10 +36,6 @@ __all__ = ["oracle_demo_steps"]
 OPERATORS = ("oracle", "oracle-2", "oracle-3")
 FEED = "valuation:residential"
 PERIOD_S = 5
-
-
-def _step(console: Console, text: str) -> None:
-    console.print(f"[bold cyan]▶[/] {text}")
 
 
 def _usd(minor: int) -> str:
