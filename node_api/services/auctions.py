@@ -276,34 +276,31 @@ submit_suspend = _ordered("auction.suspend", JudicialAuction.suspend_request)
 submit_cancel = _ordered("auction.cancel", JudicialAuction.cancel_request)
 
 
-@reads_chain
-def submit_approval(
-    *,
-    session: Session,  # noqa: ARG001
-    recourse: Recourse,
-    institution: Institution,
-    key: str,
-    lot_id: int,
-    forfeit_to: str,
-) -> Submission:
-    to = to_checksum_address(forfeit_to)
-    tx = recourse.auctions.approve_request(lot_id, to)
-    return _one(recourse, institution, key, "auction.approve", {"lot_id": lot_id, "forfeit_to": to}, tx)
+def _addressed(
+    kind: str, field: str, build: Callable[[JudicialAuction, int, str], TxRequest]
+) -> Callable[..., Submission]:
+    """A planner of a step that takes the lot id and one member's address (named ``field``)."""
+
+    @reads_chain
+    def plan(
+        *,
+        session: Session,  # noqa: ARG001
+        recourse: Recourse,
+        institution: Institution,
+        key: str,
+        lot_id: int,
+        **given: str,
+    ) -> Submission:
+        address = to_checksum_address(given[field])
+        body = {"lot_id": lot_id, field: address}
+        return _one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, address))
+
+    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
+    return plan
 
 
-@reads_chain
-def submit_preemption(
-    *,
-    session: Session,  # noqa: ARG001
-    recourse: Recourse,
-    institution: Institution,
-    key: str,
-    lot_id: int,
-    holder: str,
-) -> Submission:
-    to = to_checksum_address(holder)
-    tx = recourse.auctions.register_preemption_request(lot_id, to)
-    return _one(recourse, institution, key, "auction.preemption", {"lot_id": lot_id, "holder": to}, tx)
+submit_approval = _addressed("auction.approve", "forfeit_to", JudicialAuction.approve_request)
+submit_preemption = _addressed("auction.preemption", "holder", JudicialAuction.register_preemption_request)
 
 
 @reads_chain
