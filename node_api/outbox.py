@@ -52,6 +52,9 @@ TERMINAL = ("succeeded", "failed")
 #: blocks the chain must mine past a stale transaction the node still holds before the writer clears its pool
 #: entries and sends them again (a slow node is not a stuck one)
 STUCK_BLOCKS = 3
+#: seconds after which a stale transaction the node still holds counts as stuck even if the chain mined
+#: nothing meanwhile: an automining node with no other sender never moves on by itself
+STUCK_SECONDS = 10.0
 
 
 class OperationBoard:
@@ -170,8 +173,10 @@ class TransactionWriter:
         #: seconds a sent transaction may stay unmined before the writer checks whether it was lost or is
         #: stuck; anvil mines at once (0.5 s), a real chain needs block times (3 s); set by ``reconcile``
         self._stale_after = 3.0
-        #: the chain head when our lowest sent nonce was first seen stale and the node still knew it
+        #: the chain head, and the monotonic time, when our sent transactions were first seen stale while
+        #: the node still knew them
         self._stuck_head: int | None = None
+        self._stuck_since = 0.0
         self._in_flight = 0
         self._signer: FastSigner | None = None
         self.healthy = True
@@ -393,11 +398,13 @@ class TransactionWriter:
             self._stuck_head = None
         else:
             # A node that mines slowly (a loaded machine, a burst of many senders) is not a stuck one: clear
-            # the pool only when the chain has moved on by a few blocks while our lowest nonce stayed unmined.
+            # the pool only when the chain has moved on by a few blocks while our lowest nonce stayed unmined,
+            # or when it stayed unmined for STUCK_SECONDS (an automining node with no other sender mines
+            # nothing more, so waiting for blocks alone would wait forever).
             head = self.client.block_number()
             if self._stuck_head is None or head < self._stuck_head:
-                self._stuck_head = head
-            elif head - self._stuck_head >= STUCK_BLOCKS:
+                self._stuck_head, self._stuck_since = head, time.monotonic()
+            elif head - self._stuck_head >= STUCK_BLOCKS or time.monotonic() - self._stuck_since >= STUCK_SECONDS:
                 self._stuck_head = None
                 self._unstick(s, stale, sent)
 

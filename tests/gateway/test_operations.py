@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import pytest
 from sqlmodel import Session
 
+from node_api import outbox
 from node_api.db.models import Operation
 from node_api.services.operations import submit_operation
 from tests.support.waiting import wait_until
@@ -222,3 +224,29 @@ def test_a_transaction_out_of_gas_is_estimated_and_sent_once_more(gateway):
     assert (op.gas or 0) > 30_000
     after = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
     assert after == before + 1  # exactly once: the first transaction was mined void
+
+
+def test_a_transaction_the_node_holds_but_never_mines_is_sent_again_without_new_blocks(
+    gateway, chain_snapshot, monkeypatch, caplog
+):
+    """An automining node with no other sender mines no further block by itself: a transaction stuck in
+    its pool must be cleared and sent again after a while even though the head never moved."""
+    monkeypatch.setattr(outbox, "STUCK_SECONDS", 1.0)
+    probe = chain_snapshot()
+    bank = gateway.key("bank")
+    investor = gateway.address("investor")
+    before = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    probe.rpc.call("evm_setAutomine", [False])
+    try:
+        op_id = _planned_transfer(gateway, "held", 100_000)
+        head = probe.block_number()
+        caplog.set_level(logging.WARNING, logger="node_api.outbox")
+        assert wait_until(lambda: "action=clear-pool-rebroadcast" in caplog.text, timeout=20), caplog.text
+        assert probe.block_number() == head  # nothing was mined meanwhile
+    finally:
+        probe.rpc.call("evm_setAutomine", [True])
+    probe.rpc.call("evm_mine")
+    op = _finished(gateway, op_id)
+    assert op.status == "succeeded"
+    after = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    assert after == before + 1
