@@ -98,6 +98,18 @@ contract Consortium is IConsortium, ReentrancyGuardTransient {
         _apply(proposalId, kind, target, data);
     }
 
+    // --- external: system contracts ---
+
+    /// @inheritdoc IConsortium
+    function enrolSystemContract(address account) external {
+        if (!_systemContracts[msg.sender]) revert ConsortiumUnauthorizedEnrolment(msg.sender);
+        if (account.code.length == 0 || _systemContracts[account] || _memberSet.contains(account)) {
+            revert ConsortiumInvalidSystemContract(account, true);
+        }
+        _systemContracts[account] = true;
+        emit SystemContractEnrolled(account, msg.sender);
+    }
+
     // --- external: views ---
 
     /// @inheritdoc IConsortium
@@ -114,6 +126,16 @@ contract Consortium is IConsortium, ReentrancyGuardTransient {
     /// @inheritdoc IConsortium
     function isSystemContract(address account) external view returns (bool) {
         return _systemContracts[account];
+    }
+
+    /// @inheritdoc IConsortium
+    function eligibility(address account)
+        external
+        view
+        returns (uint256 roles, uint32 region, uint8 kycTier, bool active)
+    {
+        Member storage m = _members[account];
+        return (m.roles, m.region, m.kycTier, _isActive(account));
     }
 
     /// @inheritdoc IConsortium

@@ -10,6 +10,7 @@ import {ICaseDelegation} from "../interfaces/ICaseDelegation.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
 import {IEvidenceRegistry} from "../interfaces/IEvidenceRegistry.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
+import {Regions} from "../libraries/Regions.sol";
 import {Roles} from "../libraries/Roles.sol";
 
 /// @title CaseDelegation
@@ -472,10 +473,7 @@ contract CaseDelegation is ConsortiumGated, ICaseDelegation, Pausable {
     }
 
     function _regionCovers(uint32 collectorRegion, uint32 caseRegion) private pure returns (bool) {
-        if (collectorRegion == caseRegion) return true;
-        if (collectorRegion % 10_000 == 0) return collectorRegion / 10_000 == caseRegion / 10_000;
-        if (collectorRegion % 100 == 0) return collectorRegion / 100 == caseRegion / 100;
-        return false;
+        return Regions.covers(collectorRegion, caseRegion);
     }
 
     function _termsDigest(CaseTerms calldata terms) private pure returns (bytes32) {

@@ -118,6 +118,9 @@ interface IConsortium {
     /// @param target The account the call would go to.
     /// @param data The calldata.
     error ConsortiumInvalidCall(address target, bytes data);
+    /// @notice Only a system contract may enrol the contracts it deploys.
+    /// @param caller The caller.
+    error ConsortiumUnauthorizedEnrolment(address caller);
 
     // --- events ---
     /// @notice A proposal was created (the proposer's approval is recorded with it).
@@ -207,6 +210,11 @@ interface IConsortium {
     /// @param account The contract.
     /// @param enabled Whether it is a system contract now.
     event SystemContractSet(address indexed account, bool enabled);
+    /// @notice A system contract enrolled a contract it deployed (e.g. a fractions factory its asset tokens), so
+    /// that the new contract may hold settlement tokens. Governors can disable it like any system contract.
+    /// @param account The enrolled contract.
+    /// @param enrolledBy The system contract that deployed and enrolled it.
+    event SystemContractEnrolled(address indexed account, address indexed enrolledBy);
 
     // --- governance ---
     /// @notice Propose a change; the proposer's approval is counted.
@@ -223,6 +231,14 @@ interface IConsortium {
     /// @param proposalId The proposal.
     function execute(ProposalId proposalId) external;
 
+    // --- system contracts ---
+    /// @notice Enrol `account`, a contract the calling system contract deployed, as a system contract: the
+    /// governors approved the caller's code (SetSystemContract), so they approved the contracts it creates.
+    /// @dev Reverts with {ConsortiumUnauthorizedEnrolment} unless the caller is a system contract, and with
+    /// {ConsortiumInvalidSystemContract} if `account` has no code, is already one, or is a member.
+    /// @param account The new contract.
+    function enrolSystemContract(address account) external;
+
     // --- views ---
     /// @notice Whether `account` is an admitted, unsuspended member with an unexpired licence holding `role`.
     /// @param account The account.
@@ -237,6 +253,17 @@ interface IConsortium {
     /// @param account The account.
     /// @return Whether it is a system contract.
     function isSystemContract(address account) external view returns (bool);
+    /// @notice What a compliance check needs to know of `account` in two storage reads: its role bits (see
+    /// {roleBit}), region, KYC tier and whether it is active now. A non-member is inactive with zero fields.
+    /// @param account The account.
+    /// @return roles Role bit mask.
+    /// @return region Region code.
+    /// @return kycTier KYC tier.
+    /// @return active Whether it is an admitted, unsuspended member with an unexpired licence.
+    function eligibility(address account)
+        external
+        view
+        returns (uint256 roles, uint32 region, uint8 kycTier, bool active);
     /// @notice Whether `account` has been admitted (suspended or not).
     /// @param account The account.
     /// @return Whether it is a member.
