@@ -16,6 +16,7 @@ from chain.network import Recourse
 from tests.cases.conftest import register_system_contract
 from tests.chain.conftest import Admit, SignerFactory, admit, members, signer  # noqa: F401
 from tests.conftest import account
+from tests.support.live_gateway import receiver  # noqa: F401 - a fixture (tests through a gateway)
 
 INVESTORS = ("investor", "investor-2", "investor-3")
 APPRAISAL = 1_000_000_00  # ¥1,000,000 in fen

@@ -18,19 +18,18 @@ from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.api.conftest import (
+from tests.conftest import admit
+from tests.support.live_gateway import (
     PEPPER,
     Gateway,
     Receiver,
     World,
     close_world,
     make_world,
-    receiver,  # noqa: F401 - a fixture
     serve,
     sse_messages,
     wait_until,
 )
-from tests.conftest import admit
 
 pytestmark = pytest.mark.chain
 
@@ -278,7 +277,7 @@ def test_the_live_room_delivers_every_bid_in_order_and_resumes(
 def test_webhooks_tell_a_bidder_it_was_outbid_the_end_moved_and_it_won(
     auction_world: World,
     gw: Gateway,
-    receiver: Receiver,  # noqa: F811 - the fixture
+    receiver: Receiver,
 ) -> None:
     w = auction_world
     a, b = Client(gw, "investor"), Client(gw, "investor-2")

@@ -18,8 +18,8 @@ from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.api.conftest import PEPPER, Gateway, World, close_world, make_world, serve
 from tests.conftest import admit
+from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
 from tests.support.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e

@@ -21,16 +21,9 @@ from chain.reducers import Reducer, replay
 from node_api.db.engine import make_engine, migrate
 from node_api.db.models import IndexedContract
 from node_api.indexer import Indexer
-from tests.api.conftest import (
-    BALANCES,
-    EVENTS,
-    MEMBER_ROWS,
-    MEMBERS,
-    Gateway,
-    World,
-    wait_until,
-)
 from tests.conftest import fresh_pg_database
+from tests.indexer.conftest import BALANCES, EVENTS, MEMBER_ROWS
+from tests.support.live_gateway import MEMBERS, Gateway, World, wait_until
 
 pytestmark = pytest.mark.chain
 

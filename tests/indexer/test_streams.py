@@ -11,15 +11,23 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.conftest import Gateway, Receiver, World, event_json, read_sse, sse_messages, wait_until
+from tests.support.live_gateway import (
+    Gateway,
+    Receiver,
+    World,
+    event_json,
+    gateway_settings,
+    read_sse,
+    serve,
+    sse_messages,
+    wait_until,
+)
 
 pytestmark = pytest.mark.chain
 
 
 @pytest.fixture(scope="module")
 def module_gateway(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    from tests.api.conftest import gateway_settings, serve
-
     with serve(gateway_settings(world, tmp_path_factory.mktemp("streams-gw"))) as gw:
         gw.wait_indexed(world.client)
         yield gw

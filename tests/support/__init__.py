@@ -4,4 +4,6 @@ as an operator would, and are no part of it. ``scripts/`` stays the CLI and the 
 * :mod:`tests.support.serve_process`: ``recourse serve`` as a child process, by PID.
 * :mod:`tests.support.waiting`: ``wait_until(predicate, timeout)``, for state another process changes.
 * :mod:`tests.support.oracle_reports`: a valuation report for a feed and subject at a block time.
+* :mod:`tests.support.live_gateway`: a private chain (``World``) and a real gateway served by uvicorn in a
+  thread, with an SSE reader and a webhook ``receiver`` fixture.
 """
