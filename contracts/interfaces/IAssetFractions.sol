@@ -361,7 +361,7 @@ interface IAssetFractions is IConsortiumGated, IERC20Metadata {
     function forcedTransfer(address from, address to, uint256 amount, bytes32 orderDigest) external;
 
     // --- governance and issuer ---
-    /// @notice Move every share, freeze and unclaimed recovery of `lost` to `replacement`, an active member
+    /// @notice Move every share, subscription, freeze and unclaimed recovery of `lost` to `replacement`, an active member
     /// with the same name digest (the same institution's new key). Only the consortium, executing a `Call`
     /// proposal its governors approved.
     /// @param lost The old address.

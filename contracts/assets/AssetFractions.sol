@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ConsortiumGated} from "../access/ConsortiumGated.sol";
+import {IAssetFractions} from "../interfaces/IAssetFractions.sol";
+import {IConsortium} from "../interfaces/IConsortium.sol";
+import {FeedId} from "../interfaces/IOracleHub.sol";
+import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
+import {Regions} from "../libraries/Regions.sol";
+import {Roles} from "../libraries/Roles.sol";
+
+/// @notice A Recourse system contract that owes accounts pull payments (e.g. JudicialAuction's proceeds).
+interface IPullPayments {
+    /// @notice Pay the caller what it is owed.
+    function withdraw() external;
+}
+
+/// @title AssetFractions
+/// @notice Tokenised shares of one asset, sold in an escrowed offering, traded delivery-versus-payment and paying
+/// recoveries pro rata (see {IAssetFractions}).
+/// @dev Deployed by the FractionsFactory, which enrols it as a consortium system contract so it can hold rCNY.
+/// Every payment out is a pull made after the state change and its event, under a transient reentrancy lock.
+/// Per account one storage slot holds the balance, the frozen shares, the unclaimed subscription and the freeze
+/// flag, so a transfer reads and writes one slot per side; compliance limits are immutables. Shares are capped at
+/// 2^80 - 1 (the hard cap is checked at construction).
+contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, ReentrancyGuardTransient {
+    using SafeERC20 for ISettlementToken;
+    using SafeCast for uint256;
+
+    /// @notice Magnification of the recoveries per share (2^64: a payment of up to 2^96 fen per share of the
+    /// offering keeps every product within int256).
+    uint256 public constant MAGNITUDE = 1 << 64;
+    /// @notice The most allowed regions.
+    uint256 public constant MAX_REGIONS = 8;
+
+    /// @dev How a movement of shares is checked: an ordinary transfer, the mint of a subscription, or an order
+    /// (court forced transfer, governed key recovery) that only checks the recipient.
+    enum Mode {
+        ORDINARY,
+        MINT,
+        ORDER
+    }
+
+    /// @dev One slot per account.
+    struct Account {
+        uint80 balance;
+        uint80 frozen;
+        uint80 subscription;
+        bool frozenWhole;
+    }
+
+    // --- storage: immutables ---
+    ISettlementToken private immutable _token;
+    address private immutable _factory;
+    address private immutable _issuer;
+    bytes32 private immutable _assetRef;
+    FeedId private immutable _valuationFeed;
+    bytes32 private immutable _documentsRoot;
+    uint256 private immutable _investorBit;
+    uint256 private immutable _regions; // up to 8 region codes, 32 bits each, lowest first
+    uint256 private immutable _regionCount;
+    uint8 private immutable _kycTier;
+    uint64 private immutable _lockUpUntil;
+    uint32 private immutable _maxHolders;
+    uint96 private immutable _maxPerHolder;
+    uint96 private immutable _price;
+    uint96 private immutable _minSubscription;
+    uint96 private immutable _softCap;
+    uint96 private immutable _hardCap;
+    uint64 private immutable _deadline;
+
+    // --- storage ---
+    string private _name;
+    string private _symbol;
+    // one slot: what every transfer reads
+    uint80 private _totalSupply;
+    uint32 private _holderCount;
+    bool private _paused;
+    // one slot: the offering
+    OfferingStatus private _status;
+    uint96 private _sold;
+    uint32 private _subscribers;
+    uint256 private _perShare; // magnified recoveries per share of the offering, cumulative
+    uint256 private _carry; // magnified remainder of the last division, added to the next payment
+    uint256 private _totalPaidIn;
+    uint256 private _totalClaimed;
+    uint256 private _escrow;
+    uint256 private _proceedsOwed;
+    uint256 private _offerCount;
+    mapping(address account => Account) private _accounts;
+    mapping(address account => int256) private _corrections;
+    mapping(address account => uint256) private _claimed;
+    mapping(address owner => mapping(address spender => uint256)) private _allowances;
+    mapping(uint256 offerId => Offer) private _offers;
+
+    /// @param consortium_ The consortium.
+    /// @param token_ The settlement token.
+    /// @param issuer_ The issuing BANK.
+    /// @param terms_ The asset's terms (checked here).
+    /// @param name_ Token name.
+    /// @param symbol_ Token symbol.
+    constructor(
+        IConsortium consortium_,
+        ISettlementToken token_,
+        address issuer_,
+        Terms memory terms_,
+        string memory name_,
+        string memory symbol_
+    ) ConsortiumGated(consortium_) {
+        if (address(token_) == address(0) || issuer_ == address(0)) revert FractionsZeroAmount();
+        _checkTerms(terms_);
+        _token = token_;
+        _factory = msg.sender;
+        _issuer = issuer_;
+        _assetRef = terms_.assetRef;
+        _valuationFeed = terms_.valuationFeed;
+        _documentsRoot = terms_.documentsRoot;
+        _investorBit = consortium_.roleBit(Roles.INVESTOR);
+        uint256 packed;
+        uint256 count = terms_.regions.length;
+        for (uint256 i; i < count; ++i) {
+            packed |= uint256(terms_.regions[i]) << (32 * i);
+        }
+        _regions = packed;
+        _regionCount = count;
+        _kycTier = terms_.kycTier;
+        _lockUpUntil = terms_.lockUpUntil;
+        _maxHolders = terms_.maxHolders;
+        _maxPerHolder = terms_.maxPerHolder;
+        _price = terms_.price;
+        _minSubscription = terms_.minSubscription;
+        _softCap = terms_.softCap;
+        _hardCap = terms_.hardCap;
+        _deadline = terms_.deadline;
+        _name = name_;
+        _symbol = symbol_;
+        emit FractionsTerms(issuer_, terms_.assetRef, terms_.valuationFeed, terms_.documentsRoot);
+        emit FractionsLimits(terms_.kycTier, terms_.regions, terms_.lockUpUntil, terms_.maxHolders, terms_.maxPerHolder);
+        emit OfferingTerms(terms_.price, terms_.minSubscription, terms_.softCap, terms_.hardCap, terms_.deadline);
+    }
+
+    // --- external: ERC-20 ---
+
+    /// @inheritdoc IERC20
+    function transfer(address to, uint256 value) external returns (bool) {
+        _transfer(msg.sender, to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function transferFrom(address from, address to, uint256 value) external returns (bool) {
+        uint256 allowed = _allowances[from][msg.sender];
+        if (allowed != type(uint256).max) {
+            if (allowed < value) revert ERC20InsufficientAllowance(msg.sender, allowed, value);
+            unchecked {
+                _allowances[from][msg.sender] = allowed - value;
+            }
+        }
+        _transfer(from, to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function approve(address spender, uint256 value) external returns (bool) {
+        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
+        _allowances[msg.sender][spender] = value;
+        emit Approval(msg.sender, spender, value);
+        return true;
+    }
+
+    // --- external: offering ---
+
+    /// @inheritdoc IAssetFractions
+    function subscribe(uint96 shares) external {
+        if (_status != OfferingStatus.OPEN || block.timestamp >= _deadline || _sold >= _hardCap) {
+            revert FractionsOfferingClosed(_deadline);
+        }
+        if (shares < _minSubscription) revert FractionsBelowMinimum(shares, _minSubscription);
+        uint96 available = _hardCap - _sold;
+        if (shares > available) revert FractionsHardCapExceeded(shares, available);
+        Account storage a = _accounts[msg.sender];
+        Refusal reason = _recipientRefusal(msg.sender, a, shares, Mode.MINT);
+        if (reason != Refusal.NONE) revert FractionsTransferRefused(address(0), msg.sender, shares, reason);
+        if (a.subscription == 0) {
+            ++_subscribers;
+            ++_holderCount;
+        }
+        // casting to uint80 is safe because shares <= hard cap - sold and the hard cap fits in 80 bits
+        // forge-lint: disable-next-line(unsafe-typecast)
+        a.subscription += uint80(shares);
+        uint96 sold = _sold + shares;
+        _sold = sold;
+        uint256 cost = uint256(shares) * _price;
+        _escrow += cost;
+        emit Subscribed(msg.sender, shares, cost, sold);
+        _token.safeTransferFrom(msg.sender, address(this), cost);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function settleOffering() external {
+        if (_status != OfferingStatus.OPEN) revert FractionsWrongOfferingStatus(_status);
+        uint96 sold = _sold;
+        if (block.timestamp < _deadline && sold < _hardCap) revert FractionsOfferingNotEnded(_deadline);
+        uint256 proceeds;
+        if (sold >= _softCap) {
+            _status = OfferingStatus.SUCCEEDED;
+            proceeds = uint256(sold) * _price;
+            _escrow -= proceeds;
+            _proceedsOwed = proceeds;
+        } else {
+            _status = OfferingStatus.FAILED;
+        }
+        emit OfferingSettled(_status, sold, proceeds);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function claimShares(address subscriber) external {
+        if (_status != OfferingStatus.SUCCEEDED) revert FractionsWrongOfferingStatus(_status);
+        Account storage a = _accounts[subscriber];
+        uint80 shares = a.subscription;
+        if (shares == 0) revert FractionsNothingToPay(subscriber);
+        Refusal reason = _paused ? Refusal.PAUSED : _recipientRefusal(subscriber, a, 0, Mode.MINT);
+        if (reason != Refusal.NONE) revert FractionsTransferRefused(address(0), subscriber, shares, reason);
+        // the subscriber counted as a holder since it subscribed, and its shares carry every recovery since the
+        // offering settled (the per-share accounting divides by the shares sold): no correction, no new holder
+        a.subscription = 0;
+        a.balance += shares;
+        _totalSupply += shares;
+        --_subscribers;
+        emit SharesClaimed(subscriber, shares);
+        emit Transfer(address(0), subscriber, shares);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function refund() external nonReentrant {
+        if (_status != OfferingStatus.FAILED) revert FractionsWrongOfferingStatus(_status);
+        Account storage a = _accounts[msg.sender];
+        uint80 shares = a.subscription;
+        if (shares == 0) revert FractionsNothingToPay(msg.sender);
+        a.subscription = 0;
+        --_subscribers;
+        --_holderCount;
+        uint256 amount = uint256(shares) * _price;
+        _escrow -= amount;
+        emit SubscriptionRefunded(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function withdrawProceeds() external nonReentrant {
+        if (msg.sender != _issuer) revert ConsortiumGatedUnauthorized(msg.sender, Roles.BANK);
+        uint256 amount = _proceedsOwed;
+        if (amount == 0) revert FractionsNothingToPay(msg.sender);
+        _proceedsOwed = 0;
+        emit ProceedsWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    // --- external: secondary market ---
+
+    /// @inheritdoc IAssetFractions
+    function makeOffer(uint96 shares, uint96 price) external returns (uint256 offerId) {
+        if (shares == 0 || price == 0) revert FractionsZeroAmount();
+        if (_accounts[msg.sender].balance < shares) {
+            revert FractionsTransferRefused(msg.sender, address(0), shares, Refusal.INSUFFICIENT_BALANCE);
+        }
+        offerId = ++_offerCount;
+        _offers[offerId] = Offer({seller: msg.sender, shares: shares, price: price});
+        emit OfferMade(offerId, msg.sender, shares, price);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function buy(uint256 offerId, uint96 shares) external nonReentrant {
+        Offer storage o = _offers[offerId];
+        address seller = o.seller;
+        if (seller == address(0)) revert FractionsUnknownOffer(offerId);
+        if (shares == 0) revert FractionsZeroAmount();
+        uint96 left = o.shares;
+        if (shares > left) revert FractionsOfferTooSmall(offerId, shares, left);
+        uint256 paid = uint256(shares) * o.price;
+        unchecked {
+            left -= shares;
+        }
+        if (left == 0) delete _offers[offerId];
+        else o.shares = left;
+        _transfer(seller, msg.sender, shares);
+        emit OfferFilled(offerId, msg.sender, shares, paid, left);
+        _token.safeTransferFrom(msg.sender, seller, paid);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function cancelOffer(uint256 offerId) external {
+        address seller = _offers[offerId].seller;
+        if (seller == address(0)) revert FractionsUnknownOffer(offerId);
+        if (seller != msg.sender) revert FractionsNotSeller(offerId, msg.sender);
+        delete _offers[offerId];
+        emit OfferCancelled(offerId);
+    }
+
+    // --- external: recoveries ---
+
+    /// @inheritdoc IAssetFractions
+    function payIn(uint256 amount, bytes32 sourceRef) external nonReentrant {
+        if (amount == 0) revert FractionsZeroAmount();
+        _distribute(msg.sender, sourceRef, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function collect(address source) external nonReentrant {
+        if (source == address(this) || !_consortium().isSystemContract(source)) revert FractionsInvalidSource(source);
+        if (_status != OfferingStatus.SUCCEEDED) revert FractionsNoShares();
+        uint256 before = _token.balanceOf(address(this));
+        IPullPayments(source).withdraw();
+        uint256 received = _token.balanceOf(address(this)) - before;
+        if (received == 0) revert FractionsInvalidSource(source);
+        _distribute(source, bytes32(uint256(uint160(source))), received);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function claim() external nonReentrant {
+        uint256 amount = _claimable(msg.sender);
+        if (amount == 0) revert FractionsNothingToPay(msg.sender);
+        _claimed[msg.sender] += amount;
+        _totalClaimed += amount;
+        emit RecoveryClaimed(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    // --- external: court orders ---
+
+    /// @inheritdoc IAssetFractions
+    function freezeAccount(address account, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
+        Account storage a = _accounts[account];
+        if (a.frozenWhole) revert FractionsInvalidFreeze(account);
+        a.frozenWhole = true;
+        emit AccountFrozen(account, msg.sender, orderDigest);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function unfreezeAccount(address account, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
+        Account storage a = _accounts[account];
+        if (!a.frozenWhole) revert FractionsInvalidFreeze(account);
+        a.frozenWhole = false;
+        emit AccountUnfrozen(account, msg.sender, orderDigest);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function setFrozenShares(address account, uint96 frozen, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
+        Account storage a = _accounts[account];
+        if (frozen > a.balance || frozen == a.frozen) revert FractionsInvalidFreeze(account);
+        // casting to uint80 is safe because frozen <= the balance, an uint80
+        // forge-lint: disable-next-line(unsafe-typecast)
+        a.frozen = uint80(frozen);
+        emit SharesFrozen(account, msg.sender, frozen, orderDigest);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function forcedTransfer(address from, address to, uint256 amount, bytes32 orderDigest)
+        external
+        onlyActiveRole(Roles.COURT)
+    {
+        if (amount == 0) revert FractionsZeroAmount();
+        _orderedMove(from, to, amount);
+        emit ForcedTransfer(from, to, amount, msg.sender, orderDigest);
+    }
+
+    // --- external: governance and issuer ---
+
+    /// @inheritdoc IAssetFractions
+    function recoverAccount(address lost, address replacement, bytes32 orderDigest) external onlyConsortium {
+        _checkRecovery(lost, replacement);
+        uint256 owed = _claimable(lost);
+        uint80 shares = _moveAccount(lost, replacement);
+        if (owed != 0) {
+            int256 magnified = (owed * MAGNITUDE).toInt256();
+            _corrections[lost] -= magnified;
+            _corrections[replacement] += magnified;
+        }
+        emit AccountRecovered(lost, replacement, shares, owed, orderDigest);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function pause(bytes32 reasonDigest) external {
+        _requireIssuerOrRegulator();
+        if (_paused) revert FractionsPauseUnchanged(true);
+        _paused = true;
+        emit TradingPaused(msg.sender, reasonDigest);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function unpause() external {
+        _requireIssuerOrRegulator();
+        if (!_paused) revert FractionsPauseUnchanged(false);
+        _paused = false;
+        emit TradingResumed(msg.sender);
+    }
+
+    // --- external: views ---
+
+    /// @inheritdoc IAssetFractions
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool, Refusal) {
+        Refusal reason;
+        if (from == address(0)) {
+            reason = _paused ? Refusal.PAUSED : _recipientRefusal(to, _accounts[to], amount, Mode.MINT);
+        } else {
+            reason = _refusal(from, to, amount);
+        }
+        return (reason == Refusal.NONE, reason);
+    }
+
+    /// @notice The token name.
+    /// @return The name.
+    function name() external view returns (string memory) {
+        return _name;
+    }
+
+    /// @notice The token symbol.
+    /// @return The symbol.
+    function symbol() external view returns (string memory) {
+        return _symbol;
+    }
+
+    /// @notice Shares are whole: 0 decimals.
+    /// @return 0.
+    function decimals() external pure returns (uint8) {
+        return 0;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() external view returns (uint256) {
+        return _totalSupply;
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) external view returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @inheritdoc IERC20
+    function allowance(address owner, address spender) external view returns (uint256) {
+        return _allowances[owner][spender];
+    }
+
+    /// @inheritdoc IAssetFractions
+    function issuer() external view returns (address) {
+        return _issuer;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function factory() external view returns (address) {
+        return _factory;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function token() external view returns (ISettlementToken) {
+        return _token;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function terms() external view returns (Terms memory t) {
+        uint256 count = _regionCount;
+        uint32[] memory regions = new uint32[](count);
+        for (uint256 i; i < count; ++i) {
+            // casting to uint32 is safe because each region code was packed from an uint32
+            // forge-lint: disable-next-line(unsafe-typecast)
+            regions[i] = uint32(_regions >> (32 * i));
+        }
+        t = Terms({
+            assetRef: _assetRef,
+            valuationFeed: _valuationFeed,
+            documentsRoot: _documentsRoot,
+            kycTier: _kycTier,
+            regions: regions,
+            lockUpUntil: _lockUpUntil,
+            maxHolders: _maxHolders,
+            maxPerHolder: _maxPerHolder,
+            price: _price,
+            minSubscription: _minSubscription,
+            softCap: _softCap,
+            hardCap: _hardCap,
+            deadline: _deadline
+        });
+    }
+
+    /// @inheritdoc IAssetFractions
+    function offering() external view returns (Offering memory) {
+        return Offering({status: _status, sold: _sold, subscribers: _subscribers, deadline: _deadline});
+    }
+
+    /// @inheritdoc IAssetFractions
+    function subscriptionOf(address account) external view returns (uint96) {
+        return _accounts[account].subscription;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function offerOf(uint256 offerId) external view returns (Offer memory) {
+        return _offers[offerId];
+    }
+
+    /// @inheritdoc IAssetFractions
+    function offerCount() external view returns (uint256) {
+        return _offerCount;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function frozenOf(address account) external view returns (bool whole, uint96 shares) {
+        Account storage a = _accounts[account];
+        return (a.frozenWhole, a.frozen);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function holderCount() external view returns (uint32) {
+        return _holderCount;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function claimable(address account) external view returns (uint256) {
+        return _claimable(account);
+    }
+
+    /// @inheritdoc IAssetFractions
+    function claimed(address account) external view returns (uint256) {
+        return _claimed[account];
+    }
+
+    /// @inheritdoc IAssetFractions
+    function totalPaidIn() external view returns (uint256) {
+        return _totalPaidIn;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function totalClaimed() external view returns (uint256) {
+        return _totalClaimed;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function subscriptionEscrow() external view returns (uint256) {
+        return _escrow;
+    }
+
+    /// @inheritdoc IAssetFractions
+    function proceedsOwed() external view returns (uint256) {
+        return _proceedsOwed;
+    }
+
+    // --- internal: movements ---
+
+    /// @dev An ordinary transfer: every rule applies.
+    function _transfer(address from, address to, uint256 amount) private {
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        Refusal reason = _refusal(from, to, amount);
+        if (reason != Refusal.NONE) revert FractionsTransferRefused(from, to, amount, reason);
+        _move(from, to, amount);
+    }
+
+    /// @dev A movement by order (court, governors): only the recipient's eligibility and freeze are checked;
+    /// the sender's frozen shares are released as far as the move needs them.
+    function _orderedMove(address from, address to, uint256 amount) private {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        Account storage f = _accounts[from];
+        if (f.balance < amount) revert FractionsTransferRefused(from, to, amount, Refusal.INSUFFICIENT_BALANCE);
+        Refusal reason = _recipientRefusal(to, _accounts[to], 0, Mode.ORDER);
+        if (reason != Refusal.NONE) revert FractionsTransferRefused(from, to, amount, reason);
+        _move(from, to, amount);
+        if (f.frozen > f.balance) f.frozen = f.balance;
+    }
+
+    /// @dev Moves `amount` shares (checked before) and keeps the holder count and the recovery corrections.
+    function _move(address from, address to, uint256 amount) private {
+        emit Transfer(from, to, amount);
+        if (from == to || amount == 0) return;
+        // casting to uint80 is safe because amount <= the sender's balance (an uint80), checked by the caller
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint80 value = uint80(amount);
+        Account storage f = _accounts[from];
+        Account storage t = _accounts[to];
+        uint80 fromBalance = f.balance - value;
+        f.balance = fromBalance;
+        uint80 toBefore = t.balance;
+        t.balance = toBefore + value;
+        bool senderLeaves = fromBalance == 0 && f.subscription == 0;
+        if (senderLeaves != (toBefore == 0 && t.subscription == 0)) {
+            // exactly one of: the sender stops holding, the recipient starts holding
+            if (senderLeaves) --_holderCount;
+            else ++_holderCount;
+        }
+        uint256 perShare = _perShare;
+        if (perShare != 0) {
+            int256 magnified = (perShare * amount).toInt256();
+            _corrections[from] += magnified;
+            _corrections[to] -= magnified;
+        }
+    }
+
+    function _distribute(address payer, bytes32 sourceRef, uint256 amount) private {
+        if (_status != OfferingStatus.SUCCEEDED) revert FractionsNoShares();
+        uint256 total = amount * MAGNITUDE + _carry;
+        uint256 sold = _sold;
+        _perShare += total / sold;
+        _carry = total % sold;
+        uint256 paidIn = _totalPaidIn + amount;
+        _totalPaidIn = paidIn;
+        emit RecoveryPaid(payer, sourceRef, amount, paidIn);
+    }
+
+    // --- internal: compliance ---
+
+    /// @dev The first rule an ordinary transfer of `amount` from `from` to `to` breaks, or NONE.
+    function _refusal(address from, address to, uint256 amount) private view returns (Refusal) {
+        if (_paused) return Refusal.PAUSED;
+        if (block.timestamp < _lockUpUntil) return Refusal.LOCKED_UP;
+        Account storage f = _accounts[from];
+        uint80 balance = f.balance;
+        if (amount > balance) return Refusal.INSUFFICIENT_BALANCE;
+        if (f.frozenWhole) return Refusal.FROM_FROZEN;
+        if (amount > balance - f.frozen) return Refusal.AMOUNT_FROZEN;
+        (uint256 roles, uint32 region, uint8 tier, bool active) = _consortium().eligibility(from);
+        Refusal reason = _eligibility(roles, region, tier, active);
+        if (reason != Refusal.NONE) return Refusal(uint8(reason) - 3); // TO_* -> FROM_*
+        if (from == to) return _recipientRefusal(to, f, 0, Mode.ORDER);
+        Account storage t = _accounts[to];
+        reason = _recipientRefusal(to, t, amount, Mode.ORDINARY);
+        if (reason != Refusal.NONE) return reason;
+        // a new holder, unless the sender stops holding at the same time
+        if (
+            _maxHolders != 0 && amount != 0 && t.balance == 0 && t.subscription == 0
+                && (amount < balance || f.subscription != 0) && _holderCount >= _maxHolders
+        ) return Refusal.HOLDER_LIMIT;
+        return Refusal.NONE;
+    }
+
+    /// @dev The first rule receiving `amount` more shares breaks for `to`: freeze, eligibility and, unless by
+    /// order, the holding limit (and for a subscription, the holder limit). `amount` counts towards the holding.
+    function _recipientRefusal(address to, Account storage t, uint256 amount, Mode mode)
+        private
+        view
+        returns (Refusal)
+    {
+        if (t.frozenWhole) return Refusal.TO_FROZEN;
+        (uint256 roles, uint32 region, uint8 tier, bool active) = _consortium().eligibility(to);
+        Refusal reason = _eligibility(roles, region, tier, active);
+        if (reason != Refusal.NONE || mode == Mode.ORDER) return reason;
+        if (_maxPerHolder != 0 && uint256(t.balance) + t.subscription + amount > _maxPerHolder) {
+            return Refusal.HOLDING_LIMIT;
+        }
+        if (
+            mode == Mode.MINT && amount != 0 && _maxHolders != 0 && t.balance == 0 && t.subscription == 0
+                && _holderCount >= _maxHolders
+        ) return Refusal.HOLDER_LIMIT;
+        return Refusal.NONE;
+    }
+
+    /// @dev TO_NOT_INVESTOR, TO_KYC_TIER, TO_REGION or NONE for a member's profile.
+    function _eligibility(uint256 roles, uint32 region, uint8 tier, bool active) private view returns (Refusal) {
+        if (!active || roles & _investorBit == 0) return Refusal.TO_NOT_INVESTOR;
+        if (tier < _kycTier) return Refusal.TO_KYC_TIER;
+        uint256 count = _regionCount;
+        if (count == 0) return Refusal.NONE;
+        uint256 packed = _regions;
+        for (uint256 i; i < count; ++i) {
+            // casting to uint32 is safe because each region code was packed from an uint32
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (Regions.covers(uint32(packed >> (32 * i)), region)) return Refusal.NONE;
+        }
+        return Refusal.TO_REGION;
+    }
+
+    // --- internal: other ---
+
+    /// @dev Reverts unless `replacement` is another active key of the member `lost` belongs to and holds nothing.
+    function _checkRecovery(address lost, address replacement) private view {
+        IConsortium c = _consortium();
+        Account storage r = _accounts[replacement];
+        if (
+            lost == replacement || !c.isMember(lost) || !c.isActiveMember(replacement)
+                || c.getMember(lost).nameDigest != c.getMember(replacement).nameDigest || r.balance != 0
+                || r.subscription != 0 || r.frozenWhole
+        ) revert FractionsInvalidRecovery(lost, replacement);
+    }
+
+    /// @dev Moves shares, subscription and freezes of `lost` to `replacement`; returns the shares moved.
+    function _moveAccount(address lost, address replacement) private returns (uint80 shares) {
+        Account storage l = _accounts[lost];
+        Account storage r = _accounts[replacement];
+        shares = l.balance;
+        (uint80 frozen, bool whole, uint80 subscription) = (l.frozen, l.frozenWhole, l.subscription);
+        (l.frozen, l.frozenWhole) = (0, false);
+        // the replacement holds nothing yet and the lost key keeps nothing: the holder count does not change
+        uint32 holders = _holderCount;
+        if (shares != 0) _orderedMove(lost, replacement, shares);
+        (r.frozen, r.frozenWhole, r.subscription, l.subscription) = (frozen, whole, subscription, 0);
+        _holderCount = holders;
+    }
+
+    function _claimable(address account) private view returns (uint256) {
+        int256 magnified = (_perShare * _accounts[account].balance).toInt256() + _corrections[account];
+        // casting to uint256 is safe because magnified is positive here
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 accrued = magnified <= 0 ? 0 : uint256(magnified) / MAGNITUDE;
+        uint256 done = _claimed[account];
+        return accrued > done ? accrued - done : 0;
+    }
+
+    function _requireIssuerOrRegulator() private view {
+        if (msg.sender == _issuer
+                ? !_hasActiveRole(msg.sender, Roles.BANK)
+                : !_hasActiveRole(msg.sender, Roles.REGULATOR)) {
+            revert ConsortiumGatedUnauthorized(msg.sender, Roles.REGULATOR);
+        }
+    }
+
+    function _checkTerms(Terms memory t) private view {
+        if (t.assetRef == bytes32(0)) revert FractionsInvalidTerms(8);
+        if (t.price == 0) revert FractionsInvalidTerms(1);
+        if (t.minSubscription == 0) revert FractionsInvalidTerms(2);
+        if (t.hardCap == 0 || t.hardCap > type(uint80).max) revert FractionsInvalidTerms(4);
+        if (t.softCap < t.minSubscription || t.softCap > t.hardCap) revert FractionsInvalidTerms(3);
+        if (t.deadline <= block.timestamp) revert FractionsInvalidTerms(5);
+        uint256 count = t.regions.length;
+        if (count > MAX_REGIONS) revert FractionsInvalidTerms(6);
+        for (uint256 i; i < count; ++i) {
+            if (t.regions[i] == 0) revert FractionsInvalidTerms(6);
+        }
+        if (t.maxPerHolder != 0 && t.maxPerHolder < t.minSubscription) revert FractionsInvalidTerms(7);
+    }
+}
