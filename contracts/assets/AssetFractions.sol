@@ -25,18 +25,22 @@ interface IPullPayments {
 /// recoveries pro rata (see {IAssetFractions}).
 /// @dev Deployed by the FractionsFactory, which enrols it as a consortium system contract so it can hold rCNY.
 /// Every payment out is a pull made after the state change and its event, under a transient reentrancy lock.
-/// Per account one storage slot holds the balance, the frozen shares, the unclaimed subscription and the freeze
-/// flag, so a transfer reads and writes one slot per side; compliance limits are immutables. Shares are capped at
-/// 2^80 - 1 (the hard cap is checked at construction).
+/// Per account one storage slot holds the balance, the recoveries correction and the flags (frozen whole, has a
+/// hold), so an ordinary transfer reads and writes one slot per side; the rarer frozen shares and unclaimed
+/// subscription live in a second slot read only when the flag says so; the compliance limits are immutables and
+/// the pause, holder count and per-share recoveries share one slot. Shares are capped at 2^80 - 1 (the hard cap
+/// is checked at construction).
 contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, ReentrancyGuardTransient {
     using SafeERC20 for ISettlementToken;
     using SafeCast for uint256;
+    using SafeCast for int256;
 
-    /// @notice Magnification of the recoveries per share (2^64: a payment of up to 2^96 fen per share of the
-    /// offering keeps every product within int256).
-    uint256 public constant MAGNITUDE = 1 << 64;
-    /// @notice The most allowed regions.
-    uint256 public constant MAX_REGIONS = 8;
+    /// @notice Magnification of the recoveries per share. With the division's remainder carried, the error of
+    /// an account's entitlement stays below its shares / 2^48 fen.
+    uint256 public constant MAGNITUDE = 1 << 48;
+    /// @notice The magnified recoveries per share stay below this (2^86: 2^38 fen, about 2.7 billion yuan, per
+    /// share), so that every correction (per share × at most 2^80 shares) fits the 168 bits it is stored in.
+    uint256 public constant MAX_PER_SHARE = 1 << 86;
 
     /// @dev How a movement of shares is checked: an ordinary transfer, the mint of a subscription, or an order
     /// (court forced transfer, governed key recovery) that only checks the recipient.
@@ -46,13 +50,23 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         ORDER
     }
 
-    /// @dev One slot per account.
+    /// @dev One slot per account: all an ordinary transfer reads and writes on each side. `correction` is the
+    /// magnified recoveries correction (see `_claimable`); `flags` holds FROZEN_WHOLE and HAS_HOLD.
     struct Account {
         uint80 balance;
+        int168 correction;
+        uint8 flags;
+    }
+
+    /// @dev What few accounts have, read only when the account's HAS_HOLD flag is set: shares a court froze and
+    /// an unclaimed subscription.
+    struct Hold {
         uint80 frozen;
         uint80 subscription;
-        bool frozenWhole;
     }
+
+    uint8 private constant FROZEN_WHOLE = 1;
+    uint8 private constant HAS_HOLD = 2;
 
     // --- storage: immutables ---
     ISettlementToken private immutable _token;
@@ -81,11 +95,11 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     uint80 private _totalSupply;
     uint32 private _holderCount;
     bool private _paused;
+    uint128 private _perShare; // magnified recoveries per share of the offering, cumulative
     // one slot: the offering
     OfferingStatus private _status;
     uint96 private _sold;
     uint32 private _subscribers;
-    uint256 private _perShare; // magnified recoveries per share of the offering, cumulative
     uint256 private _carry; // magnified remainder of the last division, added to the next payment
     uint256 private _totalPaidIn;
     uint256 private _totalClaimed;
@@ -93,29 +107,32 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     uint256 private _proceedsOwed;
     uint256 private _offerCount;
     mapping(address account => Account) private _accounts;
-    mapping(address account => int256) private _corrections;
+    mapping(address account => Hold) private _holds;
     mapping(address account => uint256) private _claimed;
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(uint256 offerId => Offer) private _offers;
 
     /// @param consortium_ The consortium.
     /// @param token_ The settlement token.
+    /// @param factory_ The factory issuing it.
     /// @param issuer_ The issuing BANK.
-    /// @param terms_ The asset's terms (checked here).
+    /// @param terms_ The asset's terms (checked by the factory).
     /// @param name_ Token name.
     /// @param symbol_ Token symbol.
     constructor(
         IConsortium consortium_,
         ISettlementToken token_,
+        address factory_,
         address issuer_,
         Terms memory terms_,
         string memory name_,
         string memory symbol_
     ) ConsortiumGated(consortium_) {
-        if (address(token_) == address(0) || issuer_ == address(0)) revert FractionsZeroAmount();
-        _checkTerms(terms_);
+        if (address(token_) == address(0) || factory_ == address(0) || issuer_ == address(0)) {
+            revert FractionsZeroAmount();
+        }
         _token = token_;
-        _factory = msg.sender;
+        _factory = factory_;
         _issuer = issuer_;
         _assetRef = terms_.assetRef;
         _valuationFeed = terms_.valuationFeed;
@@ -183,16 +200,17 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         if (shares < _minSubscription) revert FractionsBelowMinimum(shares, _minSubscription);
         uint96 available = _hardCap - _sold;
         if (shares > available) revert FractionsHardCapExceeded(shares, available);
-        Account storage a = _accounts[msg.sender];
-        Refusal reason = _recipientRefusal(msg.sender, a, shares, Mode.MINT);
+        Refusal reason = _recipientRefusal(msg.sender, shares, Mode.MINT, false);
         if (reason != Refusal.NONE) revert FractionsTransferRefused(address(0), msg.sender, shares, reason);
-        if (a.subscription == 0) {
+        Account storage a = _accounts[msg.sender];
+        Hold memory h = _hold(msg.sender, a);
+        if (h.subscription == 0) {
             ++_subscribers;
-            ++_holderCount;
+            ++_holderCount; // no balances exist before the offering settles
         }
         // casting to uint80 is safe because shares <= hard cap - sold and the hard cap fits in 80 bits
         // forge-lint: disable-next-line(unsafe-typecast)
-        a.subscription += uint80(shares);
+        _setHold(msg.sender, a, h.frozen, h.subscription + uint80(shares));
         uint96 sold = _sold + shares;
         _sold = sold;
         uint256 cost = uint256(shares) * _price;
@@ -222,13 +240,14 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     function claimShares(address subscriber) external {
         if (_status != OfferingStatus.SUCCEEDED) revert FractionsWrongOfferingStatus(_status);
         Account storage a = _accounts[subscriber];
-        uint80 shares = a.subscription;
+        Hold memory h = _hold(subscriber, a);
+        uint80 shares = h.subscription;
         if (shares == 0) revert FractionsNothingToPay(subscriber);
-        Refusal reason = _paused ? Refusal.PAUSED : _recipientRefusal(subscriber, a, 0, Mode.MINT);
+        Refusal reason = _paused ? Refusal.PAUSED : _recipientRefusal(subscriber, 0, Mode.MINT, false);
         if (reason != Refusal.NONE) revert FractionsTransferRefused(address(0), subscriber, shares, reason);
         // the subscriber counted as a holder since it subscribed, and its shares carry every recovery since the
         // offering settled (the per-share accounting divides by the shares sold): no correction, no new holder
-        a.subscription = 0;
+        _setHold(subscriber, a, h.frozen, 0);
         a.balance += shares;
         _totalSupply += shares;
         --_subscribers;
@@ -240,9 +259,10 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     function refund() external nonReentrant {
         if (_status != OfferingStatus.FAILED) revert FractionsWrongOfferingStatus(_status);
         Account storage a = _accounts[msg.sender];
-        uint80 shares = a.subscription;
+        Hold memory h = _hold(msg.sender, a);
+        uint80 shares = h.subscription;
         if (shares == 0) revert FractionsNothingToPay(msg.sender);
-        a.subscription = 0;
+        _setHold(msg.sender, a, h.frozen, 0);
         --_subscribers;
         --_holderCount;
         uint256 amount = uint256(shares) * _price;
@@ -337,26 +357,27 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     /// @inheritdoc IAssetFractions
     function freezeAccount(address account, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
         Account storage a = _accounts[account];
-        if (a.frozenWhole) revert FractionsInvalidFreeze(account);
-        a.frozenWhole = true;
+        if (a.flags & FROZEN_WHOLE != 0) revert FractionsInvalidFreeze(account);
+        a.flags |= FROZEN_WHOLE;
         emit AccountFrozen(account, msg.sender, orderDigest);
     }
 
     /// @inheritdoc IAssetFractions
     function unfreezeAccount(address account, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
         Account storage a = _accounts[account];
-        if (!a.frozenWhole) revert FractionsInvalidFreeze(account);
-        a.frozenWhole = false;
+        if (a.flags & FROZEN_WHOLE == 0) revert FractionsInvalidFreeze(account);
+        a.flags &= ~FROZEN_WHOLE;
         emit AccountUnfrozen(account, msg.sender, orderDigest);
     }
 
     /// @inheritdoc IAssetFractions
     function setFrozenShares(address account, uint96 frozen, bytes32 orderDigest) external onlyActiveRole(Roles.COURT) {
         Account storage a = _accounts[account];
-        if (frozen > a.balance || frozen == a.frozen) revert FractionsInvalidFreeze(account);
+        Hold memory h = _hold(account, a);
+        if (frozen > a.balance || frozen == h.frozen) revert FractionsInvalidFreeze(account);
         // casting to uint80 is safe because frozen <= the balance, an uint80
         // forge-lint: disable-next-line(unsafe-typecast)
-        a.frozen = uint80(frozen);
+        _setHold(account, a, uint80(frozen), h.subscription);
         emit SharesFrozen(account, msg.sender, frozen, orderDigest);
     }
 
@@ -378,9 +399,9 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         uint256 owed = _claimable(lost);
         uint80 shares = _moveAccount(lost, replacement);
         if (owed != 0) {
-            int256 magnified = (owed * MAGNITUDE).toInt256();
-            _corrections[lost] -= magnified;
-            _corrections[replacement] += magnified;
+            int168 magnified = (owed * MAGNITUDE).toInt256().toInt168();
+            _accounts[lost].correction -= magnified;
+            _accounts[replacement].correction += magnified;
         }
         emit AccountRecovered(lost, replacement, shares, owed, orderDigest);
     }
@@ -407,7 +428,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     function canTransfer(address from, address to, uint256 amount) external view returns (bool, Refusal) {
         Refusal reason;
         if (from == address(0)) {
-            reason = _paused ? Refusal.PAUSED : _recipientRefusal(to, _accounts[to], amount, Mode.MINT);
+            reason = _paused ? Refusal.PAUSED : _recipientRefusal(to, amount, Mode.MINT, false);
         } else {
             reason = _refusal(from, to, amount);
         }
@@ -495,7 +516,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
 
     /// @inheritdoc IAssetFractions
     function subscriptionOf(address account) external view returns (uint96) {
-        return _accounts[account].subscription;
+        return _hold(account, _accounts[account]).subscription;
     }
 
     /// @inheritdoc IAssetFractions
@@ -511,7 +532,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
     /// @inheritdoc IAssetFractions
     function frozenOf(address account) external view returns (bool whole, uint96 shares) {
         Account storage a = _accounts[account];
-        return (a.frozenWhole, a.frozen);
+        return (a.flags & FROZEN_WHOLE != 0, _hold(account, a).frozen);
     }
 
     /// @inheritdoc IAssetFractions
@@ -571,10 +592,11 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         Account storage f = _accounts[from];
         if (f.balance < amount) revert FractionsTransferRefused(from, to, amount, Refusal.INSUFFICIENT_BALANCE);
-        Refusal reason = _recipientRefusal(to, _accounts[to], 0, Mode.ORDER);
+        Refusal reason = _recipientRefusal(to, 0, Mode.ORDER, false);
         if (reason != Refusal.NONE) revert FractionsTransferRefused(from, to, amount, reason);
         _move(from, to, amount);
-        if (f.frozen > f.balance) f.frozen = f.balance;
+        Hold memory h = _hold(from, f);
+        if (h.frozen > f.balance) _setHold(from, f, f.balance, h.subscription);
     }
 
     /// @dev Moves `amount` shares (checked before) and keeps the holder count and the recovery corrections.
@@ -584,23 +606,22 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         // casting to uint80 is safe because amount <= the sender's balance (an uint80), checked by the caller
         // forge-lint: disable-next-line(unsafe-typecast)
         uint80 value = uint80(amount);
-        Account storage f = _accounts[from];
-        Account storage t = _accounts[to];
-        uint80 fromBalance = f.balance - value;
-        f.balance = fromBalance;
+        // |per share × amount| < 2^86 × 2^80: within int168
+        int168 magnified = (uint256(_perShare) * amount).toInt256().toInt168();
+        Account memory f = _accounts[from];
+        Account memory t = _accounts[to];
         uint80 toBefore = t.balance;
+        f.balance -= value;
+        f.correction += magnified;
         t.balance = toBefore + value;
-        bool senderLeaves = fromBalance == 0 && f.subscription == 0;
-        if (senderLeaves != (toBefore == 0 && t.subscription == 0)) {
-            // exactly one of: the sender stops holding, the recipient starts holding
+        t.correction -= magnified;
+        _accounts[from] = f;
+        _accounts[to] = t;
+        bool senderLeaves = f.balance == 0 && (f.flags & HAS_HOLD == 0 || _holds[from].subscription == 0);
+        bool recipientJoins = toBefore == 0 && (t.flags & HAS_HOLD == 0 || _holds[to].subscription == 0);
+        if (senderLeaves != recipientJoins) {
             if (senderLeaves) --_holderCount;
             else ++_holderCount;
-        }
-        uint256 perShare = _perShare;
-        if (perShare != 0) {
-            int256 magnified = (perShare * amount).toInt256();
-            _corrections[from] += magnified;
-            _corrections[to] -= magnified;
         }
     }
 
@@ -608,7 +629,11 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         if (_status != OfferingStatus.SUCCEEDED) revert FractionsNoShares();
         uint256 total = amount * MAGNITUDE + _carry;
         uint256 sold = _sold;
-        _perShare += total / sold;
+        uint256 perShare = _perShare + total / sold;
+        if (perShare >= MAX_PER_SHARE) revert SafeCast.SafeCastOverflowedUintDowncast(86, perShare);
+        // casting to uint128 is safe because perShare < MAX_PER_SHARE = 2^86
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _perShare = uint128(perShare);
         _carry = total % sold;
         uint256 paidIn = _totalPaidIn + amount;
         _totalPaidIn = paidIn;
@@ -624,39 +649,36 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         Account storage f = _accounts[from];
         uint80 balance = f.balance;
         if (amount > balance) return Refusal.INSUFFICIENT_BALANCE;
-        if (f.frozenWhole) return Refusal.FROM_FROZEN;
-        if (amount > balance - f.frozen) return Refusal.AMOUNT_FROZEN;
+        if (f.flags & FROZEN_WHOLE != 0) return Refusal.FROM_FROZEN;
+        Hold memory h = _hold(from, f);
+        if (amount > balance - h.frozen) return Refusal.AMOUNT_FROZEN;
         (uint256 roles, uint32 region, uint8 tier, bool active) = _consortium().eligibility(from);
         Refusal reason = _eligibility(roles, region, tier, active);
         if (reason != Refusal.NONE) return Refusal(uint8(reason) - 3); // TO_* -> FROM_*
-        if (from == to) return _recipientRefusal(to, f, 0, Mode.ORDER);
-        Account storage t = _accounts[to];
-        reason = _recipientRefusal(to, t, amount, Mode.ORDINARY);
-        if (reason != Refusal.NONE) return reason;
-        // a new holder, unless the sender stops holding at the same time
-        if (
-            _maxHolders != 0 && amount != 0 && t.balance == 0 && t.subscription == 0
-                && (amount < balance || f.subscription != 0) && _holderCount >= _maxHolders
-        ) return Refusal.HOLDER_LIMIT;
-        return Refusal.NONE;
+        if (from == to) return Refusal.NONE;
+        return _recipientRefusal(to, amount, Mode.ORDINARY, amount == balance && h.subscription == 0);
     }
 
     /// @dev The first rule receiving `amount` more shares breaks for `to`: freeze, eligibility and, unless by
     /// order, the holding limit (and for a subscription, the holder limit). `amount` counts towards the holding.
-    function _recipientRefusal(address to, Account storage t, uint256 amount, Mode mode)
+    function _recipientRefusal(address to, uint256 amount, Mode mode, bool senderLeaves)
         private
         view
         returns (Refusal)
     {
-        if (t.frozenWhole) return Refusal.TO_FROZEN;
+        Account storage t = _accounts[to];
+        uint8 flags = t.flags;
+        if (flags & FROZEN_WHOLE != 0) return Refusal.TO_FROZEN;
         (uint256 roles, uint32 region, uint8 tier, bool active) = _consortium().eligibility(to);
         Refusal reason = _eligibility(roles, region, tier, active);
         if (reason != Refusal.NONE || mode == Mode.ORDER) return reason;
-        if (_maxPerHolder != 0 && uint256(t.balance) + t.subscription + amount > _maxPerHolder) {
+        uint80 balance = t.balance;
+        uint80 subscription = flags & HAS_HOLD != 0 ? _holds[to].subscription : 0;
+        if (_maxPerHolder != 0 && uint256(balance) + subscription + amount > _maxPerHolder) {
             return Refusal.HOLDING_LIMIT;
         }
         if (
-            mode == Mode.MINT && amount != 0 && _maxHolders != 0 && t.balance == 0 && t.subscription == 0
+            _maxHolders != 0 && amount != 0 && balance == 0 && subscription == 0 && !senderLeaves
                 && _holderCount >= _maxHolders
         ) return Refusal.HOLDER_LIMIT;
         return Refusal.NONE;
@@ -685,27 +707,40 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         Account storage r = _accounts[replacement];
         if (
             lost == replacement || !c.isMember(lost) || !c.isActiveMember(replacement)
-                || c.getMember(lost).nameDigest != c.getMember(replacement).nameDigest || r.balance != 0
-                || r.subscription != 0 || r.frozenWhole
+                || c.getMember(lost).nameDigest != c.getMember(replacement).nameDigest || r.balance != 0 || r.flags != 0
         ) revert FractionsInvalidRecovery(lost, replacement);
     }
 
     /// @dev Moves shares, subscription and freezes of `lost` to `replacement`; returns the shares moved.
     function _moveAccount(address lost, address replacement) private returns (uint80 shares) {
         Account storage l = _accounts[lost];
-        Account storage r = _accounts[replacement];
         shares = l.balance;
-        (uint80 frozen, bool whole, uint80 subscription) = (l.frozen, l.frozenWhole, l.subscription);
-        (l.frozen, l.frozenWhole) = (0, false);
+        Hold memory h = _hold(lost, l);
+        uint8 whole = l.flags & FROZEN_WHOLE;
         // the replacement holds nothing yet and the lost key keeps nothing: the holder count does not change
         uint32 holders = _holderCount;
+        l.flags &= ~FROZEN_WHOLE;
+        _setHold(lost, l, 0, 0);
         if (shares != 0) _orderedMove(lost, replacement, shares);
-        (r.frozen, r.frozenWhole, r.subscription, l.subscription) = (frozen, whole, subscription, 0);
+        Account storage r = _accounts[replacement];
+        _setHold(replacement, r, h.frozen, h.subscription);
+        r.flags |= whole;
         _holderCount = holders;
     }
 
+    function _hold(address account, Account storage a) private view returns (Hold memory h) {
+        if (a.flags & HAS_HOLD != 0) h = _holds[account];
+    }
+
+    function _setHold(address account, Account storage a, uint80 frozen, uint80 subscription) private {
+        _holds[account] = Hold({frozen: frozen, subscription: subscription});
+        if (frozen != 0 || subscription != 0) a.flags |= HAS_HOLD;
+        else a.flags &= ~HAS_HOLD;
+    }
+
     function _claimable(address account) private view returns (uint256) {
-        int256 magnified = (_perShare * _accounts[account].balance).toInt256() + _corrections[account];
+        Account storage a = _accounts[account];
+        int256 magnified = int256(uint256(_perShare) * a.balance) + a.correction;
         // casting to uint256 is safe because magnified is positive here
         // forge-lint: disable-next-line(unsafe-typecast)
         uint256 accrued = magnified <= 0 ? 0 : uint256(magnified) / MAGNITUDE;
@@ -719,20 +754,5 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
                 : !_hasActiveRole(msg.sender, Roles.REGULATOR)) {
             revert ConsortiumGatedUnauthorized(msg.sender, Roles.REGULATOR);
         }
-    }
-
-    function _checkTerms(Terms memory t) private view {
-        if (t.assetRef == bytes32(0)) revert FractionsInvalidTerms(8);
-        if (t.price == 0) revert FractionsInvalidTerms(1);
-        if (t.minSubscription == 0) revert FractionsInvalidTerms(2);
-        if (t.hardCap == 0 || t.hardCap > type(uint80).max) revert FractionsInvalidTerms(4);
-        if (t.softCap < t.minSubscription || t.softCap > t.hardCap) revert FractionsInvalidTerms(3);
-        if (t.deadline <= block.timestamp) revert FractionsInvalidTerms(5);
-        uint256 count = t.regions.length;
-        if (count > MAX_REGIONS) revert FractionsInvalidTerms(6);
-        for (uint256 i; i < count; ++i) {
-            if (t.regions[i] == 0) revert FractionsInvalidTerms(6);
-        }
-        if (t.maxPerHolder != 0 && t.maxPerHolder < t.minSubscription) revert FractionsInvalidTerms(7);
     }
 }

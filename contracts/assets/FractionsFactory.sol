@@ -8,15 +8,21 @@ import {IEvidenceRegistry} from "../interfaces/IEvidenceRegistry.sol";
 import {IFractionsFactory} from "../interfaces/IFractionsFactory.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {Roles} from "../libraries/Roles.sol";
-import {AssetFractions} from "./AssetFractions.sol";
+import {FractionsDeployer} from "./FractionsDeployer.sol";
 
 /// @title FractionsFactory
 /// @notice Deploys and records one AssetFractions token per asset (see {IFractionsFactory}).
-/// @dev Must be a consortium system contract (SetSystemContract proposal) to enrol the tokens it deploys.
+/// @dev Must be a consortium system contract (SetSystemContract proposal) to enrol the tokens it deploys. The
+/// tokens are created by a FractionsDeployer this factory creates in its constructor (the token's creation code
+/// does not fit in the factory's).
 contract FractionsFactory is ConsortiumGated, IFractionsFactory {
+    /// @notice The most allowed regions of an asset.
+    uint256 public constant MAX_REGIONS = 8;
+
     // --- storage ---
     ISettlementToken private immutable _token;
     IEvidenceRegistry private immutable _evidence;
+    FractionsDeployer private immutable _deployer;
     address[] private _assets;
     mapping(address asset => bool) private _isAsset;
     mapping(bytes32 assetRef => address asset) private _byRef;
@@ -32,6 +38,7 @@ contract FractionsFactory is ConsortiumGated, IFractionsFactory {
         }
         _token = token_;
         _evidence = evidence_;
+        _deployer = new FractionsDeployer();
     }
 
     /// @inheritdoc IFractionsFactory
@@ -43,8 +50,9 @@ contract FractionsFactory is ConsortiumGated, IFractionsFactory {
         address existing = _byRef[terms.assetRef];
         if (existing != address(0)) revert FractionsAlreadyIssued(terms.assetRef, existing);
         if (!_evidence.isAnchored(terms.documentsRoot)) revert FractionsDocumentsNotAnchored(terms.documentsRoot);
+        _checkTerms(terms);
         IConsortium c = _consortium();
-        asset = address(new AssetFractions(c, _token, msg.sender, terms, name, symbol));
+        asset = _deployer.deploy(c, _token, msg.sender, terms, name, symbol);
         uint256 index = _assets.length;
         _assets.push(asset);
         _isAsset[asset] = true;
@@ -71,5 +79,22 @@ contract FractionsFactory is ConsortiumGated, IFractionsFactory {
     /// @inheritdoc IFractionsFactory
     function isAsset(address asset) external view returns (bool) {
         return _isAsset[asset];
+    }
+
+    // --- internal ---
+
+    function _checkTerms(IAssetFractions.Terms calldata t) private view {
+        if (t.assetRef == bytes32(0)) revert IAssetFractions.FractionsInvalidTerms(8);
+        if (t.price == 0) revert IAssetFractions.FractionsInvalidTerms(1);
+        if (t.minSubscription == 0) revert IAssetFractions.FractionsInvalidTerms(2);
+        if (t.hardCap == 0 || t.hardCap > type(uint80).max) revert IAssetFractions.FractionsInvalidTerms(4);
+        if (t.softCap < t.minSubscription || t.softCap > t.hardCap) revert IAssetFractions.FractionsInvalidTerms(3);
+        if (t.deadline <= block.timestamp) revert IAssetFractions.FractionsInvalidTerms(5);
+        uint256 count = t.regions.length;
+        if (count > MAX_REGIONS) revert IAssetFractions.FractionsInvalidTerms(6);
+        for (uint256 i; i < count; ++i) {
+            if (t.regions[i] == 0) revert IAssetFractions.FractionsInvalidTerms(6);
+        }
+        if (t.maxPerHolder != 0 && t.maxPerHolder < t.minSubscription) revert IAssetFractions.FractionsInvalidTerms(7);
     }
 }
