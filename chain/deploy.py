@@ -4,11 +4,13 @@ Re-running is a no-op when the file matches the chain: same chain id, and for ev
 creation bytecode hash equals the compiled one and the code at its address still hashes to the
 recorded runtime code hash. Otherwise (or with ``fresh=True``) everything is deployed again.
 
-The file is all a process needs to bind to the contracts: each contract's ABI, the custom errors of the
+The file is all a process needs to bind to the contracts: each contract's ABI, the ABIs of the contracts
+that factories deploy later (``templates``: an ``AssetFractions`` token per asset), the custom errors of the
 libraries they use, the compiler version and settings and the hash of the compiler input. Reading it
 (:func:`load_deployments`) imports no compiler, so a gateway runs where there is no solc at all. A file
 written before ABIs were recorded is refused by :meth:`Deployments.abi`; re-running ``recourse deploy``
-on it adds them in place, without a transaction, when the code on chain matches.
+on it adds them in place, without a transaction, when the code on chain matches; the same goes for a file
+written before templates were recorded.
 """
 
 from __future__ import annotations
@@ -32,12 +34,34 @@ from chain.client import ChainClient, Sender, TxRequest
 if TYPE_CHECKING:  # only ``deploy`` needs compiled artifacts, and its caller brings them
     from chain.compiler import Artifact, CompileResult
 
-__all__ = ["DeployedContract", "Deployments", "GovernanceConfig", "deploy", "load_deployments"]
+__all__ = [
+    "DEPLOY_ORDER",
+    "TEMPLATES",
+    "DeployedContract",
+    "Deployments",
+    "GovernanceConfig",
+    "deploy",
+    "load_deployments",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Deployment order; each later contract may take earlier addresses as constructor arguments.
-DEPLOY_ORDER = ("Consortium", "SettlementToken", "EvidenceRegistry", "OracleHub", "CaseDelegation", "JudicialAuction")
+DEPLOY_ORDER = (
+    "Consortium",
+    "SettlementToken",
+    "EvidenceRegistry",
+    "OracleHub",
+    "CaseDelegation",
+    "JudicialAuction",
+    "FractionsFactory",
+)
+# Deploying makes no contract a system contract (allowed to hold SettlementToken): the governors decide that
+# with a ``SetSystemContract`` proposal, for CaseDelegation, JudicialAuction and FractionsFactory alike (the
+# factory then enrols each token it deploys).
+
+#: Contracts deployed by a deployed contract, not by ``deploy`` (their ABIs are recorded as ``templates``).
+TEMPLATES = ("AssetFractions",)
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,9 @@ class Deployments:
     #: custom errors declared by compiled code that is not itself deployed (libraries, OpenZeppelin
     #: helpers), so a revert raised from library code still decodes by name
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: ABIs of the contracts that deployed contracts create (see ``TEMPLATES``); empty in a file written
+    #: before they were recorded
+    templates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def address(self, name: str) -> str:
         try:
@@ -85,11 +112,25 @@ class Deployments:
             raise DeploymentError(f"{name} is not in the deployments file; run `recourse deploy`") from exc
 
     def abi(self, name: str) -> list[dict[str, Any]]:
-        """The ABI recorded for ``name`` at deployment (no compiler involved)."""
+        """The ABI recorded for ``name`` at deployment, a deployed contract's or a template's (no compiler
+        involved)."""
+        if name in TEMPLATES and name not in self.contracts:
+            return self.template_abi(name)
         try:
             abi = self.contracts[name].abi
         except KeyError as exc:
             raise DeploymentError(f"{name} is not in the deployments file; run `recourse deploy`") from exc
+        if not abi:
+            raise DeploymentError(
+                f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
+                "`recourse deploy`): run `recourse deploy` again; it records the ABIs without redeploying "
+                "when the code on chain is unchanged"
+            )
+        return abi
+
+    def template_abi(self, name: str) -> list[dict[str, Any]]:
+        """The ABI of ``name``, a contract that a deployed factory creates (see ``TEMPLATES``)."""
+        abi = self.templates.get(name)
         if not abi:
             raise DeploymentError(
                 f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
@@ -151,10 +192,21 @@ def _library_errors(compiled: CompileResult) -> list[dict[str, Any]]:
     return errors
 
 
+def _templates(compiled: CompileResult) -> dict[str, list[dict[str, Any]]]:
+    return {n: compiled.get(n).abi for n in TEMPLATES}
+
+
 def _record_abis(existing: Deployments, compiled: CompileResult) -> Deployments:
-    """``existing`` with the ABIs, library errors and compiler record of ``compiled`` (same code)."""
+    """``existing`` with the ABIs, template ABIs, library errors and compiler record of ``compiled`` (same
+    code)."""
     contracts = {n: replace(c, abi=compiled.get(n).abi) for n, c in existing.contracts.items()}
-    return replace(existing, contracts=contracts, errors=_library_errors(compiled), compiler=_compiler_record(compiled))
+    return replace(
+        existing,
+        contracts=contracts,
+        errors=_library_errors(compiled),
+        compiler=_compiler_record(compiled),
+        templates=_templates(compiled),
+    )
 
 
 def _write(path: Path, deployments: Deployments) -> None:
@@ -198,6 +250,8 @@ def _constructor_args(name: str, done: dict[str, DeployedContract], gov: Governa
             done["OracleHub"].address,
             gov.appraisal_max_age,
         ]
+    if name == "FractionsFactory":
+        return [done["Consortium"].address, done["SettlementToken"].address, done["EvidenceRegistry"].address]
     raise DeploymentError(f"no constructor wiring defined for {name}")
 
 
@@ -258,6 +312,7 @@ def deploy(
         compiler=_compiler_record(compiled),
         contracts=done,
         errors=_library_errors(compiled),
+        templates=_templates(compiled),
     )
     _write(path, result)
     return result, True

@@ -4,6 +4,10 @@
 ``REDUCERS`` maps a contract name to its ``Reducer``; ``replay(events)`` folds events (``DecodedEvent``,
 ``EventRow`` or ``Event``, in key order) into ``{contract: state}`` for every contract that has a reducer.
 Adding a contract means adding one module here with a ``REDUCER`` and listing it in ``REDUCERS``.
+
+A contract deployed many times by a factory (``PER_ADDRESS``: one ``AssetFractions`` token per asset) has one
+state per address: ``replay`` gives ``{contract: {address: state}}`` for it, and needs events that carry their
+address (``DecodedEvent`` or ``EventRow``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from eth_utils.address import to_checksum_address
+
 from chain.reducers import (
+    asset_fractions,
     case_delegation,
     consortium,
     evidence_registry,
@@ -21,7 +28,7 @@ from chain.reducers import (
 )
 from chain.reducers._base import Event, Reducer, as_event
 
-__all__ = ["REDUCERS", "Event", "Reducer", "as_event", "replay"]
+__all__ = ["PER_ADDRESS", "REDUCERS", "Event", "Reducer", "address_of", "as_event", "replay"]
 
 REDUCERS: Mapping[str, Reducer[Any]] = {
     r.contract: r
@@ -32,16 +39,43 @@ REDUCERS: Mapping[str, Reducer[Any]] = {
         case_delegation.REDUCER,
         oracle_hub.REDUCER,
         judicial_auction.REDUCER,
+        asset_fractions.FACTORY_REDUCER,
+        asset_fractions.ASSET_REDUCER,
     )
 }
+#: contracts with one state per address (deployed by a factory, any number of times)
+PER_ADDRESS = frozenset({asset_fractions.CONTRACT})
+
+
+def address_of(item: Any) -> str | None:
+    """The checksum address of the contract that emitted ``item`` (a ``DecodedEvent`` or an ``EventRow``), or
+    ``None`` for an ``Event`` (which does not carry it)."""
+    if isinstance(item, Event):
+        return None
+    if isinstance(item, tuple):  # an EventRow (see chain.events)
+        return to_checksum_address(item[7])
+    address = getattr(item, "address", None)
+    return None if address is None else to_checksum_address(address)
 
 
 def replay(events: Iterable[Any], reducers: Mapping[str, Reducer[Any]] = REDUCERS) -> dict[str, Any]:
-    """Fold ``events`` (in key order) into a fresh state per contract; events of other contracts are skipped."""
-    states: dict[str, Any] = {name: r.new_state() for name, r in reducers.items()}
+    """Fold ``events`` (in key order) into a fresh state per contract (per address for ``PER_ADDRESS``
+    contracts: ``{address: state}``); events of other contracts are skipped."""
+    states: dict[str, Any] = {name: {} if name in PER_ADDRESS else r.new_state() for name, r in reducers.items()}
     for item in events:
         e = as_event(item)
         r = reducers.get(e.contract)
-        if r is not None and e.name in r.events:
+        if r is None or e.name not in r.events:
+            continue
+        if e.contract in PER_ADDRESS:
+            address = address_of(item)
+            if address is None:
+                raise ValueError(
+                    f"{e.key} {e.contract}.{e.name}: replay needs the address (a DecodedEvent or EventRow)"
+                )
+            per_address: dict[str, Any] = states[e.contract]
+            state = per_address[address] if address in per_address else r.new_state()
+            per_address[address] = r.apply(state, e)
+        else:
             states[e.contract] = r.apply(states[e.contract], e)
     return states

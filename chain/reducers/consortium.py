@@ -1,5 +1,9 @@
 """``Consortium`` events → members (roles, region, licence, KYC tier, suspension) and governance
-(governors, threshold, proposals, system contracts)."""
+(governors, threshold, proposals, system contracts).
+
+A system contract is set by a governed proposal (``SystemContractSet``) or enrolled by a system contract
+that deployed it (``SystemContractEnrolled``: a fractions factory enrols each asset token): the governors
+approved the enrolling contract's code, so they approved what it creates."""
 
 from __future__ import annotations
 
@@ -57,6 +61,8 @@ class ConsortiumState:
     threshold: int = 0
     proposals: dict[int, Proposal] = field(default_factory=dict)
     system_contracts: set[str] = field(default_factory=set)
+    #: enrolled system contract → the system contract that enrolled it
+    enrolled_by: dict[str, str] = field(default_factory=dict)
     anomalies: list[str] = field(default_factory=list)
 
 
@@ -137,6 +143,17 @@ def _system_contract(s: ConsortiumState, e: Event) -> None:
     (s.system_contracts.add if e.args["enabled"] else s.system_contracts.discard)(e.args["account"])
 
 
+def _enrolled(s: ConsortiumState, e: Event) -> None:
+    """Only a system contract may enrol one, and only a contract that is not one yet."""
+    account, by = e.args["account"], e.args["enrolledBy"]
+    if by not in s.system_contracts:
+        s.anomalies.append(f"{e.key} SystemContractEnrolled: {account} enrolled by {by}, not a system contract")
+    elif account in s.system_contracts:
+        s.anomalies.append(f"{e.key} SystemContractEnrolled: {account} was already a system contract")
+    s.system_contracts.add(account)
+    s.enrolled_by[account] = by
+
+
 _HANDLERS = {
     "MemberAdmitted": _admitted,
     "MemberRoleGranted": _role,
@@ -151,6 +168,7 @@ _HANDLERS = {
     "ProposalApproved": _proposal,
     "ProposalExecuted": _proposal,
     "SystemContractSet": _system_contract,
+    "SystemContractEnrolled": _enrolled,
 }
 
 REDUCER: Reducer[ConsortiumState] = Reducer(

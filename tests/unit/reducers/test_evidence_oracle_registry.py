@@ -53,6 +53,8 @@ def test_registry_and_replay_accept_decoded_events_and_rows() -> None:
         "CaseDelegation",
         "OracleHub",
         "JudicialAuction",
+        "FractionsFactory",
+        "AssetFractions",
     }
     decoded = DecodedEvent(
         key="000000000001/000000/000000",
