@@ -165,7 +165,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
 
     /// @inheritdoc IERC20
     function transfer(address to, uint256 value) external returns (bool) {
-        _transfer(msg.sender, to, value);
+        _update(msg.sender, to, value, Mode.ORDINARY);
         return true;
     }
 
@@ -178,7 +178,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
                 _allowances[from][msg.sender] = allowed - value;
             }
         }
-        _transfer(from, to, value);
+        _update(from, to, value, Mode.ORDINARY);
         return true;
     }
 
@@ -250,7 +250,6 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         _setHold(subscriber, a, h.frozen, 0);
         a.balance += shares;
         _totalSupply += shares;
-        --_subscribers;
         emit SharesClaimed(subscriber, shares);
         emit Transfer(address(0), subscriber, shares);
     }
@@ -308,7 +307,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         }
         if (left == 0) delete _offers[offerId];
         else o.shares = left;
-        _transfer(seller, msg.sender, shares);
+        _update(seller, msg.sender, shares, Mode.ORDINARY);
         emit OfferFilled(offerId, msg.sender, shares, paid, left);
         _token.safeTransferFrom(msg.sender, seller, paid);
     }
@@ -387,7 +386,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         onlyActiveRole(Roles.COURT)
     {
         if (amount == 0) revert FractionsZeroAmount();
-        _orderedMove(from, to, amount);
+        _update(from, to, amount, Mode.ORDER);
         emit ForcedTransfer(from, to, amount, msg.sender, orderDigest);
     }
 
@@ -577,26 +576,24 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
 
     // --- internal: movements ---
 
-    /// @dev An ordinary transfer: every rule applies.
-    function _transfer(address from, address to, uint256 amount) private {
+    /// @dev The one place shares move between accounts: the compliance check for `mode` (ORDINARY: every rule;
+    /// ORDER, a court's or the governors': the sender's balance and the recipient's eligibility and freeze), then
+    /// the move; an order releases the sender's frozen shares as far as the move needs them. (A subscription's
+    /// mint, in `claimShares`, checks the recipient's rules with the same `_recipientRefusal`.)
+    function _update(address from, address to, uint256 amount, Mode mode) private {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        Refusal reason = _refusal(from, to, amount);
-        if (reason != Refusal.NONE) revert FractionsTransferRefused(from, to, amount, reason);
-        _move(from, to, amount);
-    }
-
-    /// @dev A movement by order (court, governors): only the recipient's eligibility and freeze are checked;
-    /// the sender's frozen shares are released as far as the move needs them.
-    function _orderedMove(address from, address to, uint256 amount) private {
-        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         Account storage f = _accounts[from];
-        if (f.balance < amount) revert FractionsTransferRefused(from, to, amount, Refusal.INSUFFICIENT_BALANCE);
-        Refusal reason = _recipientRefusal(to, 0, Mode.ORDER, false);
+        Refusal reason;
+        if (mode == Mode.ORDINARY) reason = _refusal(from, to, amount);
+        else if (f.balance < amount) reason = Refusal.INSUFFICIENT_BALANCE;
+        else reason = _recipientRefusal(to, 0, Mode.ORDER, false);
         if (reason != Refusal.NONE) revert FractionsTransferRefused(from, to, amount, reason);
         _move(from, to, amount);
-        Hold memory h = _hold(from, f);
-        if (h.frozen > f.balance) _setHold(from, f, f.balance, h.subscription);
+        if (mode == Mode.ORDER) {
+            Hold memory h = _hold(from, f);
+            if (h.frozen > f.balance) _setHold(from, f, f.balance, h.subscription);
+        }
     }
 
     /// @dev Moves `amount` shares (checked before) and keeps the holder count and the recovery corrections.
@@ -721,7 +718,7 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         uint32 holders = _holderCount;
         l.flags &= ~FROZEN_WHOLE;
         _setHold(lost, l, 0, 0);
-        if (shares != 0) _orderedMove(lost, replacement, shares);
+        if (shares != 0) _update(lost, replacement, shares, Mode.ORDER);
         Account storage r = _accounts[replacement];
         _setHold(replacement, r, h.frozen, h.subscription);
         r.flags |= whole;

@@ -217,12 +217,6 @@ def test_the_reducer_reads_every_event_the_token_and_factory_declare(world: Worl
     assert factory_events == REDUCERS["FractionsFactory"].events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="AssetFractions.claimShares decrements _subscribers, but IAssetFractions.Offering.subscribers is "
-    "'Accounts that subscribed (and have not been refunded)': a subscriber that claimed its shares stops counting",
-)
 def test_offering_subscribers_count_every_subscriber_not_refunded(world: World) -> None:
     w = world
     asset = _issue(w, "SH-0043-F", hard_cap=50, soft_cap=50)
