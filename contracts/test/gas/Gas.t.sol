@@ -2,10 +2,13 @@
 pragma solidity 0.8.28;
 
 import {console2} from "forge-std/console2.sol";
+import {AssetFractions} from "../../assets/AssetFractions.sol";
+import {IAssetFractions} from "../../interfaces/IAssetFractions.sol";
 import {ICaseDelegation} from "../../interfaces/ICaseDelegation.sol";
 import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
 import {IJudicialAuction} from "../../interfaces/IJudicialAuction.sol";
 import {IOracleHub} from "../../interfaces/IOracleHub.sol";
+import {FractionsFixture} from "../assets/FractionsFixture.sol";
 import {AuctionFixture} from "../auctions/AuctionFixture.sol";
 import {CaseFixture} from "../cases/CaseFixture.sol";
 import {Deployers} from "../utils/Deployers.sol";
@@ -349,6 +352,115 @@ contract AuctionGasTest is AuctionFixture, GasBudget {
         vm.prank(seller);
         auction.withdraw();
         report("JudicialAuction.withdraw (proceeds)", 71_431);
+    }
+
+    function logStep(string memory label) internal view returns (uint256 total) {
+        total = vm.lastCallGas().gasTotalUsed;
+        console2.log(string.concat("gas: ", label), total);
+    }
+}
+
+/// @notice Gas of AssetFractions, one transaction each (run isolated, see {RecourseGasTest}), with every compliance rule
+/// active (KYC tier, two regions, lock-up passed, holder cap, per-holder maximum) and after a recovery was paid, so
+/// that the per-share recoveries are non-zero and every movement writes both holders' corrections. A claim is O(1):
+/// the same gas with 10 holders as with 100. Budgets are the figures measured at acafc7a.
+contract FractionsGasTest is FractionsFixture, GasBudget {
+    uint256 internal offerId; // inv1 offers 50 shares at 120 CNY
+
+    function setUp() public {
+        deployFractions();
+        tradingAsset(); // inv1 300, inv2 200, inv3 100 shares; 3 holders of at most 4
+        payInAs(issuer, 600_000);
+        offerId = offerAs(inv1, 50, 12_000);
+    }
+
+    function test_gas_fractionsTransferToHolder() public {
+        vm.prank(inv1);
+        asset.transfer(inv2, 1);
+        report("AssetFractions.transfer (existing holder, all rules, after a recovery)", 60_038);
+    }
+
+    function test_gas_fractionsTransferToNewHolder() public {
+        vm.prank(inv1);
+        asset.transfer(inv4, 1);
+        report("AssetFractions.transfer (new holder, all rules, after a recovery)", 80_703);
+    }
+
+    function test_gas_fractionsTransferVsSettlementTransfer() public {
+        vm.prank(inv1);
+        token.transfer(inv2, 1);
+        uint256 cash = logStep("SettlementToken.transfer (existing holder, baseline)");
+        vm.prank(inv1);
+        asset.transfer(inv2, 1);
+        uint256 shares = logStep("AssetFractions.transfer (existing holder, all rules, after a recovery)");
+        console2.log("gas: AssetFractions.transfer over SettlementToken.transfer", int256(shares) - int256(cash));
+        assertEq(asset.balanceOf(inv2), SUB2 + 1);
+    }
+
+    function test_gas_fractionsBuy() public {
+        vm.prank(inv2);
+        asset.buy(offerId, 10);
+        report("AssetFractions.buy (DvP: 10 shares and their price, partial fill)", BUY_BUDGET);
+    }
+
+    function test_gas_fractionsClaim() public {
+        vm.prank(inv2);
+        asset.claim();
+        report("AssetFractions.claim (3 holders)", CLAIM_BUDGET);
+    }
+
+    function test_gas_fractionsClaimTenVsManyHolders() public {
+        AssetFractions ten = wideAsset("ten", 10, 0);
+        AssetFractions many = wideAsset("many", 100, 10);
+        vm.prank(issuer);
+        ten.payIn(1_000_000, CASE_REF);
+        vm.prank(issuer);
+        many.payIn(1_000_000, CASE_REF);
+        vm.prank(holderAt(3));
+        ten.claim();
+        uint256 claimTen = logStep("AssetFractions.claim (10 holders)");
+        vm.prank(holderAt(3));
+        many.claim();
+        uint256 claimMany = logStep("AssetFractions.claim (100 holders)");
+        assertEq(ten.claimed(holderAt(3)), 1_000_000 / 10);
+        assertEq(many.claimed(holderAt(3)), 1_000_000 / 100);
+        assertApproxEqRel(claimMany, claimTen, 0.01e18, "claim gas grows with the number of holders");
+        assertLe(claimMany, CLAIM_BUDGET * 101 / 100);
+    }
+
+    uint256 internal constant BUY_BUDGET = 100_523;
+    uint256 internal constant CLAIM_BUDGET = 103_248;
+
+    function holderAt(uint256 i) internal returns (address) {
+        return makeAddr(string.concat("holder", vm.toString(i)));
+    }
+
+    /// @notice An asset without holder limits whose `n` holders (holder0.., the first `admitted` already members)
+    /// each subscribed and claimed 10 shares: the hard cap, so it settles at once.
+    function wideAsset(string memory ref, uint256 n, uint256 admitted) internal returns (AssetFractions a) {
+        IAssetFractions.Terms memory t = defaultTerms();
+        t.assetRef = keccak256(bytes(ref));
+        t.regions = new uint32[](0);
+        (t.maxHolders, t.maxPerHolder, t.lockUpUntil) = (0, 0, 0);
+        (t.minSubscription, t.softCap, t.hardCap) = (10, uint96(n * 10), uint96(n * 10));
+        t.deadline = uint64(block.timestamp) + 1 days;
+        a = issueAsset(t);
+        vm.prank(issuer);
+        token.approve(address(a), type(uint256).max);
+        for (uint256 i = 0; i < n; i++) {
+            address h = holderAt(i);
+            if (i >= admitted) admitInvestor(h, ASSET_KYC, PUDONG);
+            vm.prank(settlementBank);
+            token.mint(h, 10 * PRICE + 1, REASON); // a fen left, so a claim's payment finds a non-zero balance
+            vm.startPrank(h);
+            token.approve(address(a), type(uint256).max);
+            a.subscribe(10);
+            vm.stopPrank();
+        }
+        a.settleOffering();
+        for (uint256 i = 0; i < n; i++) {
+            a.claimShares(holderAt(i));
+        }
     }
 
     function logStep(string memory label) internal view returns (uint256 total) {
