@@ -317,20 +317,16 @@ class AssetState:
         return 0 if acc is None else acc.balance
 
     def claimable(self, account: str) -> int:
-        """Fen of recoveries ``account`` may claim now (``AssetFractions.claimable``)."""
+        """Fen of recoveries ``account`` may claim now (``AssetFractions.claimable``): its shares, minted or
+        still subscribed, earn from the settlement on."""
         acc = self.accounts.get(checksum(account))
         return 0 if acc is None else _claimable(self, acc)
 
-    def entitled(self, account: str) -> int:
-        """Fen ``account`` may claim now or once it claims its subscribed shares (which earn from settlement)."""
-        acc = self.accounts.get(checksum(account))
-        return 0 if acc is None else _entitled(self, acc)
-
     @property
     def dust(self) -> int:
-        """Fen paid in that no account is entitled to (the fractions of a fen carried): Σ entitled + Σ claimed +
+        """Fen paid in that no account can claim (the fractions of a fen carried): Σ claimable + Σ claimed +
         dust = total paid in, with the dust below one fen per account plus one."""
-        return self.total_paid_in - self.total_claimed - sum(_entitled(self, a) for a in self.accounts.values())
+        return self.total_paid_in - self.total_claimed - sum(_claimable(self, a) for a in self.accounts.values())
 
     @property
     def escrow_owed(self) -> int:
@@ -339,11 +335,6 @@ class AssetState:
 
 
 def _claimable(s: AssetState, acc: AccountState) -> int:
-    magnified = s.per_share * acc.balance + acc.correction
-    return max((magnified // MAGNITUDE if magnified > 0 else 0) - acc.claimed, 0)
-
-
-def _entitled(s: AssetState, acc: AccountState) -> int:
     magnified = s.per_share * (acc.balance + acc.subscription) + acc.correction
     return max((magnified // MAGNITUDE if magnified > 0 else 0) - acc.claimed, 0)
 
@@ -617,6 +608,9 @@ def _recovered(s: AssetState, e: Event) -> None:
     moved = recoveries * MAGNITUDE
     lost.correction -= moved
     new.correction += moved
+    carried = s.per_share * lost.subscription  # subscribed shares earn like held ones: moved as a transfer would
+    lost.correction += carried
+    new.correction -= carried
     new.frozen, new.frozen_shares, new.subscription = lost.frozen, lost.frozen_shares, lost.subscription
     lost.frozen, lost.frozen_shares, lost.subscription = False, 0, 0
     if lost.subscriber and new.subscription:

@@ -386,8 +386,12 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         onlyActiveRole(Roles.COURT)
     {
         if (amount == 0) revert FractionsZeroAmount();
+        Account storage f = _accounts[from];
+        uint80 frozenBefore = _hold(from, f).frozen;
         _update(from, to, amount, Mode.ORDER);
         emit ForcedTransfer(from, to, amount, msg.sender, orderDigest);
+        uint80 frozenAfter = _hold(from, f).frozen;
+        if (frozenAfter != frozenBefore) emit SharesFrozen(from, msg.sender, frozenAfter, orderDigest);
     }
 
     // --- external: governance and issuer ---
@@ -706,6 +710,11 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
             lost == replacement || !c.isMember(lost) || !c.isActiveMember(replacement)
                 || c.getMember(lost).nameDigest != c.getMember(replacement).nameDigest || r.balance != 0 || r.flags != 0
         ) revert FractionsInvalidRecovery(lost, replacement);
+        // checked here as well as by the move of the shares: a lost key may hold only a subscription
+        Refusal reason = _recipientRefusal(replacement, 0, Mode.ORDER, false);
+        if (reason != Refusal.NONE) {
+            revert FractionsTransferRefused(lost, replacement, _accounts[lost].balance, reason);
+        }
     }
 
     /// @dev Moves shares, subscription and freezes of `lost` to `replacement`; returns the shares moved.
@@ -723,6 +732,12 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         _setHold(replacement, r, h.frozen, h.subscription);
         r.flags |= whole;
         _holderCount = holders;
+        if (h.subscription != 0) {
+            // the subscribed shares earn recoveries like held ones: move their entitlement as a transfer would
+            int168 magnified = (uint256(_perShare) * h.subscription).toInt256().toInt168();
+            l.correction += magnified;
+            r.correction -= magnified;
+        }
     }
 
     function _hold(address account, Account storage a) private view returns (Hold memory h) {
@@ -737,7 +752,9 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
 
     function _claimable(address account) private view returns (uint256) {
         Account storage a = _accounts[account];
-        int256 magnified = int256(uint256(_perShare) * a.balance) + a.correction;
+        // subscribed shares not yet minted earn recoveries from the settlement on, like minted ones
+        uint256 shares = uint256(a.balance) + _hold(account, a).subscription;
+        int256 magnified = int256(uint256(_perShare) * shares) + a.correction;
         // casting to uint256 is safe because magnified is positive here
         // forge-lint: disable-next-line(unsafe-typecast)
         uint256 accrued = magnified <= 0 ? 0 : uint256(magnified) / MAGNITUDE;

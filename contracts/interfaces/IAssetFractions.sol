@@ -24,8 +24,8 @@ import {ISettlementToken} from "./ISettlementToken.sol";
 /// Recoveries use cumulative per-share accounting (ERC-2222 / ERC-1726 style): a payment raises a magnified
 /// amount per share of the whole offering (shares sold, claimed or not), each account keeps a correction that
 /// every movement of its shares adjusts, so what a holder may claim stays exact across transfers, mints, forced
-/// transfers and recoveries, and each claim is O(1) in the number of holders. Shares minted to a subscriber
-/// carry every recovery since the offering settled. {claimable} is the holder's entitlement floored to the fen;
+/// transfers and recoveries, and each claim is O(1) in the number of holders. A subscriber's shares
+/// earn every recovery since the offering settled, minted or not. {claimable} is the entitlement floored to the fen;
 /// its fraction of a fen is not lost but carried to its next claim, and the division's remainder is carried to
 /// the next payment, so Σ claimable + Σ claimed + dust = {totalPaidIn} to the fen, with the dust (the fractions
 /// carried) less than one fen per account plus one.

@@ -104,9 +104,9 @@ def test_an_assets_life_folds_into_the_contracts_views() -> None:
     assert (state.holders, state.holder_count) == ({cs(A): 60}, 2)
     assert state.accounts[cs(B)].subscription == 40
 
-    # 1,000 fen paid in: 10 per share; B's shares earn it too, but only once they are minted
+    # 1,000 fen paid in: 10 per share; B's subscribed shares earn it too, before they are minted
     state = fold([paid_in(s, 1_000, 1_000)], state)
-    assert (state.claimable(A), state.claimable(B), state.entitled(B)) == (600, 0, 400)
+    assert (state.claimable(A), state.claimable(B)) == (600, 400)
     state = fold([*claimed_shares(s, B, 40), s("ProceedsWithdrawn", issuer=BANK, amount=10_000)], state)
     assert (state.claimable(B), state.proceeds_owed, state.total_supply, state.pending_subscribers) == (400, 0, 100, 0)
 
@@ -226,8 +226,9 @@ def test_a_recovered_key_takes_the_shares_freezes_subscription_and_claimable_fen
             paid_in(s, 100, 1_100),
             transfer(s, A, C, 60),
             s("AccountRecovered", lost=A, replacement=C, shares=60, recoveries=60, orderDigest=ORDER),
-            # B's unclaimed subscription moves too (the contract emits no Transfer for it)
-            s("AccountRecovered", lost=B, replacement=PAYER, shares=0, recoveries=0, orderDigest=ORDER),
+            # B's unclaimed subscription moves too (the contract emits no Transfer for it), with what its 40
+            # subscribed shares earned: 11 fen each (1,100 fen over the 100 shares sold)
+            s("AccountRecovered", lost=B, replacement=PAYER, shares=0, recoveries=440, orderDigest=ORDER),
         ]
     )
     assert state.anomalies == []
@@ -235,6 +236,7 @@ def test_a_recovered_key_takes_the_shares_freezes_subscription_and_claimable_fen
     assert (a.balance, a.frozen_shares, state.claimable(A), a.claimed) == (0, 0, 0, 600)
     assert (c.balance, c.frozen_shares, state.claimable(C)) == (60, 5, 60)
     assert (state.accounts[cs(PAYER)].subscription, state.accounts[cs(B)].subscription) == (40, 0)
+    assert (state.claimable(PAYER), state.claimable(B)) == (440, 0)
     assert (state.subscribers, state.holder_count) == (2, 2)
     assert [(k.lost, k.replacement, k.recoveries) for k in state.key_recoveries][0] == (cs(A), cs(C), 60)
 
