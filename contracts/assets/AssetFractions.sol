@@ -754,6 +754,8 @@ contract AssetFractions is ConsortiumGated, IAssetFractions, IERC20Errors, Reent
         Account storage a = _accounts[account];
         // subscribed shares not yet minted earn recoveries from the settlement on, like minted ones
         uint256 shares = uint256(a.balance) + _hold(account, a).subscription;
+        // casting to int256 is safe because per share < 2^86 and shares < 2^81
+        // forge-lint: disable-next-line(unsafe-typecast)
         int256 magnified = int256(uint256(_perShare) * shares) + a.correction;
         // casting to uint256 is safe because magnified is positive here
         // forge-lint: disable-next-line(unsafe-typecast)
