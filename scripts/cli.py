@@ -23,6 +23,7 @@ from rich.console import Console
 from scripts.auctions_cli import app as auctions_cli_app
 from scripts.cases_cli import app as cases_cli_app
 from scripts.evidence_cli import app as evidence_cli_app
+from scripts.fractions_cli import app as fractions_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.models_cli import models_app
 from scripts.oracles_cli import oracles_app
@@ -57,6 +58,7 @@ app.add_typer(oracles_app, name="oracles")
 app.command("serve")(serve)
 app.add_typer(cases_cli_app, name="cases")
 app.add_typer(auctions_cli_app, name="auctions")
+app.add_typer(fractions_cli_app, name="fractions")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 
 T = TypeVar("T")
