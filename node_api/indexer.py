@@ -699,14 +699,15 @@ class Indexer:
         return len(events)
 
     def _project(self, conn: Connection, events: Sequence[EventRow], args: Sequence[dict[str, Any]]) -> None:
-        """Hand each projection its events of the chunk (arguments in stored JSON form), in key order."""
+        """Hand each projection its events of the chunk (arguments in stored JSON form, with the emitting
+        contract's address), in key order."""
         batches: dict[Projection, list[Event]] = {p: [] for p in self.projections}
         appends = {route: [batches[p].append for p in ps] for route, ps in self._routes.items()}
         new = tuple.__new__  # an Event without the NamedTuple constructor's Python-level call (hot path)
         for e, a in zip(events, args, strict=True):
             targets = appends.get((e[6], e[8]))
             if targets:
-                event = new(Event, (e[0], e[1], e[6], e[8], a))
+                event = new(Event, (e[0], e[1], e[6], e[8], a, e[7]))
                 for append in targets:
                     append(event)
         for p, batch in batches.items():

@@ -33,6 +33,10 @@ CIM-413 (more rows or bytes than one batch takes), ``casework.vault.VaultRecordM
 ``casework.vault.VaultIntegrityError`` VLT-500 (tampered record), ``casework.contacts.CaseNotHeldError`` CWK-403,
 ``casework.contacts.ContactTimeInvalidError`` CWK-422, ``casework.conduct.ContactRefusedError`` CND-001 quiet
 hours / CND-002 daily cap / CND-003 prohibited language, 422, whose ``violations`` lists every rule broken.
+
+Domain families on chain, each with its refusals mapped in ``REVERT_PROBLEMS``: oracles ``ORC-00x``, case
+delegation ``CAS-4xx``, judicial auctions ``AUC-4xx``, asset fractions ``FRC-403/404/409/422`` (a compliance
+refusal carries ``reason`` and ``reason_code``).
 """
 
 from __future__ import annotations
@@ -361,3 +365,31 @@ class AuctionNotAllowedError(CoreError):
     deposit, not the lot's seller, court or winner."""
 
     code, http_status, title = "AUC-403", 403, "Not allowed on this lot"
+
+
+# --- asset fractions (FractionsFactory, AssetFractions: issue, offering, trading, recoveries, court orders) ---
+
+
+class FractionsNotAllowedError(CoreError):
+    """Compliance refuses a movement of shares (``reason``, ``reason_code``: the ``Refusal`` the token gives), or
+    the caller is not the asset's issuer, the offer's seller or a court."""
+
+    code, http_status, title = "FRC-403", 403, "Not allowed on this asset"
+
+
+class FractionsNotFoundError(CoreError):
+    code, http_status, title = "FRC-404", 404, "No such asset or offer"
+
+
+class FractionsStateError(CoreError):
+    """The offering or the asset is not in the state the step needs (offering open/closed/not ended, pause
+    unchanged, nothing to pay, no shares yet)."""
+
+    code, http_status, title = "FRC-409", 409, "Asset is not in the state this step needs"
+
+
+class FractionsTermsError(CoreError):
+    """Invalid terms (``field``), a subscription below the minimum or above the hard cap (``available``), an
+    offer too small, an invalid freeze, key recovery or source, documents not anchored, asset already issued."""
+
+    code, http_status, title = "FRC-422", 422, "Invalid fractions terms or amounts"

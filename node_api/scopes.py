@@ -26,4 +26,6 @@ SCOPES = (
     "compliance:read",
     "auctions:read",
     "auctions:write",
+    "fractions:read",
+    "fractions:write",
 )

@@ -48,10 +48,10 @@ PER_ADDRESS = frozenset({asset_fractions.CONTRACT})
 
 
 def address_of(item: Any) -> str | None:
-    """The checksum address of the contract that emitted ``item`` (a ``DecodedEvent`` or an ``EventRow``), or
-    ``None`` for an ``Event`` (which does not carry it)."""
+    """The checksum address of the contract that emitted ``item`` (a ``DecodedEvent``, an ``EventRow`` or an
+    ``Event`` that carries it), or ``None``."""
     if isinstance(item, Event):
-        return None
+        return to_checksum_address(item.address) if item.address else None
     if isinstance(item, tuple):  # an EventRow (see chain.events)
         return to_checksum_address(item[7])
     address = getattr(item, "address", None)
@@ -70,9 +70,7 @@ def replay(events: Iterable[Any], reducers: Mapping[str, Reducer[Any]] = REDUCER
         if e.contract in PER_ADDRESS:
             address = address_of(item)
             if address is None:
-                raise ValueError(
-                    f"{e.key} {e.contract}.{e.name}: replay needs the address (a DecodedEvent or EventRow)"
-                )
+                raise ValueError(f"{e.key} {e.contract}.{e.name}: replay needs the address (an Event with one)")
             per_address: dict[str, Any] = states[e.contract]
             state = per_address[address] if address in per_address else r.new_state()
             per_address[address] = r.apply(state, e)

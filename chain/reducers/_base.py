@@ -25,13 +25,16 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 class Event(NamedTuple):
-    """A decoded event as reducers see it (ordered by ``key``, the ``EventKey``)."""
+    """A decoded event as reducers see it (ordered by ``key``, the ``EventKey``). ``address`` is the emitting
+    contract's checksum address where the source knows it (``""`` otherwise): a projection of a contract
+    deployed many times (one ``AssetFractions`` per asset) keys its rows by it."""
 
     key: str
     block_number: int
     contract: str
     name: str
     args: Mapping[str, Any]
+    address: str = ""
 
 
 def as_event(item: Any) -> Event:
@@ -39,8 +42,8 @@ def as_event(item: Any) -> Event:
     if isinstance(item, Event):
         return item
     if isinstance(item, tuple):  # an EventRow (see chain.events)
-        return Event(item[0], item[1], item[6], item[8], item[9])
-    return Event(item.key, item.block_number, item.contract, item.name, item.args)
+        return Event(item[0], item[1], item[6], item[8], item[9], item[7])
+    return Event(item.key, item.block_number, item.contract, item.name, item.args, getattr(item, "address", ""))
 
 
 def word(value: Any) -> str:

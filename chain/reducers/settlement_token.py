@@ -34,7 +34,7 @@ def _apply_all(s: TokenState, events: Sequence[Event]) -> TokenState:
     deltas: dict[str, int] = {}
     last: dict[str, str] = {}
     supply = 0
-    for key, _, _, name, a in events:
+    for key, _, _, name, a, _ in events:
         value = int(a["value"]) if name == "Transfer" else 0
         if value == 0:
             continue

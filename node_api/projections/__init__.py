@@ -7,6 +7,7 @@ chunk transactions and rewinds them in its reorg repair (one checkpoint, one reo
 from __future__ import annotations
 
 from node_api.projections._base import Projection, RowProjection
+from node_api.projections.asset_fractions import FractionsIssueProjection, FractionsProjection
 from node_api.projections.case_delegation import CaseProjection
 from node_api.projections.consortium import MemberProjection
 from node_api.projections.judicial_auction import AuctionProjection
@@ -16,6 +17,8 @@ __all__ = [
     "AuctionProjection",
     "BalanceProjection",
     "CaseProjection",
+    "FractionsIssueProjection",
+    "FractionsProjection",
     "MemberProjection",
     "Projection",
     "RowProjection",
@@ -25,4 +28,11 @@ __all__ = [
 
 def default_projections() -> tuple[Projection, ...]:
     """Every projection of the gateway, in the order they are applied to a chunk."""
-    return (BalanceProjection(), MemberProjection(), CaseProjection(), AuctionProjection())
+    return (
+        BalanceProjection(),
+        MemberProjection(),
+        CaseProjection(),
+        AuctionProjection(),
+        FractionsIssueProjection(),
+        FractionsProjection(),
+    )

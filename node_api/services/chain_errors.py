@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from chain import ChainError, ContractPanic, ContractReverted
 from chain.client import ChainClient, TxRequest
+from chain.contracts.asset_fractions import OfferingStatus, Refusal
 from chain.contracts.case_delegation import CaseStatus
 from chain.contracts.consortium import EVIDENCE_ANCHORER_ROLE, GOVERNANCE_ROLE, Role
 from chain.contracts.judicial_auction import LotStatus
@@ -30,6 +31,10 @@ from node_api.problems import (
     CaseStateError,
     ChainUnavailableError,
     CoreError,
+    FractionsNotAllowedError,
+    FractionsNotFoundError,
+    FractionsStateError,
+    FractionsTermsError,
     InvalidInputError,
     LotNotFoundError,
     LotStateError,
@@ -184,6 +189,38 @@ def _terms(rule: str, why: str) -> Callable[[Args], CoreError]:
     return lambda _: AuctionTermsError(why, rule=rule)
 
 
+#: ``IAssetFractions.FractionsInvalidTerms(field)`` → the request field it is about
+_FRACTIONS_TERMS = {
+    1: "price_fen",
+    2: "min_subscription",
+    3: "soft_cap",
+    4: "hard_cap",
+    5: "deadline",
+    6: "regions",
+    7: "max_per_holder",
+    8: "asset_ref",
+}
+
+
+def _refused(a: Args) -> CoreError:
+    reason = Refusal(int(a["reason"]))
+    return FractionsNotAllowedError(
+        f"compliance refuses moving {a['amount']} shares from {a['from']} to {a['to']}: {reason.label}",
+        reason=reason.label,
+        reason_code=int(reason),
+    )
+
+
+def _fractions_terms(a: Args) -> CoreError:
+    field = _FRACTIONS_TERMS.get(int(a["field"]), str(a["field"]))
+    return FractionsTermsError(f"the terms are invalid: {field}", field=field)
+
+
+def _offering_status(a: Args) -> CoreError:
+    label = OfferingStatus(int(a["status"])).label
+    return FractionsStateError(f"the offering is {label}: not in the state this step needs", offering_status=label)
+
+
 #: decoded custom error name → the problem it is for a user (contracts/interfaces/*.sol name the errors)
 REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     "ConsortiumGatedUnauthorized": _role,
@@ -297,6 +334,62 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
         f"{a['account']} won: its deposit is part of the price and cannot be withdrawn"
     ),
     "AuctionNothingToWithdraw": lambda a: LotStateError(f"{a['account']} has nothing to withdraw here"),
+    # FractionsFactory and AssetFractions
+    "FractionsTransferRefused": _refused,
+    "FractionsInvalidTerms": _fractions_terms,
+    "FractionsWrongOfferingStatus": _offering_status,
+    "FractionsOfferingClosed": lambda a: FractionsStateError(
+        f"subscriptions are closed (the deadline {a['deadline']} passed or the hard cap was reached)",
+        deadline=int(a["deadline"]),
+    ),
+    "FractionsOfferingNotEnded": lambda a: FractionsStateError(
+        f"the offering runs until {a['deadline']} (block time) or the hard cap", deadline=int(a["deadline"])
+    ),
+    "FractionsBelowMinimum": lambda a: FractionsTermsError(
+        f"{a['shares']} shares is below the minimum subscription of {a['minimum']}",
+        field="shares",
+        minimum=int(a["minimum"]),
+    ),
+    "FractionsHardCapExceeded": lambda a: FractionsTermsError(
+        f"{a['shares']} shares exceed the {a['available']} left below the hard cap",
+        field="shares",
+        available=int(a["available"]),
+    ),
+    "FractionsNothingToPay": lambda a: FractionsStateError(f"{a['account']} has nothing to claim, refund or withdraw"),
+    "FractionsZeroAmount": lambda _: FractionsTermsError("an amount, price or address that must be set is zero"),
+    "FractionsUnknownOffer": lambda a: FractionsNotFoundError(
+        f"offer {a['offerId']} does not exist, is filled or was cancelled", offer_id=int(a["offerId"])
+    ),
+    "FractionsOfferTooSmall": lambda a: FractionsTermsError(
+        f"offer {a['offerId']} has {a['available']} shares left, fewer than {a['shares']}",
+        field="shares",
+        available=int(a["available"]),
+    ),
+    "FractionsNotSeller": lambda a: FractionsNotAllowedError(
+        f"{a['caller']} is not the seller of offer {a['offerId']}", rule="seller"
+    ),
+    "FractionsNoShares": lambda _: FractionsStateError(
+        "no shares yet: recoveries are paid in once the offering succeeded"
+    ),
+    "FractionsInvalidFreeze": lambda a: FractionsTermsError(
+        f"{a['account']} is not frozen that way, or the freeze exceeds its holding", field="account"
+    ),
+    "FractionsPauseUnchanged": lambda a: FractionsStateError(
+        f"trading is already {'paused' if a['paused'] else 'running'}", paused=bool(a["paused"])
+    ),
+    "FractionsInvalidRecovery": lambda a: FractionsTermsError(
+        f"{a['lost']}'s shares cannot be recovered to {a['replacement']}", field="replacement"
+    ),
+    "FractionsInvalidSource": lambda a: FractionsTermsError(
+        f"{a['source']} is not a system contract that owes this asset anything", field="source"
+    ),
+    "FractionsAlreadyIssued": lambda a: FractionsTermsError(
+        f"asset {_hex(a['assetRef'])} already has a token {a['asset']}", field="asset_ref", asset=a["asset"]
+    ),
+    "FractionsDocumentsNotAnchored": lambda a: FractionsTermsError(
+        f"documents root {_hex(a['root'])} is not anchored in the evidence registry (anchor it first)",
+        field="documents_root",
+    ),
 }
 
 

@@ -155,6 +155,7 @@ SEMANTIC_422 = {
     "POST /auctions/lots/{lot_id}/approval": "the forfeiture account must be a member that can hold rCNY (AUC-422)",
     "POST /auctions/lots/{lot_id}/confirmation": "the payees must add up to the lot's price on chain (AUC-422)",
     "POST /auctions/lots/{lot_id}/fixed-price-offer": "the price must be at least the failed lot's start (AUC-422)",
+    "POST /fractions/assets": "the documents root must be anchored and the caps, deadline and regions fit (FRC-422)",
 }
 
 

@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from chain.client import ChainClient
 from chain.config import ChainSettings
+from chain.contracts.asset_fractions import Terms
 from chain.contracts.consortium import Role
 from chain.contracts.judicial_auction import Listing, asset_ref
 from chain.eip712 import Report, ReportSignature, sign_report
@@ -470,6 +471,54 @@ def _auc_422(w: World) -> httpx.Response:
     return w.http.post("/auctions/lots", json=listing, headers=w.h("bank", _key()))
 
 
+# --- asset fractions: an asset issued straight on chain (probe keys), then the refused request through the gateway ---
+
+
+def _fraction_asset(w: World) -> str:
+    """An asset token whose offering is open for a day (factory registered, collector-anchored documents)."""
+    r, sign = w.recourse, w.recourse.client.sender
+    if not r.consortium.is_system_contract(r.fractions.address):
+        g1, g2 = sign(account("governor-1")), sign(account("governor-2"))
+        pid = r.consortium.propose_system_contract(g1, r.fractions.address, enabled=True)
+        r.consortium.approve(g2, pid)
+        r.consortium.execute(g2, pid)
+    root = os.urandom(32)
+    r.evidence.anchor(sign(account("collector")), root, 1)
+    reference = f"PC-{_key()}"
+    terms = Terms(asset_ref(reference), root, 100, 1, 10, 100, w.now() + 86_400)
+    return r.fractions.issue(sign(account("bank")), terms, reference, "PC")
+
+
+def _frc_403(w: World) -> httpx.Response:
+    asset = _fraction_asset(w)  # only a court may freeze
+    body = {"account": account("investor").address, "order_digest": "0x" + "0c" * 32}
+    return w.http.post(f"/fractions/assets/{asset}/freezes", json=body, headers=w.h("bank", _key()))
+
+
+def _frc_404(w: World) -> httpx.Response:
+    return w.http.post(f"/fractions/assets/0x{'12' * 20}/settlement", headers=w.h("bank", _key()))
+
+
+def _frc_409(w: World) -> httpx.Response:
+    asset = _fraction_asset(w)  # the offering runs until tomorrow
+    return w.http.post(f"/fractions/assets/{asset}/settlement", headers=w.h("bank", _key()))
+
+
+def _frc_422(w: World) -> httpx.Response:
+    terms = {
+        "asset_ref": "PC-unanchored",
+        "documents_root": "0x" + os.urandom(32).hex(),  # never anchored
+        "name": "PC",
+        "symbol": "PC",
+        "price_fen": 100,
+        "min_subscription": 1,
+        "soft_cap": 10,
+        "hard_cap": 100,
+        "deadline": dt.datetime.fromtimestamp(w.now() + 86_400, dt.UTC).isoformat(),
+    }
+    return w.http.post("/fractions/assets", json=terms, headers=w.h("bank", _key()))
+
+
 #: code → (expected status, the request that produces it)
 PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "ANA-404": (404, _ana_404),
@@ -501,6 +550,10 @@ PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "EVD-413": (413, _evd_413),
     "EVD-422": (422, _evd_422),
     "EVD-502": (502, _evd_502),
+    "FRC-403": (403, _frc_403),
+    "FRC-404": (404, _frc_404),
+    "FRC-409": (409, _frc_409),
+    "FRC-422": (422, _frc_422),
     "GEN-404": (404, _gen_404),
     "GEN-422": (422, _gen_422),
     "GEN-503": (503, _gen_503),

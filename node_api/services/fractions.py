@@ -1,0 +1,777 @@
+"""Asset-fractions use cases: every step a durable operation through the one write path; assets, holders and
+offers read from the index the ``FractionsFactory``/``AssetFractions`` projections keep, with the asset's
+valuation read from the OracleHub.
+
+The contracts hold every rule. Before accepting a write, the planner asks the chain (a gas estimate of the very
+transaction from the caller's address) and a refusal becomes its problem through
+``chain_errors.REVERT_PROBLEMS`` (``FRC-4xx``; a compliance refusal carries ``reason`` and ``reason_code``). A
+step that moves the caller's rCNY into the asset (subscribe, buy, pay in) first approves the token for exactly
+that amount when the allowance does not cover it; the step itself is then checked by the chain when it runs
+(its operation fails with the decoded reason), because a node cannot run it before the approval is mined, but
+its compliance is asked first (``canTransfer``), so an ineligible investor is refused before anything is sent.
+A ``ConsortiumGatedUnauthorized`` from a fractions contract (not the issuer, not a BANK, not a court) is
+``FRC-403`` with the role the contract asked for.
+
+Reads: ``nav_per_share_fen`` is the latest valuation ÷ shares sold (floor) and ``recovery_yield_bps`` the
+recoveries paid in × 10,000 ÷ (price × shares sold), both ``None`` unless the offering succeeded (and, for NAV,
+a valuation was reported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from chain import ChainError, ContractPanic, ContractReverted
+from chain.client import TxRequest
+from chain.contracts.asset_fractions import ZERO_ADDRESS, AssetFractions, OfferingStatus, Terms, asset_ref
+from chain.contracts.consortium import GOVERNANCE_ROLE, Role
+from chain.eip712 import FeedId, SubjectId, feed_id
+from chain.network import Recourse
+from chain.reducers.asset_fractions import AccountState, AssetState
+from node_api.db.fractions_models import FractionAccount, FractionAsset, FractionIssue, FractionOffer
+from node_api.db.models import ChainEvent, Operation
+from node_api.institutions import Institution
+from node_api.problems import (
+    ChainUnavailableError,
+    FractionsNotAllowedError,
+    FractionsNotFoundError,
+    FractionsStateError,
+)
+from node_api.schemas.fractions import (
+    AccountPublic,
+    AccountsPublic,
+    AssetPublic,
+    AssetsPublic,
+    AssetSummary,
+    OfferingPublic,
+    OfferPublic,
+    OffersPublic,
+    RecoveriesPublic,
+    TermsPublic,
+    TransferCheckPublic,
+    ValuationPublic,
+)
+from node_api.services.chain_errors import raise_problem
+from node_api.services.operations import OpSpec, Submission, reads_chain
+
+__all__ = [
+    "FACTORY_CONTRACT",
+    "check_transfer",
+    "get_account",
+    "get_asset",
+    "list_assets",
+    "list_holders",
+    "list_offers",
+    "source_digest",
+    "submit_cancel_offer",
+    "submit_claim",
+    "submit_claim_shares",
+    "submit_collect",
+    "submit_forced_transfer",
+    "submit_freeze",
+    "submit_issue",
+    "submit_offer",
+    "submit_pause",
+    "submit_pay_in",
+    "submit_proceeds_withdrawal",
+    "submit_purchase",
+    "submit_refund",
+    "submit_resume",
+    "submit_settlement",
+    "submit_subscription",
+    "submit_transfer",
+    "submit_unfreeze",
+]
+
+FACTORY_CONTRACT = "FractionsFactory"
+ISSUE_KIND = "fractions.issue"
+_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_ROLE_NAMES = {r.id: r.value for r in Role} | {GOVERNANCE_ROLE: "GOVERNANCE"}
+
+
+# --- planning helpers -------------------------------------------------------------------------------------
+
+
+def _asked(recourse: Recourse, institution: Institution, tx: TxRequest) -> TxRequest:
+    """``tx`` with the chain's gas answer; a refusal raises its problem (a missing role here is ``FRC-403``)."""
+    try:
+        return replace(tx, gas=recourse.client.estimate_gas(institution.address, tx))
+    except ContractReverted as exc:
+        if exc.name == "ConsortiumGatedUnauthorized" and not isinstance(exc, ContractPanic):
+            role = exc.arguments["role"]
+            name = _ROLE_NAMES.get(role, "0x" + role.hex() if isinstance(role, bytes) else str(role))
+            raise FractionsNotAllowedError(
+                f"{exc.arguments['account']} may not take this step: it needs {name} (or to be the asset's issuer)",
+                rule="role",
+                required_role=name,
+            ) from exc
+        raise_problem(exc)
+    except ChainError as exc:
+        raise ChainUnavailableError(f"cannot ask the chain: {exc}") from exc
+
+
+def _one(
+    recourse: Recourse, institution: Institution, key: str, kind: str, body: dict[str, Any], tx: TxRequest
+) -> Submission:
+    """A request of one operation, asked of the chain first."""
+    return Submission(
+        institution.name, institution.address, (OpSpec(key, kind, body, _asked(recourse, institution, tx)),)
+    )
+
+
+def _read(what: str, read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except ContractReverted as exc:
+        raise_problem(exc)
+    except ChainError as exc:
+        raise ChainUnavailableError(f"cannot read {what}: {exc}") from exc
+
+
+def _refuse_if_not_allowed(asset: AssetFractions, frm: str, to: str, shares: int) -> None:
+    """Raise the compliance refusal ``canTransfer`` gives for moving ``shares`` from ``frm`` to ``to``."""
+    check = _read("the compliance answer", lambda: asset.can_transfer(frm, to, shares))
+    if not check.allowed:
+        raise FractionsNotAllowedError(
+            f"compliance refuses moving {shares} shares from {frm} to {to}: {check.reason.label}",
+            reason=check.reason.label,
+            reason_code=int(check.reason),
+        )
+
+
+def _paying(
+    recourse: Recourse,
+    institution: Institution,
+    asset: AssetFractions,
+    key: str,
+    kind: str,
+    body: dict[str, Any],
+    tx: TxRequest,
+    amount: int,
+    precheck: Callable[[], None] = lambda: None,
+) -> Submission:
+    """A request that moves ``amount`` fen of the caller's rCNY into ``asset``: an exact approval first when the
+    allowance does not cover it (then ``precheck`` answers what can be asked before it is mined, and the step
+    itself is checked when it runs)."""
+    allowance = int(
+        _read("the allowance", lambda: recourse.token.call("allowance", institution.address, asset.address))
+    )
+    if amount == 0 or allowance >= amount:
+        return _one(recourse, institution, key, kind, body, tx)
+    precheck()
+    approve = recourse.token.request("approve", asset.address, amount)
+    approve_body = {"spender": asset.address, "amount_fen": amount, "for": kind}
+    specs = (
+        OpSpec(f"{key}:approve", "token.approve", approve_body, _asked(recourse, institution, approve)),
+        OpSpec(key, kind, body, tx),
+    )
+    return Submission(institution.name, institution.address, specs)
+
+
+def _asset(recourse: Recourse, address: str) -> AssetFractions:
+    """The token client of ``address``; ``FRC-404`` unless the factory issued it."""
+    if not _read("the factory", lambda: recourse.fractions.is_asset(address)):
+        raise FractionsNotFoundError(f"{address} is not an asset token of this deployment's factory")
+    return recourse.asset_fractions(address)
+
+
+def _digest(hex32: str) -> bytes:
+    return bytes.fromhex(hex32[2:])
+
+
+def _unix(moment: dt.datetime | None) -> int:
+    """Unix seconds; a time before 1970 is 0 (a past deadline the chain refuses, a lock-up that is over)."""
+    return 0 if moment is None else max(0, int(moment.timestamp()))
+
+
+def source_digest(source_ref: str) -> bytes:
+    """A recovery's source on chain: a ``0x`` + 64 hex digest as it is, anything else keccak256 of its text."""
+    return _digest(source_ref) if _HEX32.match(source_ref) else keccak(text=source_ref)
+
+
+# --- writes -----------------------------------------------------------------------------------------------
+
+
+@reads_chain
+def submit_issue(
+    *,
+    session: Session,  # noqa: ARG001 - every planner gets one
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset_ref: str,
+    valuation_feed: str | None,
+    documents_root: str,
+    name: str,
+    symbol: str,
+    kyc_tier: int,
+    regions: list[int],
+    lock_up_until: dt.datetime | None,
+    max_holders: int,
+    max_per_holder: int,
+    price_fen: int,
+    min_subscription: int,
+    soft_cap: int,
+    hard_cap: int,
+    deadline: dt.datetime,
+) -> Submission:
+    """A BANK issues an asset token through the factory (the chain checks the terms and the documents root)."""
+    terms = Terms(
+        asset_ref=_asset_ref(asset_ref),
+        documents_root=_digest(documents_root),
+        price=price_fen,
+        min_subscription=min_subscription,
+        soft_cap=soft_cap,
+        hard_cap=hard_cap,
+        deadline=_unix(deadline),
+        valuation_feed=bytes(feed_id(valuation_feed)) if valuation_feed else bytes(32),
+        kyc_tier=kyc_tier,
+        regions=tuple(regions),
+        lock_up_until=_unix(lock_up_until),
+        max_holders=max_holders,
+        max_per_holder=max_per_holder,
+    )
+    body = {
+        "asset_ref": asset_ref,
+        "valuation_feed": valuation_feed,
+        "documents_root": documents_root.lower(),
+        "name": name,
+        "symbol": symbol,
+        "kyc_tier": kyc_tier,
+        "regions": list(regions),
+        "lock_up_until": _unix(lock_up_until),
+        "max_holders": max_holders,
+        "max_per_holder": max_per_holder,
+        "price_fen": price_fen,
+        "min_subscription": min_subscription,
+        "soft_cap": soft_cap,
+        "hard_cap": hard_cap,
+        "deadline": _unix(deadline),
+    }
+    tx = recourse.fractions.issue_request(terms, name, symbol)
+    return _one(recourse, institution, key, ISSUE_KIND, body, tx)
+
+
+_asset_ref = asset_ref  # the parameter of submit_issue shadows the helper's name
+
+
+@reads_chain
+def submit_subscription(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    shares: int,
+) -> Submission:
+    """Subscribe ``shares`` at the offering price (price × shares into escrow)."""
+    token = _asset(recourse, asset)
+    price = _read("the terms", token.terms).price
+    body = {"asset": token.address, "shares": shares, "paid_fen": shares * price}
+    return _paying(
+        recourse,
+        institution,
+        token,
+        key,
+        "fractions.subscribe",
+        body,
+        token.subscribe_request(shares),
+        shares * price,
+        lambda: _refuse_if_not_allowed(token, ZERO_ADDRESS, institution.address, shares),
+    )
+
+
+def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable[..., Submission]:
+    """A planner of a step that takes only the asset."""
+
+    @reads_chain
+    def plan(
+        *,
+        session: Session,  # noqa: ARG001
+        recourse: Recourse,
+        institution: Institution,
+        key: str,
+        asset: str,
+    ) -> Submission:
+        token = _asset(recourse, asset)
+        return _one(recourse, institution, key, kind, {"asset": token.address}, build(token))
+
+    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
+    return plan
+
+
+submit_settlement = _simple("fractions.settle", AssetFractions.settle_offering_request)
+submit_refund = _simple("fractions.refund", AssetFractions.refund_request)
+submit_proceeds_withdrawal = _simple("fractions.withdraw_proceeds", AssetFractions.withdraw_proceeds_request)
+submit_claim = _simple("fractions.claim", AssetFractions.claim_request)
+submit_resume = _simple("fractions.resume", AssetFractions.unpause_request)
+
+
+@reads_chain
+def submit_claim_shares(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    subscriber: str | None,
+) -> Submission:
+    """Mint a subscriber's shares after a successful offering (anyone may; default the caller's own)."""
+    token = _asset(recourse, asset)
+    who = to_checksum_address(subscriber or institution.address)
+    body = {"asset": token.address, "subscriber": who}
+    return _one(recourse, institution, key, "fractions.claim_shares", body, token.claim_shares_request(who))
+
+
+@reads_chain
+def submit_transfer(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    to: str,
+    shares: int,
+) -> Submission:
+    """An ordinary transfer; refused before anything is sent with the compliance reason when the token says no."""
+    token = _asset(recourse, asset)
+    recipient = to_checksum_address(to)
+    _refuse_if_not_allowed(token, institution.address, recipient, shares)
+    body = {"asset": token.address, "to": recipient, "shares": shares}
+    return _one(recourse, institution, key, "fractions.transfer", body, token.transfer_request(recipient, shares))
+
+
+@reads_chain
+def submit_offer(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    shares: int,
+    price_fen: int,
+) -> Submission:
+    token = _asset(recourse, asset)
+    body = {"asset": token.address, "shares": shares, "price_fen": price_fen}
+    return _one(recourse, institution, key, "fractions.offer", body, token.make_offer_request(shares, price_fen))
+
+
+@reads_chain
+def submit_purchase(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    offer_id: int,
+    shares: int,
+) -> Submission:
+    """Buy ``shares`` of an offer, delivery versus payment (shares × its price, approved exactly if needed)."""
+    token = _asset(recourse, asset)
+    offer = _read(f"offer {offer_id}", lambda: token.offer_of(offer_id))
+    if not offer.open:
+        raise FractionsNotFoundError(f"offer {offer_id} does not exist, is filled or was cancelled", offer_id=offer_id)
+    amount = shares * offer.price
+    body = {"asset": token.address, "offer_id": offer_id, "shares": shares, "paid_fen": amount}
+    return _paying(
+        recourse,
+        institution,
+        token,
+        key,
+        "fractions.buy",
+        body,
+        token.buy_request(offer_id, shares),
+        amount,
+        lambda: _refuse_if_not_allowed(token, offer.seller, institution.address, shares),
+    )
+
+
+@reads_chain
+def submit_cancel_offer(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    offer_id: int,
+) -> Submission:
+    token = _asset(recourse, asset)
+    body = {"asset": token.address, "offer_id": offer_id}
+    return _one(recourse, institution, key, "fractions.cancel_offer", body, token.cancel_offer_request(offer_id))
+
+
+@reads_chain
+def submit_pay_in(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    amount_fen: int,
+    source_ref: str,
+) -> Submission:
+    """Pay a recovery in for the holders (``payIn``), approved exactly if needed."""
+    token = _asset(recourse, asset)
+    digest = source_digest(source_ref)
+
+    def succeeded() -> None:
+        status = _read("the offering", token.offering).status
+        if status is not OfferingStatus.SUCCEEDED:
+            raise FractionsStateError(
+                "no shares yet: recoveries are paid in once the offering succeeded", offering_status=status.label
+            )
+
+    body = {
+        "asset": token.address,
+        "amount_fen": amount_fen,
+        "source_ref": source_ref,
+        "source_digest": "0x" + digest.hex(),
+    }
+    tx = token.pay_in_request(amount_fen, digest)
+    return _paying(recourse, institution, token, key, "fractions.pay_in", body, tx, amount_fen, succeeded)
+
+
+@reads_chain
+def submit_collect(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    source: str,
+) -> Submission:
+    """Collect what a system contract owes the asset (e.g. JudicialAuction proceeds) and distribute it."""
+    token = _asset(recourse, asset)
+    src = to_checksum_address(source)
+    return _one(
+        recourse,
+        institution,
+        key,
+        "fractions.collect",
+        {"asset": token.address, "source": src},
+        token.collect_request(src),
+    )
+
+
+@reads_chain
+def submit_freeze(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    account: str,
+    shares: int | None,
+    order_digest: str,
+) -> Submission:
+    """A court freezes an account whole (no ``shares``) or sets how many of its shares are frozen."""
+    token = _asset(recourse, asset)
+    who, digest = to_checksum_address(account), _digest(order_digest)
+    body = {"asset": token.address, "account": who, "shares": shares, "order_digest": order_digest.lower()}
+    if shares is None:
+        return _one(recourse, institution, key, "fractions.freeze", body, token.freeze_account_request(who, digest))
+    tx = token.set_frozen_shares_request(who, shares, digest)
+    return _one(recourse, institution, key, "fractions.freeze_shares", body, tx)
+
+
+@reads_chain
+def submit_unfreeze(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    account: str,
+    order_digest: str,
+) -> Submission:
+    token = _asset(recourse, asset)
+    who = to_checksum_address(account)
+    body = {"asset": token.address, "account": who, "order_digest": order_digest.lower()}
+    tx = token.unfreeze_account_request(who, _digest(order_digest))
+    return _one(recourse, institution, key, "fractions.unfreeze", body, tx)
+
+
+@reads_chain
+def submit_forced_transfer(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    frm: str,
+    to: str,
+    shares: int,
+    order_digest: str,
+) -> Submission:
+    """A court's forced transfer (skips the pause, lock-up, freezes and limits, never the recipient's eligibility)."""
+    token = _asset(recourse, asset)
+    src, dst = to_checksum_address(frm), to_checksum_address(to)
+    body = {"asset": token.address, "from": src, "to": dst, "shares": shares, "order_digest": order_digest.lower()}
+    tx = token.forced_transfer_request(src, dst, shares, _digest(order_digest))
+    return _one(recourse, institution, key, "fractions.forced_transfer", body, tx)
+
+
+@reads_chain
+def submit_pause(
+    *,
+    session: Session,  # noqa: ARG001
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    asset: str,
+    reason_digest: str,
+) -> Submission:
+    token = _asset(recourse, asset)
+    body = {"asset": token.address, "reason_digest": reason_digest.lower()}
+    return _one(recourse, institution, key, "fractions.pause", body, token.pause_request(_digest(reason_digest)))
+
+
+# --- reads ------------------------------------------------------------------------------------------------
+
+
+def _at(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+def _row(session: Session, address: str) -> FractionAsset:
+    row = session.get(FractionAsset, to_checksum_address(address))
+    if row is None:
+        raise FractionsNotFoundError(f"no asset {address} in this gateway's index (is it issued and indexed?)")
+    return row
+
+
+def _names(recourse: Recourse, address: str) -> tuple[str, str]:
+    token = recourse.asset_fractions(address)
+    return _read("the token's name", lambda: (token.name(), token.symbol()))  # type: ignore[no-any-return]
+
+
+def list_assets(
+    *,
+    session: Session,
+    recourse: Recourse,
+    issuer: str | None,
+    issued_in: str | None,
+    limit: int,
+    cursor: str | None,
+) -> AssetsPublic:
+    """Assets from the index, newest issue first; ``issued_in`` (a transaction hash) finds the token an issue
+    created; ``cursor`` is the ``next_cursor`` of the page before."""
+    stmt = select(FractionIssue, FractionAsset).where(FractionIssue.address == FractionAsset.address)
+    if issuer:
+        stmt = stmt.where(func.lower(FractionIssue.issuer) == issuer.lower())
+    if issued_in:
+        args = session.exec(
+            select(ChainEvent.args).where(
+                ChainEvent.contract == FACTORY_CONTRACT,
+                ChainEvent.name == "FractionsIssued",
+                func.lower(ChainEvent.tx_hash) == issued_in.lower(),
+            )
+        ).all()
+        stmt = stmt.where(col(FractionIssue.address).in_([to_checksum_address(a["asset"]) for a in args]))
+    if cursor:
+        stmt = stmt.where(col(FractionIssue.index) < int(cursor))
+    rows = session.exec(stmt.order_by(col(FractionIssue.index).desc()).limit(limit)).all()
+    data = []
+    for issue, asset in rows:
+        name, symbol = _names(recourse, issue.address)
+        data.append(
+            AssetSummary(
+                address=issue.address,
+                name=name,
+                symbol=symbol,
+                issuer=issue.issuer,
+                asset_ref=issue.asset_ref,
+                index=issue.index,
+                status=asset.status,
+                sold=asset.sold,
+                total_supply=asset.total_supply,
+                holder_count=asset.holder_count,
+                paused=asset.paused,
+            )
+        )
+    next_cursor = str(data[-1].index) if len(data) == limit else None
+    return AssetsPublic(data=data, count=len(data), next_cursor=next_cursor)
+
+
+def _feed_name(session: Session, address: str, feed: str) -> str:
+    """The feed's name as the issue request gave it (when this gateway sent the issue), else its id."""
+    issue = session.get(FractionIssue, address)
+    if issue is not None:
+        event = session.get(ChainEvent, issue.key)
+        if event is not None:
+            ops = session.exec(
+                select(Operation).where(
+                    Operation.kind == ISSUE_KIND, func.lower(col(Operation.tx_hash)) == event.tx_hash.lower()
+                )
+            ).all()
+            for op in ops:
+                name = op.request.get("valuation_feed")
+                if isinstance(name, str) and "0x" + bytes(feed_id(name)).hex() == feed:
+                    return name
+    return feed
+
+
+def _valuation(
+    session: Session, recourse: Recourse, row: FractionAsset, *, chain_time: int, max_age: int
+) -> ValuationPublic | None:
+    if int(row.valuation_feed, 16) == 0:
+        return None
+    feed, subject = FeedId(_digest(row.valuation_feed)), SubjectId(_digest(row.asset_ref))
+    report = _read("the valuation", lambda: recourse.oracle_hub.get_report(feed, subject))
+    if report is None:
+        return None
+    return ValuationPublic(
+        value_fen=report.value,
+        low_fen=report.low,
+        high_fen=report.high,
+        reported_at=_at(report.observed_at),
+        reported_at_unix=report.observed_at,
+        feed=_feed_name(session, row.address, row.valuation_feed),
+        stale=chain_time - report.observed_at > max_age,
+    )
+
+
+def get_asset(*, session: Session, recourse: Recourse, address: str, chain_time: int, max_age: int) -> AssetPublic:
+    """One asset: terms, offering, supply, recoveries, the latest valuation, NAV per share and recovery yield."""
+    row = _row(session, address)
+    name, symbol = _names(recourse, row.address)
+    valuation = _valuation(session, recourse, row, chain_time=chain_time, max_age=max_age)
+    sold = row.sold if row.status == OfferingStatus.SUCCEEDED.label else 0  # shares exist only then
+    return AssetPublic(
+        address=row.address,
+        name=name,
+        symbol=symbol,
+        issuer=row.issuer,
+        asset_ref=row.asset_ref,
+        terms=TermsPublic(
+            valuation_feed=row.valuation_feed,
+            documents_root=row.documents_root,
+            kyc_tier=row.kyc_tier,
+            regions=list(row.regions),
+            lock_up_until=_at(row.lock_up_until) if row.lock_up_until else None,
+            lock_up_until_unix=row.lock_up_until,
+            max_holders=row.max_holders,
+            max_per_holder=row.max_per_holder,
+            price_fen=row.price_fen,
+            min_subscription=row.min_subscription,
+            soft_cap=row.soft_cap,
+            hard_cap=row.hard_cap,
+            deadline=_at(row.deadline),
+            deadline_unix=row.deadline,
+        ),
+        offering=OfferingPublic(
+            status=row.status,
+            sold=row.sold,
+            subscribers=row.subscribers,
+            deadline=_at(row.deadline),
+            deadline_unix=row.deadline,
+        ),
+        total_supply=row.total_supply,
+        holder_count=row.holder_count,
+        paused=row.paused,
+        offer_count=row.offer_count,
+        subscription_escrow_fen=row.subscription_escrow_fen,
+        proceeds_owed_fen=row.proceeds_owed_fen,
+        recoveries=RecoveriesPublic(total_paid_in_fen=row.total_paid_in_fen, total_claimed_fen=row.total_claimed_fen),
+        valuation=valuation,
+        nav_per_share_fen=valuation.value_fen // sold if valuation is not None and sold > 0 else None,
+        recovery_yield_bps=row.total_paid_in_fen * 10_000 // (row.price_fen * sold) if sold > 0 else None,
+    )
+
+
+def _account_public(asset: FractionAsset, row: FractionAccount) -> AccountPublic:
+    acc = AccountState(
+        address=row.address,
+        balance=row.balance,
+        subscription=row.subscription,
+        claimed=row.claimed_fen,
+        correction=row.correction,
+    )
+    state = AssetState(per_share=asset.per_share, accounts={row.address: acc})
+    return AccountPublic(
+        address=row.address,
+        balance=row.balance,
+        frozen_whole=row.frozen,
+        frozen_shares=row.frozen_shares,
+        subscription=row.subscription,
+        claimable_fen=state.claimable(row.address),
+        claimed_fen=row.claimed_fen,
+    )
+
+
+def list_holders(*, session: Session, address: str) -> AccountsPublic:
+    """Accounts holding shares or an unclaimed subscription, largest holding first."""
+    asset = _row(session, address)
+    rows = session.exec(
+        select(FractionAccount)
+        .where(
+            FractionAccount.asset == asset.address,
+            or_(col(FractionAccount.balance) > 0, col(FractionAccount.subscription) > 0),
+        )
+        .order_by(col(FractionAccount.address))
+    ).all()
+    data = sorted((_account_public(asset, r) for r in rows), key=lambda a: (-a.balance, a.address))
+    return AccountsPublic(data=data, count=len(data))
+
+
+def get_account(*, session: Session, address: str, account: str) -> AccountPublic:
+    """One account's row (zeros for an account that never held anything)."""
+    asset = _row(session, address)
+    who = to_checksum_address(account)
+    row = session.get(FractionAccount, (asset.address, who))
+    if row is None:
+        row = FractionAccount(
+            asset=asset.address,
+            address=who,
+            balance=0,
+            subscription=0,
+            paid_fen=0,
+            refunded_fen=0,
+            claimed_fen=0,
+            correction=0,
+            frozen_shares=0,
+            updated_key="",
+        )
+    return _account_public(asset, row)
+
+
+def list_offers(*, session: Session, address: str, open_only: bool) -> OffersPublic:
+    asset = _row(session, address)
+    stmt = select(FractionOffer).where(FractionOffer.asset == asset.address)
+    if open_only:
+        stmt = stmt.where(FractionOffer.status == "open")
+    rows = session.exec(stmt.order_by(col(FractionOffer.offer_id))).all()
+    data = [
+        OfferPublic(offer_id=r.offer_id, seller=r.seller, shares=r.shares, price_fen=r.price_fen, status=r.status)
+        for r in rows
+    ]
+    return OffersPublic(data=data, count=len(data))
+
+
+def check_transfer(*, recourse: Recourse, address: str, frm: str, to: str, shares: int) -> TransferCheckPublic:
+    """The token's own compliance answer (``canTransfer``) for moving ``shares`` now."""
+    token = _asset(recourse, address)
+    check = _read(
+        "the compliance answer", lambda: token.can_transfer(to_checksum_address(frm), to_checksum_address(to), shares)
+    )
+    return TransferCheckPublic(allowed=check.allowed, reason=check.reason.label, reason_code=int(check.reason))

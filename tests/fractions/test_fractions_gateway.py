@@ -1,0 +1,310 @@
+"""Asset fractions through a real gateway (uvicorn) on a real chain: an asset issued, subscribed by two
+investors, settled, its shares claimed, traded delivery versus payment, a transfer to a lower-tier investor
+refused with its compliance reason before anything is sent, a recovery paid in and claimed pro rata, a court's
+freeze and forced transfer; the index's reads (asset, valuation, NAV, yield, holders, offers, accounts,
+transfer-check) agree with the contracts' own views.
+
+The gateway hosts ``bank`` (the issuer), ``court``, ``investor``, ``investor-2`` and ``investor-3`` (KYC tier 1).
+Set-up transactions are signed only by identities it does not host: governors, ``bank-2`` (a settlement bank
+that funds the investors), ``collector`` (anchors documents) and ``oracle``/``oracle-2`` (report the valuation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from chain.compiler import CompileResult
+from chain.config import DEV_CHAIN_ID, ChainSettings
+from chain.contracts.asset_fractions import AssetFractions, Refusal, asset_ref
+from chain.contracts.consortium import Role
+from chain.eip712 import sign_report
+from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
+from tests.conftest import account, admit
+from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
+from tests.support.oracle_reports import valuation_report
+
+pytestmark = pytest.mark.chain
+
+HOSTED = ["bank", "court", "investor", "investor-2", "investor-3"]
+FEED = "valuation:commercial"
+PRICE = 100_00  # ¥100 a share
+CASH = 5_000_000_00
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
+    w = make_world(tmp_path_factory.mktemp("fractions-gw-world"), compiled)
+    admit(w.recourse, w.client, "court", (Role.COURT,))
+    admit(w.recourse, w.client, "bank-2", (Role.SETTLEMENT_BANK,))
+    admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), region=310115, kyc_tier=2)
+    admit(w.recourse, w.client, "investor-3", (Role.INVESTOR,), kyc_tier=1)
+    for name in ("oracle", "oracle-2"):
+        admit(w.recourse, w.client, name, (Role.ORACLE,))
+    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.fractions.address, enabled=True))
+    for name in ("bank", "investor", "investor-2", "investor-3"):
+        w.recourse.token.mint(w.sender("bank-2"), w.address(name), CASH, reference=f"{name} funding")
+    yield w
+    close_world(w)
+
+
+@pytest.fixture(scope="module")
+def gw(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    settings = GatewaySettings(
+        data_dir=tmp_path_factory.mktemp("fractions-gw"),
+        chain=ChainSettings(
+            rpc_url=world.node.url, port=world.node.port, chain_id=DEV_CHAIN_ID, deployments_file=world.deployments_file
+        ),
+        db=DbSettings(url=""),
+        indexer=IndexerSettings(poll_interval=0.05),
+        api=ApiSettings(background="thread", confirm_timeout=20),
+        institutions=HOSTED,
+        api_key_pepper=PEPPER,  # type: ignore[arg-type]
+    )
+    with serve(settings) as g:
+        yield g
+
+
+class Client:
+    """One institution's calls to the gateway."""
+
+    def __init__(self, gw: Gateway, institution: str) -> None:
+        self.gw, self.headers = gw, gw.key(institution)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
+
+    def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = self.post(path, body)
+        assert r.status_code == 200, r.text
+        op: dict[str, Any] = r.json()
+        assert op["status"] == "succeeded", op
+        return op
+
+    def refused(self, path: str, body: dict[str, Any] | None, status: int, code: str) -> dict[str, Any]:
+        r = self.post(path, body)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        problem: dict[str, Any] = r.json()
+        assert problem["code"] == code, problem
+        return problem
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        r = httpx.get(f"{self.gw.url}{path}", params=params, headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+def _anchored(w: World) -> str:
+    root = os.urandom(32)
+    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member this gateway does not host
+    return "0x" + root.hex()
+
+
+def _iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone(dt.timedelta(hours=8))).isoformat()
+
+
+def _terms(w: World, reference: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "asset_ref": reference,
+        "valuation_feed": FEED,
+        "documents_root": _anchored(w),
+        "name": f"{reference} shares",
+        "symbol": "SHT",
+        "kyc_tier": 2,
+        "regions": [310000],
+        "max_holders": 0,
+        "max_per_holder": 0,
+        "price_fen": PRICE,
+        "min_subscription": 10,
+        "soft_cap": 100,
+        "hard_cap": 300,
+        "deadline": _iso(w.client.block_timestamp() + DAY),
+    } | overrides
+
+
+def _issue(w: World, gw: Gateway, reference: str, **overrides: Any) -> AssetFractions:
+    op = Client(gw, "bank").ok("/fractions/assets", _terms(w, reference, **overrides))
+    gw.wait_indexed(w.client)
+    found = Client(gw, "bank").get("/fractions/assets", issued_in=op["tx_hash"])["data"]
+    assert len(found) == 1
+    return w.recourse.asset_fractions(found[0]["address"])
+
+
+def test_an_asset_from_issue_to_court_orders_through_the_gateway(world: World, gw: Gateway) -> None:
+    w, r = world, world.recourse
+    bank, court = Client(gw, "bank"), Client(gw, "court")
+    inv, inv2, inv3 = Client(gw, "investor"), Client(gw, "investor-2"), Client(gw, "investor-3")
+    a, a2, a3 = (w.address(n) for n in ("investor", "investor-2", "investor-3"))
+    reference = f"SH-TOWER-{uuid.uuid4().hex[:8]}"
+
+    # invalid terms are refused before anything is sent, naming the field
+    bad = bank.refused("/fractions/assets", _terms(w, reference, soft_cap=301), 422, "FRC-422")
+    assert bad["field"] == "soft_cap"
+    asset = _issue(w, gw, reference)
+    base = f"/fractions/assets/{asset.address}"
+    assert asset.terms().asset_ref == asset_ref(reference)
+    assert asset.issuer() == w.address("bank")
+    again = bank.refused("/fractions/assets", _terms(w, reference), 422, "FRC-422")
+    assert again["field"] == "asset_ref"
+
+    # two investors subscribe (each approves exactly the price first); a tier-1 investor is refused at once
+    inv.ok(f"{base}/subscriptions", {"shares": 120})
+    inv2.ok(f"{base}/subscriptions", {"shares": 80})
+    block = w.client.block_number()
+    tier = inv3.refused(f"{base}/subscriptions", {"shares": 10}, 403, "FRC-403")
+    assert (tier["reason"], tier["reason_code"]) == ("to_kyc_tier", int(Refusal.TO_KYC_TIER))
+    early = bank.refused(f"{base}/settlement", {}, 409, "FRC-409")
+    assert early["deadline"] == asset.terms().deadline
+    assert w.client.block_number() == block  # nothing was sent for the refusals
+    # a subscription that needs an approval first is checked by the chain when it runs (as auctions' deposits)
+    over = inv2.post(f"{base}/subscriptions", {"shares": 101})
+    assert (over.status_code, over.json()["status"]) == (200, "failed")
+    assert over.json()["error_name"] == "FractionsHardCapExceeded"
+
+    w.client.rpc.call("evm_mine", [asset.terms().deadline])
+    bank.ok(f"{base}/settlement")
+    inv.ok(f"{base}/share-claims")
+    inv.ok(f"{base}/share-claims", {"subscriber": a2})  # anyone may mint a subscriber's shares
+    cash = r.token.balance_of(w.address("bank"))
+    bank.ok(f"{base}/proceeds-withdrawal")
+    assert r.token.balance_of(w.address("bank")) == cash + 200 * PRICE
+    bank.refused(f"{base}/proceeds-withdrawal", {}, 409, "FRC-409")
+
+    # delivery versus payment: investor offers 20 at ¥150, investor-2 buys 15
+    inv.ok(f"{base}/offers", {"shares": 20, "price_fen": 150_00})
+    gw.wait_indexed(w.client)
+    offers = inv.get(f"{base}/offers", open="true")["data"]
+    assert [(o["offer_id"], o["seller"], o["shares"], o["status"]) for o in offers] == [(1, a, 20, "open")]
+    paid = r.token.balance_of(a)
+    inv2.ok(f"{base}/offers/1/purchase", {"shares": 15})
+    assert r.token.balance_of(a) == paid + 15 * 150_00
+    assert (asset.balance_of(a), asset.balance_of(a2)) == (105, 95)
+    inv2.refused(f"{base}/offers/9/purchase", {"shares": 1}, 404, "FRC-404")
+    inv2.refused(f"{base}/offers/1/cancellation", {}, 403, "FRC-403")
+
+    # a transfer to a lower-tier investor: refused with the compliance reason, nothing sent
+    block = w.client.block_number()
+    refused = inv.refused(f"{base}/transfers", {"to": a3, "shares": 5}, 403, "FRC-403")
+    assert (refused["reason"], refused["reason_code"]) == ("to_kyc_tier", 11)
+    assert w.client.block_number() == block
+    check = inv.get(f"{base}/transfer-check", **{"from": a, "to": a3, "shares": 5})
+    assert check == {"allowed": False, "reason": "to_kyc_tier", "reason_code": 11}
+    assert inv.get(f"{base}/transfer-check", **{"from": a, "to": a2, "shares": 5})["reason"] == "none"
+
+    # a recovery paid in; each holder claims exactly its pro-rata share (105 and 95 of 200 shares)
+    recovery = 1_000_01
+    bank.ok(f"{base}/recoveries", {"amount_fen": recovery, "source_ref": "case:SH-0042"})
+    before = {x: r.token.balance_of(x) for x in (a, a2)}
+    inv.ok(f"{base}/recovery-claims")
+    inv2.ok(f"{base}/recovery-claims")
+    assert r.token.balance_of(a) - before[a] == recovery * 105 // 200 == asset.claimed(a)
+    assert r.token.balance_of(a2) - before[a2] == recovery * 95 // 200 == asset.claimed(a2)
+    inv.refused(f"{base}/recovery-claims", {}, 409, "FRC-409")
+
+    # a court freezes investor-2, moves 10 of its shares to investor by order, then lifts the freeze and
+    # freezes 5 shares; a non-court is refused
+    digest = "0x" + "0c" * 32
+    inv.refused(f"{base}/freezes", {"account": a2, "order_digest": digest}, 403, "FRC-403")
+    court.ok(f"{base}/freezes", {"account": a2, "order_digest": digest})
+    frozen = inv2.refused(f"{base}/transfers", {"to": a, "shares": 1}, 403, "FRC-403")
+    assert frozen["reason"] == "from_frozen"
+    court.ok(f"{base}/forced-transfers", {"from": a2, "to": a, "shares": 10, "order_digest": digest})
+    court.ok(f"{base}/unfreezes", {"account": a2, "order_digest": digest})
+    court.ok(f"{base}/freezes", {"account": a2, "shares": 5, "order_digest": digest})
+    assert (asset.balance_of(a), asset.balance_of(a2)) == (115, 85)
+
+    # a valuation reported for the asset: NAV per share and the recovery yield
+    report = valuation_report(FEED, f"asset:{reference}", observed_at=w.client.block_timestamp() - 5, value=30_000_000)
+    sigs = [sign_report(account(n), r.oracle_hub.domain(), report) for n in ("oracle", "oracle-2")]
+    r.oracle_hub.submit(w.sender("oracle"), report, sigs)
+    gw.wait_indexed(w.client)
+
+    view = bank.get(base)
+    snap = asset.snapshot(block=w.client.block_number())
+    assert (view["name"], view["symbol"], view["issuer"]) == (snap.name, snap.symbol, snap.issuer)
+    assert view["asset_ref"] == "0x" + asset_ref(reference).hex()
+    assert view["terms"]["price_fen"] == snap.terms.price
+    assert view["terms"]["regions"] == [310000]
+    assert view["terms"]["deadline_unix"] == snap.terms.deadline
+    assert dt.datetime.fromisoformat(view["terms"]["deadline"]).timestamp() == snap.terms.deadline
+    assert view["offering"]["status"] == snap.offering.status.label == "succeeded"
+    assert (view["offering"]["sold"], view["offering"]["subscribers"]) == (
+        snap.offering.sold,
+        snap.offering.subscribers,
+    )
+    assert (view["total_supply"], view["holder_count"], view["paused"]) == (
+        snap.total_supply,
+        snap.holder_count,
+        snap.paused,
+    )
+    assert view["recoveries"] == {"total_paid_in_fen": snap.total_paid_in, "total_claimed_fen": snap.total_claimed}
+    assert (view["subscription_escrow_fen"], view["proceeds_owed_fen"]) == (
+        snap.subscription_escrow,
+        snap.proceeds_owed,
+    )
+    valuation = view["valuation"]
+    assert (valuation["value_fen"], valuation["low_fen"], valuation["high_fen"]) == (30_000_000, 29_000_000, 31_000_000)
+    assert (valuation["feed"], valuation["stale"], valuation["reported_at_unix"]) == (FEED, False, report.observed_at)
+    assert view["nav_per_share_fen"] == 30_000_000 // 200
+    assert view["recovery_yield_bps"] == recovery * 10_000 // (PRICE * 200)
+    assert bank.get(base, max_age=1)["valuation"]["stale"] is True
+
+    holders = {h["address"]: h for h in bank.get(f"{base}/holders")["data"]}
+    assert set(holders) == {a, a2}
+    for who, h in holders.items():
+        assert h["balance"] == asset.balance_of(who)
+        assert (h["frozen_whole"], h["frozen_shares"]) == (asset.frozen_of(who).whole, asset.frozen_of(who).shares)
+        assert h["claimable_fen"] == asset.claimable(who)
+        assert h["claimed_fen"] == asset.claimed(who)
+        assert h["subscription"] == asset.subscription_of(who)
+    assert holders[a2]["frozen_shares"] == 5
+    assert bank.get(f"{base}/accounts/{a2}") == holders[a2]
+    nobody = bank.get(f"{base}/accounts/{a3}")
+    assert (nobody["balance"], nobody["claimable_fen"], nobody["claimed_fen"]) == (0, 0, 0)
+    offers = bank.get(f"{base}/offers")["data"]
+    assert [(o["offer_id"], o["shares"], o["price_fen"], o["status"]) for o in offers] == [(1, 5, 150_00, "open")]
+    assert asset.offer_of(1).shares == 5
+
+    listed = bank.get("/fractions/assets", issuer=w.address("bank"))["data"]
+    assert asset.address in [x["address"] for x in listed]
+
+    missing = httpx.get(f"{gw.url}/fractions/assets/0x{'12' * 20}", headers=bank.headers, timeout=10)
+    assert (missing.status_code, missing.json()["code"]) == (404, "FRC-404")
+
+
+def test_pause_and_refund_of_a_failed_offering(world: World, gw: Gateway) -> None:
+    w, r = world, world.recourse
+    bank, inv = Client(gw, "bank"), Client(gw, "investor")
+    asset = _issue(w, gw, f"SH-FAIL-{uuid.uuid4().hex[:8]}")
+    base = f"/fractions/assets/{asset.address}"
+    inv.ok(f"{base}/subscriptions", {"shares": 50})  # below the soft cap of 100
+    w.client.rpc.call("evm_mine", [asset.terms().deadline])
+    inv.ok(f"{base}/settlement")
+    cash = r.token.balance_of(w.address("investor"))
+    inv.ok(f"{base}/refund")
+    assert r.token.balance_of(w.address("investor")) == cash + 50 * PRICE
+    wrong = bank.refused(f"{base}/recoveries", {"amount_fen": 1, "source_ref": "lot:12"}, 409, "FRC-409")
+    assert wrong["offering_status"] == "failed"
+
+    bank.ok(f"{base}/pause", {"reason_digest": "0x" + "0d" * 32})
+    again = bank.refused(f"{base}/pause", {"reason_digest": "0x" + "0d" * 32}, 409, "FRC-409")
+    assert again["paused"] is True
+    inv.refused(f"{base}/resume", {}, 403, "FRC-403")
+    gw.wait_indexed(w.client)
+    view = bank.get(base)
+    assert (view["offering"]["status"], view["paused"], view["subscription_escrow_fen"]) == ("failed", True, 0)
+    assert (view["nav_per_share_fen"], view["recovery_yield_bps"]) == (None, None)
+    bank.ok(f"{base}/resume")
+    gw.wait_indexed(w.client)
+    assert bank.get(base)["paused"] is False
+    assert asset.paused() is False
