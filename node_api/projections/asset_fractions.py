@@ -1,6 +1,7 @@
 """The asset-fractions index (``fraction_*`` tables) from the ``FractionsFactory`` and ``AssetFractions`` reducers.
 
-The factory's projection records each ``FractionsIssued`` (``fraction_issues``); the indexer follows the new
+The factory's projection records each ``FractionsIssued`` (``fraction_issues``, loaded whole for each chunk
+that holds one: one row per asset ever issued); the indexer follows the new
 token from that block through the reducer's ``creates`` hook, without re-indexing. There is one
 ``AssetFractions`` contract per asset, so the token projection keys every row by the emitting contract's
 address, which the indexer hands over with each event (``Event.address``).
@@ -32,6 +33,7 @@ from chain.reducers.asset_fractions import (
     AccountState,
     AssetState,
     FactoryState,
+    IssuedAsset,
     OfferState,
     OfferStatus,
     offer_of,
@@ -71,7 +73,18 @@ class FractionsIssueProjection:
     events = FACTORY_EVENTS
 
     def apply(self, conn: Connection, events: Sequence[Event]) -> None:
-        state = self.reducer.run(FactoryState(), events)
+        """The factory's issues so far are loaded (a few rows per asset ever issued), so the reducer checks
+        each new index; an issue already stored is not applied again."""
+        state = FactoryState()
+        for row in conn.execute(select(_ISSUES).order_by(_ISSUES.c.index)).mappings():
+            issued = IssuedAsset(
+                row["address"], row["issuer"], row["asset_ref"], int(row["index"]), int(row["block_number"]), row["key"]
+            )
+            state.assets[issued.address] = issued
+            state.by_ref[issued.asset_ref] = issued.address
+        known = set(state.assets)
+        fresh = [e for e in events if e.name != "FractionsIssued" or checksum(e.args["asset"]) not in known]
+        state = self.reducer.run(state, fresh)
         for anomaly in state.anomalies:
             logger.warning("projection.anomaly contract=%s detail=%s", self.reducer.contract, anomaly)
         rows = [
@@ -84,6 +97,7 @@ class FractionsIssueProjection:
                 "key": a.key,
             }
             for a in state.assets.values()
+            if a.address not in known
         ]
         if rows:
             conn.execute(insert_ignore(conn, _ISSUES, ["address"]), rows)
