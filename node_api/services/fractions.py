@@ -61,7 +61,7 @@ from node_api.schemas.fractions import (
     ValuationPublic,
 )
 from node_api.services.chain_errors import raise_problem
-from node_api.services.operations import OpSpec, Submission, reads_chain
+from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
 
 __all__ = [
     "FACTORY_CONTRACT",
@@ -199,12 +199,25 @@ def source_digest(source_ref: str) -> bytes:
 
 
 # --- writes -----------------------------------------------------------------------------------------------
+#
+# Each planner builds the request's body from its input alone and looks its key up first: a replayed key is
+# answered with the original operations without asking the chain again (which might now refuse the step it
+# already took, e.g. a settlement), a different body under it is ``OPS-409``.
+
+
+def _again(session: Session, institution: Institution, key: str, kind: str, body: dict[str, Any]) -> Submission | None:
+    """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
+    spec = OpSpec(key, kind, body, None)
+    if replayed(session, institution=institution.name, specs=(spec,)) is None:
+        return None
+    approve = OpSpec(f"{key}:approve", "token.approve", {}, None)
+    return Submission(institution.name, institution.address, (approve, spec))
 
 
 @reads_chain
 def submit_issue(
     *,
-    session: Session,  # noqa: ARG001 - every planner gets one
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -257,6 +270,8 @@ def submit_issue(
         "hard_cap": hard_cap,
         "deadline": _unix(deadline),
     }
+    if (again := _again(session, institution, key, ISSUE_KIND, body)) is not None:
+        return again
     tx = recourse.fractions.issue_request(terms, name, symbol)
     return _one(recourse, institution, key, ISSUE_KIND, body, tx)
 
@@ -267,7 +282,7 @@ _asset_ref = asset_ref  # the parameter of submit_issue shadows the helper's nam
 @reads_chain
 def submit_subscription(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -275,15 +290,17 @@ def submit_subscription(
     shares: int,
 ) -> Submission:
     """Subscribe ``shares`` at the offering price (price × shares into escrow)."""
+    kind, body = "fractions.subscribe", {"asset": to_checksum_address(asset), "shares": shares}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
     token = _asset(recourse, asset)
     price = _read("the terms", token.terms).price
-    body = {"asset": token.address, "shares": shares, "paid_fen": shares * price}
     return _paying(
         recourse,
         institution,
         token,
         key,
-        "fractions.subscribe",
+        kind,
         body,
         token.subscribe_request(shares),
         shares * price,
@@ -297,14 +314,16 @@ def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable
     @reads_chain
     def plan(
         *,
-        session: Session,  # noqa: ARG001
+        session: Session,
         recourse: Recourse,
         institution: Institution,
         key: str,
         asset: str,
     ) -> Submission:
-        token = _asset(recourse, asset)
-        return _one(recourse, institution, key, kind, {"asset": token.address}, build(token))
+        body = {"asset": to_checksum_address(asset)}
+        if (again := _again(session, institution, key, kind, body)) is not None:
+            return again
+        return _one(recourse, institution, key, kind, body, build(_asset(recourse, asset)))
 
     plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
@@ -320,7 +339,7 @@ submit_resume = _simple("fractions.resume", AssetFractions.unpause_request)
 @reads_chain
 def submit_claim_shares(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -328,16 +347,17 @@ def submit_claim_shares(
     subscriber: str | None,
 ) -> Submission:
     """Mint a subscriber's shares after a successful offering (anyone may; default the caller's own)."""
-    token = _asset(recourse, asset)
     who = to_checksum_address(subscriber or institution.address)
-    body = {"asset": token.address, "subscriber": who}
-    return _one(recourse, institution, key, "fractions.claim_shares", body, token.claim_shares_request(who))
+    kind, body = "fractions.claim_shares", {"asset": to_checksum_address(asset), "subscriber": who}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).claim_shares_request(who))
 
 
 @reads_chain
 def submit_transfer(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -346,17 +366,19 @@ def submit_transfer(
     shares: int,
 ) -> Submission:
     """An ordinary transfer; refused before anything is sent with the compliance reason when the token says no."""
-    token = _asset(recourse, asset)
     recipient = to_checksum_address(to)
+    kind, body = "fractions.transfer", {"asset": to_checksum_address(asset), "to": recipient, "shares": shares}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    token = _asset(recourse, asset)
     _refuse_if_not_allowed(token, institution.address, recipient, shares)
-    body = {"asset": token.address, "to": recipient, "shares": shares}
-    return _one(recourse, institution, key, "fractions.transfer", body, token.transfer_request(recipient, shares))
+    return _one(recourse, institution, key, kind, body, token.transfer_request(recipient, shares))
 
 
 @reads_chain
 def submit_offer(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -364,15 +386,16 @@ def submit_offer(
     shares: int,
     price_fen: int,
 ) -> Submission:
-    token = _asset(recourse, asset)
-    body = {"asset": token.address, "shares": shares, "price_fen": price_fen}
-    return _one(recourse, institution, key, "fractions.offer", body, token.make_offer_request(shares, price_fen))
+    kind, body = "fractions.offer", {"asset": to_checksum_address(asset), "shares": shares, "price_fen": price_fen}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).make_offer_request(shares, price_fen))
 
 
 @reads_chain
 def submit_purchase(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -381,21 +404,22 @@ def submit_purchase(
     shares: int,
 ) -> Submission:
     """Buy ``shares`` of an offer, delivery versus payment (shares × its price, approved exactly if needed)."""
+    kind, body = "fractions.buy", {"asset": to_checksum_address(asset), "offer_id": offer_id, "shares": shares}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
     token = _asset(recourse, asset)
     offer = _read(f"offer {offer_id}", lambda: token.offer_of(offer_id))
     if not offer.open:
         raise FractionsNotFoundError(f"offer {offer_id} does not exist, is filled or was cancelled", offer_id=offer_id)
-    amount = shares * offer.price
-    body = {"asset": token.address, "offer_id": offer_id, "shares": shares, "paid_fen": amount}
     return _paying(
         recourse,
         institution,
         token,
         key,
-        "fractions.buy",
+        kind,
         body,
         token.buy_request(offer_id, shares),
-        amount,
+        shares * offer.price,
         lambda: _refuse_if_not_allowed(token, offer.seller, institution.address, shares),
     )
 
@@ -403,22 +427,23 @@ def submit_purchase(
 @reads_chain
 def submit_cancel_offer(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
     asset: str,
     offer_id: int,
 ) -> Submission:
-    token = _asset(recourse, asset)
-    body = {"asset": token.address, "offer_id": offer_id}
-    return _one(recourse, institution, key, "fractions.cancel_offer", body, token.cancel_offer_request(offer_id))
+    kind, body = "fractions.cancel_offer", {"asset": to_checksum_address(asset), "offer_id": offer_id}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).cancel_offer_request(offer_id))
 
 
 @reads_chain
 def submit_pay_in(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -427,8 +452,17 @@ def submit_pay_in(
     source_ref: str,
 ) -> Submission:
     """Pay a recovery in for the holders (``payIn``), approved exactly if needed."""
-    token = _asset(recourse, asset)
     digest = source_digest(source_ref)
+    kind = "fractions.pay_in"
+    body = {
+        "asset": to_checksum_address(asset),
+        "amount_fen": amount_fen,
+        "source_ref": source_ref,
+        "source_digest": "0x" + digest.hex(),
+    }
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    token = _asset(recourse, asset)
 
     def succeeded() -> None:
         status = _read("the offering", token.offering).status
@@ -437,20 +471,14 @@ def submit_pay_in(
                 "no shares yet: recoveries are paid in once the offering succeeded", offering_status=status.label
             )
 
-    body = {
-        "asset": token.address,
-        "amount_fen": amount_fen,
-        "source_ref": source_ref,
-        "source_digest": "0x" + digest.hex(),
-    }
     tx = token.pay_in_request(amount_fen, digest)
-    return _paying(recourse, institution, token, key, "fractions.pay_in", body, tx, amount_fen, succeeded)
+    return _paying(recourse, institution, token, key, kind, body, tx, amount_fen, succeeded)
 
 
 @reads_chain
 def submit_collect(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -458,22 +486,17 @@ def submit_collect(
     source: str,
 ) -> Submission:
     """Collect what a system contract owes the asset (e.g. JudicialAuction proceeds) and distribute it."""
-    token = _asset(recourse, asset)
     src = to_checksum_address(source)
-    return _one(
-        recourse,
-        institution,
-        key,
-        "fractions.collect",
-        {"asset": token.address, "source": src},
-        token.collect_request(src),
-    )
+    kind, body = "fractions.collect", {"asset": to_checksum_address(asset), "source": src}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).collect_request(src))
 
 
 @reads_chain
 def submit_freeze(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -483,19 +506,21 @@ def submit_freeze(
     order_digest: str,
 ) -> Submission:
     """A court freezes an account whole (no ``shares``) or sets how many of its shares are frozen."""
-    token = _asset(recourse, asset)
     who, digest = to_checksum_address(account), _digest(order_digest)
-    body = {"asset": token.address, "account": who, "shares": shares, "order_digest": order_digest.lower()}
+    kind = "fractions.freeze" if shares is None else "fractions.freeze_shares"
+    body = {"asset": to_checksum_address(asset), "account": who, "shares": shares, "order_digest": order_digest.lower()}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    token = _asset(recourse, asset)
     if shares is None:
-        return _one(recourse, institution, key, "fractions.freeze", body, token.freeze_account_request(who, digest))
-    tx = token.set_frozen_shares_request(who, shares, digest)
-    return _one(recourse, institution, key, "fractions.freeze_shares", body, tx)
+        return _one(recourse, institution, key, kind, body, token.freeze_account_request(who, digest))
+    return _one(recourse, institution, key, kind, body, token.set_frozen_shares_request(who, shares, digest))
 
 
 @reads_chain
 def submit_unfreeze(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -503,17 +528,19 @@ def submit_unfreeze(
     account: str,
     order_digest: str,
 ) -> Submission:
-    token = _asset(recourse, asset)
     who = to_checksum_address(account)
-    body = {"asset": token.address, "account": who, "order_digest": order_digest.lower()}
-    tx = token.unfreeze_account_request(who, _digest(order_digest))
-    return _one(recourse, institution, key, "fractions.unfreeze", body, tx)
+    kind = "fractions.unfreeze"
+    body = {"asset": to_checksum_address(asset), "account": who, "order_digest": order_digest.lower()}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    tx = _asset(recourse, asset).unfreeze_account_request(who, _digest(order_digest))
+    return _one(recourse, institution, key, kind, body, tx)
 
 
 @reads_chain
 def submit_forced_transfer(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
@@ -524,26 +551,35 @@ def submit_forced_transfer(
     order_digest: str,
 ) -> Submission:
     """A court's forced transfer (skips the pause, lock-up, freezes and limits, never the recipient's eligibility)."""
-    token = _asset(recourse, asset)
     src, dst = to_checksum_address(frm), to_checksum_address(to)
-    body = {"asset": token.address, "from": src, "to": dst, "shares": shares, "order_digest": order_digest.lower()}
-    tx = token.forced_transfer_request(src, dst, shares, _digest(order_digest))
-    return _one(recourse, institution, key, "fractions.forced_transfer", body, tx)
+    kind = "fractions.forced_transfer"
+    body = {
+        "asset": to_checksum_address(asset),
+        "from": src,
+        "to": dst,
+        "shares": shares,
+        "order_digest": order_digest.lower(),
+    }
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    tx = _asset(recourse, asset).forced_transfer_request(src, dst, shares, _digest(order_digest))
+    return _one(recourse, institution, key, kind, body, tx)
 
 
 @reads_chain
 def submit_pause(
     *,
-    session: Session,  # noqa: ARG001
+    session: Session,
     recourse: Recourse,
     institution: Institution,
     key: str,
     asset: str,
     reason_digest: str,
 ) -> Submission:
-    token = _asset(recourse, asset)
-    body = {"asset": token.address, "reason_digest": reason_digest.lower()}
-    return _one(recourse, institution, key, "fractions.pause", body, token.pause_request(_digest(reason_digest)))
+    kind, body = "fractions.pause", {"asset": to_checksum_address(asset), "reason_digest": reason_digest.lower()}
+    if (again := _again(session, institution, key, kind, body)) is not None:
+        return again
+    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).pause_request(_digest(reason_digest)))
 
 
 # --- reads ------------------------------------------------------------------------------------------------

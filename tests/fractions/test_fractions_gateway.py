@@ -77,8 +77,8 @@ class Client:
     def __init__(self, gw: Gateway, institution: str) -> None:
         self.gw, self.headers = gw, gw.key(institution)
 
-    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+    def post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> httpx.Response:
+        headers = {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
         return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
 
     def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -287,9 +287,18 @@ def test_pause_and_refund_of_a_failed_offering(world: World, gw: Gateway) -> Non
     bank, inv = Client(gw, "bank"), Client(gw, "investor")
     asset = _issue(w, gw, f"SH-FAIL-{uuid.uuid4().hex[:8]}")
     base = f"/fractions/assets/{asset.address}"
-    inv.ok(f"{base}/subscriptions", {"shares": 50})  # below the soft cap of 100
+    subscribed = inv.post(f"{base}/subscriptions", {"shares": 50}, key="sub-50")  # below the soft cap of 100
+    assert subscribed.json()["status"] == "succeeded"
     w.client.rpc.call("evm_mine", [asset.terms().deadline])
-    inv.ok(f"{base}/settlement")
+    settled = inv.post(f"{base}/settlement", key="settle")
+    assert settled.json()["status"] == "succeeded"
+    # a replayed key answers the original operation without asking the chain again (which would refuse now)
+    for path, body, key in ((f"{base}/settlement", {}, "settle"), (f"{base}/subscriptions", {"shares": 50}, "sub-50")):
+        again = inv.post(path, body, key=key)
+        assert again.status_code == 200, again.text
+        assert again.json()["id"] == (settled if key == "settle" else subscribed).json()["id"]
+    conflict = inv.post(f"{base}/subscriptions", {"shares": 51}, key="sub-50")
+    assert (conflict.status_code, conflict.json()["code"]) == (409, "OPS-409")
     cash = r.token.balance_of(w.address("investor"))
     inv.ok(f"{base}/refund")
     assert r.token.balance_of(w.address("investor")) == cash + 50 * PRICE
