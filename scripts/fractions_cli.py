@@ -120,7 +120,7 @@ def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     elif term in _TERM_HINTS:
         line += f"; {_TERM_HINTS[str(term)]}"
     elif body.get("available") is not None:
-        line += f"; at most {int(body['available'])} shares are left"
+        line += f"; ask for at most {int(body['available'])} shares"
     elif body.get("minimum") is not None:
         line += f"; ask for at least {int(body['minimum'])} shares"
     elif "anchor" in str(body.get("detail", "")).lower():
@@ -735,13 +735,15 @@ def buy(
     oid = _count(offer_id, "OFFER_ID", hint="offer ids are whole numbers from 1 (`recourse fractions offers ASSET`)")
     with _client(gateway, api_key) as http:
         before = _find_offer(http, token, oid)
+        me = _me(http)
+        held = _account(http, token, me)
         key = _key("buy", api_key, token, oid, n, before.get("shares"))
         url = f"/fractions/assets/{token}/offers/{oid}/purchase"
         op = _write(http, url, key, wait=wait, what="the purchase", body={"shares": n})
         if op["status"] != "succeeded":
             console.print(f"purchase of {n} shares of offer {oid} accepted")
             return
-        mine = _account(http, token, str(op["sender"]))
+        mine = _fresh(http, f"/fractions/assets/{token}/accounts/{me}", held)
     paid = n * int(before["price_fen"])
     console.print(
         f"bought {n} shares of offer {oid} from {before['seller']} at {_fen(int(before['price_fen']))} each: "
@@ -888,10 +890,11 @@ def forced_transfer(
     src, dst = _address(frm, "FROM"), _address(to, "TO")
     body = {"from": src, "to": dst, "shares": n, "order_digest": digest}
     with _client(gateway, api_key) as http:
+        before = _account(http, token, dst)
         key = _key("forced-transfer", api_key, token, src, dst, n, digest)
         url = f"/fractions/assets/{token}/forced-transfers"
         op = _write(http, url, key, wait=wait, what="the forced transfer", body=body)
-        after = _account(http, token, dst) if op["status"] == "succeeded" else {}
+        after = _fresh(http, f"/fractions/assets/{token}/accounts/{dst}", before) if op["status"] == "succeeded" else {}
     console.print(
         f"{n} shares moved by court order from {src} to {dst} (order {digest})"
         + (f"; it holds {after['balance']}" if "balance" in after else ""),
@@ -965,13 +968,16 @@ def list_assets(
         rows = _rows(_call(http, "GET", "/fractions/assets", params=params))
     table = Table(title=f"{len(rows)} asset(s)")
     for col in ("asset", "symbol", "name", "issuer", "offering", "sold", "supply", "holders", "trading"):
-        table.add_column(col, justify="right" if col in ("sold", "supply", "holders") else "left")
+        table.add_column(
+            col, justify="right" if col in ("sold", "supply", "holders") else "left", no_wrap=col != "name"
+        )
     for a in rows:
+        issuer = str(a["issuer"])
         table.add_row(
             str(a["address"]),
             str(a["symbol"]),
             str(a["name"]),
-            str(a["issuer"]),
+            f"{issuer[:6]}…{issuer[-4:]}",
             str(a["status"]),
             str(a["sold"]),
             str(a["total_supply"]),
@@ -1036,7 +1042,7 @@ def holders(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: Key
         rows = _rows(_call(http, "GET", f"/fractions/assets/{token}/holders"))
     table = Table(title=f"{len(rows)} holder(s) of {token}")
     for col in ("address", "shares", "frozen", "subscribed", "claimable", "claimed"):
-        table.add_column(col, justify="left" if col in ("address", "frozen") else "right")
+        table.add_column(col, justify="left" if col in ("address", "frozen") else "right", no_wrap=True)
     for h in rows:
         frozen = (
             "whole account"
@@ -1069,7 +1075,7 @@ def offers(
         rows = _offers(http, token, open_only=open_only)
     table = Table(title=f"{len(rows)} offer(s) on {token}")
     for col in ("offer", "seller", "shares", "price", "total", "status"):
-        table.add_column(col, justify="left" if col in ("seller", "status") else "right")
+        table.add_column(col, justify="left" if col in ("seller", "status") else "right", no_wrap=True)
     for o in rows:
         n, fen = int(o["shares"]), int(o["price_fen"])
         table.add_row(str(o["offer_id"]), str(o["seller"]), str(n), _fen(fen), _fen(n * fen), str(o.get("status", "")))

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 
+from chain.compiler import CompileResult
+from chain.config import DEV_CHAIN_ID, ChainSettings
+from chain.contracts.consortium import Role
+from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.fractions_cli import parse_moment, problem_line
+from tests.conftest import admit
+from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
 from tests.support.serve_process import RECOURSE
 
 pytestmark = pytest.mark.e2e
@@ -130,8 +138,242 @@ def test_problems_say_what_to_do() -> None:
         "; --soft-cap must be at least the minimum subscription and at most the hard cap"
     )
     assert problem_line({"code": "FRC-422", "detail": "hard cap", "available": 7}).endswith(
-        "; at most 7 shares are left"
+        "; ask for at most 7 shares"
     )
     assert problem_line({"code": "FRC-404", "detail": "no asset 0x…"}).endswith(
         "; see `recourse fractions list` for the assets this gateway knows"
     )
+
+
+# --- against a gateway on a chain ---
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
+    w = make_world(tmp_path_factory.mktemp("fractions-cli-world"), compiled)
+    admit(w.recourse, w.client, "court", (Role.COURT,))
+    admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), kyc_tier=2, region=320000)
+    admit(w.recourse, w.client, "investor-4", (Role.INVESTOR,), kyc_tier=1)
+    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.fractions.address, enabled=True))
+    w.recourse.token.mint(w.sender("bank"), w.address("bank"), 100_000_00, reference="bank funding")
+    for name in ("investor", "investor-2", "investor-4"):
+        w.recourse.token.mint(w.sender("bank"), w.address(name), 100_000_00, reference=f"{name} funding")
+    yield w
+    close_world(w)
+
+
+@pytest.fixture(scope="module")
+def gw(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    settings = GatewaySettings(
+        data_dir=tmp_path_factory.mktemp("fractions-cli-gw"),
+        chain=ChainSettings(
+            rpc_url=world.node.url, port=world.node.port, chain_id=DEV_CHAIN_ID, deployments_file=world.deployments_file
+        ),
+        db=DbSettings(url=""),
+        indexer=IndexerSettings(poll_interval=0.05),
+        api=ApiSettings(background="thread", confirm_timeout=20),
+        institutions=HOSTED,
+        api_key_pepper=PEPPER,  # type: ignore[arg-type]
+    )
+    with serve(settings) as g:
+        yield g
+
+
+@pytest.fixture(scope="module")
+def keys(gw: Gateway) -> dict[str, str]:
+    return {n: gw.key(n)["Authorization"].removeprefix("Bearer ") for n in HOSTED}
+
+
+def cells(table: str, needle: str) -> list[str]:
+    """The cells of the table row that contains ``needle``."""
+    row = next(line for line in table.splitlines() if needle in line)
+    return [c.strip() for c in row.strip().strip("│").split("│")]
+
+
+def anchored_root(w: World) -> str:
+    root = os.urandom(32)
+    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member the gateway does not host
+    return "0x" + root.hex()
+
+
+def issue(w: World, gw: Gateway, keys: dict[str, str], ref: str, *extra: str) -> tuple[str, str]:
+    """``recourse fractions issue`` of 100 shares at ¥100.00 (soft cap 50), KYC tier 2: (its output, the asset)."""
+    args = [
+        "--asset-ref",
+        ref,
+        "--document",
+        anchored_root(w),
+        "--name",
+        f"{ref} shares",
+        "--symbol",
+        ref.rpartition("-")[2],
+    ]
+    terms = ["--price", "100.00", "--hard-cap", "100", "--soft-cap", "50", "--min-subscription", "10"]
+    out = ok(recourse(gw.url, keys["bank"], "issue", *args, *terms, "--deadline", "7d", "--kyc-tier", "2", *extra))
+    found = re.search(r"asset: (0x[0-9a-fA-F]{40})", out)
+    assert found, out
+    return out, found.group(1)
+
+
+def test_an_asset_issued_sold_traded_paid_into_claimed_and_ordered(
+    world: World, gw: Gateway, keys: dict[str, str]
+) -> None:
+    inv, inv2, inv4 = (world.address(n) for n in ("investor", "investor-2", "investor-4"))
+    lock_up = dt.datetime.fromtimestamp(world.client.block_timestamp() + 86_400, tz=dt.UTC)
+    issued, asset = issue(
+        world,
+        gw,
+        keys,
+        "SH-TOWER-T1",
+        "--region",
+        "310000",
+        "--region",
+        "320000",
+        "--lock-up-until",
+        lock_up.isoformat(),
+        "--max-holders",
+        "3",
+        "--max-per-holder",
+        "80",
+    )
+    assert "fractions.issue: succeeded in block" in issued
+    assert "issued T1 (SH-TOWER-T1 shares): 100 shares at ¥100.00 each (soft cap 50, minimum 10)" in issued
+    assert "KYC tier 2, regions 310000, 320000, lock-up until " in issued
+    assert "at most 3 holders, 80 shares each" in issued
+
+    first = ok(recourse(gw.url, keys["investor"], "subscribe", asset, "60"))
+    assert "subscribed 60 shares of T1 (SH-TOWER-T1 shares) for ¥6,000.00 (¥100.00 each, in escrow" in first
+    assert "your subscription: 60 shares; offering open, 60 of 100 sold" in first
+    second = ok(recourse(gw.url, keys["investor-2"], "subscribe", asset, "40"))
+    assert "offering open, 100 of 100 sold" in second
+
+    settled = ok(recourse(gw.url, keys["bank"], "settle", asset))
+    assert "succeeded: 100 shares sold to 2 subscriber(s); proceeds ¥10,000.00 are the issuer's" in settled
+    assert f"60 shares minted to {inv}; it holds 60 shares" in ok(
+        recourse(gw.url, keys["investor"], "claim-shares", asset)
+    )
+    by_bank = ok(recourse(gw.url, keys["bank"], "claim-shares", asset, "--subscriber", inv2))
+    assert f"40 shares minted to {inv2}; it holds 40 shares" in by_bank
+    assert "withdrew the proceeds of T1 (SH-TOWER-T1 shares), ¥10,000.00" in ok(
+        recourse(gw.url, keys["bank"], "withdraw-proceeds", asset)
+    )
+
+    locked = ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "5"))
+    assert locked.startswith("refused: locked_up (code 2): the asset is in its lock-up")
+    world.client.rpc.call("evm_mine", [int(lock_up.timestamp()) + 60])
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "5")) == (
+        f"allowed: 5 shares from {inv} to {inv2}"
+    )
+
+    offered = ok(recourse(gw.url, keys["investor"], "offer", asset, "20", "--price", "105.00"))
+    assert "offer 1 of 20 shares at ¥105.00 each (¥2,100.00 in all) is open" in offered
+    bought = ok(recourse(gw.url, keys["investor-2"], "buy", asset, "1", "15"))
+    assert f"bought 15 shares of offer 1 from {inv} at ¥105.00 each: ¥1,575.00 paid" in bought
+    assert "you hold 55 shares" in bought
+    listed = recourse(gw.url, keys["investor"], "offers", asset, "--open")
+    assert "1 offer(s) on" in ok(listed)
+    assert cells(listed.stdout, inv) == ["1", inv, "5", "¥105.00", "¥525.00", "open"]
+
+    kyc = refused(recourse(gw.url, keys["investor"], "transfer", asset, inv4, "5"))
+    assert kyc.startswith("error: FRC-403 ")
+    assert kyc.endswith("; the recipient's KYC tier is below the asset's (the governors set tiers: update-profile)")
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv4, "5")).startswith(
+        "refused: to_kyc_tier (code 11): the recipient's KYC tier is below the asset's"
+    )
+    moved = ok(recourse(gw.url, keys["investor"], "transfer", asset, inv2, "5"))
+    assert f"transferred 5 shares to {inv2}; you hold 40, it holds 60" in moved
+
+    paid = ok(recourse(gw.url, keys["bank"], "pay-in", asset, "1000.01", "--source", "lot:7"))
+    assert "paid ¥1,000.01 into T1 (SH-TOWER-T1 shares) from lot:7; recoveries paid in so far ¥1,000.01" in paid
+    claim = ok(recourse(gw.url, keys["investor"], "claim", asset))  # 100,001 fen × 40 / 100 = 40,000.4
+    assert f"claimed ¥400.00 of recoveries from T1 (SH-TOWER-T1 shares) to {inv} (40 shares" in claim
+    claim2 = ok(recourse(gw.url, keys["investor-2"], "claim", asset))  # × 60 / 100 = 60,000.6
+    assert "claimed ¥600.00 of recoveries" in claim2
+
+    order = "0x" + "0d" * 32
+    assert f"{inv2} on {asset}: frozen whole" in ok(
+        recourse(gw.url, keys["court"], "freeze", asset, inv2, "--order", order)
+    )
+    assert ok(recourse(gw.url, keys["investor-2"], "check", asset, inv2, inv, "1")).startswith(
+        "refused: from_frozen (code 4)"
+    )
+    forced = ok(recourse(gw.url, keys["court"], "forced-transfer", asset, inv2, inv, "10", "--order", order))
+    assert f"10 shares moved by court order from {inv2} to {inv}" in forced
+    assert "it holds 50" in forced
+    assert f"{inv2} on {asset}: unfrozen" in ok(
+        recourse(gw.url, keys["court"], "unfreeze", asset, inv2, "--order", order)
+    )
+
+    holders = recourse(gw.url, keys["bank"], "holders", asset)
+    assert "2 holder(s) of" in ok(holders)
+    assert cells(holders.stdout, inv) == [inv, "50", "", "", "¥0.00", "¥400.00"]
+    assert cells(holders.stdout, inv2) == [inv2, "50", "", "", "¥0.00", "¥600.00"]
+    shown = ok(recourse(gw.url, keys["bank"], "show", asset))
+    assert "offering succeeded: 100 of 100 shares sold (soft cap 50, minimum 10) at ¥100.00 to 2 subscriber(s)" in shown
+    assert "rules: KYC tier 2, regions 310000, 320000, lock-up until" in shown
+    assert "supply 100 shares, 2 holder(s); recoveries paid in ¥1,000.01, claimed ¥1,000.00" in shown
+    assert "valuation: none (no oracle feed values it)" in shown
+    assert "recovery yield 10.00 % of the offering price" in shown
+    assert asset in ok(recourse(gw.url, keys["investor"], "list"))
+
+
+def test_the_gateways_refusals_are_one_line(world: World, gw: Gateway, keys: dict[str, str]) -> None:
+    _, asset = issue(world, gw, keys, "SH-TOWER-T2")
+    proc = recourse(gw.url, keys["investor"], "subscribe", asset, "101")
+    over = refused(proc)  # refused when it ran, after the payment's approval
+    assert "fractions.subscribe: failed" in proc.stdout
+    assert over.startswith("error: the subscription failed on chain: FRC-422 ")
+    assert over.endswith("; ask for at most 100 shares")
+    early = refused(recourse(gw.url, keys["bank"], "settle", asset))
+    assert early.startswith("error: FRC-409 ")
+    nobody = refused(recourse(gw.url, keys["investor"], "show", A1))
+    assert nobody.startswith("error: FRC-404 ")
+    assert nobody.endswith("; see `recourse fractions list` for the assets this gateway knows")
+    not_bank = refused(recourse(gw.url, keys["investor"], "pause", asset, "--reason", "0x" + "0e" * 32))
+    assert not_bank.startswith("error: FRC-403 ")
+    past = refused(
+        recourse(
+            gw.url,
+            keys["bank"],
+            "issue",
+            "--asset-ref",
+            "SH-TOWER-T3",
+            "--document",
+            anchored_root(world),
+            "--name",
+            "T3",
+            "--symbol",
+            "T3",
+            "--price",
+            "1.00",
+            "--hard-cap",
+            "10",
+            "--deadline",
+            "2020-01-01",
+        )
+    )
+    assert past.startswith("error: FRC-422 ")
+    assert past.endswith("; --deadline must be in the future (block time)")
+    unanchored = refused(
+        recourse(
+            gw.url,
+            keys["bank"],
+            "issue",
+            "--asset-ref",
+            "SH-TOWER-T4",
+            "--document",
+            "0x" + "ee" * 32,
+            "--name",
+            "T4",
+            "--symbol",
+            "T4",
+            "--price",
+            "1.00",
+            "--hard-cap",
+            "10",
+            "--deadline",
+            "7d",
+        )
+    )
+    assert unanchored.startswith("error: FRC-422 ")
+    assert "anchor the documents first" in unanchored
