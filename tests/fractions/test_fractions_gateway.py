@@ -2,11 +2,13 @@
 investors, settled, its shares claimed, traded delivery versus payment, a transfer to a lower-tier investor
 refused with its compliance reason before anything is sent, a recovery paid in and claimed pro rata, a court's
 freeze and forced transfer; the index's reads (asset, valuation, NAV, yield, holders, offers, accounts,
-transfer-check) agree with the contracts' own views.
+transfer-check) agree with the contracts' own views. Also: a failed offering's refund, pause and resume, replayed
+keys; a judicial sale whose price a court allocated to the asset, collected for its holders.
 
 The gateway hosts ``bank`` (the issuer), ``court``, ``investor``, ``investor-2`` and ``investor-3`` (KYC tier 1).
 Set-up transactions are signed only by identities it does not host: governors, ``bank-2`` (a settlement bank
-that funds the investors), ``collector`` (anchors documents) and ``oracle``/``oracle-2`` (report the valuation)."""
+that funds the investors, and the auction's seller), ``collector`` (anchors documents), ``oracle``/``oracle-2``
+(report the valuation), ``mediator`` (admitted as a second court) and ``investor-4`` (the auction's winner)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.asset_fractions import AssetFractions, Refusal, asset_ref
 from chain.contracts.consortium import Role
+from chain.contracts.judicial_auction import Listing, Payee
 from chain.eip712 import sign_report
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from tests.conftest import account, admit
@@ -42,13 +45,16 @@ DAY = 86_400
 def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
     w = make_world(tmp_path_factory.mktemp("fractions-gw-world"), compiled)
     admit(w.recourse, w.client, "court", (Role.COURT,))
-    admit(w.recourse, w.client, "bank-2", (Role.SETTLEMENT_BANK,))
+    admit(w.recourse, w.client, "mediator", (Role.COURT,))  # a second court, not hosted: signs the sale
+    admit(w.recourse, w.client, "bank-2", (Role.BANK, Role.SETTLEMENT_BANK))
+    admit(w.recourse, w.client, "investor-4", (Role.INVESTOR,), kyc_tier=2)
     admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), region=310115, kyc_tier=2)
     admit(w.recourse, w.client, "investor-3", (Role.INVESTOR,), kyc_tier=1)
     for name in ("oracle", "oracle-2"):
         admit(w.recourse, w.client, name, (Role.ORACLE,))
     w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.fractions.address, enabled=True))
-    for name in ("bank", "investor", "investor-2", "investor-3"):
+    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.auctions.address, enabled=True))
+    for name in ("bank", "investor", "investor-2", "investor-3", "investor-4"):
         w.recourse.token.mint(w.sender("bank-2"), w.address(name), CASH, reference=f"{name} funding")
     yield w
     close_world(w)
@@ -317,3 +323,52 @@ def test_pause_and_refund_of_a_failed_offering(world: World, gw: Gateway) -> Non
     gw.wait_indexed(w.client)
     assert bank.get(base)["paused"] is False
     assert asset.paused() is False
+
+
+def _auction_owing(w: World, payee: str, price: int) -> None:
+    """A judicial sale confirmed with its whole price allocated to ``payee`` (signed by identities the gateway
+    does not host: bank-2 sells, "mediator" (admitted as a COURT) supervises, investor-4 wins)."""
+    a = w.recourse.auctions
+    reference = f"SH-LOT-{uuid.uuid4().hex[:8]}"
+    court, bidder = w.sender("mediator"), w.sender("investor-4")
+    a.send(court, a.enter_appraisal_request(asset_ref(reference), price * 10 // 7, os.urandom(32)))
+    root = bytes.fromhex(_anchored(w)[2:])
+    lot_id = a.list(
+        w.sender("bank-2"), Listing(asset_ref(reference), (root,), bytes(32), price, price // 10, 1_00, 0, DAY, DAY, 2)
+    )
+    a.send(court, a.approve_request(lot_id, w.address("mediator")))
+    w.recourse.token.approve(bidder, a.address, price)
+    a.lock_deposit(bidder, lot_id)
+    a.send(bidder, a.bid_request(lot_id, price))
+    w.client.rpc.call("evm_mine", [a.lot(lot_id).ends_at])
+    a.send(bidder, a.close_request(lot_id))
+    a.send(bidder, a.pay_request(lot_id))
+    a.send(court, a.confirm_request(lot_id, [Payee(payee, price)], os.urandom(32), os.urandom(32)))
+
+
+def test_a_judicial_sale_allocated_to_the_asset_is_collected_for_its_holders(world: World, gw: Gateway) -> None:
+    w = world
+    inv, inv2 = Client(gw, "investor"), Client(gw, "investor-2")
+    asset = _issue(w, gw, f"SH-LOT-ASSET-{uuid.uuid4().hex[:8]}", soft_cap=100, hard_cap=100)
+    base = f"/fractions/assets/{asset.address}"
+    inv.ok(f"{base}/subscriptions", {"shares": 60})
+    inv2.ok(f"{base}/subscriptions", {"shares": 40})
+    inv.ok(f"{base}/settlement")  # at the hard cap, before the deadline
+    price = 700_000_00
+    _auction_owing(w, asset.address, price)
+    assert w.recourse.auctions.owed(asset.address) == price
+
+    inv.ok(f"{base}/collections", {"source": w.recourse.auctions.address})
+    assert w.recourse.auctions.owed(asset.address) == 0
+    assert asset.total_paid_in() == price
+    # nothing left to collect: the source owes the asset nothing now
+    inv.refused(f"{base}/collections", {"source": w.address("collector")}, 422, "FRC-422")
+    gw.wait_indexed(w.client)
+    holders = {h["address"]: h for h in inv.get(f"{base}/holders")["data"]}
+    # unclaimed subscriptions earn the recovery too
+    assert {a: h["claimable_fen"] for a, h in holders.items()} == {
+        w.address("investor"): price * 60 // 100,
+        w.address("investor-2"): price * 40 // 100,
+    }
+    assert holders[w.address("investor")]["claimable_fen"] == asset.claimable(w.address("investor"))
+    assert inv.get(base)["recoveries"]["total_paid_in_fen"] == price
