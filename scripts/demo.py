@@ -10,7 +10,9 @@
    conduct rules and fee payment (``demo_cases``), three oracle operator processes pushing a k-of-n
    signed valuation (``demo_oracles``), a loan's early warnings and default probability and a guarantee
    network's circles and contagion (``demo_analytics``), a judicial auction of the valued flat with a
-   bidding war, a default, a relisting and the court's confirmation (``demo_auctions``);
+   bidding war, a default, a relisting and the court's confirmation (``demo_auctions``), an office-tower NPL
+   tokenised into shares: offering, DvP trade, a KYC refusal, an auction's proceeds collected and claimed pro
+   rata, a court's freeze and forced transfer (``demo_fractions``);
 6. keep the network serving until Ctrl-C (unless ``serve=False``).
 """
 
@@ -80,6 +82,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
     from scripts.demo_auctions import AUCTION_BIDDERS, auctions_demo_steps
     from scripts.demo_cases import cases_demo_steps
     from scripts.demo_evidence import evidence_demo_steps
+    from scripts.demo_fractions import fractions_demo_steps
     from scripts.demo_gateway import demo_gateway_steps, running_gateway
     from scripts.demo_oracles import oracle_demo_steps
 
@@ -104,6 +107,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             oracle_demo_steps(gw, console)
             analytics_demo_steps(gw, console)
             auctions_demo_steps(gw, console)
+            fractions_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:

@@ -598,7 +598,9 @@ def _money_step(path: str, kind: str, what: str) -> Any:
             view = _view(http, token)
             me = _me(http)
             before = _account(http, token, me)
-            key = _key(kind, api_key, token, me, before.get("claimed_fen"), before.get("claimable_fen"))
+            # what is owed now is part of the request: a second refund or claim is a new one, not a replay
+            owed = (before.get("subscription"), view.get("proceeds_owed_fen"), before.get("claimed_fen"))
+            key = _key(kind, api_key, token, me, *owed, before.get("claimable_fen"))
             _write(http, f"/fractions/assets/{token}/{path}", key, wait=wait, what=what)
         if kind == "refund":
             paid = int(before.get("subscription") or 0) * _price(view)

@@ -197,7 +197,8 @@ def anchored_root(w: World) -> str:
 
 
 def issue(w: World, gw: Gateway, keys: dict[str, str], ref: str, *extra: str) -> tuple[str, str]:
-    """``recourse fractions issue`` of 100 shares at ¥100.00 (soft cap 50), KYC tier 2: (its output, the asset)."""
+    """``recourse fractions issue`` of 100 shares at ¥100.00 (soft cap 50), KYC tier 2, subscriptions for 7 days of
+    block time: (its output, the asset)."""
     args = [
         "--asset-ref",
         ref,
@@ -209,7 +210,8 @@ def issue(w: World, gw: Gateway, keys: dict[str, str], ref: str, *extra: str) ->
         ref.rpartition("-")[2],
     ]
     terms = ["--price", "100.00", "--hard-cap", "100", "--soft-cap", "50", "--min-subscription", "10"]
-    out = ok(recourse(gw.url, keys["bank"], "issue", *args, *terms, "--deadline", "7d", "--kyc-tier", "2", *extra))
+    deadline = dt.datetime.fromtimestamp(w.client.block_timestamp() + 7 * 86_400, tz=dt.UTC).isoformat()
+    out = ok(recourse(gw.url, keys["bank"], "issue", *args, *terms, "--deadline", deadline, "--kyc-tier", "2", *extra))
     found = re.search(r"asset: (0x[0-9a-fA-F]{40})", out)
     assert found, out
     return out, found.group(1)
@@ -377,3 +379,57 @@ def test_the_gateways_refusals_are_one_line(world: World, gw: Gateway, keys: dic
     )
     assert unanchored.startswith("error: FRC-422 ")
     assert "anchor the documents first" in unanchored
+
+
+def test_offers_cancelled_partial_freezes_and_the_pause(world: World, gw: Gateway, keys: dict[str, str]) -> None:
+    inv, inv2 = world.address("investor"), world.address("investor-2")
+    _, asset = issue(world, gw, keys, "SH-TOWER-T6")
+    ok(recourse(gw.url, keys["investor"], "subscribe", asset, "100"))
+    ok(recourse(gw.url, keys["investor"], "settle", asset))
+    ok(recourse(gw.url, keys["investor"], "claim-shares", asset))
+    made = ok(recourse(gw.url, keys["investor"], "offer", asset, "10", "--price", "99.99"))
+    offer_id = made.rpartition("offer id: ")[2]
+    not_seller = refused(recourse(gw.url, keys["investor-2"], "cancel-offer", asset, offer_id))
+    assert not_seller.startswith("error: FRC-403 ")
+    cancelled = ok(recourse(gw.url, keys["investor"], "cancel-offer", asset, offer_id))
+    assert "fractions.cancel_offer: succeeded" in cancelled
+    assert f"offer {offer_id} on {asset} cancelled" in cancelled
+    table = recourse(gw.url, keys["investor"], "offers", asset)
+    assert cells(table.stdout, inv)[-1] == "cancelled"
+
+    order = "0x" + "0f" * 32
+    assert f"{inv} on {asset}: 30 shares frozen" in ok(
+        recourse(gw.url, keys["court"], "freeze", asset, inv, "--shares", "30", "--order", order)
+    )
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "80")).startswith(
+        "refused: amount_frozen (code 5): part of the sender's shares are frozen by a court order"
+    )
+    holders = recourse(gw.url, keys["bank"], "holders", asset)
+    assert cells(holders.stdout, inv)[:3] == [inv, "100", "30 shares"]
+    assert "partial freeze lifted" in ok(
+        recourse(gw.url, keys["court"], "freeze", asset, inv, "--shares", "0", "--order", order)
+    )
+
+    reason = "0x" + "0a" * 32
+    assert f"trading in {asset} paused (reason {reason})" in ok(
+        recourse(gw.url, keys["bank"], "pause", asset, "--reason", reason)
+    )
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "1")).startswith("refused: paused (code 1)")
+    assert "trading PAUSED" in ok(recourse(gw.url, keys["investor"], "show", asset))
+    assert f"trading in {asset} resumed" in ok(recourse(gw.url, keys["bank"], "resume", asset))
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "1")).startswith("allowed")
+
+    nothing = refused(recourse(gw.url, keys["bank"], "collect", asset, "--source", world.recourse.token.address))
+    assert nothing.startswith("error: FRC-422 ")
+
+
+def test_a_failed_offering_is_refunded(world: World, gw: Gateway, keys: dict[str, str]) -> None:
+    _, asset = issue(world, gw, keys, "SH-TOWER-T5")
+    ok(recourse(gw.url, keys["investor-2"], "subscribe", asset, "10"))  # the soft cap is 50
+    world.client.rpc.call("evm_mine", [world.client.block_timestamp() + 8 * 86_400])
+    settled = ok(recourse(gw.url, keys["bank"], "settle", asset))
+    assert "offering of T5 (SH-TOWER-T5 shares): failed, 10 shares subscribed; every subscriber takes back" in settled
+    refunded = ok(recourse(gw.url, keys["investor-2"], "refund", asset))
+    assert f"refunded ¥1,000.00 paid for 10 shares to {world.address('investor-2')}" in refunded
+    again = refused(recourse(gw.url, keys["investor-2"], "refund", asset))
+    assert again.startswith("error: FRC-409 ")
