@@ -118,6 +118,8 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "court confirms the sale (成交裁定)",
         "proceeds withdrawn: bank ¥",
         "Judicial auction of asset:ames-",
+        "to_kyc_tier",
+        "fractions step took",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the narrative is not interleaved with the gateway's background log lines (writer.reconciled, …)
