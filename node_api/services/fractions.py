@@ -47,6 +47,7 @@ from node_api.problems import (
     FractionsNotAllowedError,
     FractionsNotFoundError,
     FractionsStateError,
+    FractionsTermsError,
 )
 from node_api.schemas.fractions import (
     AccountPublic,
@@ -161,9 +162,17 @@ def _paying(
     amount: int,
     precheck: Callable[[], None] = lambda: None,
 ) -> Submission:
-    """A request that moves ``amount`` fen of the caller's rCNY into ``asset``: an exact approval first when the
-    allowance does not cover it (then ``precheck`` answers what can be asked before it is mined, and the step
-    itself is checked when it runs)."""
+    """A request that moves ``amount`` fen of the caller's rCNY into ``asset`` (``FRC-422`` if it holds less): an
+    exact approval first when the allowance does not cover it (then ``precheck`` answers what can be asked before
+    it is mined, and the step itself is checked when it runs)."""
+    balance = int(_read("the rCNY balance", lambda: recourse.token.balance_of(institution.address)))
+    if balance < amount:
+        raise FractionsTermsError(
+            f"{institution.address} holds {balance} fen of rCNY; this step moves {amount} fen",
+            field="amount_fen",
+            amount_fen=amount,
+            balance_fen=balance,
+        )
     allowance = int(
         _read("the allowance", lambda: recourse.token.call("allowance", institution.address, asset.address))
     )

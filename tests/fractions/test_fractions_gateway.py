@@ -216,6 +216,8 @@ def test_an_asset_from_issue_to_court_orders_through_the_gateway(world: World, g
     assert r.token.balance_of(a) - before[a] == recovery * 105 // 200 == asset.claimed(a)
     assert r.token.balance_of(a2) - before[a2] == recovery * 95 // 200 == asset.claimed(a2)
     inv.refused(f"{base}/recovery-claims", {}, 409, "FRC-409")
+    poor = inv3.refused(f"{base}/recoveries", {"amount_fen": CASH + 1, "source_ref": "case:x"}, 422, "FRC-422")
+    assert (poor["field"], poor["balance_fen"]) == ("amount_fen", CASH)
 
     # a court freezes investor-2, moves 10 of its shares to investor by order, then lifts the freeze and
     # freezes 5 shares; a non-court is refused
