@@ -27,15 +27,15 @@ from node_api.schemas.fractions import (
     CollectionCreate,
     ForcedTransferCreate,
     FreezeCreate,
-    OfferCreate,
     OffersPublic,
     PauseCreate,
     PurchaseCreate,
-    RecoveryCreate,
+    RecoveryPaymentCreate,
     ShareClaimCreate,
+    ShareOfferCreate,
+    ShareTransferCreate,
     SubscriptionCreate,
     TransferCheckPublic,
-    TransferCreate,
     UnfreezeCreate,
 )
 from node_api.services import fractions as svc
@@ -105,13 +105,13 @@ async def withdraw_proceeds(asset: AssetPath, w: Write) -> JSONResponse:
 
 
 @router.post("/assets/{asset}/transfers", status_code=202, responses=FRACTIONS_WRITE)
-async def transfer(asset: AssetPath, body: TransferCreate, w: Write) -> JSONResponse:
+async def transfer(asset: AssetPath, body: ShareTransferCreate, w: Write) -> JSONResponse:
     """An ordinary transfer, refused before anything is sent with the compliance reason when the token says no."""
     return await w.submit(svc.submit_transfer, asset=asset, to=body.to, shares=body.shares)
 
 
 @router.post("/assets/{asset}/offers", status_code=202, responses=FRACTIONS_WRITE)
-async def make_offer(asset: AssetPath, body: OfferCreate, w: Write) -> JSONResponse:
+async def make_offer(asset: AssetPath, body: ShareOfferCreate, w: Write) -> JSONResponse:
     """Offer shares for sale at a price per share (the shares stay with the seller until bought)."""
     return await w.submit(svc.submit_offer, asset=asset, shares=body.shares, price_fen=body.price_fen)
 
@@ -129,7 +129,7 @@ async def cancel_offer(asset: AssetPath, offer_id: OfferPath, w: Write) -> JSONR
 
 
 @router.post("/assets/{asset}/recoveries", status_code=202, responses=FRACTIONS_WRITE)
-async def pay_in(asset: AssetPath, body: RecoveryCreate, w: Write) -> JSONResponse:
+async def pay_in(asset: AssetPath, body: RecoveryPaymentCreate, w: Write) -> JSONResponse:
     """Pay a recovery into the asset for its holders (an exact rCNY approval first if needed)."""
     return await w.submit(svc.submit_pay_in, asset=asset, amount_fen=body.amount_fen, source_ref=body.source_ref)
 

@@ -20,21 +20,21 @@ __all__ = [
     "CollectionCreate",
     "ForcedTransferCreate",
     "FreezeCreate",
-    "OfferCreate",
+    "ShareOfferCreate",
     "OfferPublic",
     "OffersPublic",
     "OfferingPublic",
     "PauseCreate",
     "PurchaseCreate",
     "RecoveriesPublic",
-    "RecoveryCreate",
+    "RecoveryPaymentCreate",
     "ShareClaimCreate",
     "SubscriptionCreate",
     "TermsPublic",
     "TransferCheckPublic",
-    "TransferCreate",
+    "ShareTransferCreate",
     "UnfreezeCreate",
-    "ValuationPublic",
+    "AssetValuationPublic",
 ]
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
@@ -118,14 +118,14 @@ class ShareClaimCreate(RequestModel):
     subscriber: str | None = Field(default=None, pattern=_ADDRESS, description="default: the caller")
 
 
-class TransferCreate(RequestModel):
+class ShareTransferCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": _OTHER, "shares": 5}]})
 
     to: str = Field(pattern=_ADDRESS)
     shares: int = _SHARES
 
 
-class OfferCreate(RequestModel):
+class ShareOfferCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"shares": 20, "price_fen": 15_000}]})
 
     shares: int = _SHARES
@@ -138,7 +138,7 @@ class PurchaseCreate(RequestModel):
     shares: int = _SHARES
 
 
-class RecoveryCreate(RequestModel):
+class RecoveryPaymentCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 100_001, "source_ref": "case:SH-0042"}]})
 
     amount_fen: int = Field(gt=0, lt=2**255)
@@ -231,7 +231,7 @@ class RecoveriesPublic(BaseModel):
     total_claimed_fen: int
 
 
-class ValuationPublic(BaseModel):
+class AssetValuationPublic(BaseModel):
     value_fen: int
     low_fen: int
     high_fen: int
@@ -276,7 +276,7 @@ class AssetPublic(BaseModel):
     subscription_escrow_fen: int
     proceeds_owed_fen: int
     recoveries: RecoveriesPublic
-    valuation: ValuationPublic | None
+    valuation: AssetValuationPublic | None
     nav_per_share_fen: int | None = Field(description="valuation ÷ shares sold (floor), when both exist")
     recovery_yield_bps: int | None = Field(description="total paid in × 10,000 ÷ (price × sold), once shares sold")
 

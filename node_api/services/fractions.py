@@ -55,13 +55,13 @@ from node_api.schemas.fractions import (
     AssetPublic,
     AssetsPublic,
     AssetSummary,
+    AssetValuationPublic,
     OfferingPublic,
     OfferPublic,
     OffersPublic,
     RecoveriesPublic,
     TermsPublic,
     TransferCheckPublic,
-    ValuationPublic,
 )
 from node_api.services.chain_errors import raise_problem
 from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
@@ -692,14 +692,14 @@ def _feed_name(session: Session, address: str, feed: str) -> str:
 
 def _valuation(
     session: Session, recourse: Recourse, row: FractionAsset, *, chain_time: int, max_age: int
-) -> ValuationPublic | None:
+) -> AssetValuationPublic | None:
     if int(row.valuation_feed, 16) == 0:
         return None
     feed, subject = FeedId(_digest(row.valuation_feed)), SubjectId(_digest(row.asset_ref))
     report = _read("the valuation", lambda: recourse.oracle_hub.get_report(feed, subject))
     if report is None:
         return None
-    return ValuationPublic(
+    return AssetValuationPublic(
         value_fen=report.value,
         low_fen=report.low,
         high_fen=report.high,
