@@ -12,67 +12,56 @@ operation's error fields.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+from scripts.gateway_http import (
+    DEFAULT_GATEWAY,
+    GatewayCalls,
+    GatewayOpt,
+    KeyOpt,
+    WaitOpt,
+    connect,
+    console,
+    err_console,
+    fail,
+    parse_address,
+    parse_digest,
+    parse_fen,
+    parse_seconds,
+    plain_problem_line,
+    yuan,
+)
 
 if TYPE_CHECKING:  # loaded by the commands that run, not for --help
     import httpx
 
 __all__ = ["app", "failure_reason", "problem_line"]
 
-console = Console(highlight=False, width=160)
-err_console = Console(stderr=True, highlight=False, width=200)
 
 app = typer.Typer(
     help="Judicial auctions: list, approve, deposit, bid, pay, confirm and watch lots (through a gateway).",
     no_args_is_help=True,
 )
-GatewayOpt = Annotated[str, typer.Option("--gateway", envvar="RECOURSE_GATEWAY_URL", help="Gateway base URL.")]
-KeyOpt = Annotated[str, typer.Option("--api-key", envvar="RECOURSE_API_KEY", help="API key rk_…", show_default=False)]
-WaitOpt = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the chain transaction is mined.")]
 LotArg = Annotated[int, typer.Argument(help="Lot id (on chain).", min=1)]
 AMOUNT_HELP = "yuan (705000.00) or fen (70500000fen)"
-DEFAULT_GATEWAY = "http://127.0.0.1:8000"
 #: how long a command waits for the gateway to index a lot its operation created
 INDEX_WAIT_S = 30.0
 
 
-def _fail(message: str) -> NoReturn:
-    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _client(gateway: str, api_key: str) -> httpx.Client:
-    if not api_key:
-        _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
-    import httpx
-
-    return httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=120)
-
-
-def _fen(amount: int) -> str:
-    from chain.contracts.settlement_token import format_fen
-
-    return format_fen(amount)
-
-
 def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     """A problem as one line: its code and detail, then what to do about it when the problem says."""
-    line = f"{body.get('code', status)} {body.get('detail', '')}".strip()
+    line = plain_problem_line(body, status)
     rule = body.get("rule")
     if body.get("minimum_bid_fen") is not None:
-        line += f"; bid at least {_fen(int(body['minimum_bid_fen']))}"
+        line += f"; bid at least {yuan(int(body['minimum_bid_fen']))}"
     elif rule == "start_price" and body.get("minimum_fen") is not None:
-        line += f"; set a starting price of at least {_fen(int(body['minimum_fen']))}"
+        line += f"; set a starting price of at least {yuan(int(body['minimum_fen']))}"
     elif rule == "deposit" and body.get("minimum_fen") is not None:
-        line += f"; set a deposit from {_fen(int(body['minimum_fen']))} to {_fen(int(body['maximum_fen']))}"
+        line += f"; set a deposit from {yuan(int(body['minimum_fen']))} to {yuan(int(body['maximum_fen']))}"
     elif rule == "kyc_tier":
         line += (
             "; only an INVESTOR with that KYC tier may bid (the governors set tiers: members propose update-profile)"
@@ -84,137 +73,9 @@ def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     return line
 
 
-def failure_reason(op: dict[str, Any]) -> str:
-    """Why an operation failed on chain, in words: its decoded revert (``error_name``, ``error_args``) through
-    the gateway's one table of chain refusals, else the operation's own message."""
-    name, args = op.get("error_name") or "", op.get("error_args") or {}
-    from node_api.services.chain_errors import REVERT_PROBLEMS
-
-    build = REVERT_PROBLEMS.get(name)
-    if build is not None:
-        try:
-            problem = build(args)
-        except (KeyError, ValueError, TypeError):
-            pass
-        else:
-            return problem_line({"code": problem.code, "detail": problem.detail, **problem.extra})
-    message = " ".join(str(op.get("error_message") or "").split())
-    return f"{name}: {message}" if message and name not in message else (message or name or "no reason given")
-
-
-def _call(http: httpx.Client, method: str, url: str, **kw: Any) -> Any:
-    import httpx
-
-    try:
-        r = http.request(method, url, **kw)
-    except httpx.HTTPError as exc:
-        _fail(f"cannot reach the gateway at {http.base_url}: {exc} (is it running? check --gateway)")
-    if r.status_code >= 400:
-        try:
-            body = r.json()
-        except ValueError:
-            _fail(f"HTTP {r.status_code} from the gateway")
-        if not isinstance(body, dict):
-            _fail(f"HTTP {r.status_code} from the gateway")
-        _fail(problem_line(body, r.status_code))
-    return r.json()
-
-
-def _key(prefix: str, api_key: str, *parts: object) -> str:
-    """The same command with the same arguments and key is the same request (a retry never acts twice)."""
-    raw = "|".join(map(str, (api_key[:16], *parts)))
-    return f"cli-auction-{prefix}-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
-
-
-def _op_line(op: dict[str, Any]) -> str:
-    line = f"operation {op['id']} {op['kind']}: {op['status']}"
-    if op.get("block_number"):
-        line += f" in block {op['block_number']}"
-    return line
-
-
-def _finish(http: httpx.Client, op: dict[str, Any], *, wait: bool, timeout: float = 120.0) -> dict[str, Any]:
-    """``op`` once it succeeded or failed (polled when the gateway answered before it finished)."""
-    deadline = time.monotonic() + timeout
-    while wait and op["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
-        time.sleep(0.25)
-        op = _call(http, "GET", f"/operations/{op['id']}")
-    return op
-
-
-def _write(
-    http: httpx.Client,
-    url: str,
-    key: str,
-    *,
-    wait: bool,
-    what: str,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """POST one step as an operation; print its line; a step the chain refused when it ran is one line."""
-    op: dict[str, Any] = _call(
-        http, "POST", url, params={"confirm": str(wait).lower()}, headers={"Idempotency-Key": key}, json=body or {}
-    )
-    op = _finish(http, op, wait=wait)
-    console.print(_op_line(op), soft_wrap=True)
-    if op["status"] == "failed":
-        _fail(f"{what} failed on chain: {failure_reason(op)}")
-    return op
-
-
-def _amount(text: str, what: str) -> int:
-    from chain.contracts.settlement_token import parse_amount
-
-    try:
-        fen = parse_amount(text)
-    except ValueError as exc:
-        _fail(f"{what}: {exc}")
-    if fen <= 0:
-        _fail(f"{what}: must be more than zero")
-    return fen
-
-
-_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
-
-
-def _seconds(text: str, what: str) -> int:
-    m = _DURATION.match(text.strip().lower())
-    if m is None:
-        _fail(f"{what}: invalid duration {text!r}; use seconds (3600) or 30m, 24h, 7d")
-    return int(m.group(1)) * _UNITS[m.group(2)]
-
-
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def _digest(text: str, what: str) -> str:
-    """``0x`` + 64 hex as given, or the SHA-256 of a file."""
-    if _HEX32.match(text):
-        return text.lower()
-    path = Path(text)
-    if not path.is_file():
-        _fail(f"{what}: {text!r} is neither a 0x-prefixed 32-byte digest nor a file")
-    return "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _document_root(http: httpx.Client, ref: str) -> str:
-    """An evidence root: ``0x`` + 64 hex, or an evidence id whose receipt names its anchored root."""
-    if _HEX32.match(ref):
-        return ref.lower()
-    if ref.startswith("0x"):
-        _fail(f"--document {ref!r}: a root is 0x + 64 hex digits")
-    ev = _call(http, "GET", f"/evidence/{ref}")
-    receipt = ev.get("receipt") or {}
-    if ev.get("status") != "anchored" or not receipt.get("root"):
-        _fail(f"--document {ref}: evidence {ref} is {ev.get('status')}, not anchored yet; try again once it is")
-    return str(receipt["root"]).lower()
-
-
-def _address(text: str, what: str) -> str:
-    if not re.match(r"^0x[0-9a-fA-F]{40}$", text):
-        _fail(f"{what}: {text!r} is not an address (0x + 40 hex digits)")
-    return text
+_gateway = GatewayCalls(key_prefix="cli-auction", problem_line=problem_line)
+_call, _key, _write, _document_root = _gateway.call, _gateway.key, _gateway.write, _gateway.document_root
+failure_reason = _gateway.failure_reason
 
 
 def _utc(ts: int | None) -> str:
@@ -242,7 +103,7 @@ def _new_lot(http: httpx.Client, op: dict[str, Any]) -> dict[str, Any] | None:
         if found:
             return dict(found[0])
         if time.monotonic() > deadline:
-            _fail(
+            fail(
                 f"transaction {op['tx_hash']} is mined but the gateway has not indexed its lot after "
                 f"{INDEX_WAIT_S:.0f}s; find it later with `recourse auctions lots --listed-in {op['tx_hash']}`"
             )
@@ -251,10 +112,22 @@ def _new_lot(http: httpx.Client, op: dict[str, Any]) -> dict[str, Any] | None:
 
 def _lot_summary(lot: dict[str, Any]) -> str:
     return (
-        f"lot {lot['lot_id']} (round {lot['round']}, {lot['kind']}): start {_fen(lot['start_price_fen'])}, "
-        f"deposit {_fen(lot['deposit_fen'])}, increment {_fen(lot['increment_fen'])}, "
-        f"appraisal {_fen(lot['appraisal_fen'])}, KYC tier {lot['kyc_tier']}; {lot['status']}"
+        f"lot {lot['lot_id']} (round {lot['round']}, {lot['kind']}): start {yuan(lot['start_price_fen'])}, "
+        f"deposit {yuan(lot['deposit_fen'])}, increment {yuan(lot['increment_fen'])}, "
+        f"appraisal {yuan(lot['appraisal_fen'])}, KYC tier {lot['kyc_tier']}; {lot['status']}"
     )
+
+
+def _terms(start: str, deposit: str, increment: str, announcement: str, window: str, payment: str) -> dict[str, Any]:
+    """A listing's (or a relisting's) prices and periods from the options, checked in that order."""
+    return {
+        "start_price_fen": parse_fen(start, "--start"),
+        "deposit_fen": parse_fen(deposit, "--deposit"),
+        "increment_fen": parse_fen(increment, "--increment"),
+        "announcement_seconds": parse_seconds(announcement, "--announcement"),
+        "bidding_window_seconds": parse_seconds(window, "--window"),
+        "payment_window_seconds": parse_seconds(payment, "--payment-window"),
+    }
 
 
 # --- sellers and courts ---
@@ -270,10 +143,10 @@ def appraise(
     wait: WaitOpt = True,
 ) -> None:
     """A court enters an asset's appraisal (the report's digest on chain); listings may use it."""
-    fen = _amount(value, "--value")
-    digest = _digest(document, "--document")
+    fen = parse_fen(value, "--value")
+    digest = parse_digest(document, "--document")
     body = {"asset": asset, "value_fen": fen, "document_digest": digest}
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         _write(
             http,
             "/auctions/appraisals",
@@ -282,7 +155,7 @@ def appraise(
             what="the appraisal",
             body=body,
         )
-    console.print(f"appraisal of {asset}: {_fen(fen)} (report {digest})", soft_wrap=True)
+    console.print(f"appraisal of {asset}: {yuan(fen)} (report {digest})", soft_wrap=True)
 
 
 @app.command("list")
@@ -309,18 +182,9 @@ def list_lot(
     wait: WaitOpt = True,
 ) -> None:
     """A BANK (or a COURT) lists a lot; prints the new lot id. The chain checks every rule first."""
-    body: dict[str, Any] = {
-        "asset": asset,
-        "appraisal_feed": feed,
-        "start_price_fen": _amount(start, "--start"),
-        "deposit_fen": _amount(deposit, "--deposit"),
-        "increment_fen": _amount(increment, "--increment"),
-        "announcement_seconds": _seconds(announcement, "--announcement"),
-        "bidding_window_seconds": _seconds(window, "--window"),
-        "payment_window_seconds": _seconds(payment_window, "--payment-window"),
-        "kyc_tier": kyc_tier,
-    }
-    with _client(gateway, api_key) as http:
+    terms = _terms(start, deposit, increment, announcement, window, payment_window)
+    body: dict[str, Any] = {"asset": asset, "appraisal_feed": feed, **terms, "kyc_tier": kyc_tier}
+    with connect(gateway, api_key) as http:
         body["documents"] = [_document_root(http, d) for d in document]
         key = _key("list", api_key, *sorted(body.items()))
         op = _write(http, "/auctions/lots", key, wait=wait, what="the listing", body=body)
@@ -349,15 +213,8 @@ def relist(
     wait: WaitOpt = True,
 ) -> None:
     """The seller relists a failed or defaulted lot within 30 days; prints the new lot id."""
-    body = {
-        "start_price_fen": _amount(start, "--start"),
-        "deposit_fen": _amount(deposit, "--deposit"),
-        "increment_fen": _amount(increment, "--increment"),
-        "announcement_seconds": _seconds(announcement, "--announcement"),
-        "bidding_window_seconds": _seconds(window, "--window"),
-        "payment_window_seconds": _seconds(payment_window, "--payment-window"),
-    }
-    with _client(gateway, api_key) as http:
+    body = _terms(start, deposit, increment, announcement, window, payment_window)
+    with connect(gateway, api_key) as http:
         key = _key("relist", api_key, lot_id, *sorted(body.items()))
         op = _write(http, f"/auctions/lots/{lot_id}/relisting", key, wait=wait, what="the relisting", body=body)
         lot = _new_lot(http, op)
@@ -378,8 +235,8 @@ def fixed_price(
     wait: WaitOpt = True,
 ) -> None:
     """The court offers a lot that failed twice at a fixed price (变卖); prints the new lot id."""
-    body = {"price_fen": _amount(price, "--price"), "period_seconds": _seconds(period, "--period")}
-    with _client(gateway, api_key) as http:
+    body = {"price_fen": parse_fen(price, "--price"), "period_seconds": parse_seconds(period, "--period")}
+    with connect(gateway, api_key) as http:
         key = _key("fixed", api_key, lot_id, *sorted(body.items()))
         url = f"/auctions/lots/{lot_id}/fixed-price-offer"
         op = _write(http, url, key, wait=wait, what="the fixed-price offer", body=body)
@@ -401,9 +258,11 @@ def approve(
     wait: WaitOpt = True,
 ) -> None:
     """A court approves a listed lot and becomes its court; the announcement period starts."""
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         to = (
-            _address(forfeit_to, "--forfeit-to") if forfeit_to else str(_call(http, "GET", "/auctions/owed")["address"])
+            parse_address(forfeit_to, "--forfeit-to")
+            if forfeit_to
+            else str(_call(http, "GET", "/auctions/owed")["address"])
         )
         url = f"/auctions/lots/{lot_id}/approval"
         before = _lot_view(http, lot_id)
@@ -428,8 +287,8 @@ def _order_step(kind: str, path: str, what: str) -> Any:
         api_key: KeyOpt = "",
         wait: WaitOpt = True,
     ) -> None:
-        digest = _digest(order, "--order")
-        with _client(gateway, api_key) as http:
+        digest = parse_digest(order, "--order")
+        with connect(gateway, api_key) as http:
             key = _key(kind, api_key, lot_id, digest)
             _write(http, f"/auctions/lots/{lot_id}/{path}", key, wait=wait, what=what, body={"order_digest": digest})
         console.print(f"lot {lot_id}: {what} done (order {digest})", soft_wrap=True)
@@ -454,8 +313,8 @@ def preempt(
     wait: WaitOpt = True,
 ) -> None:
     """The lot's court registers a pre-emption holder (优先购买权人), who may match the highest bid."""
-    to = _address(holder, "HOLDER")
-    with _client(gateway, api_key) as http:
+    to = parse_address(holder, "HOLDER")
+    with connect(gateway, api_key) as http:
         url = f"/auctions/lots/{lot_id}/preemption-holders"
         _write(http, url, _key("preempt", api_key, lot_id, to), wait=wait, what="the registration", body={"holder": to})
     console.print(f"lot {lot_id}: {to} registered as a pre-emption holder", soft_wrap=True)
@@ -464,8 +323,8 @@ def preempt(
 def _payee(text: str) -> dict[str, Any]:
     address, sep, amount = text.partition("=")
     if not sep:
-        _fail(f"--payee {text!r}: use ADDRESS=AMOUNT, e.g. 0x…=35250.00")
-    return {"address": _address(address.strip(), "--payee"), "amount_fen": _amount(amount, f"--payee {address}")}
+        fail(f"--payee {text!r}: use ADDRESS=AMOUNT, e.g. 0x…=35250.00")
+    return {"address": parse_address(address.strip(), "--payee"), "amount_fen": parse_fen(amount, f"--payee {address}")}
 
 
 @app.command("confirm")
@@ -485,15 +344,15 @@ def confirm(
     payees = [_payee(p) for p in payee]
     body = {
         "payees": payees,
-        "ruling_digest": _digest(ruling, "--ruling"),
-        "transfer_digest": _digest(transfer, "--transfer"),
+        "ruling_digest": parse_digest(ruling, "--ruling"),
+        "transfer_digest": parse_digest(transfer, "--transfer"),
     }
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         key = _key("confirm", api_key, lot_id, body)
         _write(http, f"/auctions/lots/{lot_id}/confirmation", key, wait=wait, what="the confirmation", body=body)
     total = sum(p["amount_fen"] for p in payees)
-    shares = ", ".join(f"{p['address']} {_fen(p['amount_fen'])}" for p in payees)
-    console.print(f"lot {lot_id}: sale confirmed, {_fen(total)} allocated to {shares}", soft_wrap=True)
+    shares = ", ".join(f"{p['address']} {yuan(p['amount_fen'])}" for p in payees)
+    console.print(f"lot {lot_id}: sale confirmed, {yuan(total)} allocated to {shares}", soft_wrap=True)
 
 
 # --- steps on one lot with no arguments ---
@@ -522,7 +381,7 @@ def _indexed(http: httpx.Client, lot_id: int, before: dict[str, Any] | None) -> 
 
 def _lot_step(kind: str, path: str, what: str, done: str) -> Any:
     def step(lot_id: LotArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True) -> None:
-        with _client(gateway, api_key) as http:
+        with connect(gateway, api_key) as http:
             before = _lot_view(http, lot_id)
             op = _write(http, f"/auctions/lots/{lot_id}/{path}", _key(kind, api_key, lot_id), wait=wait, what=what)
             lot = _indexed(http, lot_id, before) if op["status"] == "succeeded" else None
@@ -540,9 +399,9 @@ def _described(lot: dict[str, Any], op: dict[str, Any]) -> dict[str, str]:
     return {
         "status": str(lot["status"]),
         "code": str(lot.get("my_bidder_code") or "—"),
-        "deposit": _fen(int(request.get("deposit_fen") or lot["deposit_fen"])),
-        "balance": _fen(int(request.get("balance_fen") or 0)),
-        "price": _fen(int(highest)) if highest is not None else "—",
+        "deposit": yuan(int(request.get("deposit_fen") or lot["deposit_fen"])),
+        "balance": yuan(int(request.get("balance_fen") or 0)),
+        "price": yuan(int(highest)) if highest is not None else "—",
         "winner": str(lot.get("highest_bidder_code") or "nobody"),
         "deadline": _utc(lot.get("payment_deadline")),
         "bidders": str(lot["bidder_count"]),
@@ -632,20 +491,20 @@ def bid(
 ) -> None:
     """Bid: at least the start (first bid) or the highest plus the increment; a bid in the last 5 minutes
     moves the end to 5 minutes after it."""
-    fen = _amount(amount, "AMOUNT")
-    with _client(gateway, api_key) as http:
+    fen = parse_fen(amount, "AMOUNT")
+    with connect(gateway, api_key) as http:
         url = f"/auctions/lots/{lot_id}/bids"
         op = _write(http, url, _key("bid", api_key, lot_id, fen), wait=wait, what="the bid", body={"amount_fen": fen})
         if op["status"] != "succeeded":
-            console.print(f"bid of {_fen(fen)} on lot {lot_id} accepted")
+            console.print(f"bid of {yuan(fen)} on lot {lot_id} accepted")
             return
         mine = _indexed_bid(http, lot_id, op, fen)
     if mine is None:  # mined, not indexed yet
-        console.print(f"bid {_fen(fen)} on lot {lot_id} placed in block {op['block_number']}")
+        console.print(f"bid {yuan(fen)} on lot {lot_id} placed in block {op['block_number']}")
         return
     moved = " (in the last 5 minutes: the end moved)" if mine["extended"] else ""
     console.print(
-        f"bid {_fen(fen)} on lot {lot_id} is the highest, as {mine['bidder_code']}; "
+        f"bid {yuan(fen)} on lot {lot_id} is the highest, as {mine['bidder_code']}; "
         f"ends {_utc(mine['ends_at'])}{moved}",
         soft_wrap=True,
     )
@@ -654,13 +513,13 @@ def bid(
 @app.command("withdraw")
 def withdraw(gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True) -> None:
     """Withdraw everything you are owed (proceeds of confirmed sales, forfeited deposits)."""
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         owed = _call(http, "GET", "/auctions/owed")
         if int(owed["owed_fen"]) == 0:
-            _fail(f"{owed['address']} is owed nothing by the auction contract (as far as this gateway has indexed)")
+            fail(f"{owed['address']} is owed nothing by the auction contract (as far as this gateway has indexed)")
         key = _key("withdraw", api_key, owed["owed_fen"], owed["address"])
         _write(http, "/auctions/withdrawals", key, wait=wait, what="the withdrawal")
-    console.print(f"withdrew {_fen(int(owed['owed_fen']))} to {owed['address']}", soft_wrap=True)
+    console.print(f"withdrew {yuan(int(owed['owed_fen']))} to {owed['address']}", soft_wrap=True)
 
 
 # --- reads ---
@@ -671,7 +530,7 @@ def show(lot_id: LotArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt 
     """A lot with its bids (bidder codes; the lot's court also sees who is behind each code)."""
     from rich.table import Table
 
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         lot = _call(http, "GET", f"/auctions/lots/{lot_id}")
         bids = _call(http, "GET", f"/auctions/lots/{lot_id}/bids", params={"limit": 1000})["data"]
     console.print(_lot_summary(lot), soft_wrap=True)
@@ -686,8 +545,8 @@ def show(lot_id: LotArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt 
     console.print(timing, soft_wrap=True)
     highest = lot.get("highest_bid_fen")
     console.print(
-        f"highest {_fen(highest) + ' by ' + lot['highest_bidder_code'] if highest is not None else '—'}, "
-        f"next bid at least {_fen(lot['minimum_bid_fen'])}; {lot['bidder_count']} bidder(s), "
+        f"highest {yuan(highest) + ' by ' + lot['highest_bidder_code'] if highest is not None else '—'}, "
+        f"next bid at least {yuan(lot['minimum_bid_fen'])}; {lot['bidder_count']} bidder(s), "
         f"{lot['extensions']} extension(s)"
         + (f"; you are {lot['my_bidder_code']}" if lot.get("my_bidder_code") else "")
         + (f"; relisted as lot {lot['relisted_as']}" if lot.get("relisted_as") else ""),
@@ -700,7 +559,7 @@ def show(lot_id: LotArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt 
         table.add_column(col, justify="right" if col in ("block", "amount") else "left")
     for b in bids:
         note = ", ".join(n for n, on in (("extended", b["extended"]), ("pre-emption", b["preemption"])) if on)
-        table.add_row(str(b["block_number"]), b["bidder_code"], _fen(b["amount_fen"]), _utc(b["ends_at"]), note)
+        table.add_row(str(b["block_number"]), b["bidder_code"], yuan(b["amount_fen"]), _utc(b["ends_at"]), note)
     console.print(table)
 
 
@@ -720,7 +579,7 @@ def lots(
     for k, v in (("status", status), ("asset", asset), ("listed_in", listed_in)):
         if v is not None:
             params[k] = v
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         body = _call(http, "GET", "/auctions/lots", params=params)
     table = Table(title=f"{body['count']} lot(s)")
     for col in ("lot", "round", "kind", "phase", "start", "deposit", "highest", "bidders", "ends"):
@@ -732,9 +591,9 @@ def lots(
             str(lot["round"]),
             lot["kind"],
             lot["phase"],
-            _fen(lot["start_price_fen"]),
-            _fen(lot["deposit_fen"]),
-            f"{_fen(highest)} {lot['highest_bidder_code']}" if highest is not None else "—",
+            yuan(lot["start_price_fen"]),
+            yuan(lot["deposit_fen"]),
+            f"{yuan(highest)} {lot['highest_bidder_code']}" if highest is not None else "—",
             str(lot["bidder_count"]),
             _utc(lot.get("ends_at")),
         )
@@ -768,12 +627,12 @@ class _Room:
         if event == "lot":
             self.ends_at = int(data.get("ends_at") or 0)
             highest = data.get("highest_bid_fen")
-            lead = f"{_fen(highest)} by {data['highest_bidder_code']}" if highest is not None else "no bid yet"
+            lead = f"{yuan(highest)} by {data['highest_bidder_code']}" if highest is not None else "no bid yet"
             left = ""
             if data.get("phase") == "bidding":
                 left = f", {_span(self.ends_at - int(data['chain_time']))} left"
             return (
-                f"lot {data['lot_id']} ({data['phase']}): {lead}, next at least {_fen(data['minimum_bid_fen'])}; "
+                f"lot {data['lot_id']} ({data['phase']}): {lead}, next at least {yuan(data['minimum_bid_fen'])}; "
                 f"ends {_utc(data.get('ends_at'))}{left} (block time); {data['bidder_count']} bidder(s)"
             )
         if event == "reorg":
@@ -787,9 +646,9 @@ class _Room:
             self.ends_at = ends
             how = " matched (pre-emption)" if a.get("preemption") else " bid"
             extended = f" — extended by {_span(moved)}" if moved > 0 else ""
-            return f"{code}{how} {_fen(int(a['amount']))}; ends {_utc(ends)}{extended}"
+            return f"{code}{how} {yuan(int(a['amount']))}; ends {_utc(ends)}{extended}"
         if name == "DepositLocked":
-            return f"{code} locked the deposit {_fen(int(a['amount']))} ({int(a['code'])} bidder(s))"
+            return f"{code} locked the deposit {yuan(int(a['amount']))} ({int(a['code'])} bidder(s))"
         if name == "LotApproved":
             self.ends_at = int(a["endsAt"])
             return f"approved: bidding {_utc(int(a['startsAt']))} – {_utc(self.ends_at)}"
@@ -800,15 +659,15 @@ class _Room:
             if int(a.get("winnerCode") or 0) == 0:
                 return "closed without a valid bid: failed (流拍)"
             return (
-                f"closed: B{int(a['winnerCode']):04d} won at {_fen(int(a['price']))}, "
+                f"closed: B{int(a['winnerCode']):04d} won at {yuan(int(a['price']))}, "
                 f"balance due by {_utc(int(a['paymentDeadline']))}"
             )
         simple = {
             "LotSuspended": "suspended by the court (暂缓)",
             "LotCancelled": "cancelled by the court",
-            "BalancePaid": f"balance paid: {_fen(int(a.get('price') or 0))} in escrow",
-            "WinnerDefaulted": f"the winner defaulted (悔拍): deposit {_fen(int(a.get('amount') or 0))} forfeited",
-            "SaleConfirmed": f"sale confirmed by the court at {_fen(int(a.get('price') or 0))}",
+            "BalancePaid": f"balance paid: {yuan(int(a.get('price') or 0))} in escrow",
+            "WinnerDefaulted": f"the winner defaulted (悔拍): deposit {yuan(int(a.get('amount') or 0))} forfeited",
+            "SaleConfirmed": f"sale confirmed by the court at {yuan(int(a.get('price') or 0))}",
             "LotRelisted": f"relisted as lot {a.get('newLotId')}",
         }
         return simple.get(name, name)
@@ -832,7 +691,7 @@ def watch(
     import httpx
 
     if not api_key:
-        _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
+        fail("no API key: pass --api-key or set RECOURSE_API_KEY")
     headers = {"Authorization": f"Bearer {api_key}", **({"Last-Event-ID": after} if after else {})}
     params = {"timeout": timeout} if timeout else {}
     room, seen, last = _Room(), 0, after
@@ -847,9 +706,9 @@ def watch(
             if r.status_code >= 400:
                 r.read()
                 try:
-                    _fail(problem_line(r.json(), r.status_code))
+                    fail(problem_line(r.json(), r.status_code))
                 except ValueError:
-                    _fail(f"HTTP {r.status_code} from the gateway")
+                    fail(f"HTTP {r.status_code} from the gateway")
             for msg in sse_messages(r.iter_lines()):
                 line = room.line(msg.get("event", ""), json.loads(msg["data"]))
                 if line is not None:
@@ -861,6 +720,6 @@ def watch(
                 if limit is not None and seen >= limit:
                     break
     except httpx.HTTPError as exc:
-        _fail(f"the live room of lot {lot_id} at {gateway} failed: {exc} (resume with --after {last})")
+        fail(f"the live room of lot {lot_id} at {gateway} failed: {exc} (resume with --after {last})")
     except KeyboardInterrupt:
         err_console.print(f"stopped watching lot {lot_id}" + (f"; resume with --after {last}" if last else ""))

@@ -8,65 +8,27 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-if TYPE_CHECKING:  # loaded by the commands that run, not for --help
-    import httpx
+from scripts.gateway_http import GatewayCalls, GatewayOpt, KeyOpt, WaitOpt, connect, console, fail, key_digest, op_line
 
 __all__ = ["app"]
-
-console = Console(highlight=False, width=160)
-err_console = Console(stderr=True, highlight=False, width=200)
 
 app = typer.Typer(
     help="Case delegation: publish, browse, claim and report cases (through a gateway).", no_args_is_help=True
 )
-GatewayOpt = Annotated[str, typer.Option("--gateway", envvar="RECOURSE_GATEWAY_URL", help="Gateway base URL.")]
-KeyOpt = Annotated[str, typer.Option("--api-key", envvar="RECOURSE_API_KEY", help="API key rk_…", show_default=False)]
-WaitOpt = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the chain transaction is mined.")]
-
-
-def _fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _client(gateway: str, api_key: str) -> httpx.Client:
-    if not api_key:
-        _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
-    import httpx
-
-    return httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=120)
-
-
-def _call(http: httpx.Client, method: str, url: str, **kw: Any) -> Any:
-    import httpx
-
-    try:
-        r = http.request(method, url, **kw)
-    except httpx.HTTPError as exc:
-        _fail(f"cannot reach the gateway at {http.base_url}: {exc}")
-        raise  # unreachable: _fail exits
-    if r.status_code >= 400:
-        try:
-            body = r.json()
-            _fail(f"{body.get('code', r.status_code)} {body.get('detail', '')}".strip())
-        except ValueError:
-            _fail(f"HTTP {r.status_code} from the gateway")
-    return r.json()
+#: a problem is its code and detail; a gateway that cannot be reached, the error alone
+_call = GatewayCalls(key_prefix="cli", unreachable_hint="").call
 
 
 def _key(prefix: str, *parts: object) -> str:
-    return f"cli-{prefix}-" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
+    return f"cli-{prefix}-" + key_digest(*parts)
 
 
 def _op_line(op: dict[str, Any]) -> str:
-    line = f"operation {op['id']} {op['kind']}: {op['status']}"
-    if op.get("block_number"):
-        line += f" in block {op['block_number']}"
+    line = op_line(op)
     if op.get("error_name"):
         line += f" ({op['error_name']})"
     return line
@@ -91,15 +53,14 @@ def publish(
     try:
         budget_fen = parse_amount(budget)
     except ValueError as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc))
     data = file.read_bytes()
     fmt = "json" if file.suffix.lower() in (".json", ".jsonl") else "csv"
     form: dict[str, str] = {"fee_budget_fen": str(budget_fen), "format": fmt}
     if closes_at is not None:
         form["closes_at"] = str(closes_at)
     key = _key("publish", hashlib.sha256(data).hexdigest(), budget_fen, closes_at)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         body = _call(
             http,
             "POST",
@@ -118,7 +79,7 @@ def publish(
     for op in body["operations"]:
         console.print(_op_line(op), soft_wrap=True)
     if body["operations"][-1]["status"] == "failed":
-        _fail(f"publication failed: {body['operations'][-1].get('error_name')}")
+        fail(f"publication failed: {body['operations'][-1].get('error_name')}")
 
 
 @app.command("list")
@@ -139,7 +100,7 @@ def list_cases(
     for k, v in (("status", status), ("region", region), ("batch", batch)):
         if v is not None:
             params[k] = v
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         body = _call(http, "GET", "/cases", params=params)
     table = Table(title=f"{body['count']} case(s)")
     for col in ("case id", "region", "overdue", "days", "fee", "deadline", "status", "collector"):
@@ -166,7 +127,7 @@ def claim(
     wait: WaitOpt = True,
 ) -> None:
     """Claim a case from the open pool (the first claim wins)."""
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         op = _call(
             http,
             "POST",
@@ -176,7 +137,7 @@ def claim(
         )
     console.print(_op_line(op), soft_wrap=True)
     if op["status"] == "failed":
-        _fail(f"the claim failed on chain: {op.get('error_name')} {op.get('error_args') or ''}".strip())
+        fail(f"the claim failed on chain: {op.get('error_name')} {op.get('error_args') or ''}".strip())
     console.print(f"claimed {case_id}" if op["status"] == "succeeded" else f"claim of {case_id} accepted")
 
 
@@ -207,12 +168,11 @@ def report(
         try:
             fen = parse_amount(amount)
         except ValueError as exc:
-            _fail(str(exc))
-            return
+            fail(str(exc))
         url, payload = f"/cases/{case_id}/recoveries", {"amount_fen": fen, "evidence_digest": digest}
     else:
         url, payload = f"/cases/{case_id}/actions", {"action_code": action, "evidence_digest": digest}
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         op = _call(
             http,
             "POST",
@@ -223,6 +183,6 @@ def report(
         )
     console.print(_op_line(op), soft_wrap=True)
     if op["status"] == "failed":
-        _fail(f"the report failed on chain: {op.get('error_name')}")
+        fail(f"the report failed on chain: {op.get('error_name')}")
     what = f"recovery of {format_fen(fen)}" if amount is not None else f"action {action}"
     console.print(f"reported {what} on {case_id} with evidence {digest}", soft_wrap=True)

@@ -16,29 +16,38 @@ do about it, and a step the chain refused when it ran is the reason decoded from
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import time
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer._click.core import Context  # typer vendors click; its usage errors are click's
 from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
+
+from scripts.gateway_http import (
+    ADDRESS,
+    DEFAULT_GATEWAY,
+    DURATION_UNITS,
+    HEX32,
+    GatewayCalls,
+    GatewayOpt,
+    KeyOpt,
+    WaitOpt,
+    connect,
+    console,
+    fail,
+    parse_address,
+    parse_digest,
+    parse_fen,
+    plain_problem_line,
+    yuan,
+)
 
 if TYPE_CHECKING:  # loaded by the commands that run, not for --help
     import httpx
 
 __all__ = ["REFUSAL_HINTS", "app", "failure_reason", "parse_moment", "problem_line"]
-
-console = Console(highlight=False, width=160)
-err_console = Console(stderr=True, highlight=False, width=200)
-
-
-def _fail(message: str) -> NoReturn:
-    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(1)
 
 
 class _OneLineErrors(TyperGroup):
@@ -51,7 +60,7 @@ class _OneLineErrors(TyperGroup):
             sub = ctx.invoked_subcommand
             where = f"recourse fractions {sub} --help" if sub and sub in self.commands else "recourse fractions --help"
             message = " ".join(exc.format_message().split()).rstrip(".")
-            _fail(f"{message} (see `{where}`)")
+            fail(f"{message} (see `{where}`)")
 
 
 app = typer.Typer(
@@ -59,15 +68,11 @@ app = typer.Typer(
     help="Tokenised shares: issue, subscribe, trade (DvP), pay in and claim recoveries, court orders (a gateway).",
     no_args_is_help=True,
 )
-GatewayOpt = Annotated[str, typer.Option("--gateway", envvar="RECOURSE_GATEWAY_URL", help="Gateway base URL.")]
-KeyOpt = Annotated[str, typer.Option("--api-key", envvar="RECOURSE_API_KEY", help="API key rk_…", show_default=False)]
-WaitOpt = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the chain transaction is mined.")]
 AssetArg = Annotated[
     str, typer.Argument(metavar="ASSET", help="The asset's token address (0x…; see `recourse fractions list`).")
 ]
 SharesArg = Annotated[str, typer.Argument(metavar="SHARES", help="Shares (a whole number).")]
 AMOUNT_HELP = "yuan (1000.00) or fen (100000fen)"
-DEFAULT_GATEWAY = "http://127.0.0.1:8000"
 #: how long a command waits for the gateway's index to show what its operation did
 INDEX_WAIT_S = 30.0
 
@@ -102,16 +107,10 @@ _TERM_HINTS = {
 _TERM_FIELDS = dict(enumerate(("", *_TERM_HINTS)))  # FractionsInvalidTerms numbers its fields from 1
 
 
-def _fen(amount: int) -> str:
-    from chain.contracts.settlement_token import format_fen
-
-    return format_fen(amount)
-
-
 def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     """A problem as one line: its code and detail, then what to do about it when the problem says."""
     code = str(body.get("code", status))
-    line = f"{code} {body.get('detail', '')}".strip()
+    line = plain_problem_line(body, status)
     reason, term = body.get("reason"), body.get("field")
     if isinstance(term, int):
         term = _TERM_FIELDS.get(term)
@@ -132,101 +131,17 @@ def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     return line
 
 
-def failure_reason(op: dict[str, Any]) -> str:
-    """Why an operation failed on chain, in words: its decoded revert (``error_name``, ``error_args``) through
-    the gateway's one table of chain refusals, else the operation's own message."""
-    name, args = op.get("error_name") or "", op.get("error_args") or {}
-    from node_api.services.chain_errors import REVERT_PROBLEMS
-
-    build = REVERT_PROBLEMS.get(name)
-    if build is not None:
-        try:
-            problem = build(args)
-        except (KeyError, ValueError, TypeError):
-            pass
-        else:
-            return problem_line({"code": problem.code, "detail": problem.detail, **problem.extra})
-    message = " ".join(str(op.get("error_message") or "").split())
-    return f"{name}: {message}" if message and name not in message else (message or name or "no reason given")
-
-
 # --- HTTP ---
 
-
-def _client(gateway: str, api_key: str) -> httpx.Client:
-    if not api_key:
-        _fail("no API key: pass --api-key or set RECOURSE_API_KEY")
-    import httpx
-
-    return httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {api_key}"}, timeout=120)
-
-
-def _call(http: httpx.Client, method: str, url: str, **kw: Any) -> Any:
-    import httpx
-
-    try:
-        r = http.request(method, url, **kw)
-    except httpx.HTTPError as exc:
-        _fail(f"cannot reach the gateway at {http.base_url}: {exc} (is it running? check --gateway)")
-    if r.status_code >= 400:
-        try:
-            body = r.json()
-        except ValueError:
-            _fail(f"HTTP {r.status_code} from the gateway")
-        if not isinstance(body, dict):
-            _fail(f"HTTP {r.status_code} from the gateway")
-        if r.status_code == 404 and "code" not in body:  # a route this gateway does not have
-            _fail(f"the gateway at {http.base_url} has no {url} (is it a gateway with /fractions?)")
-        _fail(problem_line(body, r.status_code))
-    return r.json()
+_gateway = GatewayCalls(key_prefix="cli-fractions", problem_line=problem_line, route="/fractions")
+_call, _key, _write, _document_root = _gateway.call, _gateway.key, _gateway.write, _gateway.document_root
+failure_reason = _gateway.failure_reason
 
 
 def _rows(body: Any) -> list[dict[str, Any]]:
     """A list answer's rows (a bare list, or ``{data: […]}``)."""
     rows = body.get("data", []) if isinstance(body, dict) else body
     return [dict(r) for r in rows]
-
-
-def _key(prefix: str, api_key: str, *parts: object) -> str:
-    """The same command with the same arguments and key is the same request (a retry never acts twice)."""
-    raw = "|".join(map(str, (api_key[:16], *parts)))
-    return f"cli-fractions-{prefix}-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
-
-
-def _op_line(op: dict[str, Any]) -> str:
-    line = f"operation {op['id']} {op['kind']}: {op['status']}"
-    if op.get("block_number"):
-        line += f" in block {op['block_number']}"
-    return line
-
-
-def _finish(http: httpx.Client, op: dict[str, Any], *, wait: bool, timeout: float = 120.0) -> dict[str, Any]:
-    """``op`` once it succeeded or failed (polled when the gateway answered before it finished)."""
-    deadline = time.monotonic() + timeout
-    while wait and op["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
-        time.sleep(0.25)
-        op = _call(http, "GET", f"/operations/{op['id']}")
-    return op
-
-
-def _write(
-    http: httpx.Client,
-    url: str,
-    key: str,
-    *,
-    wait: bool,
-    what: str,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """POST one step as an operation; print its line; a step the chain refused when it ran is one line."""
-    op: dict[str, Any] = _call(
-        http, "POST", url, params={"confirm": str(wait).lower()}, headers={"Idempotency-Key": key}, json=body or {}
-    )
-    op = _finish(http, op, wait=wait)
-    console.print(_op_line(op), soft_wrap=True)
-    if op["status"] == "failed":
-        _fail(f"{what} failed on chain: {failure_reason(op)}")
-    return op
 
 
 def _fresh(http: httpx.Client, url: str, before: Any, changed: bool = True) -> Any:
@@ -242,67 +157,32 @@ def _fresh(http: httpx.Client, url: str, before: Any, changed: bool = True) -> A
 # --- input ---
 
 
-def _amount(text: str, what: str) -> int:
-    from chain.contracts.settlement_token import parse_amount
-
-    try:
-        fen = parse_amount(text)
-    except ValueError as exc:
-        _fail(f"{what}: {exc}")
-    if fen <= 0:
-        _fail(f"{what}: must be more than zero")
-    return fen
-
-
 def _shares(text: str, what: str, *, zero: bool = False) -> int:
     t = text.strip().replace(",", "").replace("_", "")
     if not t.isdigit():
-        _fail(f"{what}: {text!r} is not a number of shares; shares are whole numbers (e.g. 100)")
+        fail(f"{what}: {text!r} is not a number of shares; shares are whole numbers (e.g. 100)")
     n = int(t)
     if n == 0 and not zero:
-        _fail(f"{what}: must be at least 1 share")
+        fail(f"{what}: must be at least 1 share")
     if n >= 2**96:
-        _fail(f"{what}: {n} shares is more than any asset can have")
+        fail(f"{what}: {n} shares is more than any asset can have")
     return n
 
 
 def _count(text: str, what: str, *, hint: str) -> int:
     t = text.strip()
     if not t.isdigit():
-        _fail(f"{what}: {text!r} is not a whole number; {hint}")
+        fail(f"{what}: {text!r} is not a whole number; {hint}")
     return int(t)
 
 
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-
-
-def _digest(text: str, what: str) -> str:
-    """``0x`` + 64 hex as given, or the SHA-256 of a file."""
-    from pathlib import Path
-
-    if _HEX32.match(text):
-        return text.lower()
-    path = Path(text)
-    if not path.is_file():
-        _fail(f"{what}: {text!r} is neither a 0x-prefixed 32-byte digest nor a file")
-    return "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _address(text: str, what: str) -> str:
-    if not _ADDRESS.match(text.strip()):
-        _fail(f"{what}: {text!r} is not an address (0x + 40 hex digits)")
-    return text.strip()
-
-
 def _asset(text: str) -> str:
-    if not _ADDRESS.match(text.strip()):
-        _fail(f"ASSET: {text!r} is not an asset's token address (0x + 40 hex digits); see `recourse fractions list`")
+    if not ADDRESS.match(text.strip()):
+        fail(f"ASSET: {text!r} is not an asset's token address (0x + 40 hex digits); see `recourse fractions list`")
     return text.strip()
 
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 
 def parse_moment(text: str, what: str, *, now: dt.datetime | None = None) -> dt.datetime:
@@ -312,7 +192,7 @@ def parse_moment(text: str, what: str, *, now: dt.datetime | None = None) -> dt.
     m = _DURATION.match(t.lower())
     if m is not None:
         base = now or dt.datetime.now(dt.UTC)
-        return (base + dt.timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])).replace(microsecond=0)
+        return (base + dt.timedelta(seconds=int(m.group(1)) * DURATION_UNITS[m.group(2)])).replace(microsecond=0)
     try:
         moment = dt.datetime.fromisoformat(t)
     except ValueError:
@@ -327,7 +207,7 @@ def _moment(text: str, what: str) -> str:
     try:
         return parse_moment(text, what).isoformat()
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _when(value: Any) -> str:
@@ -344,19 +224,6 @@ def _when(value: Any) -> str:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _document_root(http: httpx.Client, ref: str) -> str:
-    """An evidence root: ``0x`` + 64 hex, or an evidence id whose receipt names its anchored root."""
-    if _HEX32.match(ref):
-        return ref.lower()
-    if ref.startswith("0x"):
-        _fail(f"--document {ref!r}: a root is 0x + 64 hex digits")
-    ev = _call(http, "GET", f"/evidence/{ref}")
-    receipt = ev.get("receipt") or {}
-    if ev.get("status") != "anchored" or not receipt.get("root"):
-        _fail(f"--document {ref}: evidence {ref} is {ev.get('status')}, not anchored yet; try again once it is")
-    return str(receipt["root"]).lower()
 
 
 # --- reads shared by the commands ---
@@ -427,22 +294,22 @@ def issue(
 ) -> None:
     """A BANK issues an asset as shares and opens its offering; prints the new token's address."""
     if not asset_ref.strip():
-        _fail("--asset-ref: give the asset's reference, e.g. SH-TOWER-01")
+        fail("--asset-ref: give the asset's reference, e.g. SH-TOWER-01")
     if not name.strip() or not symbol.strip():
-        _fail("--name and --symbol must not be empty")
+        fail("--name and --symbol must not be empty")
     tier = _count(kyc_tier, "--kyc-tier", hint="a KYC tier is 0-255")
     if tier > 255:
-        _fail(f"--kyc-tier: {tier} is not a KYC tier; tiers are 0-255")
+        fail(f"--kyc-tier: {tier} is not a KYC tier; tiers are 0-255")
     regions = [_count(r, "--region", hint="a region is a code such as 310000") for r in region or []]
     if len(regions) > 8:
-        _fail(f"--region: {len(regions)} regions given; an asset allows at most 8 (a province code covers it all)")
+        fail(f"--region: {len(regions)} regions given; an asset allows at most 8 (a province code covers it all)")
     cap = _shares(hard_cap, "--hard-cap")
     soft = _shares(soft_cap, "--soft-cap") if soft_cap is not None else cap
     minimum = _shares(min_subscription, "--min-subscription")
     if soft > cap:
-        _fail(f"--soft-cap {soft} is more than --hard-cap {cap}; the soft cap must be at most the hard cap")
+        fail(f"--soft-cap {soft} is more than --hard-cap {cap}; the soft cap must be at most the hard cap")
     if minimum > soft:
-        _fail(f"--min-subscription {minimum} is more than --soft-cap {soft}; a subscription must fit the soft cap")
+        fail(f"--min-subscription {minimum} is more than --soft-cap {soft}; a subscription must fit the soft cap")
     body: dict[str, Any] = {
         "asset_ref": asset_ref.strip(),
         "valuation_feed": feed,
@@ -453,13 +320,13 @@ def issue(
         "lock_up_until": _moment(lock_up_until, "--lock-up-until") if lock_up_until else None,
         "max_holders": _count(max_holders, "--max-holders", hint="0 means no limit"),
         "max_per_holder": _count(max_per_holder, "--max-per-holder", hint="0 means no limit"),
-        "price_fen": _amount(price, "--price"),
+        "price_fen": parse_fen(price, "--price"),
         "min_subscription": minimum,
         "soft_cap": soft,
         "hard_cap": cap,
         "deadline": _moment(deadline, "--deadline"),
     }
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         body["documents_root"] = _document_root(http, document)
         key = _key("issue", api_key, *sorted((k, str(v)) for k, v in body.items()))
         op = _write(http, "/fractions/assets", key, wait=wait, what="the issue", body=body)
@@ -477,7 +344,7 @@ def issue(
         f"{t.get('max_per_holder') or 'any number of'} shares each",
     ]
     console.print(
-        f"issued {_label(view)}: {cap} shares at {_fen(body['price_fen'])} each (soft cap {soft}, "
+        f"issued {_label(view)}: {cap} shares at {yuan(body['price_fen'])} each (soft cap {soft}, "
         f"minimum {minimum}), subscriptions until {_when(t.get('deadline') or body['deadline'])}; " + ", ".join(limits),
         soft_wrap=True,
     )
@@ -495,7 +362,7 @@ def _issued(http: httpx.Client, op: dict[str, Any]) -> str:
         if found:
             return str(found[0]["address"])
         if time.monotonic() > deadline:
-            _fail(
+            fail(
                 f"transaction {op['tx_hash']} is mined but the gateway has not indexed its asset after "
                 f"{INDEX_WAIT_S:.0f}s; find it later with `recourse fractions list --issued-in {op['tx_hash']}`"
             )
@@ -512,7 +379,7 @@ def subscribe(
 ) -> None:
     """Subscribe shares at the offering price; the payment (approved first) waits in escrow until settlement."""
     token, n = _asset(asset), _shares(shares, "SHARES")
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         view = _view(http, token)
         mine = _account(http, token, _me(http))
         key = _key("subscribe", api_key, token, n, mine.get("subscription"))
@@ -525,7 +392,7 @@ def subscribe(
         after = _fresh(http, f"/fractions/assets/{token}", view)
     offering = after.get("offering") or {}
     console.print(
-        f"subscribed {n} shares of {_label(view)} for {_fen(n * _price(view))} ({_fen(_price(view))} each, in "
+        f"subscribed {n} shares of {_label(view)} for {yuan(n * _price(view))} ({yuan(_price(view))} each, in "
         f"escrow until settlement); your subscription: {mine.get('subscription')} shares; offering "
         f"{offering.get('status')}, {offering.get('sold')} of {_terms(view).get('hard_cap')} sold",
         soft_wrap=True,
@@ -536,7 +403,7 @@ def subscribe(
 def settle(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True) -> None:
     """Settle the offering after its deadline or at the hard cap (anyone): succeeded if the soft cap was met."""
     token = _asset(asset)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         before = _view(http, token)
         op = _write(
             http,
@@ -551,7 +418,7 @@ def settle(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyO
     if offering.get("status") == "succeeded":
         console.print(
             f"offering of {_label(view)} succeeded: {sold} shares sold to {offering.get('subscribers')} subscriber(s); "
-            f"proceeds {_fen(sold * _price(view))} are the issuer's (withdraw-proceeds); subscribers claim-shares",
+            f"proceeds {yuan(sold * _price(view))} are the issuer's (withdraw-proceeds); subscribers claim-shares",
             soft_wrap=True,
         )
     else:
@@ -574,8 +441,8 @@ def claim_shares(
 ) -> None:
     """Mint a subscriber's shares after a successful offering."""
     token = _asset(asset)
-    who = _address(subscriber, "--subscriber") if subscriber else None
-    with _client(gateway, api_key) as http:
+    who = parse_address(subscriber, "--subscriber") if subscriber else None
+    with connect(gateway, api_key) as http:
         who = who or _me(http)
         before = _account(http, token, who)
         body = {"subscriber": who}
@@ -594,7 +461,7 @@ def _money_step(path: str, kind: str, what: str) -> Any:
         asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True
     ) -> None:
         token = _asset(asset)
-        with _client(gateway, api_key) as http:
+        with connect(gateway, api_key) as http:
             view = _view(http, token)
             me = _me(http)
             before = _account(http, token, me)
@@ -604,14 +471,14 @@ def _money_step(path: str, kind: str, what: str) -> Any:
             _write(http, f"/fractions/assets/{token}/{path}", key, wait=wait, what=what)
         if kind == "refund":
             paid = int(before.get("subscription") or 0) * _price(view)
-            console.print(f"refunded {_fen(paid)} paid for {before.get('subscription')} shares to {me}", soft_wrap=True)
+            console.print(f"refunded {yuan(paid)} paid for {before.get('subscription')} shares to {me}", soft_wrap=True)
         elif kind == "withdraw-proceeds":
-            console.print(f"withdrew the proceeds of {_label(view)}, {_fen(int(view['proceeds_owed_fen']))}, to {me}")
+            console.print(f"withdrew the proceeds of {_label(view)}, {yuan(int(view['proceeds_owed_fen']))}, to {me}")
         else:
             claimable = int(before.get("claimable_fen") or 0)
             console.print(
-                f"claimed {_fen(claimable)} of recoveries from {_label(view)} to {me} ({before.get('balance')} "
-                f"shares; {_fen(int(before.get('claimed_fen') or 0) + claimable)} claimed in all)",
+                f"claimed {yuan(claimable)} of recoveries from {_label(view)} to {me} ({before.get('balance')} "
+                f"shares; {yuan(int(before.get('claimed_fen') or 0) + claimable)} claimed in all)",
                 soft_wrap=True,
             )
 
@@ -643,8 +510,8 @@ def transfer(
 ) -> None:
     """Give shares to another investor (no payment: use offer/buy for a sale). Refused before sending, with the
     compliance reason, when the asset's rules say no."""
-    token, recipient, n = _asset(asset), _address(to, "TO"), _shares(shares, "SHARES")
-    with _client(gateway, api_key) as http:
+    token, recipient, n = _asset(asset), parse_address(to, "TO"), _shares(shares, "SHARES")
+    with connect(gateway, api_key) as http:
         me = _me(http)
         before = _account(http, token, me)
         key = _key("transfer", api_key, token, recipient, n, before.get("balance"))
@@ -677,18 +544,18 @@ def offer(
 ) -> None:
     """Offer shares for sale at a price per share; they stay yours until a buyer takes them (DvP). Prints the
     offer id."""
-    token, n, fen = _asset(asset), _shares(shares, "SHARES"), _amount(price, "--price")
-    with _client(gateway, api_key) as http:
+    token, n, fen = _asset(asset), _shares(shares, "SHARES"), parse_fen(price, "--price")
+    with connect(gateway, api_key) as http:
         known = {int(o["offer_id"]) for o in _offers(http, token)}
         key = _key("offer", api_key, token, n, fen, len(known))
         body = {"shares": n, "price_fen": fen}
         op = _write(http, f"/fractions/assets/{token}/offers", key, wait=wait, what="the offer", body=body)
         if op["status"] != "succeeded":
-            console.print(f"offer of {n} shares at {_fen(fen)} accepted")
+            console.print(f"offer of {n} shares at {yuan(fen)} accepted")
             return
         made = _new_offer(http, token, op, known)
     console.print(
-        f"offer {made} of {n} shares at {_fen(fen)} each ({_fen(n * fen)} in all) is open; "
+        f"offer {made} of {n} shares at {yuan(fen)} each ({yuan(n * fen)} in all) is open; "
         f"buyers: `recourse fractions buy {token} {made} SHARES`",
         soft_wrap=True,
     )
@@ -708,7 +575,7 @@ def _new_offer(http: httpx.Client, asset: str, op: dict[str, Any], known: set[in
         if mine:
             return max(int(o["offer_id"]) for o in mine)
         if time.monotonic() > deadline:
-            _fail(
+            fail(
                 f"the offer is mined in block {op['block_number']} but not indexed yet; "
                 f"see `recourse fractions offers {asset}`"
             )
@@ -719,7 +586,7 @@ def _find_offer(http: httpx.Client, asset: str, offer_id: int) -> dict[str, Any]
     for o in _offers(http, asset):
         if int(o["offer_id"]) == offer_id:
             return o
-    _fail(f"FRC-404 no offer {offer_id} on {asset}; see `recourse fractions offers {asset} --open`")
+    fail(f"FRC-404 no offer {offer_id} on {asset}; see `recourse fractions offers {asset} --open`")
 
 
 @app.command("buy")
@@ -735,7 +602,7 @@ def buy(
     (delivery versus payment), or neither moves. Approves exactly the price of rCNY first."""
     token, n = _asset(asset), _shares(shares, "SHARES")
     oid = _count(offer_id, "OFFER_ID", hint="offer ids are whole numbers from 1 (`recourse fractions offers ASSET`)")
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         before = _find_offer(http, token, oid)
         me = _me(http)
         held = _account(http, token, me)
@@ -748,8 +615,8 @@ def buy(
         mine = _fresh(http, f"/fractions/assets/{token}/accounts/{me}", held)
     paid = n * int(before["price_fen"])
     console.print(
-        f"bought {n} shares of offer {oid} from {before['seller']} at {_fen(int(before['price_fen']))} each: "
-        f"{_fen(paid)} paid and the shares delivered in one transaction; you hold {mine.get('balance')} shares",
+        f"bought {n} shares of offer {oid} from {before['seller']} at {yuan(int(before['price_fen']))} each: "
+        f"{yuan(paid)} paid and the shares delivered in one transaction; you hold {mine.get('balance')} shares",
         soft_wrap=True,
     )
 
@@ -765,7 +632,7 @@ def cancel_offer(
     """The seller withdraws an offer (the shares were never moved)."""
     token = _asset(asset)
     oid = _count(offer_id, "OFFER_ID", hint="offer ids are whole numbers from 1 (`recourse fractions offers ASSET`)")
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         url = f"/fractions/assets/{token}/offers/{oid}/cancellation"
         _write(http, url, _key("cancel-offer", api_key, token, oid), wait=wait, what="the cancellation")
     console.print(f"offer {oid} on {token} cancelled")
@@ -787,10 +654,10 @@ def pay_in(
 ) -> None:
     """Pay a recovery into the asset for its holders (approving exactly that much rCNY first); holders claim it
     pro rata."""
-    token, fen = _asset(asset), _amount(amount, "AMOUNT")
+    token, fen = _asset(asset), parse_fen(amount, "AMOUNT")
     if not source.strip():
-        _fail("--source: say what the recovery comes from, e.g. case:0x… or lot:12")
-    with _client(gateway, api_key) as http:
+        fail("--source: say what the recovery comes from, e.g. case:0x… or lot:12")
+    with connect(gateway, api_key) as http:
         before = _view(http, token)
         key = _key("pay-in", api_key, token, fen, source.strip())
         body = {"amount_fen": fen, "source_ref": source.strip()}
@@ -798,7 +665,7 @@ def pay_in(
         view = _fresh(http, f"/fractions/assets/{token}", before) if op["status"] == "succeeded" else before
     total = int((view.get("recoveries") or {}).get("total_paid_in_fen") or 0)
     console.print(
-        f"paid {_fen(fen)} into {_label(view)} from {source.strip()}; recoveries paid in so far {_fen(total)}",
+        f"paid {yuan(fen)} into {_label(view)} from {source.strip()}; recoveries paid in so far {yuan(total)}",
         soft_wrap=True,
     )
 
@@ -813,8 +680,8 @@ def collect(
 ) -> None:
     """Collect what a system contract owes the asset (e.g. auction proceeds a court allocated to it) and
     distribute it to the holders (anyone may)."""
-    token, src = _asset(asset), _address(source, "--source")
-    with _client(gateway, api_key) as http:
+    token, src = _asset(asset), parse_address(source, "--source")
+    with connect(gateway, api_key) as http:
         before = _view(http, token)
         paid_before = int((before.get("recoveries") or {}).get("total_paid_in_fen") or 0)
         key = _key("collect", api_key, token, src, paid_before)
@@ -823,8 +690,8 @@ def collect(
         view = _fresh(http, f"/fractions/assets/{token}", before) if op["status"] == "succeeded" else before
     total = int((view.get("recoveries") or {}).get("total_paid_in_fen") or 0)
     console.print(
-        f"collected {_fen(total - paid_before)} from {src} into {_label(view)}; "
-        f"recoveries paid in so far {_fen(total)}",
+        f"collected {yuan(total - paid_before)} from {src} into {_label(view)}; "
+        f"recoveries paid in so far {yuan(total)}",
         soft_wrap=True,
     )
 
@@ -848,10 +715,10 @@ def freeze(
     wait: WaitOpt = True,
 ) -> None:
     """A COURT freezes an account (it may neither send nor receive shares) or a number of its shares."""
-    token, who, digest = _asset(asset), _address(account, "ACCOUNT"), _digest(order, "--order")
+    token, who, digest = _asset(asset), parse_address(account, "ACCOUNT"), parse_digest(order, "--order")
     n = _shares(shares, "--shares", zero=True) if shares is not None else None
     body: dict[str, Any] = {"account": who, "order_digest": digest, **({"shares": n} if n is not None else {})}
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         key = _key("freeze", api_key, token, who, n, digest)
         _write(http, f"/fractions/assets/{token}/freezes", key, wait=wait, what="the freeze", body=body)
     what = "frozen whole" if n is None else (f"{n} shares frozen" if n else "partial freeze lifted")
@@ -868,8 +735,8 @@ def unfreeze(
     wait: WaitOpt = True,
 ) -> None:
     """A COURT lifts a whole-account freeze (a partial one: `freeze ACCOUNT --shares 0`)."""
-    token, who, digest = _asset(asset), _address(account, "ACCOUNT"), _digest(order, "--order")
-    with _client(gateway, api_key) as http:
+    token, who, digest = _asset(asset), parse_address(account, "ACCOUNT"), parse_digest(order, "--order")
+    with connect(gateway, api_key) as http:
         key = _key("unfreeze", api_key, token, who, digest)
         body = {"account": who, "order_digest": digest}
         _write(http, f"/fractions/assets/{token}/unfreezes", key, wait=wait, what="the unfreeze", body=body)
@@ -888,10 +755,10 @@ def forced_transfer(
     wait: WaitOpt = True,
 ) -> None:
     """A COURT moves shares by order, whatever the pause, lock-up, freezes and limits."""
-    token, n, digest = _asset(asset), _shares(shares, "SHARES"), _digest(order, "--order")
-    src, dst = _address(frm, "FROM"), _address(to, "TO")
+    token, n, digest = _asset(asset), _shares(shares, "SHARES"), parse_digest(order, "--order")
+    src, dst = parse_address(frm, "FROM"), parse_address(to, "TO")
     body = {"from": src, "to": dst, "shares": n, "order_digest": digest}
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         before = _account(http, token, dst)
         key = _key("forced-transfer", api_key, token, src, dst, n, digest)
         url = f"/fractions/assets/{token}/forced-transfers"
@@ -913,8 +780,8 @@ def pause(
     wait: WaitOpt = True,
 ) -> None:
     """The issuer or a REGULATOR pauses trading (court orders still run)."""
-    token, digest = _asset(asset), _digest(reason, "--reason")
-    with _client(gateway, api_key) as http:
+    token, digest = _asset(asset), parse_digest(reason, "--reason")
+    with connect(gateway, api_key) as http:
         body = {"reason_digest": digest}
         _write(
             http,
@@ -931,7 +798,7 @@ def pause(
 def resume(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True) -> None:
     """The issuer or a REGULATOR resumes trading."""
     token = _asset(asset)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         _write(
             http,
             f"/fractions/assets/{token}/resume",
@@ -958,15 +825,15 @@ def list_assets(
 
     n = _count(limit, "--limit", hint="give 1-500")
     if not 1 <= n <= 500:
-        _fail(f"--limit: {n} is out of range; give 1-500")
+        fail(f"--limit: {n} is out of range; give 1-500")
     params: dict[str, Any] = {"limit": n}
     if issuer is not None:
-        params["issuer"] = _address(issuer, "--issuer")
+        params["issuer"] = parse_address(issuer, "--issuer")
     if issued_in is not None:
-        if not _HEX32.match(issued_in):
-            _fail(f"--issued-in: {issued_in!r} is not a transaction hash (0x + 64 hex digits)")
+        if not HEX32.match(issued_in):
+            fail(f"--issued-in: {issued_in!r} is not a transaction hash (0x + 64 hex digits)")
         params["issued_in"] = issued_in
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         rows = _rows(_call(http, "GET", "/fractions/assets", params=params))
     table = Table(title=f"{len(rows)} asset(s)")
     for col in ("asset", "symbol", "name", "issuer", "offering", "sold", "supply", "holders", "trading"):
@@ -993,13 +860,13 @@ def list_assets(
 def show(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "") -> None:
     """An asset: terms, offering, supply, holders, recoveries, valuation and NAV per share."""
     token = _asset(asset)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         v = _view(http, token)
     t, o, rec = _terms(v), dict(v.get("offering") or {}), dict(v.get("recoveries") or {})
     console.print(f"{_label(v)} at {token}, issued by {v.get('issuer')}; asset {v.get('asset_ref')}", soft_wrap=True)
     console.print(
         f"offering {o.get('status')}: {o.get('sold')} of {t.get('hard_cap')} shares sold (soft cap "
-        f"{t.get('soft_cap')}, minimum {t.get('min_subscription')}) at {_fen(_price(v))} to "
+        f"{t.get('soft_cap')}, minimum {t.get('min_subscription')}) at {yuan(_price(v))} to "
         f"{o.get('subscribers')} subscriber(s); deadline {_when(o.get('deadline') or t.get('deadline'))}",
         soft_wrap=True,
     )
@@ -1011,14 +878,14 @@ def show(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt
     )
     console.print(
         f"supply {v.get('total_supply')} shares, {v.get('holder_count')} holder(s); recoveries paid in "
-        f"{_fen(int(rec.get('total_paid_in_fen') or 0))}, claimed {_fen(int(rec.get('total_claimed_fen') or 0))}",
+        f"{yuan(int(rec.get('total_paid_in_fen') or 0))}, claimed {yuan(int(rec.get('total_claimed_fen') or 0))}",
         soft_wrap=True,
     )
     val = v.get("valuation")
     if val:
         stale = " (STALE)" if val.get("stale") else ""
         console.print(
-            f"valuation {_fen(int(val['value_fen']))} ({_fen(int(val['low_fen']))} – {_fen(int(val['high_fen']))}) by "
+            f"valuation {yuan(int(val['value_fen']))} ({yuan(int(val['low_fen']))} – {yuan(int(val['high_fen']))}) by "
             f"{val.get('feed')} at {_when(val.get('reported_at'))}{stale}",
             soft_wrap=True,
         )
@@ -1028,7 +895,7 @@ def show(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt
         console.print(f"valuation: none ({'no report from feed ' + feed if named else 'no oracle feed values it'})")
     nav, yld = v.get("nav_per_share_fen"), v.get("recovery_yield_bps")
     console.print(
-        f"NAV per share {_fen(int(nav)) if nav is not None else '—'}; recovery yield "
+        f"NAV per share {yuan(int(nav)) if nav is not None else '—'}; recovery yield "
         f"{f'{int(yld) / 100:.2f} %' if yld is not None else '—'} of the offering price",
         soft_wrap=True,
     )
@@ -1040,7 +907,7 @@ def holders(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: Key
     from rich.table import Table
 
     token = _asset(asset)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         rows = _rows(_call(http, "GET", f"/fractions/assets/{token}/holders"))
     table = Table(title=f"{len(rows)} holder(s) of {token}")
     for col in ("address", "shares", "frozen", "subscribed", "claimable", "claimed"):
@@ -1056,8 +923,8 @@ def holders(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: Key
             str(h.get("balance", 0)),
             frozen,
             str(h.get("subscription") or ""),
-            _fen(int(h.get("claimable_fen") or 0)),
-            _fen(int(h.get("claimed_fen") or 0)),
+            yuan(int(h.get("claimable_fen") or 0)),
+            yuan(int(h.get("claimed_fen") or 0)),
         )
     console.print(table)
 
@@ -1073,14 +940,14 @@ def offers(
     from rich.table import Table
 
     token = _asset(asset)
-    with _client(gateway, api_key) as http:
+    with connect(gateway, api_key) as http:
         rows = _offers(http, token, open_only=open_only)
     table = Table(title=f"{len(rows)} offer(s) on {token}")
     for col in ("offer", "seller", "shares", "price", "total", "status"):
         table.add_column(col, justify="left" if col in ("seller", "status") else "right", no_wrap=True)
     for o in rows:
         n, fen = int(o["shares"]), int(o["price_fen"])
-        table.add_row(str(o["offer_id"]), str(o["seller"]), str(n), _fen(fen), _fen(n * fen), str(o.get("status", "")))
+        table.add_row(str(o["offer_id"]), str(o["seller"]), str(n), yuan(fen), yuan(n * fen), str(o.get("status", "")))
     console.print(table)
 
 
@@ -1095,8 +962,8 @@ def check(
 ) -> None:
     """Would moving these shares pass the asset's rules now, and if not, why (no gas, nothing sent)."""
     token, n = _asset(asset), _shares(shares, "SHARES")
-    params = {"from": _address(frm, "FROM"), "to": _address(to, "TO"), "shares": n}
-    with _client(gateway, api_key) as http:
+    params = {"from": parse_address(frm, "FROM"), "to": parse_address(to, "TO"), "shares": n}
+    with connect(gateway, api_key) as http:
         answer = _call(http, "GET", f"/fractions/assets/{token}/transfer-check", params=params)
     if answer.get("allowed"):
         console.print(f"allowed: {n} shares from {params['from']} to {params['to']}", soft_wrap=True)
