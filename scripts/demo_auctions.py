@@ -15,7 +15,6 @@ use it (only block time is moved directly on the embedded anvil):
 from __future__ import annotations
 
 import hashlib
-import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,9 +27,9 @@ from chain.client import ChainClient
 from chain.contracts.judicial_auction import ceil_bps
 from chain.contracts.settlement_token import format_fen
 from scripts.auctions_cli import failure_reason, problem_line, sse_messages
-from scripts.demo_common import register_system_contract
+from scripts.demo_common import DemoApi, register_system_contract
 from scripts.demo_common import step as _step
-from scripts.demo_gateway import GatewayHandle, fresh_api_key
+from scripts.demo_gateway import GatewayHandle
 from scripts.demo_oracles import FEED
 from scripts.oracles_cli import DEMO_ASSET
 
@@ -56,30 +55,7 @@ def _clock(ts: int) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(ts))
 
 
-class _Api:
-    """The parties' calls to the gateway: every write an operation (``?confirm=true``), every read the index."""
-
-    def __init__(self, gw: GatewayHandle, http: httpx.Client) -> None:
-        self.http = http
-        self.auth = {n: {"Authorization": "Bearer " + fresh_api_key(gw.settings, n, ["*"])} for n in PARTIES}
-        self._keys = (f"demo-auction-{int(time.time())}-{i}" for i in itertools.count())
-
-    def post(self, who: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {**self.auth[who], "Idempotency-Key": next(self._keys)}
-        return self.http.post(path, params={"confirm": "true"}, headers=headers, json=body or {})
-
-    def ok(self, who: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        r = self.post(who, path, body)
-        op: dict[str, Any] = r.json()
-        if r.status_code != 200 or op.get("status") != "succeeded":
-            raise RuntimeError(f"{who} POST {path} → {r.status_code} {op}")
-        return op
-
-    def get(self, who: str, path: str, **params: Any) -> Any:
-        r = self.http.get(path, params=params, headers=self.auth[who])
-        r.raise_for_status()
-        return r.json()
-
+class _Api(DemoApi):
     def lot_when(self, lot_id: int, ready: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
         """The lot from the index once ``ready`` holds (the indexer follows the chain within moments)."""
         deadline = time.monotonic() + 30
@@ -99,22 +75,6 @@ class _Api:
                 return dict(found[0])
             time.sleep(0.1)
         raise RuntimeError(f"the lot listed in {op['tx_hash']} was not indexed within 30 s")
-
-
-def _anchored_root(api: _Api) -> str:
-    files = [("file", (name, data, "application/pdf")) for name, data in DOCUMENTS.items()]
-    headers = {**api.auth["bank"], "Idempotency-Key": f"demo-auction-docs-{int(time.time())}"}
-    r = api.http.post("/evidence", files=files, params={"case_ref": "ENF-2026-1107"}, headers=headers)
-    r.raise_for_status()
-    ids = [e["id"] for e in r.json()["evidence"]]
-    deadline = time.monotonic() + 60
-    while True:
-        states = [api.get("bank", f"/evidence/{i}") for i in ids]
-        if all(s["status"] == "anchored" for s in states):
-            return str(states[0]["receipt"]["root"])
-        if any(s["status"] == "failed" for s in states) or time.monotonic() > deadline:
-            raise RuntimeError(f"the lot's documents were not anchored: {[s['status'] for s in states]}")
-        time.sleep(0.2)
 
 
 def _room_replay(api: _Api, lot_id: int, count: int) -> str:
@@ -143,7 +103,7 @@ def auctions_demo_steps(gw: GatewayHandle, console: Console) -> None:
     chain = ChainClient.connect(gw.settings.chain, data_dir=gw.settings.data_dir)
     try:
         with httpx.Client(base_url=gw.url, timeout=120) as http:
-            _scenario(_Api(gw, http), chain, console)
+            _scenario(_Api(gw, http, PARTIES, "demo-auction"), chain, console)
     finally:
         chain.close()
     console.print(f"auction step took {time.perf_counter() - t0:.1f}s")
@@ -165,7 +125,7 @@ def _scenario(api: _Api, chain: ChainClient, console: Console) -> None:
     court_address = str(api.get("court", "/auctions/owed")["address"])
 
     # --- the lot: documents, appraisal, listing ---
-    root = _anchored_root(api)
+    root = api.anchored_root(api.upload(DOCUMENTS, "ENF-2026-1107"), "the lot's documents", poll=0.2)
     _step(
         console,
         f"bank anchors the lot's {len(DOCUMENTS)} documents (ruling, title record) → evidence root {root[:18]}…",

@@ -20,7 +20,6 @@ it (only block time is moved directly on the embedded anvil):
 from __future__ import annotations
 
 import hashlib
-import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +30,9 @@ from rich.table import Table
 
 from chain.client import ChainClient
 from chain.contracts.settlement_token import format_fen
-from scripts.demo_common import register_system_contract
+from scripts.demo_common import DemoApi, register_system_contract
 from scripts.demo_common import step as _step
-from scripts.demo_gateway import GatewayHandle, fresh_api_key
+from scripts.demo_gateway import GatewayHandle
 from scripts.fractions_cli import REFUSAL_HINTS, problem_line
 
 __all__ = ["FRACTIONS_PARTIES", "fractions_demo_steps"]
@@ -63,31 +62,7 @@ def _digest(text: str) -> str:
     return "0x" + hashlib.sha256(text.encode()).hexdigest()
 
 
-class _Api:
-    """The parties' calls to the gateway: every write an operation (``?confirm=true``), every read the index."""
-
-    def __init__(self, gw: GatewayHandle, http: httpx.Client) -> None:
-        self.http = http
-        self.auth = {n: {"Authorization": "Bearer " + fresh_api_key(gw.settings, n, ["*"])} for n in FRACTIONS_PARTIES}
-        self.address: dict[str, str] = {}
-        self._keys = (f"demo-fractions-{int(time.time())}-{i}" for i in itertools.count())
-
-    def post(self, who: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {**self.auth[who], "Idempotency-Key": next(self._keys)}
-        return self.http.post(path, params={"confirm": "true"}, headers=headers, json=body or {})
-
-    def ok(self, who: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        r = self.post(who, path, body)
-        op: dict[str, Any] = r.json()
-        if r.status_code != 200 or op.get("status") != "succeeded":
-            raise RuntimeError(f"{who} POST {path} → {r.status_code} {op}")
-        return op
-
-    def get(self, who: str, path: str, **params: Any) -> Any:
-        r = self.http.get(path, params=params, headers=self.auth[who])
-        r.raise_for_status()
-        return r.json()
-
+class _Api(DemoApi):
     def when(self, path: str, ready: Callable[[Any], bool], what: str) -> Any:
         """``GET path`` once ``ready`` holds (the indexer follows the chain within moments)."""
         deadline = time.monotonic() + 30
@@ -100,31 +75,12 @@ class _Api:
             time.sleep(0.05)
 
 
-def _upload(api: _Api) -> list[str]:
-    files = [("file", (name, data, "application/pdf")) for name, data in DOCUMENTS.items()]
-    headers = {**api.auth["bank"], "Idempotency-Key": f"demo-fractions-docs-{int(time.time())}"}
-    r = api.http.post("/evidence", files=files, params={"case_ref": ASSET_REF}, headers=headers)
-    r.raise_for_status()
-    return [str(e["id"]) for e in r.json()["evidence"]]
-
-
-def _anchored_root(api: _Api, ids: list[str]) -> str:
-    deadline = time.monotonic() + 60
-    while True:
-        states = [api.get("bank", f"/evidence/{i}") for i in ids]
-        if all(s["status"] == "anchored" for s in states):
-            return str(states[0]["receipt"]["root"])
-        if any(s["status"] == "failed" for s in states) or time.monotonic() > deadline:
-            raise RuntimeError(f"the prospectus documents were not anchored: {[s['status'] for s in states]}")
-        time.sleep(0.1)
-
-
 def fractions_demo_steps(gw: GatewayHandle, console: Console) -> None:
     """Run the tokenised-shares scenario through the gateway; one line per step and a table at the end."""
     t0 = time.perf_counter()
     with httpx.Client(base_url=gw.url, timeout=120) as http:
-        api = _Api(gw, http)
-        uploaded = _upload(api)  # the evidence batch closes while the governors vote
+        api = _Api(gw, http, FRACTIONS_PARTIES, "demo-fractions")
+        uploaded = api.upload(DOCUMENTS, ASSET_REF)  # the evidence batch closes while the governors vote
         address = register_system_contract(lambda r: r.fractions)
         _step(console, f"governors let FractionsFactory ({address}) issue assets that hold rCNY (system contract)")
         chain = ChainClient.connect(gw.settings.chain, data_dir=gw.settings.data_dir)
@@ -147,7 +103,7 @@ def _scenario(api: _Api, chain: ChainClient, console: Console, uploaded: list[st
     names = {a.lower(): n for n, a in api.address.items()}
 
     # --- documents, valuation, issue ---
-    root = _anchored_root(api, uploaded)
+    root = api.anchored_root(uploaded, "the prospectus documents", poll=0.1)
     _step(console, f"bank anchors the tower's {len(DOCUMENTS)} prospectus documents → evidence root {root[:18]}…")
     report = api.http.get(
         f"/oracle/values/{FEED}/asset:{ASSET_REF}", params={"max_age": 3650 * DAY}, headers=api.auth["bank"]
