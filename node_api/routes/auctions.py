@@ -123,14 +123,7 @@ async def register_preemption(lot_id: LotPath, body: PreemptionCreate, w: CourtW
 async def confirm_sale(lot_id: LotPath, body: ConfirmationCreate, w: CourtWrite) -> JSONResponse:
     """The lot's court confirms a paid sale (成交裁定) and allocates the price to payees (fees, priority
     creditors, the seller), who withdraw it."""
-    payees = [p.model_dump() for p in body.payees]
-    return await w.submit(
-        svc.submit_confirmation,
-        lot_id=lot_id,
-        payees=payees,
-        ruling_digest=body.ruling_digest,
-        transfer_digest=body.transfer_digest,
-    )
+    return await w.submit(svc.submit_confirmation, lot_id=lot_id, **body.model_dump())
 
 
 @router.post("/lots/{lot_id}/fixed-price-offer", status_code=202, responses=AUCTION_WRITE)

@@ -162,14 +162,7 @@ async def unfreeze(asset: AssetPath, body: UnfreezeCreate, w: Write) -> JSONResp
 async def forced_transfer(asset: AssetPath, body: ForcedTransferCreate, w: Write) -> JSONResponse:
     """A court moves shares by order, whatever the pause, lock-up, freezes and limits (never to an ineligible
     recipient)."""
-    return await w.submit(
-        svc.submit_forced_transfer,
-        asset=asset,
-        frm=body.from_,
-        to=body.to,
-        shares=body.shares,
-        order_digest=body.order_digest,
-    )
+    return await w.submit(svc.submit_forced_transfer, asset=asset, **body.model_dump())
 
 
 @router.post("/assets/{asset}/pause", status_code=202, responses=FRACTIONS_WRITE)

@@ -14,14 +14,13 @@ Privacy: bidders appear as bidder codes; only the lot's court sees the address b
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from chain import ChainError, ContractReverted
+from chain import ChainError
 from chain.client import TxRequest
 from chain.contracts.judicial_auction import (
     JudicialAuction,
@@ -38,9 +37,9 @@ from node_api.db.models import ChainEvent
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, LotNotFoundError
 from node_api.schemas.auctions import BidPublic, BidsPublic, LotPublic, LotsPublic
-from node_api.services.chain_errors import dry_run, raise_problem
+from node_api.services._planning import one, paying, read
 from node_api.services.events import EventFilter, EventPublic
-from node_api.services.operations import OpSpec, Submission, reads_chain
+from node_api.services.operations import Submission, reads_chain
 
 __all__ = [
     "AUCTION_CONTRACT",
@@ -80,54 +79,8 @@ _ZERO = "0x0000000000000000000000000000000000000000"
 # --- planning helpers -------------------------------------------------------------------------------------
 
 
-def _asked(recourse: Recourse, institution: Institution, tx: TxRequest) -> TxRequest:
-    """``tx`` with the chain's gas answer; a refusal raises its problem."""
-    return replace(tx, gas=dry_run(recourse.client, institution.address, tx))
-
-
-def _one(
-    recourse: Recourse, institution: Institution, key: str, kind: str, body: dict[str, Any], tx: TxRequest
-) -> Submission:
-    """A request of one operation, asked of the chain first."""
-    return Submission(
-        institution.name, institution.address, (OpSpec(key, kind, body, _asked(recourse, institution, tx)),)
-    )
-
-
-def _paying(
-    recourse: Recourse,
-    institution: Institution,
-    key: str,
-    kind: str,
-    body: dict[str, Any],
-    tx: TxRequest,
-    amount: int,
-) -> Submission:
-    """A request that moves ``amount`` fen of the caller's rCNY into the auction: an exact approval first when
-    the allowance does not cover it (the step itself is then checked when it runs)."""
-    auctions = recourse.auctions
-    try:
-        allowance = int(recourse.token.call("allowance", institution.address, auctions.address))
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot read the allowance: {exc}") from exc
-    if amount == 0 or allowance >= amount:
-        return _one(recourse, institution, key, kind, body, tx)
-    approve = recourse.token.request("approve", auctions.address, amount)
-    approve_body = {"spender": auctions.address, "amount_fen": amount, "for": kind}
-    specs = (
-        OpSpec(f"{key}:approve", "token.approve", approve_body, _asked(recourse, institution, approve)),
-        OpSpec(key, kind, body, tx),
-    )
-    return Submission(institution.name, institution.address, specs)
-
-
 def _lot_on_chain(auctions: JudicialAuction, lot_id: int) -> Any:
-    try:
-        return auctions.lot(lot_id)
-    except ContractReverted as exc:
-        raise_problem(exc)
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot read lot {lot_id}: {exc}") from exc
+    return read(f"lot {lot_id}", lambda: auctions.lot(lot_id))
 
 
 def _digest(hex32: str) -> bytes:
@@ -151,7 +104,7 @@ def submit_appraisal(
     """A court's appraisal of ``asset`` (the report's digest on chain)."""
     tx = recourse.auctions.enter_appraisal_request(asset_ref(asset), value_fen, _digest(document_digest))
     body = {"asset": asset, "value_fen": value_fen, "document_digest": document_digest.lower()}
-    return _one(recourse, institution, key, "auction.appraisal", body, tx)
+    return one(recourse, institution, key, "auction.appraisal", body, tx)
 
 
 @reads_chain
@@ -197,7 +150,7 @@ def submit_listing(
         "payment_window_seconds": payment_window_seconds,
         "kyc_tier": kyc_tier,
     }
-    return _one(recourse, institution, key, "auction.list", body, recourse.auctions.list_request(listing))
+    return one(recourse, institution, key, "auction.list", body, recourse.auctions.list_request(listing))
 
 
 @reads_chain
@@ -224,7 +177,7 @@ def submit_relist(
         "payment_window": payment_window_seconds,
     }
     tx = recourse.auctions.relist_request(lot_id, **terms)
-    return _one(recourse, institution, key, "auction.relist", {"lot_id": lot_id, **terms}, tx)
+    return one(recourse, institution, key, "auction.relist", {"lot_id": lot_id, **terms}, tx)
 
 
 def _simple(kind: str, build: Callable[[JudicialAuction, int], TxRequest]) -> Callable[..., Submission]:
@@ -239,7 +192,7 @@ def _simple(kind: str, build: Callable[[JudicialAuction, int], TxRequest]) -> Ca
         key: str,
         lot_id: int,
     ) -> Submission:
-        return _one(recourse, institution, key, kind, {"lot_id": lot_id}, build(recourse.auctions, lot_id))
+        return one(recourse, institution, key, kind, {"lot_id": lot_id}, build(recourse.auctions, lot_id))
 
     plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
@@ -266,7 +219,7 @@ def _ordered(kind: str, build: Callable[[JudicialAuction, int, bytes], TxRequest
         order_digest: str,
     ) -> Submission:
         body = {"lot_id": lot_id, "order_digest": order_digest.lower()}
-        return _one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, _digest(order_digest)))
+        return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, _digest(order_digest)))
 
     plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
@@ -293,7 +246,7 @@ def _addressed(
     ) -> Submission:
         address = to_checksum_address(given[field])
         body = {"lot_id": lot_id, field: address}
-        return _one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, address))
+        return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, address))
 
     plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
@@ -316,7 +269,7 @@ def submit_bid(
     """A bid: the chain answers at once whether it beats the highest by the increment, is in time, and comes
     from a bidder with a deposit (a refusal is a 4xx now, not a failed operation later)."""
     tx = recourse.auctions.bid_request(lot_id, amount_fen)
-    return _one(recourse, institution, key, "auction.bid", {"lot_id": lot_id, "amount_fen": amount_fen}, tx)
+    return one(recourse, institution, key, "auction.bid", {"lot_id": lot_id, "amount_fen": amount_fen}, tx)
 
 
 @reads_chain
@@ -331,7 +284,7 @@ def submit_deposit(
     lot = _lot_on_chain(recourse.auctions, lot_id)
     tx = recourse.auctions.lock_deposit_request(lot_id)
     body = {"lot_id": lot_id, "deposit_fen": lot.deposit}
-    return _paying(recourse, institution, key, "auction.deposit", body, tx, lot.deposit)
+    return paying(recourse, institution, recourse.auctions.address, key, "auction.deposit", body, tx, lot.deposit)
 
 
 @reads_chain
@@ -349,7 +302,9 @@ def submit_payment(
     deposit = auctions.bidder_of(lot_id, institution.address).deposit
     balance = max(lot.highest_bid - deposit, 0)
     body = {"lot_id": lot_id, "balance_fen": balance}
-    return _paying(recourse, institution, key, "auction.pay", body, auctions.pay_request(lot_id), balance)
+    return paying(
+        recourse, institution, auctions.address, key, "auction.pay", body, auctions.pay_request(lot_id), balance
+    )
 
 
 @reads_chain
@@ -365,7 +320,7 @@ def submit_purchase(
     lot = _lot_on_chain(recourse.auctions, lot_id)
     body = {"lot_id": lot_id, "price_fen": lot.start_price}
     tx = recourse.auctions.buy_request(lot_id)
-    return _paying(recourse, institution, key, "auction.buy", body, tx, lot.start_price)
+    return paying(recourse, institution, recourse.auctions.address, key, "auction.buy", body, tx, lot.start_price)
 
 
 @reads_chain
@@ -388,7 +343,7 @@ def submit_confirmation(
         "ruling_digest": ruling_digest.lower(),
         "transfer_digest": transfer_digest.lower(),
     }
-    return _one(recourse, institution, key, "auction.confirm", body, tx)
+    return one(recourse, institution, key, "auction.confirm", body, tx)
 
 
 @reads_chain
@@ -404,7 +359,7 @@ def submit_fixed_price(
 ) -> Submission:
     tx = recourse.auctions.offer_fixed_price_request(lot_id, price_fen, period_seconds)
     body = {"lot_id": lot_id, "price_fen": price_fen, "period_seconds": period_seconds}
-    return _one(recourse, institution, key, "auction.fixed_price", body, tx)
+    return one(recourse, institution, key, "auction.fixed_price", body, tx)
 
 
 @reads_chain
@@ -416,7 +371,7 @@ def submit_withdrawal(
     key: str,
 ) -> Submission:
     """Everything the caller is owed (proceeds, forfeited deposits)."""
-    return _one(recourse, institution, key, "auction.withdraw", {}, recourse.auctions.withdraw_request())
+    return one(recourse, institution, key, "auction.withdraw", {}, recourse.auctions.withdraw_request())
 
 
 # --- reads ------------------------------------------------------------------------------------------------

@@ -216,6 +216,12 @@ def _fractions_terms(a: Args) -> CoreError:
     return FractionsTermsError(f"the terms are invalid: {field}", field=field)
 
 
+def _shares_limit(template: str, limit: str) -> Callable[[Args], CoreError]:
+    """``FRC-422`` on ``shares``: ``template`` filled in from the error's arguments, the argument ``limit`` in
+    the body."""
+    return lambda a: FractionsTermsError(template.format_map(a), field="shares", **{limit: int(a[limit])})
+
+
 def _offering_status(a: Args) -> CoreError:
     label = OfferingStatus(int(a["status"])).label
     return FractionsStateError(f"the offering is {label}: not in the state this step needs", offering_status=label)
@@ -345,25 +351,17 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     "FractionsOfferingNotEnded": lambda a: FractionsStateError(
         f"the offering runs until {a['deadline']} (block time) or the hard cap", deadline=int(a["deadline"])
     ),
-    "FractionsBelowMinimum": lambda a: FractionsTermsError(
-        f"{a['shares']} shares is below the minimum subscription of {a['minimum']}",
-        field="shares",
-        minimum=int(a["minimum"]),
-    ),
-    "FractionsHardCapExceeded": lambda a: FractionsTermsError(
-        f"{a['shares']} shares exceed the {a['available']} left below the hard cap",
-        field="shares",
-        available=int(a["available"]),
+    "FractionsBelowMinimum": _shares_limit("{shares} shares is below the minimum subscription of {minimum}", "minimum"),
+    "FractionsHardCapExceeded": _shares_limit(
+        "{shares} shares exceed the {available} left below the hard cap", "available"
     ),
     "FractionsNothingToPay": lambda a: FractionsStateError(f"{a['account']} has nothing to claim, refund or withdraw"),
     "FractionsZeroAmount": lambda _: FractionsTermsError("an amount, price or address that must be set is zero"),
     "FractionsUnknownOffer": lambda a: FractionsNotFoundError(
         f"offer {a['offerId']} does not exist, is filled or was cancelled", offer_id=int(a["offerId"])
     ),
-    "FractionsOfferTooSmall": lambda a: FractionsTermsError(
-        f"offer {a['offerId']} has {a['available']} shares left, fewer than {a['shares']}",
-        field="shares",
-        available=int(a["available"]),
+    "FractionsOfferTooSmall": _shares_limit(
+        "offer {offerId} has {available} shares left, fewer than {shares}", "available"
     ),
     "FractionsNotSeller": lambda a: FractionsNotAllowedError(
         f"{a['caller']} is not the seller of offer {a['offerId']}", rule="seller"
@@ -404,16 +402,24 @@ def raise_problem(exc: ContractReverted, **extra: Any) -> NoReturn:
     raise problem from exc
 
 
-def dry_run(client: ChainClient, sender: str, tx: TxRequest, *, block: int | str = "latest") -> int:
+def dry_run(
+    client: ChainClient,
+    sender: str,
+    tx: TxRequest,
+    *,
+    block: int | str = "latest",
+    refused: Callable[[ContractReverted], NoReturn] = raise_problem,
+) -> int:
     """Ask the chain whether ``sender`` may send ``tx`` now: an ``eth_estimateGas`` of it from that address
     (the node runs the transaction, as ``eth_call`` would, and refuses with the same custom error). A
-    refusal is raised as its problem (:func:`raise_problem`); an answer is the gas limit to send it with
-    (the estimate with a margin), so the writer need not run it a second time to estimate it."""
+    refusal is raised through ``refused`` (by default as its problem, :func:`raise_problem`); an answer is the
+    gas limit to send it with (the estimate with a margin), so the writer need not run it a second time to
+    estimate it."""
     if tx.to is None:  # pragma: no cover - every request of a deployed contract has its address
         raise ValueError("a deployment cannot be dry-run")
     try:
         return client.estimate_gas(sender, tx, block=block)
     except ContractReverted as exc:
-        raise_problem(exc)
+        refused(exc)
     except ChainError as exc:
         raise ChainUnavailableError(f"cannot ask the chain: {exc}") from exc

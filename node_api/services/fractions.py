@@ -24,15 +24,15 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from chain import ChainError, ContractPanic, ContractReverted
+from chain import ContractPanic, ContractReverted
 from chain.client import TxRequest
 from chain.contracts.asset_fractions import ZERO_ADDRESS, AssetFractions, OfferingStatus, Terms, asset_ref
 from chain.contracts.consortium import GOVERNANCE_ROLE, Role
@@ -43,7 +43,6 @@ from node_api.db.fractions_models import FractionAccount, FractionAsset, Fractio
 from node_api.db.models import ChainEvent, Operation
 from node_api.institutions import Institution
 from node_api.problems import (
-    ChainUnavailableError,
     FractionsNotAllowedError,
     FractionsNotFoundError,
     FractionsStateError,
@@ -63,6 +62,8 @@ from node_api.schemas.fractions import (
     TermsPublic,
     TransferCheckPublic,
 )
+from node_api.services._planning import one, paying
+from node_api.services._planning import read as _read
 from node_api.services.chain_errors import raise_problem
 from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
 
@@ -104,40 +105,17 @@ _ROLE_NAMES = {r.id: r.value for r in Role} | {GOVERNANCE_ROLE: "GOVERNANCE"}
 # --- planning helpers -------------------------------------------------------------------------------------
 
 
-def _asked(recourse: Recourse, institution: Institution, tx: TxRequest) -> TxRequest:
-    """``tx`` with the chain's gas answer; a refusal raises its problem (a missing role here is ``FRC-403``)."""
-    try:
-        return replace(tx, gas=recourse.client.estimate_gas(institution.address, tx))
-    except ContractReverted as exc:
-        if exc.name == "ConsortiumGatedUnauthorized" and not isinstance(exc, ContractPanic):
-            role = exc.arguments["role"]
-            name = _ROLE_NAMES.get(role, "0x" + role.hex() if isinstance(role, bytes) else str(role))
-            raise FractionsNotAllowedError(
-                f"{exc.arguments['account']} may not take this step: it needs {name} (or to be the asset's issuer)",
-                rule="role",
-                required_role=name,
-            ) from exc
-        raise_problem(exc)
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot ask the chain: {exc}") from exc
-
-
-def _one(
-    recourse: Recourse, institution: Institution, key: str, kind: str, body: dict[str, Any], tx: TxRequest
-) -> Submission:
-    """A request of one operation, asked of the chain first."""
-    return Submission(
-        institution.name, institution.address, (OpSpec(key, kind, body, _asked(recourse, institution, tx)),)
-    )
-
-
-def _read(what: str, read: Callable[[], Any]) -> Any:
-    try:
-        return read()
-    except ContractReverted as exc:
-        raise_problem(exc)
-    except ChainError as exc:
-        raise ChainUnavailableError(f"cannot read {what}: {exc}") from exc
+def _refused(exc: ContractReverted) -> NoReturn:
+    """A refusal of the dry run as its problem; a missing role here is ``FRC-403``."""
+    if exc.name == "ConsortiumGatedUnauthorized" and not isinstance(exc, ContractPanic):
+        role = exc.arguments["role"]
+        name = _ROLE_NAMES.get(role, "0x" + role.hex() if isinstance(role, bytes) else str(role))
+        raise FractionsNotAllowedError(
+            f"{exc.arguments['account']} may not take this step: it needs {name} (or to be the asset's issuer)",
+            rule="role",
+            required_role=name,
+        ) from exc
+    raise_problem(exc)
 
 
 def _refuse_if_not_allowed(asset: AssetFractions, frm: str, to: str, shares: int) -> None:
@@ -149,43 +127,6 @@ def _refuse_if_not_allowed(asset: AssetFractions, frm: str, to: str, shares: int
             reason=check.reason.label,
             reason_code=int(check.reason),
         )
-
-
-def _paying(
-    recourse: Recourse,
-    institution: Institution,
-    asset: AssetFractions,
-    key: str,
-    kind: str,
-    body: dict[str, Any],
-    tx: TxRequest,
-    amount: int,
-    precheck: Callable[[], None] = lambda: None,
-) -> Submission:
-    """A request that moves ``amount`` fen of the caller's rCNY into ``asset`` (``FRC-422`` if it holds less): an
-    exact approval first when the allowance does not cover it (then ``precheck`` answers what can be asked before
-    it is mined, and the step itself is checked when it runs)."""
-    balance = int(_read("the rCNY balance", lambda: recourse.token.balance_of(institution.address)))
-    if balance < amount:
-        raise FractionsTermsError(
-            f"{institution.address} holds {balance} fen of rCNY; this step moves {amount} fen",
-            field="amount_fen",
-            amount_fen=amount,
-            balance_fen=balance,
-        )
-    allowance = int(
-        _read("the allowance", lambda: recourse.token.call("allowance", institution.address, asset.address))
-    )
-    if amount == 0 or allowance >= amount:
-        return _one(recourse, institution, key, kind, body, tx)
-    precheck()
-    approve = recourse.token.request("approve", asset.address, amount)
-    approve_body = {"spender": asset.address, "amount_fen": amount, "for": kind}
-    specs = (
-        OpSpec(f"{key}:approve", "token.approve", approve_body, _asked(recourse, institution, approve)),
-        OpSpec(key, kind, body, tx),
-    )
-    return Submission(institution.name, institution.address, specs)
 
 
 def _asset(recourse: Recourse, address: str) -> AssetFractions:
@@ -216,13 +157,51 @@ def source_digest(source_ref: str) -> bytes:
 # already took, e.g. a settlement), a different body under it is ``OPS-409``.
 
 
-def _again(session: Session, institution: Institution, key: str, kind: str, body: dict[str, Any]) -> Submission | None:
-    """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
-    spec = OpSpec(key, kind, body, None)
-    if replayed(session, institution=institution.name, specs=(spec,)) is None:
-        return None
-    approve = OpSpec(f"{key}:approve", "token.approve", {}, None)
-    return Submission(institution.name, institution.address, (approve, spec))
+@dataclass(frozen=True)
+class _Step:
+    """One planner's request: the caller's ``key``, the operation's ``kind`` and its ``body``."""
+
+    session: Session
+    recourse: Recourse
+    institution: Institution
+    key: str
+    kind: str
+    body: dict[str, Any]
+
+    def again(self) -> Submission | None:
+        """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
+        inst = self.institution
+        spec = OpSpec(self.key, self.kind, self.body, None)
+        if replayed(self.session, institution=inst.name, specs=(spec,)) is None:
+            return None
+        approve = OpSpec(f"{self.key}:approve", "token.approve", {}, None)
+        return Submission(inst.name, inst.address, (approve, spec))
+
+    def on(self, asset: str, plan: Callable[[AssetFractions], Submission]) -> Submission:
+        """The replay, else what ``plan`` makes of the asset token (``FRC-404`` unless the factory issued it)."""
+        again = self.again()
+        return again if again is not None else plan(_asset(self.recourse, asset))
+
+    def one(self, tx: TxRequest) -> Submission:
+        """A request of one operation, asked of the chain first (a missing role is ``FRC-403``)."""
+        return one(self.recourse, self.institution, self.key, self.kind, self.body, tx, refused=_refused)
+
+    def paying(
+        self, token: AssetFractions, tx: TxRequest, amount: int, precheck: Callable[[], None] = lambda: None
+    ) -> Submission:
+        """A request that moves ``amount`` fen of the caller's rCNY into ``token`` (``FRC-422`` if it holds less;
+        then as :func:`~node_api.services._planning.paying`)."""
+        recourse, institution = self.recourse, self.institution
+        balance = int(_read("the rCNY balance", lambda: recourse.token.balance_of(institution.address)))
+        if balance < amount:
+            raise FractionsTermsError(
+                f"{institution.address} holds {balance} fen of rCNY; this step moves {amount} fen",
+                field="amount_fen",
+                amount_fen=amount,
+                balance_fen=balance,
+            )
+        args = (recourse, institution, token.address, self.key, self.kind, self.body, tx, amount)
+        return paying(*args, precheck=precheck, refused=_refused)
 
 
 @reads_chain
@@ -281,10 +260,9 @@ def submit_issue(
         "hard_cap": hard_cap,
         "deadline": _unix(deadline),
     }
-    if (again := _again(session, institution, key, ISSUE_KIND, body)) is not None:
-        return again
-    tx = recourse.fractions.issue_request(terms, name, symbol)
-    return _one(recourse, institution, key, ISSUE_KIND, body, tx)
+    step = _Step(session, recourse, institution, key, ISSUE_KIND, body)
+    again = step.again()
+    return again if again is not None else step.one(recourse.fractions.issue_request(terms, name, symbol))
 
 
 _asset_ref = asset_ref  # the parameter of submit_issue shadows the helper's name
@@ -301,22 +279,15 @@ def submit_subscription(
     shares: int,
 ) -> Submission:
     """Subscribe ``shares`` at the offering price (price × shares into escrow)."""
-    kind, body = "fractions.subscribe", {"asset": to_checksum_address(asset), "shares": shares}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    token = _asset(recourse, asset)
-    price = _read("the terms", token.terms).price
-    return _paying(
-        recourse,
-        institution,
-        token,
-        key,
-        kind,
-        body,
-        token.subscribe_request(shares),
-        shares * price,
-        lambda: _refuse_if_not_allowed(token, ZERO_ADDRESS, institution.address, shares),
-    )
+    body = {"asset": to_checksum_address(asset), "shares": shares}
+    step = _Step(session, recourse, institution, key, "fractions.subscribe", body)
+
+    def plan(token: AssetFractions) -> Submission:
+        price = _read("the terms", token.terms).price
+        precheck = lambda: _refuse_if_not_allowed(token, ZERO_ADDRESS, institution.address, shares)  # noqa: E731
+        return step.paying(token, token.subscribe_request(shares), shares * price, precheck)
+
+    return step.on(asset, plan)
 
 
 def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable[..., Submission]:
@@ -331,10 +302,8 @@ def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable
         key: str,
         asset: str,
     ) -> Submission:
-        body = {"asset": to_checksum_address(asset)}
-        if (again := _again(session, institution, key, kind, body)) is not None:
-            return again
-        return _one(recourse, institution, key, kind, body, build(_asset(recourse, asset)))
+        step = _Step(session, recourse, institution, key, kind, {"asset": to_checksum_address(asset)})
+        return step.on(asset, lambda token: step.one(build(token)))
 
     plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
@@ -359,10 +328,9 @@ def submit_claim_shares(
 ) -> Submission:
     """Mint a subscriber's shares after a successful offering (anyone may; default the caller's own)."""
     who = to_checksum_address(subscriber or institution.address)
-    kind, body = "fractions.claim_shares", {"asset": to_checksum_address(asset), "subscriber": who}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).claim_shares_request(who))
+    body = {"asset": to_checksum_address(asset), "subscriber": who}
+    step = _Step(session, recourse, institution, key, "fractions.claim_shares", body)
+    return step.on(asset, lambda token: step.one(token.claim_shares_request(who)))
 
 
 @reads_chain
@@ -378,12 +346,14 @@ def submit_transfer(
 ) -> Submission:
     """An ordinary transfer; refused before anything is sent with the compliance reason when the token says no."""
     recipient = to_checksum_address(to)
-    kind, body = "fractions.transfer", {"asset": to_checksum_address(asset), "to": recipient, "shares": shares}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    token = _asset(recourse, asset)
-    _refuse_if_not_allowed(token, institution.address, recipient, shares)
-    return _one(recourse, institution, key, kind, body, token.transfer_request(recipient, shares))
+    body = {"asset": to_checksum_address(asset), "to": recipient, "shares": shares}
+    step = _Step(session, recourse, institution, key, "fractions.transfer", body)
+
+    def plan(token: AssetFractions) -> Submission:
+        _refuse_if_not_allowed(token, institution.address, recipient, shares)
+        return step.one(token.transfer_request(recipient, shares))
+
+    return step.on(asset, plan)
 
 
 @reads_chain
@@ -397,10 +367,9 @@ def submit_offer(
     shares: int,
     price_fen: int,
 ) -> Submission:
-    kind, body = "fractions.offer", {"asset": to_checksum_address(asset), "shares": shares, "price_fen": price_fen}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).make_offer_request(shares, price_fen))
+    body = {"asset": to_checksum_address(asset), "shares": shares, "price_fen": price_fen}
+    step = _Step(session, recourse, institution, key, "fractions.offer", body)
+    return step.on(asset, lambda token: step.one(token.make_offer_request(shares, price_fen)))
 
 
 @reads_chain
@@ -415,24 +384,19 @@ def submit_purchase(
     shares: int,
 ) -> Submission:
     """Buy ``shares`` of an offer, delivery versus payment (shares × its price, approved exactly if needed)."""
-    kind, body = "fractions.buy", {"asset": to_checksum_address(asset), "offer_id": offer_id, "shares": shares}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    token = _asset(recourse, asset)
-    offer = _read(f"offer {offer_id}", lambda: token.offer_of(offer_id))
-    if not offer.open:
-        raise FractionsNotFoundError(f"offer {offer_id} does not exist, is filled or was cancelled", offer_id=offer_id)
-    return _paying(
-        recourse,
-        institution,
-        token,
-        key,
-        kind,
-        body,
-        token.buy_request(offer_id, shares),
-        shares * offer.price,
-        lambda: _refuse_if_not_allowed(token, offer.seller, institution.address, shares),
-    )
+    body = {"asset": to_checksum_address(asset), "offer_id": offer_id, "shares": shares}
+    step = _Step(session, recourse, institution, key, "fractions.buy", body)
+
+    def plan(token: AssetFractions) -> Submission:
+        offer = _read(f"offer {offer_id}", lambda: token.offer_of(offer_id))
+        if not offer.open:
+            raise FractionsNotFoundError(
+                f"offer {offer_id} does not exist, is filled or was cancelled", offer_id=offer_id
+            )
+        precheck = lambda: _refuse_if_not_allowed(token, offer.seller, institution.address, shares)  # noqa: E731
+        return step.paying(token, token.buy_request(offer_id, shares), shares * offer.price, precheck)
+
+    return step.on(asset, plan)
 
 
 @reads_chain
@@ -445,10 +409,9 @@ def submit_cancel_offer(
     asset: str,
     offer_id: int,
 ) -> Submission:
-    kind, body = "fractions.cancel_offer", {"asset": to_checksum_address(asset), "offer_id": offer_id}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).cancel_offer_request(offer_id))
+    body = {"asset": to_checksum_address(asset), "offer_id": offer_id}
+    step = _Step(session, recourse, institution, key, "fractions.cancel_offer", body)
+    return step.on(asset, lambda token: step.one(token.cancel_offer_request(offer_id)))
 
 
 @reads_chain
@@ -464,26 +427,25 @@ def submit_pay_in(
 ) -> Submission:
     """Pay a recovery in for the holders (``payIn``), approved exactly if needed."""
     digest = source_digest(source_ref)
-    kind = "fractions.pay_in"
     body = {
         "asset": to_checksum_address(asset),
         "amount_fen": amount_fen,
         "source_ref": source_ref,
         "source_digest": "0x" + digest.hex(),
     }
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    token = _asset(recourse, asset)
+    step = _Step(session, recourse, institution, key, "fractions.pay_in", body)
 
-    def succeeded() -> None:
-        status = _read("the offering", token.offering).status
-        if status is not OfferingStatus.SUCCEEDED:
-            raise FractionsStateError(
-                "no shares yet: recoveries are paid in once the offering succeeded", offering_status=status.label
-            )
+    def plan(token: AssetFractions) -> Submission:
+        def succeeded() -> None:
+            status = _read("the offering", token.offering).status
+            if status is not OfferingStatus.SUCCEEDED:
+                raise FractionsStateError(
+                    "no shares yet: recoveries are paid in once the offering succeeded", offering_status=status.label
+                )
 
-    tx = token.pay_in_request(amount_fen, digest)
-    return _paying(recourse, institution, token, key, kind, body, tx, amount_fen, succeeded)
+        return step.paying(token, token.pay_in_request(amount_fen, digest), amount_fen, succeeded)
+
+    return step.on(asset, plan)
 
 
 @reads_chain
@@ -498,10 +460,10 @@ def submit_collect(
 ) -> Submission:
     """Collect what a system contract owes the asset (e.g. JudicialAuction proceeds) and distribute it."""
     src = to_checksum_address(source)
-    kind, body = "fractions.collect", {"asset": to_checksum_address(asset), "source": src}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).collect_request(src))
+    step = _Step(
+        session, recourse, institution, key, "fractions.collect", {"asset": to_checksum_address(asset), "source": src}
+    )
+    return step.on(asset, lambda token: step.one(token.collect_request(src)))
 
 
 @reads_chain
@@ -520,12 +482,14 @@ def submit_freeze(
     who, digest = to_checksum_address(account), _digest(order_digest)
     kind = "fractions.freeze" if shares is None else "fractions.freeze_shares"
     body = {"asset": to_checksum_address(asset), "account": who, "shares": shares, "order_digest": order_digest.lower()}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    token = _asset(recourse, asset)
-    if shares is None:
-        return _one(recourse, institution, key, kind, body, token.freeze_account_request(who, digest))
-    return _one(recourse, institution, key, kind, body, token.set_frozen_shares_request(who, shares, digest))
+    step = _Step(session, recourse, institution, key, kind, body)
+
+    def plan(token: AssetFractions) -> Submission:
+        if shares is None:
+            return step.one(token.freeze_account_request(who, digest))
+        return step.one(token.set_frozen_shares_request(who, shares, digest))
+
+    return step.on(asset, plan)
 
 
 @reads_chain
@@ -540,12 +504,9 @@ def submit_unfreeze(
     order_digest: str,
 ) -> Submission:
     who = to_checksum_address(account)
-    kind = "fractions.unfreeze"
     body = {"asset": to_checksum_address(asset), "account": who, "order_digest": order_digest.lower()}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    tx = _asset(recourse, asset).unfreeze_account_request(who, _digest(order_digest))
-    return _one(recourse, institution, key, kind, body, tx)
+    step = _Step(session, recourse, institution, key, "fractions.unfreeze", body)
+    return step.on(asset, lambda token: step.one(token.unfreeze_account_request(who, _digest(order_digest))))
 
 
 @reads_chain
@@ -556,14 +517,13 @@ def submit_forced_transfer(
     institution: Institution,
     key: str,
     asset: str,
-    frm: str,
+    from_: str,
     to: str,
     shares: int,
     order_digest: str,
 ) -> Submission:
     """A court's forced transfer (skips the pause, lock-up, freezes and limits, never the recipient's eligibility)."""
-    src, dst = to_checksum_address(frm), to_checksum_address(to)
-    kind = "fractions.forced_transfer"
+    src, dst = to_checksum_address(from_), to_checksum_address(to)
     body = {
         "asset": to_checksum_address(asset),
         "from": src,
@@ -571,10 +531,9 @@ def submit_forced_transfer(
         "shares": shares,
         "order_digest": order_digest.lower(),
     }
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    tx = _asset(recourse, asset).forced_transfer_request(src, dst, shares, _digest(order_digest))
-    return _one(recourse, institution, key, kind, body, tx)
+    step = _Step(session, recourse, institution, key, "fractions.forced_transfer", body)
+    digest = _digest(order_digest)
+    return step.on(asset, lambda token: step.one(token.forced_transfer_request(src, dst, shares, digest)))
 
 
 @reads_chain
@@ -587,10 +546,9 @@ def submit_pause(
     asset: str,
     reason_digest: str,
 ) -> Submission:
-    kind, body = "fractions.pause", {"asset": to_checksum_address(asset), "reason_digest": reason_digest.lower()}
-    if (again := _again(session, institution, key, kind, body)) is not None:
-        return again
-    return _one(recourse, institution, key, kind, body, _asset(recourse, asset).pause_request(_digest(reason_digest)))
+    body = {"asset": to_checksum_address(asset), "reason_digest": reason_digest.lower()}
+    step = _Step(session, recourse, institution, key, "fractions.pause", body)
+    return step.on(asset, lambda token: step.one(token.pause_request(_digest(reason_digest))))
 
 
 # --- reads ------------------------------------------------------------------------------------------------

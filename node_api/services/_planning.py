@@ -1,0 +1,91 @@
+"""Planner helpers shared by the services that write through the one write path (auctions, fractions).
+
+A planner (``fn(*, session, recourse, institution, key, **args) -> Submission``) asks the chain before it
+accepts a request: :func:`asked` dry-runs the very transaction from the caller's address (a refusal raises its
+problem), :func:`one` makes a request of that one operation, and :func:`paying` one that moves the caller's
+rCNY to a contract: an exact ``approve`` first when the allowance does not cover the amount (then
+``precheck`` answers what can be asked before the approval is mined, and the step itself is checked by the
+chain when it runs). :func:`read` reads a view, a revert becoming its problem and a node that does not answer
+``ChainUnavailableError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, NoReturn, TypeVar
+
+from chain import ChainError, ContractReverted
+from chain.client import TxRequest
+from chain.network import Recourse
+from node_api.institutions import Institution
+from node_api.problems import ChainUnavailableError
+from node_api.services.chain_errors import dry_run, raise_problem
+from node_api.services.operations import OpSpec, Submission
+
+__all__ = ["OnRefusal", "asked", "one", "paying", "read"]
+
+T = TypeVar("T")
+
+#: what a refusal of the dry run raises (default: the problem ``REVERT_PROBLEMS`` names)
+OnRefusal = Callable[[ContractReverted], NoReturn]
+
+
+def read(what: str, fn: Callable[[], T]) -> T:
+    """``fn()``, a view of the chain: a revert raises its problem, an unanswered call ``ChainUnavailableError``."""
+    try:
+        return fn()
+    except ContractReverted as exc:
+        raise_problem(exc)
+    except ChainError as exc:
+        raise ChainUnavailableError(f"cannot read {what}: {exc}") from exc
+
+
+def asked(
+    recourse: Recourse, institution: Institution, tx: TxRequest, *, refused: OnRefusal = raise_problem
+) -> TxRequest:
+    """``tx`` with the chain's gas answer for the caller; a refusal raises through ``refused``."""
+    return replace(tx, gas=dry_run(recourse.client, institution.address, tx, refused=refused))
+
+
+def one(
+    recourse: Recourse,
+    institution: Institution,
+    key: str,
+    kind: str,
+    body: dict[str, Any],
+    tx: TxRequest,
+    *,
+    refused: OnRefusal = raise_problem,
+) -> Submission:
+    """A request of one operation, asked of the chain first."""
+    spec = OpSpec(key, kind, body, asked(recourse, institution, tx, refused=refused))
+    return Submission(institution.name, institution.address, (spec,))
+
+
+def paying(
+    recourse: Recourse,
+    institution: Institution,
+    spender: str,
+    key: str,
+    kind: str,
+    body: dict[str, Any],
+    tx: TxRequest,
+    amount: int,
+    *,
+    precheck: Callable[[], None] = lambda: None,
+    refused: OnRefusal = raise_problem,
+) -> Submission:
+    """A request that moves ``amount`` fen of the caller's rCNY to ``spender``: an exact approval first when the
+    allowance does not cover it (then ``precheck`` runs, and the step itself is checked when it runs)."""
+    allowance = int(read("the allowance", lambda: recourse.token.call("allowance", institution.address, spender)))
+    if amount == 0 or allowance >= amount:
+        return one(recourse, institution, key, kind, body, tx, refused=refused)
+    precheck()
+    approve = recourse.token.request("approve", spender, amount)
+    approve_body = {"spender": spender, "amount_fen": amount, "for": kind}
+    specs = (
+        OpSpec(f"{key}:approve", "token.approve", approve_body, asked(recourse, institution, approve, refused=refused)),
+        OpSpec(key, kind, body, tx),
+    )
+    return Submission(institution.name, institution.address, specs)
