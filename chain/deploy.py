@@ -121,22 +121,21 @@ class Deployments:
         except KeyError as exc:
             raise DeploymentError(f"{name} is not in the deployments file; run `recourse deploy`") from exc
         if not abi:
-            raise DeploymentError(
-                f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
-                "`recourse deploy`): run `recourse deploy` again; it records the ABIs without redeploying "
-                "when the code on chain is unchanged"
-            )
+            raise self._no_abi(name)
         return abi
+
+    def _no_abi(self, name: str) -> DeploymentError:
+        return DeploymentError(
+            f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
+            "`recourse deploy`): run `recourse deploy` again; it records the ABIs without redeploying "
+            "when the code on chain is unchanged"
+        )
 
     def template_abi(self, name: str) -> list[dict[str, Any]]:
         """The ABI of ``name``, a contract that a deployed factory creates (see ``TEMPLATES``)."""
         abi = self.templates.get(name)
         if not abi:
-            raise DeploymentError(
-                f"the deployments file for network {self.network!r} has no ABI for {name} (written by an older "
-                "`recourse deploy`): run `recourse deploy` again; it records the ABIs without redeploying "
-                "when the code on chain is unchanged"
-            )
+            raise self._no_abi(name)
         return abi
 
     @property
