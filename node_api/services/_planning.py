@@ -6,7 +6,7 @@ problem), :func:`one` makes a request of that one operation, and :func:`paying` 
 rCNY to a contract: an exact ``approve`` first when the allowance does not cover the amount (then
 ``precheck`` answers what can be asked before the approval is mined, and the step itself is checked by the
 chain when it runs). :func:`read` reads a view, a revert becoming its problem and a node that does not answer
-``ChainUnavailableError``.
+``ChainUnavailableError``. :func:`planner` marks and names a planner that a factory makes for one kind.
 """
 
 from __future__ import annotations
@@ -21,14 +21,26 @@ from chain.network import Recourse
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError
 from node_api.services.chain_errors import dry_run, raise_problem
-from node_api.services.operations import OpSpec, Submission
+from node_api.services.operations import OpSpec, Submission, reads_chain
 
-__all__ = ["OnRefusal", "asked", "one", "paying", "read"]
+__all__ = ["OnRefusal", "asked", "one", "paying", "planner", "read"]
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Submission])
 
 #: what a refusal of the dry run raises (default: the problem ``REVERT_PROBLEMS`` names)
 OnRefusal = Callable[[ContractReverted], NoReturn]
+
+
+def planner(kind: str) -> Callable[[F], F]:
+    """Decorator of a planner a factory makes for the operation ``kind``: it asks the chain (``reads_chain``)
+    and is named ``submit_<step>`` after the kind's last part (``auction.close`` → ``submit_close``)."""
+
+    def named(plan: F) -> F:
+        plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
+        return reads_chain(plan)
+
+    return named
 
 
 def read(what: str, fn: Callable[[], T]) -> T:

@@ -37,7 +37,7 @@ from node_api.db.models import ChainEvent
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, LotNotFoundError
 from node_api.schemas.auctions import BidPublic, BidsPublic, LotPublic, LotsPublic
-from node_api.services._planning import one, paying, read
+from node_api.services._planning import one, paying, planner, read
 from node_api.services.events import EventFilter, EventPublic
 from node_api.services.operations import Submission, reads_chain
 
@@ -183,7 +183,7 @@ def submit_relist(
 def _simple(kind: str, build: Callable[[JudicialAuction, int], TxRequest]) -> Callable[..., Submission]:
     """A planner of a step that takes only the lot id."""
 
-    @reads_chain
+    @planner(kind)
     def plan(
         *,
         session: Session,  # noqa: ARG001
@@ -194,7 +194,6 @@ def _simple(kind: str, build: Callable[[JudicialAuction, int], TxRequest]) -> Ca
     ) -> Submission:
         return one(recourse, institution, key, kind, {"lot_id": lot_id}, build(recourse.auctions, lot_id))
 
-    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
 
 
@@ -208,7 +207,7 @@ submit_deposit_withdrawal = _simple("auction.withdraw_deposit", JudicialAuction.
 def _ordered(kind: str, build: Callable[[JudicialAuction, int, bytes], TxRequest]) -> Callable[..., Submission]:
     """A planner of a court order about a lot (its digest on chain)."""
 
-    @reads_chain
+    @planner(kind)
     def plan(
         *,
         session: Session,  # noqa: ARG001
@@ -221,7 +220,6 @@ def _ordered(kind: str, build: Callable[[JudicialAuction, int, bytes], TxRequest
         body = {"lot_id": lot_id, "order_digest": order_digest.lower()}
         return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, _digest(order_digest)))
 
-    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
 
 
@@ -234,7 +232,7 @@ def _addressed(
 ) -> Callable[..., Submission]:
     """A planner of a step that takes the lot id and one member's address (named ``field``)."""
 
-    @reads_chain
+    @planner(kind)
     def plan(
         *,
         session: Session,  # noqa: ARG001
@@ -248,7 +246,6 @@ def _addressed(
         body = {"lot_id": lot_id, field: address}
         return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, address))
 
-    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
 
 

@@ -62,7 +62,7 @@ from node_api.schemas.fractions import (
     TermsPublic,
     TransferCheckPublic,
 )
-from node_api.services._planning import one, paying
+from node_api.services._planning import one, paying, planner
 from node_api.services._planning import read as _read
 from node_api.services.chain_errors import raise_problem
 from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
@@ -293,7 +293,7 @@ def submit_subscription(
 def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable[..., Submission]:
     """A planner of a step that takes only the asset."""
 
-    @reads_chain
+    @planner(kind)
     def plan(
         *,
         session: Session,
@@ -305,7 +305,6 @@ def _simple(kind: str, build: Callable[[AssetFractions], TxRequest]) -> Callable
         step = _Step(session, recourse, institution, key, kind, {"asset": to_checksum_address(asset)})
         return step.on(asset, lambda token: step.one(build(token)))
 
-    plan.__name__ = plan.__qualname__ = f"submit_{kind.rpartition('.')[2]}"
     return plan
 
 
