@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -33,6 +32,7 @@ from scripts.gateway_http import (
     parse_fen,
     parse_seconds,
     plain_problem_line,
+    sse_messages,
     yuan,
 )
 
@@ -601,20 +601,6 @@ def lots(
 
 
 # --- the live room ---
-
-
-def sse_messages(lines: Iterator[str]) -> Iterator[dict[str, str]]:
-    """Server-Sent Events: ``id``/``event``/``data`` messages from a stream's lines (comments skipped)."""
-    msg: dict[str, str] = {}
-    for line in lines:
-        if line == "":
-            if "data" in msg:
-                yield msg
-            msg = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            msg[name] = msg[name] + "\n" + value if name == "data" and name in msg else value
 
 
 class _Room:

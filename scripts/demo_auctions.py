@@ -26,11 +26,12 @@ from rich.table import Table
 from chain.client import ChainClient
 from chain.contracts.judicial_auction import ceil_bps
 from chain.contracts.settlement_token import format_fen
-from scripts.auctions_cli import failure_reason, problem_line, sse_messages
+from scripts.auctions_cli import failure_reason, problem_line
 from scripts.demo_common import DemoApi, register_system_contract
 from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle
 from scripts.demo_oracles import FEED
+from scripts.gateway_http import sse_messages
 from scripts.oracles_cli import DEMO_ASSET
 
 __all__ = ["AUCTION_BIDDERS", "auctions_demo_steps"]

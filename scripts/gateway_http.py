@@ -1,7 +1,7 @@
 """What the CLIs that work through a gateway (``recourse auctions``, ``fractions`` and ``cases``) share: their
 options, the HTTP client with an API key, the one-line failure (stderr, exit code 1), writes as operations
 (an idempotency key built from the command's arguments, polled until mined, refused steps in words) and the
-parsing of amounts, durations, digests and addresses.
+parsing of amounts, durations, digests and addresses; and a Server-Sent Events reader (the live room).
 
 Each CLI builds one :class:`GatewayCalls` with its own problem lines (a problem's code and detail, then what
 to do about it) and its own idempotency-key prefix. httpx and the chain package are imported by the calls
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -44,6 +44,7 @@ __all__ = [
     "parse_fen",
     "parse_seconds",
     "plain_problem_line",
+    "sse_messages",
     "yuan",
 ]
 
@@ -102,6 +103,20 @@ def op_line(op: dict[str, Any]) -> str:
     if op.get("block_number"):
         line += f" in block {op['block_number']}"
     return line
+
+
+def sse_messages(lines: Iterator[str]) -> Iterator[dict[str, str]]:
+    """Server-Sent Events: ``id``/``event``/``data`` messages from a stream's lines (comments skipped)."""
+    msg: dict[str, str] = {}
+    for line in lines:
+        if line == "":
+            if "data" in msg:
+                yield msg
+            msg = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            msg[name] = msg[name] + "\n" + value if name == "data" and name in msg else value
 
 
 # --- input ---

@@ -5,7 +5,6 @@ lot's court sees addresses), and the live room over SSE in order, resumable with
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +14,15 @@ import httpx
 import pytest
 
 from chain.compiler import CompileResult
-from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
-from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import admit
 from tests.support.live_gateway import (
-    PEPPER,
+    Client,
     Gateway,
     Receiver,
     World,
-    close_world,
-    make_world,
+    anchored_root,
+    confirming_settings,
+    running_world,
     serve,
     sse_messages,
     wait_until,
@@ -43,69 +40,25 @@ DAY = 86_400
 
 @pytest.fixture(scope="module")
 def auction_world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("auction-world"), compiled)
-    admit(w.recourse, w.client, "court", (Role.COURT,))
-    for name, tier in (("investor-2", 2), ("investor-3", 2), ("investor-4", 1)):
-        admit(w.recourse, w.client, name, (Role.INVESTOR,), kyc_tier=tier)
-    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.auctions.address, enabled=True))
-    for name in ("investor", "investor-2", "investor-3", "investor-4"):
-        w.recourse.token.mint(w.sender("bank"), w.address(name), 2_000_000_00, reference=f"{name} funding")
-    yield w
-    close_world(w)
+    with running_world(tmp_path_factory.mktemp("auction-world"), compiled) as w:
+        w.admit("court", Role.COURT)
+        for name, tier in (("investor-2", 2), ("investor-3", 2), ("investor-4", 1)):
+            w.admit(name, Role.INVESTOR, kyc_tier=tier)
+        w.allow_system_contract(w.recourse.auctions.address)
+        w.fund(("investor", "investor-2", "investor-3", "investor-4"), 2_000_000_00)
+        yield w
 
 
 @pytest.fixture(scope="module")
 def gw(auction_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    w = auction_world
-    settings = GatewaySettings(
-        data_dir=tmp_path_factory.mktemp("auction-gw"),
-        chain=ChainSettings(
-            rpc_url=w.node.url, port=w.node.port, chain_id=DEV_CHAIN_ID, deployments_file=w.deployments_file
-        ),
-        db=DbSettings(url=""),
-        indexer=IndexerSettings(poll_interval=0.05),
-        api=ApiSettings(background="thread", confirm_timeout=20),
-        institutions=HOSTED,
-        api_key_pepper=PEPPER,  # type: ignore[arg-type]
-    )
-    with serve(settings) as g:
+    with serve(confirming_settings(auction_world, tmp_path_factory.mktemp("auction-gw"), HOSTED)) as g:
         yield g
-
-
-class Client:
-    """One institution's calls to the gateway."""
-
-    def __init__(self, gw: Gateway, institution: str) -> None:
-        self.gw, self.headers = gw, gw.key(institution)
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
-        return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
-
-    def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        r = self.post(path, body)
-        assert r.status_code == 200, r.text
-        op: dict[str, Any] = r.json()
-        assert op["status"] == "succeeded", op
-        return op
-
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        r = httpx.get(f"{self.gw.url}{path}", params=params, headers=self.headers, timeout=10)
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-
-def _anchored(w: World) -> str:
-    root = os.urandom(32)
-    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member this gateway does not host
-    return "0x" + root.hex()
 
 
 def _listing(w: World, asset: str, **overrides: Any) -> dict[str, Any]:
     return {
         "asset": asset,
-        "documents": [_anchored(w)],
+        "documents": [anchored_root(w)],
         "start_price_fen": START,
         "deposit_fen": DEPOSIT,
         "increment_fen": STEP,

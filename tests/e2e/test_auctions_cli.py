@@ -5,7 +5,6 @@ each one line on stderr with the reason and what to do, exit code 1, no tracebac
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -15,16 +14,12 @@ import httpx
 import pytest
 
 from chain.compiler import CompileResult
-from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
-from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import admit
-from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
-from tests.support.serve_process import RECOURSE
+from tests.support.cli_runs import ok, recourse_cli, refused
+from tests.support.live_gateway import Gateway, World, anchored_root, running_world
 
 pytestmark = pytest.mark.e2e
 
-HOSTED = ["bank", "court", "investor", "investor-2", "investor-4"]
 APPRAISAL = 1_000_000_00  # ¥1,000,000.00
 START = 700_000_00  # exactly 70 %
 DEPOSIT = 70_000_00
@@ -33,65 +28,17 @@ STEP = 5_000_00
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("auction-cli-world"), compiled)
-    admit(w.recourse, w.client, "court", (Role.COURT,))
-    admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), kyc_tier=2)
-    admit(w.recourse, w.client, "investor-4", (Role.INVESTOR,), kyc_tier=1)
-    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.auctions.address, enabled=True))
-    for name in ("investor", "investor-2", "investor-4"):
-        w.recourse.token.mint(w.sender("bank"), w.address(name), 2_000_000_00, reference=f"{name} funding")
-    yield w
-    close_world(w)
-
-
-@pytest.fixture(scope="module")
-def gw(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    settings = GatewaySettings(
-        data_dir=tmp_path_factory.mktemp("auction-cli-gw"),
-        chain=ChainSettings(
-            rpc_url=world.node.url, port=world.node.port, chain_id=DEV_CHAIN_ID, deployments_file=world.deployments_file
-        ),
-        db=DbSettings(url=""),
-        indexer=IndexerSettings(poll_interval=0.05),
-        api=ApiSettings(background="thread", confirm_timeout=20),
-        institutions=HOSTED,
-        api_key_pepper=PEPPER,  # type: ignore[arg-type]
-    )
-    with serve(settings) as g:
-        yield g
-
-
-@pytest.fixture(scope="module")
-def keys(gw: Gateway) -> dict[str, str]:
-    return {n: gw.key(n)["Authorization"].removeprefix("Bearer ") for n in HOSTED}
+    with running_world(tmp_path_factory.mktemp("auction-cli-world"), compiled) as w:
+        w.admit("court", Role.COURT)
+        w.admit("investor-2", Role.INVESTOR, kyc_tier=2)
+        w.admit("investor-4", Role.INVESTOR, kyc_tier=1)
+        w.allow_system_contract(w.recourse.auctions.address)
+        w.fund(("investor", "investor-2", "investor-4"), 2_000_000_00)
+        yield w
 
 
 def recourse(gw: Gateway, key: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RECOURSE_GATEWAY_URL": gw.url, "RECOURSE_API_KEY": key, "COLUMNS": "1000"}
-    return subprocess.run(
-        [str(RECOURSE), "auctions", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    return " ".join(proc.stdout.split())
-
-
-def refused(proc: subprocess.CompletedProcess[str]) -> str:
-    """A refusal: exit 1, one line on stderr starting ``error:``, no traceback."""
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in proc.stderr
-    return lines[0]
-
-
-def anchored_root(w: World) -> str:
-    root = os.urandom(32)
-    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member the gateway does not host
-    return "0x" + root.hex()
+    return recourse_cli(gw.url, key, "auctions", *args)
 
 
 def open_lot(w: World, gw: Gateway, keys: dict[str, str], asset: str) -> int:
@@ -227,8 +174,5 @@ def test_bad_input_and_no_gateway_are_one_line(gw: Gateway, keys: dict[str, str]
         )
     )
     assert "AUC-404 no lot 999" in refused(recourse(gw, keys["bank"], "show", "999"))
-    env = {**os.environ, "RECOURSE_GATEWAY_URL": "http://127.0.0.1:9", "RECOURSE_API_KEY": keys["bank"]}
-    proc = subprocess.run(
-        [str(RECOURSE), "auctions", "lots"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    proc = recourse_cli("http://127.0.0.1:9", keys["bank"], "auctions", "lots")
     assert refused(proc).startswith("error: cannot reach the gateway at http://127.0.0.1:9")

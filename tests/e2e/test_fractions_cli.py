@@ -6,7 +6,6 @@ that is not there, each one line on stderr saying what is wrong and what to do, 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,41 +13,19 @@ from collections.abc import Iterator
 import pytest
 
 from chain.compiler import CompileResult
-from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
-from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from scripts.fractions_cli import parse_moment, problem_line
-from tests.conftest import admit
-from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
-from tests.support.serve_process import RECOURSE
+from tests.support.cli_runs import ok, recourse_cli, refused
+from tests.support.live_gateway import Gateway, World, anchored_root, running_world
 
 pytestmark = pytest.mark.e2e
 
-HOSTED = ["bank", "court", "investor", "investor-2", "investor-4"]
 A1 = "0x" + "11" * 20
 A2 = "0x" + "22" * 20
 
 
 def recourse(gateway: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RECOURSE_GATEWAY_URL": gateway, "RECOURSE_API_KEY": key, "COLUMNS": "1000"}
-    return subprocess.run(
-        [str(RECOURSE), "fractions", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    return " ".join(proc.stdout.split())
-
-
-def refused(proc: subprocess.CompletedProcess[str]) -> str:
-    """A refusal: exit 1, one line on stderr starting ``error:``, no traceback."""
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in proc.stderr
-    return lines[0]
+    return recourse_cli(gateway, key, "fractions", *args)
 
 
 # --- no gateway needed: input is checked before anything is sent ---
@@ -150,50 +127,19 @@ def test_problems_say_what_to_do() -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("fractions-cli-world"), compiled)
-    admit(w.recourse, w.client, "court", (Role.COURT,))
-    admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), kyc_tier=2, region=320000)
-    admit(w.recourse, w.client, "investor-4", (Role.INVESTOR,), kyc_tier=1)
-    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.fractions.address, enabled=True))
-    w.recourse.token.mint(w.sender("bank"), w.address("bank"), 100_000_00, reference="bank funding")
-    for name in ("investor", "investor-2", "investor-4"):
-        w.recourse.token.mint(w.sender("bank"), w.address(name), 100_000_00, reference=f"{name} funding")
-    yield w
-    close_world(w)
-
-
-@pytest.fixture(scope="module")
-def gw(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    settings = GatewaySettings(
-        data_dir=tmp_path_factory.mktemp("fractions-cli-gw"),
-        chain=ChainSettings(
-            rpc_url=world.node.url, port=world.node.port, chain_id=DEV_CHAIN_ID, deployments_file=world.deployments_file
-        ),
-        db=DbSettings(url=""),
-        indexer=IndexerSettings(poll_interval=0.05),
-        api=ApiSettings(background="thread", confirm_timeout=20),
-        institutions=HOSTED,
-        api_key_pepper=PEPPER,  # type: ignore[arg-type]
-    )
-    with serve(settings) as g:
-        yield g
-
-
-@pytest.fixture(scope="module")
-def keys(gw: Gateway) -> dict[str, str]:
-    return {n: gw.key(n)["Authorization"].removeprefix("Bearer ") for n in HOSTED}
+    with running_world(tmp_path_factory.mktemp("fractions-cli-world"), compiled) as w:
+        w.admit("court", Role.COURT)
+        w.admit("investor-2", Role.INVESTOR, kyc_tier=2, region=320000)
+        w.admit("investor-4", Role.INVESTOR, kyc_tier=1)
+        w.allow_system_contract(w.recourse.fractions.address)
+        w.fund(("bank", "investor", "investor-2", "investor-4"), 100_000_00)
+        yield w
 
 
 def cells(table: str, needle: str) -> list[str]:
     """The cells of the table row that contains ``needle``."""
     row = next(line for line in table.splitlines() if needle in line)
     return [c.strip() for c in row.strip().strip("│").split("│")]
-
-
-def anchored_root(w: World) -> str:
-    root = os.urandom(32)
-    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member the gateway does not host
-    return "0x" + root.hex()
 
 
 def issue(w: World, gw: Gateway, keys: dict[str, str], ref: str, *extra: str) -> tuple[str, str]:
@@ -215,6 +161,15 @@ def issue(w: World, gw: Gateway, keys: dict[str, str], ref: str, *extra: str) ->
     found = re.search(r"asset: (0x[0-9a-fA-F]{40})", out)
     assert found, out
     return out, found.group(1)
+
+
+def one_issue(
+    gw: Gateway, keys: dict[str, str], ref: str, document: str, *, deadline: str
+) -> subprocess.CompletedProcess[str]:
+    """``recourse fractions issue`` of 10 shares at ¥1.00 by the bank (no other term), named after ``ref``."""
+    name = ref.rpartition("-")[2]
+    args = ["--asset-ref", ref, "--document", document, "--name", name, "--symbol", name]
+    return recourse(gw.url, keys["bank"], "issue", *args, "--price", "1.00", "--hard-cap", "10", "--deadline", deadline)
 
 
 def test_an_asset_issued_sold_traded_paid_into_claimed_and_ordered(
@@ -333,50 +288,10 @@ def test_the_gateways_refusals_are_one_line(world: World, gw: Gateway, keys: dic
     assert nobody.endswith("; see `recourse fractions list` for the assets this gateway knows")
     not_bank = refused(recourse(gw.url, keys["investor"], "pause", asset, "--reason", "0x" + "0e" * 32))
     assert not_bank.startswith("error: FRC-403 ")
-    past = refused(
-        recourse(
-            gw.url,
-            keys["bank"],
-            "issue",
-            "--asset-ref",
-            "SH-TOWER-T3",
-            "--document",
-            anchored_root(world),
-            "--name",
-            "T3",
-            "--symbol",
-            "T3",
-            "--price",
-            "1.00",
-            "--hard-cap",
-            "10",
-            "--deadline",
-            "2020-01-01",
-        )
-    )
+    past = refused(one_issue(gw, keys, "SH-TOWER-T3", anchored_root(world), deadline="2020-01-01"))
     assert past.startswith("error: FRC-422 ")
     assert past.endswith("; --deadline must be in the future (block time)")
-    unanchored = refused(
-        recourse(
-            gw.url,
-            keys["bank"],
-            "issue",
-            "--asset-ref",
-            "SH-TOWER-T4",
-            "--document",
-            "0x" + "ee" * 32,
-            "--name",
-            "T4",
-            "--symbol",
-            "T4",
-            "--price",
-            "1.00",
-            "--hard-cap",
-            "10",
-            "--deadline",
-            "7d",
-        )
-    )
+    unanchored = refused(one_issue(gw, keys, "SH-TOWER-T4", "0x" + "ee" * 32, deadline="7d"))
     assert unanchored.startswith("error: FRC-422 ")
     assert "anchor the documents first" in unanchored
 

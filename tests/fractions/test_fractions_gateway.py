@@ -22,14 +22,20 @@ import httpx
 import pytest
 
 from chain.compiler import CompileResult
-from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.asset_fractions import AssetFractions, Refusal, asset_ref
 from chain.contracts.consortium import Role
 from chain.contracts.judicial_auction import Listing, Payee
 from chain.eip712 import sign_report
-from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
-from tests.conftest import account, admit
-from tests.support.live_gateway import PEPPER, Gateway, World, close_world, make_world, serve
+from tests.conftest import account
+from tests.support.live_gateway import (
+    Client,
+    Gateway,
+    World,
+    anchored_root,
+    confirming_settings,
+    running_world,
+    serve,
+)
 from tests.support.oracle_reports import valuation_report
 
 pytestmark = pytest.mark.chain
@@ -43,76 +49,25 @@ DAY = 86_400
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("fractions-gw-world"), compiled)
-    admit(w.recourse, w.client, "court", (Role.COURT,))
-    admit(w.recourse, w.client, "mediator", (Role.COURT,))  # a second court, not hosted: signs the sale
-    admit(w.recourse, w.client, "bank-2", (Role.BANK, Role.SETTLEMENT_BANK))
-    admit(w.recourse, w.client, "investor-4", (Role.INVESTOR,), kyc_tier=2)
-    admit(w.recourse, w.client, "investor-2", (Role.INVESTOR,), region=310115, kyc_tier=2)
-    admit(w.recourse, w.client, "investor-3", (Role.INVESTOR,), kyc_tier=1)
-    for name in ("oracle", "oracle-2"):
-        admit(w.recourse, w.client, name, (Role.ORACLE,))
-    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.fractions.address, enabled=True))
-    w.governed(lambda g: w.recourse.consortium.propose_system_contract(g, w.recourse.auctions.address, enabled=True))
-    for name in ("bank", "investor", "investor-2", "investor-3", "investor-4"):
-        w.recourse.token.mint(w.sender("bank-2"), w.address(name), CASH, reference=f"{name} funding")
-    yield w
-    close_world(w)
+    with running_world(tmp_path_factory.mktemp("fractions-gw-world"), compiled) as w:
+        w.admit("court", Role.COURT)
+        w.admit("mediator", Role.COURT)  # a second court, not hosted: signs the sale
+        w.admit("bank-2", Role.BANK, Role.SETTLEMENT_BANK)
+        w.admit("investor-4", Role.INVESTOR, kyc_tier=2)
+        w.admit("investor-2", Role.INVESTOR, region=310115, kyc_tier=2)
+        w.admit("investor-3", Role.INVESTOR, kyc_tier=1)
+        for name in ("oracle", "oracle-2"):
+            w.admit(name, Role.ORACLE)
+        w.allow_system_contract(w.recourse.fractions.address)
+        w.allow_system_contract(w.recourse.auctions.address)
+        w.fund(("bank", "investor", "investor-2", "investor-3", "investor-4"), CASH, by="bank-2")
+        yield w
 
 
 @pytest.fixture(scope="module")
 def gw(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    settings = GatewaySettings(
-        data_dir=tmp_path_factory.mktemp("fractions-gw"),
-        chain=ChainSettings(
-            rpc_url=world.node.url, port=world.node.port, chain_id=DEV_CHAIN_ID, deployments_file=world.deployments_file
-        ),
-        db=DbSettings(url=""),
-        indexer=IndexerSettings(poll_interval=0.05),
-        api=ApiSettings(background="thread", confirm_timeout=20),
-        institutions=HOSTED,
-        api_key_pepper=PEPPER,  # type: ignore[arg-type]
-    )
-    with serve(settings) as g:
+    with serve(confirming_settings(world, tmp_path_factory.mktemp("fractions-gw"), HOSTED)) as g:
         yield g
-
-
-class Client:
-    """One institution's calls to the gateway."""
-
-    def __init__(self, gw: Gateway, institution: str) -> None:
-        self.gw, self.headers = gw, gw.key(institution)
-
-    def post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> httpx.Response:
-        headers = {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
-        return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
-
-    def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        r = self.post(path, body)
-        assert r.status_code == 200, r.text
-        op: dict[str, Any] = r.json()
-        assert op["status"] == "succeeded", op
-        return op
-
-    def refused(self, path: str, body: dict[str, Any] | None, status: int, code: str) -> dict[str, Any]:
-        r = self.post(path, body)
-        assert r.status_code == status, r.text
-        assert r.headers["content-type"].startswith("application/problem+json")
-        problem: dict[str, Any] = r.json()
-        assert problem["code"] == code, problem
-        return problem
-
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        r = httpx.get(f"{self.gw.url}{path}", params=params, headers=self.headers, timeout=10)
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-
-def _anchored(w: World) -> str:
-    root = os.urandom(32)
-    w.recourse.evidence.anchor(w.sender("collector"), root, 2)  # a member this gateway does not host
-    return "0x" + root.hex()
 
 
 def _iso(ts: int) -> str:
@@ -123,7 +78,7 @@ def _terms(w: World, reference: str, **overrides: Any) -> dict[str, Any]:
     return {
         "asset_ref": reference,
         "valuation_feed": FEED,
-        "documents_root": _anchored(w),
+        "documents_root": anchored_root(w),
         "name": f"{reference} shares",
         "symbol": "SHT",
         "kyc_tier": 2,
@@ -334,7 +289,7 @@ def _auction_owing(w: World, payee: str, price: int) -> None:
     reference = f"SH-LOT-{uuid.uuid4().hex[:8]}"
     court, bidder = w.sender("mediator"), w.sender("investor-4")
     a.send(court, a.enter_appraisal_request(asset_ref(reference), price * 10 // 7, os.urandom(32)))
-    root = bytes.fromhex(_anchored(w)[2:])
+    root = bytes.fromhex(anchored_root(w)[2:])
     lot_id = a.list(
         w.sender("bank-2"), Listing(asset_ref(reference), (root,), bytes(32), price, price // 10, 1_00, 0, DAY, DAY, 2)
     )

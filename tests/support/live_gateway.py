@@ -1,19 +1,24 @@
-"""A real-server harness: a private anvil with a fresh deployment and members admitted (a :class:`World`),
-a real gateway served by uvicorn in a thread (:func:`serve`; SSE needs a real server) with fast stream
-settings, an SSE reader, and a local webhook receiver (the ``receiver`` fixture).
+"""A real-server harness: a private anvil with a fresh deployment and members admitted (a :class:`World`,
+for a ``with`` block: :func:`running_world`), a real gateway served by uvicorn in a thread (:func:`serve`;
+SSE needs a real server) with fast stream settings, one institution's calls to it (:class:`Client`), an SSE
+reader (the CLI's own parser, :func:`scripts.gateway_http.sse_messages`), and a local webhook receiver (the
+``receiver`` fixture).
 
-Used by ``tests/indexer`` (the indexer, event streams), ``tests/auctions`` (auctions through a gateway) and
-``tests/e2e`` (the auctions CLI against a gateway). A package that needs the ``receiver`` fixture re-exports
-it from its ``conftest.py``: ``from tests.support.live_gateway import receiver  # noqa: F401``.
+Used by ``tests/indexer`` (the indexer, event streams), ``tests/auctions`` and ``tests/fractions`` (through a
+gateway) and ``tests/e2e`` (the auctions and fractions CLIs against a gateway). A package that needs the
+``receiver`` fixture re-exports it from its ``conftest.py``:
+``from tests.support.live_gateway import receiver  # noqa: F401``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +43,7 @@ from node_api.services.apikeys import create_api_key
 from node_api.settings import ApiSettings, DbSettings, GatewaySettings, IndexerSettings
 from node_api.state import GatewayState
 from node_api.streams import StreamSettings, start_stream_services
+from scripts.gateway_http import sse_messages
 from tests.conftest import account, admit, free_port
 
 __all__ = [
@@ -45,16 +51,20 @@ __all__ = [
     "INSTITUTIONS",
     "MEMBERS",
     "PEPPER",
+    "Client",
     "Gateway",
     "Received",
     "Receiver",
     "World",
+    "anchored_root",
     "close_world",
+    "confirming_settings",
     "event_json",
     "gateway_settings",
     "make_world",
     "read_sse",
     "receiver",
+    "running_world",
     "serve",
     "sse_messages",
     "wait_until",
@@ -109,6 +119,19 @@ class World:
         c.approve(self.sender("governor-2"), pid)
         return c.execute(self.sender("governor-2"), pid)
 
+    def admit(self, name: str, *roles: Role, kyc_tier: int = 0, region: int = 310000) -> None:
+        """Admit ``name`` with ``roles`` (2 of 3 governors), as :func:`tests.conftest.admit` does."""
+        admit(self.recourse, self.client, name, roles, kyc_tier=kyc_tier, region=region)
+
+    def allow_system_contract(self, address: str) -> Receipt:
+        """Governance lets the contract at ``address`` hold rCNY (a system contract)."""
+        return self.governed(lambda g: self.recourse.consortium.propose_system_contract(g, address, enabled=True))
+
+    def fund(self, names: Iterable[str], fen: int, *, by: str = "bank") -> None:
+        """``by`` mints ``fen`` to each of ``names`` (reference ``"<name> funding"``)."""
+        for name in names:
+            self.recourse.token.mint(self.sender(by), self.address(name), fen, reference=f"{name} funding")
+
     def transfer(self, frm: str, to: str, amount: int) -> Receipt:
         return self.recourse.token.transfer(self.sender(frm), self.address(to), amount)
 
@@ -148,6 +171,23 @@ def close_world(world: World) -> None:
     world.node.down()
 
 
+@contextlib.contextmanager
+def running_world(data_dir: Path, compiled: CompileResult) -> Iterator[World]:
+    """:func:`make_world` for the ``with`` block, then :func:`close_world`."""
+    world = make_world(data_dir, compiled)
+    try:
+        yield world
+    finally:
+        close_world(world)
+
+
+def anchored_root(world: World) -> str:
+    """A random evidence root anchored by ``collector`` (a member the test gateways do not host)."""
+    root = os.urandom(32)
+    world.recourse.evidence.anchor(world.sender("collector"), root, 2)
+    return "0x" + root.hex()
+
+
 # --- a real gateway (uvicorn in a thread) ---
 
 
@@ -166,6 +206,10 @@ class Gateway:
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(self.url + path, timeout=10, **kwargs)
+
+    def tokens(self, institutions: list[str]) -> dict[str, str]:
+        """A new API key (every scope) for each institution: the bare token, as ``--api-key`` takes it."""
+        return {n: self.key(n)["Authorization"].removeprefix("Bearer ") for n in institutions}
 
     @property
     def indexer(self) -> Any:
@@ -187,7 +231,15 @@ class Gateway:
             return [dict(r) for r in conn.execute(select(table)).mappings()]
 
 
-def gateway_settings(world: World, data_dir: Path, db_url: str | None = None, **extra: Any) -> GatewaySettings:
+def gateway_settings(
+    world: World,
+    data_dir: Path,
+    db_url: str | None = None,
+    *,
+    institutions: list[str] = INSTITUTIONS,
+    api: ApiSettings | None = None,
+    **extra: Any,
+) -> GatewaySettings:
     return GatewaySettings(
         data_dir=data_dir,
         chain=ChainSettings(
@@ -195,11 +247,17 @@ def gateway_settings(world: World, data_dir: Path, db_url: str | None = None, **
         ),
         db=DbSettings(url=db_url or ""),
         indexer=IndexerSettings(poll_interval=0.05),
-        api=ApiSettings(background="thread"),  # in-process writers: no child process per test app
-        institutions=INSTITUTIONS,
+        api=api or ApiSettings(background="thread"),  # in-process writers: no child process per test app
+        institutions=institutions,
         api_key_pepper=PEPPER,  # type: ignore[arg-type]
         **extra,
     )
+
+
+def confirming_settings(world: World, data_dir: Path, institutions: list[str]) -> GatewaySettings:
+    """A gateway hosting ``institutions`` that waits up to 20 s for a ``?confirm=true`` write to be mined."""
+    api = ApiSettings(background="thread", confirm_timeout=20)
+    return gateway_settings(world, data_dir, institutions=institutions, api=api)
 
 
 @contextlib.contextmanager
@@ -231,25 +289,40 @@ def serve(settings: GatewaySettings, streams: StreamSettings = FAST) -> Iterator
         assert not thread.is_alive(), "the gateway did not shut down"
 
 
+class Client:
+    """One institution's calls to a gateway: writes with ``?confirm=true`` (a fresh idempotency key unless
+    one is given), problems checked by status and code, reads that must succeed."""
+
+    def __init__(self, gw: Gateway, institution: str) -> None:
+        self.gw, self.headers = gw, gw.key(institution)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> httpx.Response:
+        headers = {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+        return httpx.post(f"{self.gw.url}{path}?confirm=true", json=body or {}, headers=headers, timeout=30)
+
+    def ok(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = self.post(path, body)
+        assert r.status_code == 200, r.text
+        op: dict[str, Any] = r.json()
+        assert op["status"] == "succeeded", op
+        return op
+
+    def refused(self, path: str, body: dict[str, Any] | None, status: int, code: str) -> dict[str, Any]:
+        r = self.post(path, body)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        problem: dict[str, Any] = r.json()
+        assert problem["code"] == code, problem
+        return problem
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        r = httpx.get(f"{self.gw.url}{path}", params=params, headers=self.headers, timeout=10)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
 # --- SSE ---
-
-
-def sse_messages(lines: Iterator[str]) -> Iterator[dict[str, str]]:
-    """Parse an SSE byte stream's lines into messages (``id``/``event``/``data``); comments are skipped."""
-    msg: dict[str, str] = {}
-    for line in lines:
-        if line == "":
-            if "data" in msg:
-                yield msg
-            msg = {}
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        msg[name] = msg[name] + "\n" + value if name == "data" and name in msg else value
-    if "data" in msg:
-        yield msg
 
 
 def read_sse(url: str, headers: dict[str, str], count: int, *, timeout: float = 20.0) -> list[dict[str, str]]:
