@@ -62,6 +62,7 @@ __all__ = [
     "get_indexer",
     "get_metrics",
     "get_models",
+    "holds_role",
     "in_session",
     "metrics_access",
 ]
@@ -184,6 +185,18 @@ def _key_from_db(state: GatewayState, token: str) -> KnownKey:
         return KnownKey.of(row)
 
 
+async def holds_role(state: GatewayState, institution: Institution, role: Role | None) -> bool:
+    """Whether ``institution`` holds ``role`` on chain (``None``: is an active member) as of the latest block
+    the role cache has seen; a chain that cannot answer is ``ChainUnavailableError``."""
+    allowed = state.roles.cached(institution.address, role)
+    if allowed is None:
+        try:
+            allowed = await run_in_threadpool(state.roles.check, institution.address, role)
+        except ChainError as exc:
+            raise ChainUnavailableError(f"cannot check on-chain roles: {exc}") from exc
+    return bool(allowed)
+
+
 def authorize(scope: str, role: Role | None = None) -> Callable[..., Awaitable[Caller]]:
     """Dependency: the key's scopes must allow ``scope`` AND the institution must hold ``role`` on chain
     (``None``: be an active member) as of the latest block the role cache has seen (it re-reads the
@@ -206,13 +219,7 @@ def authorize(scope: str, role: Role | None = None) -> Callable[..., Awaitable[C
         institution = state.institutions.get(key.institution)
         if institution is None:
             raise NotAuthenticatedError(f"this gateway no longer hosts institution {key.institution!r}")
-        allowed = state.roles.cached(institution.address, role)
-        if allowed is None:
-            try:
-                allowed = await run_in_threadpool(state.roles.check, institution.address, role)
-            except ChainError as exc:
-                raise ChainUnavailableError(f"cannot check on-chain roles: {exc}") from exc
-        if not allowed:
+        if not await holds_role(state, institution, role):
             need = f"the {role.value} role" if role is not None else "active membership"
             raise RoleDeniedError(
                 f"{institution.name} ({institution.address}) does not hold {need} on chain right now",

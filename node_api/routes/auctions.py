@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize
+from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize, holds_role
 from node_api.openapi import problem
 from node_api.routes._writes import OPERATION_RESPONSES, WriteRequest, write_request
 from node_api.schemas.auctions import (
@@ -55,14 +55,6 @@ InvestorWrite = Annotated[WriteRequest, Depends(write_request("auctions:write", 
 
 async def _chain_time(state: GatewayState) -> int:
     return await state.reads.get(("chain_time",), svc.chain_time_reader(state.recourse))
-
-
-async def _is_court(state: GatewayState, caller: Caller) -> bool:
-    address = caller.institution.address
-    known = state.roles.cached(address, Role.COURT)
-    if known is None:
-        known = await run_in_threadpool(state.roles.check, address, Role.COURT)
-    return bool(known)
 
 
 # --- sellers and courts ---
@@ -223,7 +215,7 @@ async def read_lot(lot_id: LotPath, state: StateDep, session: SessionDep, caller
     """One lot with the caller's own bidder code and deposit; the lot's court also sees who is behind each
     bidder code."""
     now = await _chain_time(state)
-    court = await _is_court(state, caller)
+    court = await holds_role(state, caller.institution, Role.COURT)
     address = caller.institution.address
     return await run_in_threadpool(
         lambda: svc.get_lot(session=session, lot_id=lot_id, chain_time=now, viewer=address, viewer_is_court=court)
@@ -284,7 +276,7 @@ async def lot_room(
     the lot's court also sees addresses. The first message (`event: lot`) is the lot now, with `chain_time`:
     count down to `ends_at` in block time, and move the end when a bid's `endsAt` moves it."""
     now = await _chain_time(state)
-    court = await _is_court(state, caller)
+    court = await holds_role(state, caller.institution, Role.COURT)
     address = caller.institution.address
     lot = await run_in_threadpool(
         lambda: svc.get_lot(session=session, lot_id=lot_id, chain_time=now, viewer=address, viewer_is_court=court)

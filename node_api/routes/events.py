@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize
+from node_api.deps import Caller, EventsDep, SessionDep, StateDep, authorize, holds_role
 from node_api.openapi import problem
 from node_api.services.auctions import redacted
 from node_api.services.events import (
@@ -19,7 +19,6 @@ from node_api.services.events import (
     list_events,
     parse_event_key,
 )
-from node_api.state import GatewayState
 from node_api.streams import catalogue_of
 
 router = APIRouter(tags=["events"])
@@ -36,15 +35,6 @@ EventQuery = Annotated[
     list[str] | None,
     Query(max_length=64, description="event name(s) (Transfer) or Contract.Event, repeatable or comma-separated"),
 ]
-
-
-async def _sees_bidders(state: GatewayState, caller: Caller) -> bool:
-    """Courts see who is behind an auction's bidder codes; every other reader sees the codes only."""
-    address = caller.institution.address
-    known = state.roles.cached(address, Role.COURT)
-    if known is None:
-        known = await run_in_threadpool(state.roles.check, address, Role.COURT)
-    return bool(known)
 
 
 @router.get("/events")
@@ -65,7 +55,7 @@ async def read_events(
     `id` = event key, `event` = Contract.EventName, `data` = the event JSON; optional `limit` (events) and
     `timeout` (seconds) end it."""
     flt = EventFilter.parse(contracts=contract, events=event, catalogue=catalogue_of(state))
-    court = await _sees_bidders(state, caller)
+    court = await holds_role(state, caller.institution, Role.COURT)
     page = await run_in_threadpool(lambda: list_events(session=session, after=after, flt=flt, limit=limit))
     if not court:
         page.data = [redacted(e) for e in page.data]
@@ -120,7 +110,7 @@ async def stream_events(
     `after`), then new ones as they are indexed. Each message: `id` = event key, `event` =
     Contract.EventName, `data` = the event as JSON (as in `GET /events`). Reconnect with the last `id`
     to miss nothing. A `reorg` message rewinds the cursor to the common ancestor of a reorganisation."""
-    court = await _sees_bidders(state, caller)
+    court = await holds_role(state, caller.institution, Role.COURT)
     session.close()  # the stream may last hours: give the connection back now (auth is done)
     cursor = parse_event_key(last_event_id, what="Last-Event-ID") if last_event_id else (after or "")
     flt = EventFilter.parse(contracts=contract, events=event, catalogue=hub.catalogue)
