@@ -26,9 +26,9 @@ from chain.reducers import (
     oracle_hub,
     settlement_token,
 )
-from chain.reducers._base import Event, Reducer, as_event
+from chain.reducers._base import Event, Reducer, as_event, checksum
 
-__all__ = ["PER_ADDRESS", "REDUCERS", "Event", "Reducer", "address_of", "as_event", "replay"]
+__all__ = ["PER_ADDRESS", "REDUCERS", "Event", "Reducer", "address_of", "as_event", "checksum", "replay"]
 
 REDUCERS: Mapping[str, Reducer[Any]] = {
     r.contract: r

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from eth_utils.address import to_checksum_address
@@ -56,8 +57,9 @@ def uint(value: Any) -> int:
     return int(value)
 
 
-def checksum(value: Any) -> str:
-    return to_checksum_address(value)
+#: an address's EIP-55 checksum form (a keccak each, on the indexer's hot path: remembered, since the
+#: same few holders, issuers and contracts recur in every page of events)
+checksum = lru_cache(maxsize=65_536)(to_checksum_address)
 
 
 S = TypeVar("S")

@@ -251,7 +251,7 @@ class FractionsProjection:
         for e in events:
             if not e.address:  # pragma: no cover - the indexer and the replay always pass it
                 raise ValueError(f"{e.key} {e.contract}.{e.name}: the token's address is needed")
-            by_token.setdefault(checksum(e.address), []).append(e)
+            by_token.setdefault(e.address, []).append(e)
         for token, batch in by_token.items():
             self._apply_token(conn, token, batch)
 

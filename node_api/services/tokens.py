@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -12,14 +11,12 @@ from sqlmodel import Session
 from chain import ChainError
 from chain.client import TxRequest
 from chain.network import Recourse
+from chain.reducers import checksum
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError
 from node_api.services.operations import OpSpec, Submission
 
 __all__ = ["read_balance", "submit_mint", "submit_transfer"]
-
-#: EIP-55 checksums of recipient addresses (a keccak each: remembered, members are few)
-_checksum = lru_cache(maxsize=65_536)(to_checksum_address)
 
 
 def _submission(institution: Institution, key: str, kind: str, body: dict[str, Any], tx: TxRequest) -> Submission:
@@ -36,7 +33,7 @@ def submit_transfer(
     amount_fen: int,
 ) -> Submission:
     """A transfer of ``amount_fen`` to ``to`` (the token refuses non-members when it runs)."""
-    body: dict[str, Any] = {"to": _checksum(to), "amount_fen": amount_fen}
+    body: dict[str, Any] = {"to": checksum(to), "amount_fen": amount_fen}
     return _submission(
         institution, key, "token.transfer", body, recourse.token.request("transfer", body["to"], amount_fen)
     )

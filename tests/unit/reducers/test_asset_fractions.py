@@ -12,7 +12,7 @@ from eth_utils.address import to_checksum_address
 
 from chain.contracts.asset_fractions import OfferingStatus, Terms
 from chain.events import DecodedEvent
-from chain.reducers import REDUCERS, Event, replay
+from chain.reducers import REDUCERS, Event, checksum, replay
 from chain.reducers.asset_fractions import (
     ASSET_REDUCER,
     FACTORY_REDUCER,
@@ -364,3 +364,11 @@ def test_a_contract_enrolled_by_a_system_contract_is_one() -> None:
     assert f"{C} enrolled by {TOKEN}, not a system contract" in state.anomalies[0]
     state = CONSORTIUM.fold([ev("SystemContractSet", account=B, enabled=False)], state)
     assert state.system_contracts == {A, C}
+
+
+def test_checksum_is_remembered_once_per_address() -> None:
+    """The indexer checksums the same few holders in every event: each address is hashed once."""
+    checksum.cache_clear()
+    for _ in range(3):
+        assert checksum(A.lower()) == to_checksum_address(A)
+    assert (checksum.cache_info().misses, checksum.cache_info().hits) == (1, 2)
