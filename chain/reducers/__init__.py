@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from eth_utils.address import to_checksum_address
-
 from chain.reducers import (
     asset_fractions,
     case_delegation,
@@ -28,7 +26,7 @@ from chain.reducers import (
 )
 from chain.reducers._base import Event, Reducer, as_event, checksum
 
-__all__ = ["PER_ADDRESS", "REDUCERS", "Event", "Reducer", "address_of", "as_event", "checksum", "replay"]
+__all__ = ["PER_ADDRESS", "REDUCERS", "Event", "Reducer", "as_event", "checksum", "replay"]
 
 REDUCERS: Mapping[str, Reducer[Any]] = {
     r.contract: r
@@ -47,17 +45,6 @@ REDUCERS: Mapping[str, Reducer[Any]] = {
 PER_ADDRESS = frozenset({asset_fractions.CONTRACT})
 
 
-def address_of(item: Any) -> str | None:
-    """The checksum address of the contract that emitted ``item`` (a ``DecodedEvent``, an ``EventRow`` or an
-    ``Event`` that carries it), or ``None``."""
-    if isinstance(item, Event):
-        return to_checksum_address(item.address) if item.address else None
-    if isinstance(item, tuple):  # an EventRow (see chain.events)
-        return to_checksum_address(item[7])
-    address = getattr(item, "address", None)
-    return None if address is None else to_checksum_address(address)
-
-
 def replay(events: Iterable[Any], reducers: Mapping[str, Reducer[Any]] = REDUCERS) -> dict[str, Any]:
     """Fold ``events`` (in key order) into a fresh state per contract (per address for ``PER_ADDRESS``
     contracts: ``{address: state}``); events of other contracts are skipped."""
@@ -68,8 +55,8 @@ def replay(events: Iterable[Any], reducers: Mapping[str, Reducer[Any]] = REDUCER
         if r is None or e.name not in r.events:
             continue
         if e.contract in PER_ADDRESS:
-            address = address_of(item)
-            if address is None:
+            address = e.address
+            if not address:
                 raise ValueError(f"{e.key} {e.contract}.{e.name}: replay needs the address (an Event with one)")
             per_address: dict[str, Any] = states[e.contract]
             state = per_address[address] if address in per_address else r.new_state()

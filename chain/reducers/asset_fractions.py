@@ -307,11 +307,6 @@ class AssetState:
         """Accounts with an unclaimed subscription."""
         return sum(1 for acc in self.accounts.values() if acc.subscription > 0)
 
-    @property
-    def subscription_shares(self) -> int:
-        """Shares subscribed and not yet claimed or refunded."""
-        return sum(acc.subscription for acc in self.accounts.values())
-
     def balance_of(self, account: str) -> int:
         acc = self.accounts.get(checksum(account))
         return 0 if acc is None else acc.balance
