@@ -105,9 +105,20 @@ _ROLE_NAMES = {r.id: r.value for r in Role} | {GOVERNANCE_ROLE: "GOVERNANCE"}
 # --- planning helpers -------------------------------------------------------------------------------------
 
 
+#: ``AssetFractions``' own ERC-20 refusals of a zero address (a court's forced transfer from or to 0x0…0) →
+#: the request field it is about
+_ZERO_ADDRESS_FIELDS = {"ERC20InvalidSender": "from", "ERC20InvalidReceiver": "to"}
+
+
 def _refused(exc: ContractReverted) -> NoReturn:
-    """A refusal of the dry run as its problem; a missing role here is ``FRC-403``."""
-    if exc.name == "ConsortiumGatedUnauthorized" and not isinstance(exc, ContractPanic):
+    """A refusal of the dry run as its problem; a missing role here is ``FRC-403``, a zero sender or
+    recipient ``FRC-422``."""
+    if isinstance(exc, ContractPanic):
+        raise_problem(exc)
+    if exc.name in _ZERO_ADDRESS_FIELDS:
+        field = _ZERO_ADDRESS_FIELDS[exc.name]
+        raise FractionsTermsError(f"{field} may not be the zero address", field=field) from exc
+    if exc.name == "ConsortiumGatedUnauthorized":
         role = exc.arguments["role"]
         name = _ROLE_NAMES.get(role, "0x" + role.hex() if isinstance(role, bytes) else str(role))
         raise FractionsNotAllowedError(

@@ -624,3 +624,21 @@ def test_every_problem_code_is_produced_by_a_request(world: World, code: str) ->
 
 def test_every_producer_belongs_to_a_code_of_the_catalogue() -> None:
     assert set(PRODUCERS) <= set(CATALOGUE), sorted(set(PRODUCERS) - set(CATALOGUE))
+
+
+@pytest.mark.parametrize("code", ["FRC-422"])
+@pytest.mark.parametrize("field", ["from", "to"])
+def test_a_forced_transfer_from_or_to_the_zero_address_is_frc_422(world: World, code: str, field: str) -> None:
+    """``AssetFractions`` refuses it with ``ERC20InvalidSender``/``ERC20InvalidReceiver``: a 422 on the field,
+    not a 500."""
+    asset = _fraction_asset(world)
+    body = {"from": account("investor").address, "to": account("bank").address, "shares": 1}
+    body[field] = "0x" + "00" * 20
+
+    r = world.http.post(
+        f"/fractions/assets/{asset}/forced-transfers",
+        json=body | {"order_digest": "0x" + "0f" * 32},
+        headers=world.h("court", _key()),
+    )
+
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, code, field), r.text
