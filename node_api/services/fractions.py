@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from chain import ContractPanic, ContractReverted
@@ -605,13 +605,13 @@ def list_assets(
     created; ``cursor`` is the ``next_cursor`` of the page before."""
     stmt = select(FractionIssue, FractionAsset).where(FractionIssue.address == FractionAsset.address)
     if issuer:
-        stmt = stmt.where(func.lower(FractionIssue.issuer) == issuer.lower())
+        stmt = stmt.where(FractionIssue.issuer == to_checksum_address(issuer))
     if issued_in:
         args = session.exec(
             select(ChainEvent.args).where(
                 ChainEvent.contract == FACTORY_CONTRACT,
                 ChainEvent.name == "FractionsIssued",
-                func.lower(ChainEvent.tx_hash) == issued_in.lower(),
+                ChainEvent.tx_hash == issued_in.lower(),  # both sides store hashes in lower case
             )
         ).all()
         stmt = stmt.where(col(FractionIssue.address).in_([to_checksum_address(a["asset"]) for a in args]))
@@ -646,10 +646,9 @@ def _feed_name(session: Session, address: str, feed: str) -> str:
     if issue is not None:
         event = session.get(ChainEvent, issue.key)
         if event is not None:
+            # the writer and the indexer both store a hash in lower case: the tx_hash index answers this
             ops = session.exec(
-                select(Operation).where(
-                    Operation.kind == ISSUE_KIND, func.lower(col(Operation.tx_hash)) == event.tx_hash.lower()
-                )
+                select(Operation).where(Operation.tx_hash == event.tx_hash, Operation.kind == ISSUE_KIND)
             ).all()
             for op in ops:
                 name = op.request.get("valuation_feed")

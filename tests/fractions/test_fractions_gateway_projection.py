@@ -11,15 +11,16 @@ from typing import Any
 
 import pytest
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, insert, select
 from sqlmodel import Session
 
+from chain.eip712 import feed_id
 from chain.events import event_key
 from chain.reducers import Event, replay
 from chain.reducers.asset_fractions import AssetState
 from node_api.db.engine import make_engine, migrate
 from node_api.db.fractions_models import FractionAccount, FractionAsset, FractionIssue, FractionOffer, FractionRecovery
-from node_api.db.models import ChainEvent
+from node_api.db.models import ChainEvent, Operation
 from node_api.projections import FractionsIssueProjection, FractionsProjection, default_projections
 from node_api.projections._base import table_of
 from node_api.services import fractions as svc
@@ -167,13 +168,17 @@ def _agrees_with_replay(engine: Engine, events: list[Event]) -> None:
             ]
 
 
+def _tx(e: Event) -> str:
+    return f"0x{e.block_number:064x}"
+
+
 def _store(engine: Engine, events: list[Event]) -> None:
     rows = [
         {
             "key": e.key,
             "block_number": e.block_number,
             "block_hash": "0x",
-            "tx_hash": "0x",
+            "tx_hash": _tx(e),
             "tx_index": 0,
             "log_index": 0,
             "contract": e.contract,
@@ -222,3 +227,62 @@ def test_applying_again_changes_nothing_and_a_rewind_rebuilds_the_same_index(
 def test_the_projections_are_registered_with_the_indexer() -> None:
     kinds = {type(p) for p in default_projections()}
     assert {FractionsIssueProjection, FractionsProjection} <= kinds
+
+
+class _Token:
+    def name(self) -> str:
+        return "Token"
+
+    def symbol(self) -> str:
+        return "TK"
+
+    def names(self) -> tuple[str, str]:
+        return ("Token", "TK")
+
+
+class _Recourse:
+    def asset_fractions(self, address: str) -> _Token:  # noqa: ARG002 - every token has the same names here
+        return _Token()
+
+
+def test_asset_reads_match_stored_hashes_and_addresses_without_lower(engine: Engine) -> None:
+    """Hashes are stored in lower case on both sides and addresses checksummed: the reads compare them with a
+    plain ``=`` (so the ``tx_hash`` and ``issuer`` indexes answer), never ``lower(column)``."""
+    events = _life()
+    _apply(engine, events, 1000)
+    _store(engine, events)
+    issued = next(e for e in events if e.name == "FractionsIssued" and e.args["asset"] == TOKEN)
+    name = "valuation:projection"
+    with Session(engine) as s:
+        s.add(
+            Operation(
+                id="op-1",
+                institution="bank",
+                sender=cs(BANK),
+                idempotency_key="k",
+                request_hash="h",
+                kind=svc.ISSUE_KIND,
+                request={"valuation_feed": name},
+                tx_hash=_tx(issued),
+            )
+        )
+        s.commit()
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as s:
+            recourse: Any = _Recourse()
+            issued_in = "0x" + _tx(issued)[2:].upper()  # as a caller may spell it
+            page = svc.list_assets(
+                session=s, recourse=recourse, issuer=BANK, issued_in=issued_in, limit=10, cursor=None
+            )
+            feed = svc._feed_name(s, cs(TOKEN), "0x" + bytes(feed_id(name)).hex())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [a.address for a in page.data] == [cs(TOKEN)]
+    assert feed == name
+    assert not [q for q in statements if "lower(" in q.lower()], statements

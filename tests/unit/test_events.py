@@ -148,3 +148,11 @@ def test_add_address_makes_a_new_instance_decodable(compiled: CompileResult) -> 
     assert fresh.decode(_proposal_created(STRANGER)).address == STRANGER
     with pytest.raises(UndecodableLogError, match="no ABI registered"):
         fresh.add_address(TOKEN, "SettlementToken")
+
+
+def test_transaction_hashes_are_stored_in_lower_case(decoder: EventDecoder) -> None:
+    """The writer records its hashes in lower case; the index must match them with a plain (indexed) ``=``."""
+    log = _proposal_created() | {"transactionHash": TX_HASH.upper().replace("0X", "0x")}
+
+    assert decoder.decode(log).tx_hash == TX_HASH
+    assert [row[3] for row in decoder.decode_rows([log])] == [TX_HASH]
