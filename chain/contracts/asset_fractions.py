@@ -278,6 +278,8 @@ class AssetFractions(BoundContract):
     """One asset's permissioned share token (bound to its address)."""
 
     contract_name = "AssetFractions"
+    #: ``(name, symbol)`` once read (see :meth:`names`)
+    _names: tuple[str, str] | None = None
 
     # --- requests: offering ---
 
@@ -377,6 +379,13 @@ class AssetFractions(BoundContract):
 
     def symbol(self) -> str:
         return str(self.call("symbol"))
+
+    def names(self) -> tuple[str, str]:
+        """``(name, symbol)``: the constructor sets them for good, so they are read once per client (two
+        threads may both read them the first time; they read the same)."""
+        if self._names is None:
+            self._names = (self.name(), self.symbol())
+        return self._names
 
     def decimals(self) -> int:
         return int(self.call("decimals"))

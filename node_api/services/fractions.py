@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -575,21 +573,9 @@ def _row(session: Session, address: str) -> FractionAsset:
     return row
 
 
-#: each token's name and symbol, per deployment client (set once by its constructor, so read once)
-_NAMES: weakref.WeakKeyDictionary[Recourse, dict[str, tuple[str, str]]] = weakref.WeakKeyDictionary()
-_NAMES_LOCK = threading.Lock()
-
-
 def _names(recourse: Recourse, address: str) -> tuple[str, str]:
-    with _NAMES_LOCK:
-        known = _NAMES.setdefault(recourse, {}).get(address)
-    if known is not None:
-        return known
     token = recourse.asset_fractions(address)
-    names: tuple[str, str] = _read("the token's name", lambda: (token.name(), token.symbol()))
-    with _NAMES_LOCK:
-        _NAMES[recourse][address] = names
-    return names
+    return _read("the token's name", token.names)
 
 
 def list_assets(

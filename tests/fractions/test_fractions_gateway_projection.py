@@ -230,12 +230,6 @@ def test_the_projections_are_registered_with_the_indexer() -> None:
 
 
 class _Token:
-    def name(self) -> str:
-        return "Token"
-
-    def symbol(self) -> str:
-        return "TK"
-
     def names(self) -> tuple[str, str]:
         return ("Token", "TK")
 
