@@ -23,13 +23,18 @@ from node_api.problems import ChainUnavailableError
 from node_api.services.chain_errors import dry_run, raise_problem
 from node_api.services.operations import OpSpec, Submission, reads_chain
 
-__all__ = ["OnRefusal", "asked", "one", "paying", "planner", "read"]
+__all__ = ["OnRefusal", "asked", "bytes32", "one", "paying", "planner", "read"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Submission])
 
 #: what a refusal of the dry run raises (default: the problem ``REVERT_PROBLEMS`` names)
 OnRefusal = Callable[[ContractReverted], NoReturn]
+
+
+def bytes32(hex32: str) -> bytes:
+    """A ``0x`` + 64 hex digest of a request (an order, a document, a reason) as the ``bytes32`` it is on chain."""
+    return bytes.fromhex(hex32[2:])
 
 
 def planner(kind: str) -> Callable[[F], F]:

@@ -37,7 +37,7 @@ from node_api.db.models import ChainEvent
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError, LotNotFoundError
 from node_api.schemas.auctions import BidPublic, BidsPublic, LotPublic, LotsPublic
-from node_api.services._planning import one, paying, planner, read
+from node_api.services._planning import bytes32, one, paying, planner, read
 from node_api.services.events import EventFilter, EventPublic
 from node_api.services.operations import Submission, reads_chain
 
@@ -83,10 +83,6 @@ def _lot_on_chain(auctions: JudicialAuction, lot_id: int) -> Any:
     return read(f"lot {lot_id}", lambda: auctions.lot(lot_id))
 
 
-def _digest(hex32: str) -> bytes:
-    return bytes.fromhex(hex32[2:])
-
-
 # --- writes -----------------------------------------------------------------------------------------------
 
 
@@ -102,7 +98,7 @@ def submit_appraisal(
     document_digest: str,
 ) -> Submission:
     """A court's appraisal of ``asset`` (the report's digest on chain)."""
-    tx = recourse.auctions.enter_appraisal_request(asset_ref(asset), value_fen, _digest(document_digest))
+    tx = recourse.auctions.enter_appraisal_request(asset_ref(asset), value_fen, bytes32(document_digest))
     body = {"asset": asset, "value_fen": value_fen, "document_digest": document_digest.lower()}
     return one(recourse, institution, key, "auction.appraisal", body, tx)
 
@@ -128,7 +124,7 @@ def submit_listing(
     """A new lot (BANK or COURT): the chain checks the documents, the appraisal and every ratio."""
     listing = Listing(
         asset_ref=asset_ref(asset),
-        documents=tuple(_digest(d) for d in documents),
+        documents=tuple(bytes32(d) for d in documents),
         appraisal_feed=bytes(feed_id(appraisal_feed)) if appraisal_feed else bytes(32),
         start_price=start_price_fen,
         deposit=deposit_fen,
@@ -218,7 +214,7 @@ def _ordered(kind: str, build: Callable[[JudicialAuction, int, bytes], TxRequest
         order_digest: str,
     ) -> Submission:
         body = {"lot_id": lot_id, "order_digest": order_digest.lower()}
-        return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, _digest(order_digest)))
+        return one(recourse, institution, key, kind, body, build(recourse.auctions, lot_id, bytes32(order_digest)))
 
     return plan
 
@@ -333,7 +329,7 @@ def submit_confirmation(
     transfer_digest: str,
 ) -> Submission:
     chosen = [Payee(to_checksum_address(p["address"]), int(p["amount_fen"])) for p in payees]
-    tx = recourse.auctions.confirm_request(lot_id, chosen, _digest(ruling_digest), _digest(transfer_digest))
+    tx = recourse.auctions.confirm_request(lot_id, chosen, bytes32(ruling_digest), bytes32(transfer_digest))
     body = {
         "lot_id": lot_id,
         "payees": [{"address": p.account, "amount_fen": p.amount} for p in chosen],

@@ -43,7 +43,7 @@ from node_api.problems import (
     RoleDeniedError,
 )
 
-__all__ = ["REVERT_PROBLEMS", "case_status_label", "dry_run", "raise_problem"]
+__all__ = ["REVERT_PROBLEMS", "case_status_label", "dry_run", "raise_problem", "role_name", "transfer_refused"]
 
 Args = dict[str, Any]
 
@@ -63,8 +63,13 @@ def _hex(value: Any) -> str:
     return "0x" + value.hex() if isinstance(value, bytes) else str(value)
 
 
+def role_name(role: Any) -> str:
+    """A role id (``bytes32``) as the API names it (``COURT``, ``GOVERNANCE``), else its ``0x``-hex."""
+    return _ROLE_NAMES.get(role, _hex(role))
+
+
 def _role(a: Args) -> RoleDeniedError:
-    role = _ROLE_NAMES.get(a["role"], _hex(a["role"]))
+    role = role_name(a["role"])
     return RoleDeniedError(f"{a['account']} does not hold {role} on chain now", required_role=role)
 
 
@@ -202,13 +207,17 @@ _FRACTIONS_TERMS = {
 }
 
 
-def _refused(a: Args) -> CoreError:
-    reason = Refusal(int(a["reason"]))
+def transfer_refused(frm: str, to: str, shares: int, reason: Refusal) -> FractionsNotAllowedError:
+    """``FRC-403``: the compliance rule (``AssetFractions.canTransfer``) that refuses moving ``shares``."""
     return FractionsNotAllowedError(
-        f"compliance refuses moving {a['amount']} shares from {a['from']} to {a['to']}: {reason.label}",
+        f"compliance refuses moving {shares} shares from {frm} to {to}: {reason.label}",
         reason=reason.label,
         reason_code=int(reason),
     )
+
+
+def _refused(a: Args) -> CoreError:
+    return transfer_refused(a["from"], a["to"], a["amount"], Refusal(int(a["reason"])))
 
 
 def _fractions_terms(a: Args) -> CoreError:

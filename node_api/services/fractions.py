@@ -33,7 +33,6 @@ from sqlmodel import Session, col, select
 from chain import ContractPanic, ContractReverted
 from chain.client import TxRequest
 from chain.contracts.asset_fractions import ZERO_ADDRESS, AssetFractions, OfferingStatus, Terms, asset_ref
-from chain.contracts.consortium import GOVERNANCE_ROLE, Role
 from chain.eip712 import FeedId, SubjectId, feed_id
 from chain.network import Recourse
 from chain.reducers.asset_fractions import AccountState, AssetState
@@ -60,9 +59,9 @@ from node_api.schemas.fractions import (
     TermsPublic,
     TransferCheckPublic,
 )
-from node_api.services._planning import one, paying, planner
+from node_api.services._planning import bytes32, one, paying, planner
 from node_api.services._planning import read as _read
-from node_api.services.chain_errors import raise_problem
+from node_api.services.chain_errors import raise_problem, role_name, transfer_refused
 from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
 
 __all__ = [
@@ -97,7 +96,6 @@ __all__ = [
 FACTORY_CONTRACT = "FractionsFactory"
 ISSUE_KIND = "fractions.issue"
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_ROLE_NAMES = {r.id: r.value for r in Role} | {GOVERNANCE_ROLE: "GOVERNANCE"}
 
 
 # --- planning helpers -------------------------------------------------------------------------------------
@@ -117,8 +115,7 @@ def _refused(exc: ContractReverted) -> NoReturn:
         field = _ZERO_ADDRESS_FIELDS[exc.name]
         raise FractionsTermsError(f"{field} may not be the zero address", field=field) from exc
     if exc.name == "ConsortiumGatedUnauthorized":
-        role = exc.arguments["role"]
-        name = _ROLE_NAMES.get(role, "0x" + role.hex() if isinstance(role, bytes) else str(role))
+        name = role_name(exc.arguments["role"])
         raise FractionsNotAllowedError(
             f"{exc.arguments['account']} may not take this step: it needs {name} (or to be the asset's issuer)",
             rule="role",
@@ -131,11 +128,7 @@ def _refuse_if_not_allowed(asset: AssetFractions, frm: str, to: str, shares: int
     """Raise the compliance refusal ``canTransfer`` gives for moving ``shares`` from ``frm`` to ``to``."""
     check = _read("the compliance answer", lambda: asset.can_transfer(frm, to, shares))
     if not check.allowed:
-        raise FractionsNotAllowedError(
-            f"compliance refuses moving {shares} shares from {frm} to {to}: {check.reason.label}",
-            reason=check.reason.label,
-            reason_code=int(check.reason),
-        )
+        raise transfer_refused(frm, to, shares, check.reason)
 
 
 def _asset(recourse: Recourse, address: str) -> AssetFractions:
@@ -145,10 +138,6 @@ def _asset(recourse: Recourse, address: str) -> AssetFractions:
     return recourse.asset_fractions(address)
 
 
-def _digest(hex32: str) -> bytes:
-    return bytes.fromhex(hex32[2:])
-
-
 def _unix(moment: dt.datetime | None) -> int:
     """Unix seconds; a time before 1970 is 0 (a past deadline the chain refuses, a lock-up that is over)."""
     return 0 if moment is None else max(0, int(moment.timestamp()))
@@ -156,7 +145,7 @@ def _unix(moment: dt.datetime | None) -> int:
 
 def source_digest(source_ref: str) -> bytes:
     """A recovery's source on chain: a ``0x`` + 64 hex digest as it is, anything else keccak256 of its text."""
-    return _digest(source_ref) if _HEX32.match(source_ref) else keccak(text=source_ref)
+    return bytes32(source_ref) if _HEX32.match(source_ref) else keccak(text=source_ref)
 
 
 # --- writes -----------------------------------------------------------------------------------------------
@@ -239,7 +228,7 @@ def submit_issue(
     """A BANK issues an asset token through the factory (the chain checks the terms and the documents root)."""
     terms = Terms(
         asset_ref=_asset_ref(asset_ref),
-        documents_root=_digest(documents_root),
+        documents_root=bytes32(documents_root),
         price=price_fen,
         min_subscription=min_subscription,
         soft_cap=soft_cap,
@@ -487,7 +476,7 @@ def submit_freeze(
     order_digest: str,
 ) -> Submission:
     """A court freezes an account whole (no ``shares``) or sets how many of its shares are frozen."""
-    who, digest = to_checksum_address(account), _digest(order_digest)
+    who, digest = to_checksum_address(account), bytes32(order_digest)
     kind = "fractions.freeze" if shares is None else "fractions.freeze_shares"
     body = {"asset": to_checksum_address(asset), "account": who, "shares": shares, "order_digest": order_digest.lower()}
     step = _Step(session, recourse, institution, key, kind, body)
@@ -514,7 +503,7 @@ def submit_unfreeze(
     who = to_checksum_address(account)
     body = {"asset": to_checksum_address(asset), "account": who, "order_digest": order_digest.lower()}
     step = _Step(session, recourse, institution, key, "fractions.unfreeze", body)
-    return step.on(asset, lambda token: step.one(token.unfreeze_account_request(who, _digest(order_digest))))
+    return step.on(asset, lambda token: step.one(token.unfreeze_account_request(who, bytes32(order_digest))))
 
 
 @reads_chain
@@ -540,7 +529,7 @@ def submit_forced_transfer(
         "order_digest": order_digest.lower(),
     }
     step = _Step(session, recourse, institution, key, "fractions.forced_transfer", body)
-    digest = _digest(order_digest)
+    digest = bytes32(order_digest)
     return step.on(asset, lambda token: step.one(token.forced_transfer_request(src, dst, shares, digest)))
 
 
@@ -556,7 +545,7 @@ def submit_pause(
 ) -> Submission:
     body = {"asset": to_checksum_address(asset), "reason_digest": reason_digest.lower()}
     step = _Step(session, recourse, institution, key, "fractions.pause", body)
-    return step.on(asset, lambda token: step.one(token.pause_request(_digest(reason_digest))))
+    return step.on(asset, lambda token: step.one(token.pause_request(bytes32(reason_digest))))
 
 
 # --- reads ------------------------------------------------------------------------------------------------
@@ -648,7 +637,7 @@ def _valuation(
 ) -> AssetValuationPublic | None:
     if int(row.valuation_feed, 16) == 0:
         return None
-    feed, subject = FeedId(_digest(row.valuation_feed)), SubjectId(_digest(row.asset_ref))
+    feed, subject = FeedId(bytes32(row.valuation_feed)), SubjectId(bytes32(row.asset_ref))
     report = _read("the valuation", lambda: recourse.oracle_hub.get_report(feed, subject))
     if report is None:
         return None
