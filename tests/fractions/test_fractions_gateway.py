@@ -318,8 +318,9 @@ def test_a_judicial_sale_allocated_to_the_asset_is_collected_for_its_holders(wor
     inv.ok(f"{base}/collections", {"source": w.recourse.auctions.address})
     assert w.recourse.auctions.owed(asset.address) == 0
     assert asset.total_paid_in() == price
-    # nothing left to collect: the source owes the asset nothing now
-    inv.refused(f"{base}/collections", {"source": w.address("collector")}, 422, "FRC-422")
+    # nothing left to collect: the same source owes the asset nothing now, so a second collection is refused
+    again = inv.refused(f"{base}/collections", {"source": w.recourse.auctions.address}, 409, "AUC-409")
+    assert again["detail"] == f"{asset.address} has nothing to withdraw here"
     gw.wait_indexed(w.client)
     holders = {h["address"]: h for h in inv.get(f"{base}/holders")["data"]}
     # unclaimed subscriptions earn the recovery too
