@@ -16,7 +16,6 @@ do about it, and a step the chain refused when it ran is the reason decoded from
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,7 +27,6 @@ from typer.core import TyperGroup
 from scripts.gateway_http import (
     ADDRESS,
     DEFAULT_GATEWAY,
-    DURATION_UNITS,
     HEX32,
     GatewayCalls,
     GatewayOpt,
@@ -36,6 +34,7 @@ from scripts.gateway_http import (
     WaitOpt,
     connect,
     console,
+    duration_seconds,
     fail,
     parse_address,
     parse_digest,
@@ -144,14 +143,23 @@ def _rows(body: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _fresh(http: httpx.Client, url: str, before: Any, changed: bool = True) -> Any:
+def _fresh(http: httpx.Client, url: str, before: Any) -> Any:
     """``GET url`` once the index shows a change from ``before`` (a mined step changed it), or after waiting."""
     deadline = time.monotonic() + INDEX_WAIT_S
     while True:
         now = _call(http, "GET", url)
-        if not changed or now != before or time.monotonic() > deadline:
+        if now != before or time.monotonic() > deadline:
             return now
         time.sleep(0.2)
+
+
+def _accepted(op: dict[str, Any], what: str) -> bool:
+    """``--no-wait``: an operation the gateway accepted but that is not mined yet is said to be only that (nothing
+    has happened yet); ``True`` when so, and the command stops there."""
+    if op["status"] == "succeeded":
+        return False
+    console.print(f"{what} accepted (operation {op['id']}, not mined yet)", soft_wrap=True)
+    return True
 
 
 # --- input ---
@@ -159,7 +167,7 @@ def _fresh(http: httpx.Client, url: str, before: Any, changed: bool = True) -> A
 
 def _shares(text: str, what: str, *, zero: bool = False) -> int:
     t = text.strip().replace(",", "").replace("_", "")
-    if not t.isdigit():
+    if not (t.isascii() and t.isdigit()):
         fail(f"{what}: {text!r} is not a number of shares; shares are whole numbers (e.g. 100)")
     n = int(t)
     if n == 0 and not zero:
@@ -171,7 +179,7 @@ def _shares(text: str, what: str, *, zero: bool = False) -> int:
 
 def _count(text: str, what: str, *, hint: str) -> int:
     t = text.strip()
-    if not t.isdigit():
+    if not (t.isascii() and t.isdigit()):
         fail(f"{what}: {text!r} is not a whole number; {hint}")
     return int(t)
 
@@ -182,19 +190,20 @@ def _asset(text: str) -> str:
     return text.strip()
 
 
-_DURATION = re.compile(r"^\+?(\d+)\s*([smhd])$")
-
-
 def parse_moment(text: str, what: str, *, now: dt.datetime | None = None) -> dt.datetime:
     """An ISO 8601 date or time (no offset: UTC; a date: its midnight UTC) or a duration from ``now`` (``30d``);
     ``ValueError`` with what to write instead."""
     t = text.strip()
-    m = _DURATION.match(t.lower())
-    if m is not None:
-        base = now or dt.datetime.now(dt.UTC)
-        return (base + dt.timedelta(seconds=int(m.group(1)) * DURATION_UNITS[m.group(2)])).replace(microsecond=0)
     try:
+        seconds = duration_seconds(t, bare=False)
+        if seconds is not None:
+            base = now or dt.datetime.now(dt.UTC)
+            return (base + dt.timedelta(seconds=seconds)).replace(microsecond=0)
         moment = dt.datetime.fromisoformat(t)
+    except OverflowError:
+        raise ValueError(
+            f"{what}: {text!r} is too far from now; give a time before the year 10000 (2027-01-31, 30d)"
+        ) from None
     except ValueError:
         raise ValueError(
             f"{what}: {text!r} is not a time; use ISO 8601 (2027-01-31 or 2027-01-31T12:00:00+08:00) "
@@ -330,8 +339,7 @@ def issue(
         body["documents_root"] = _document_root(http, document)
         key = _key("issue", api_key, *sorted((k, str(v)) for k, v in body.items()))
         op = _write(http, "/fractions/assets", key, wait=wait, what="the issue", body=body)
-        if op["status"] != "succeeded":
-            console.print(f"issue accepted as operation {op['id']} (not mined yet)")
+        if _accepted(op, f"issue of {body['asset_ref']}"):
             return
         address = _issued(http, op)
         view = _view(http, address)
@@ -385,8 +393,7 @@ def subscribe(
         key = _key("subscribe", api_key, token, n, mine.get("subscription"))
         url = f"/fractions/assets/{token}/subscriptions"
         op = _write(http, url, key, wait=wait, what="the subscription", body={"shares": n})
-        if op["status"] != "succeeded":
-            console.print(f"subscription of {n} shares accepted")
+        if _accepted(op, f"subscription of {n} shares"):
             return
         mine = _fresh(http, f"/fractions/assets/{token}/accounts/{op['sender']}", mine)
         after = _fresh(http, f"/fractions/assets/{token}", view)
@@ -412,7 +419,9 @@ def settle(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyO
             wait=wait,
             what="the settlement",
         )
-        view = _fresh(http, f"/fractions/assets/{token}", before) if op["status"] == "succeeded" else before
+        if _accepted(op, f"settlement of {token}"):
+            return
+        view = _fresh(http, f"/fractions/assets/{token}", before)
     offering = view.get("offering") or {}
     sold = int(offering.get("sold") or 0)
     if offering.get("status") == "succeeded":
@@ -448,9 +457,9 @@ def claim_shares(
         body = {"subscriber": who}
         url = f"/fractions/assets/{token}/share-claims"
         op = _write(http, url, _key("claim-shares", api_key, token, who), wait=wait, what="the share claim", body=body)
-        after = (
-            _fresh(http, f"/fractions/assets/{token}/accounts/{who}", before) if op["status"] == "succeeded" else before
-        )
+        if _accepted(op, f"share claim for {who}"):
+            return
+        after = _fresh(http, f"/fractions/assets/{token}/accounts/{who}", before)
     console.print(
         f"{before.get('subscription')} shares minted to {who}; it holds {after.get('balance')} shares", soft_wrap=True
     )
@@ -468,7 +477,8 @@ def _money_step(path: str, kind: str, what: str) -> Any:
             # what is owed now is part of the request: a second refund or claim is a new one, not a replay
             owed = (before.get("subscription"), view.get("proceeds_owed_fen"), before.get("claimed_fen"))
             key = _key(kind, api_key, token, me, *owed, before.get("claimable_fen"))
-            _write(http, f"/fractions/assets/{token}/{path}", key, wait=wait, what=what)
+            if _accepted(_write(http, f"/fractions/assets/{token}/{path}", key, wait=wait, what=what), kind):
+                return
         if kind == "refund":
             paid = int(before.get("subscription") or 0) * _price(view)
             console.print(f"refunded {yuan(paid)} paid for {before.get('subscription')} shares to {me}", soft_wrap=True)
@@ -517,8 +527,7 @@ def transfer(
         key = _key("transfer", api_key, token, recipient, n, before.get("balance"))
         body = {"to": recipient, "shares": n}
         op = _write(http, f"/fractions/assets/{token}/transfers", key, wait=wait, what="the transfer", body=body)
-        if op["status"] != "succeeded":
-            console.print(f"transfer of {n} shares to {recipient} accepted")
+        if _accepted(op, f"transfer of {n} shares to {recipient}"):
             return
         mine = _fresh(http, f"/fractions/assets/{token}/accounts/{me}", before)
         theirs = _account(http, token, recipient)
@@ -550,8 +559,7 @@ def offer(
         key = _key("offer", api_key, token, n, fen, len(known))
         body = {"shares": n, "price_fen": fen}
         op = _write(http, f"/fractions/assets/{token}/offers", key, wait=wait, what="the offer", body=body)
-        if op["status"] != "succeeded":
-            console.print(f"offer of {n} shares at {yuan(fen)} accepted")
+        if _accepted(op, f"offer of {n} shares at {yuan(fen)}"):
             return
         made = _new_offer(http, token, op, known)
     console.print(
@@ -609,8 +617,7 @@ def buy(
         key = _key("buy", api_key, token, oid, n, before.get("shares"))
         url = f"/fractions/assets/{token}/offers/{oid}/purchase"
         op = _write(http, url, key, wait=wait, what="the purchase", body={"shares": n})
-        if op["status"] != "succeeded":
-            console.print(f"purchase of {n} shares of offer {oid} accepted")
+        if _accepted(op, f"purchase of {n} shares of offer {oid}"):
             return
         mine = _fresh(http, f"/fractions/assets/{token}/accounts/{me}", held)
     paid = n * int(before["price_fen"])
@@ -634,7 +641,9 @@ def cancel_offer(
     oid = _count(offer_id, "OFFER_ID", hint="offer ids are whole numbers from 1 (`recourse fractions offers ASSET`)")
     with connect(gateway, api_key) as http:
         url = f"/fractions/assets/{token}/offers/{oid}/cancellation"
-        _write(http, url, _key("cancel-offer", api_key, token, oid), wait=wait, what="the cancellation")
+        op = _write(http, url, _key("cancel-offer", api_key, token, oid), wait=wait, what="the cancellation")
+        if _accepted(op, f"cancellation of offer {oid}"):
+            return
     console.print(f"offer {oid} on {token} cancelled")
 
 
@@ -662,7 +671,9 @@ def pay_in(
         key = _key("pay-in", api_key, token, fen, source.strip())
         body = {"amount_fen": fen, "source_ref": source.strip()}
         op = _write(http, f"/fractions/assets/{token}/recoveries", key, wait=wait, what="the payment", body=body)
-        view = _fresh(http, f"/fractions/assets/{token}", before) if op["status"] == "succeeded" else before
+        if _accepted(op, f"payment of {yuan(fen)} into {token}"):
+            return
+        view = _fresh(http, f"/fractions/assets/{token}", before)
     total = int((view.get("recoveries") or {}).get("total_paid_in_fen") or 0)
     console.print(
         f"paid {yuan(fen)} into {_label(view)} from {source.strip()}; recoveries paid in so far {yuan(total)}",
@@ -687,7 +698,9 @@ def collect(
         key = _key("collect", api_key, token, src, paid_before)
         url = f"/fractions/assets/{token}/collections"
         op = _write(http, url, key, wait=wait, what="the collection", body={"source": src})
-        view = _fresh(http, f"/fractions/assets/{token}", before) if op["status"] == "succeeded" else before
+        if _accepted(op, f"collection from {src}"):
+            return
+        view = _fresh(http, f"/fractions/assets/{token}", before)
     total = int((view.get("recoveries") or {}).get("total_paid_in_fen") or 0)
     console.print(
         f"collected {yuan(total - paid_before)} from {src} into {_label(view)}; "
@@ -720,7 +733,9 @@ def freeze(
     body: dict[str, Any] = {"account": who, "order_digest": digest, **({"shares": n} if n is not None else {})}
     with connect(gateway, api_key) as http:
         key = _key("freeze", api_key, token, who, n, digest)
-        _write(http, f"/fractions/assets/{token}/freezes", key, wait=wait, what="the freeze", body=body)
+        op = _write(http, f"/fractions/assets/{token}/freezes", key, wait=wait, what="the freeze", body=body)
+        if _accepted(op, f"freeze of {who}"):
+            return
     what = "frozen whole" if n is None else (f"{n} shares frozen" if n else "partial freeze lifted")
     console.print(f"{who} on {token}: {what} (order {digest})", soft_wrap=True)
 
@@ -739,7 +754,9 @@ def unfreeze(
     with connect(gateway, api_key) as http:
         key = _key("unfreeze", api_key, token, who, digest)
         body = {"account": who, "order_digest": digest}
-        _write(http, f"/fractions/assets/{token}/unfreezes", key, wait=wait, what="the unfreeze", body=body)
+        op = _write(http, f"/fractions/assets/{token}/unfreezes", key, wait=wait, what="the unfreeze", body=body)
+        if _accepted(op, f"unfreeze of {who}"):
+            return
     console.print(f"{who} on {token}: unfrozen (order {digest})", soft_wrap=True)
 
 
@@ -763,7 +780,9 @@ def forced_transfer(
         key = _key("forced-transfer", api_key, token, src, dst, n, digest)
         url = f"/fractions/assets/{token}/forced-transfers"
         op = _write(http, url, key, wait=wait, what="the forced transfer", body=body)
-        after = _fresh(http, f"/fractions/assets/{token}/accounts/{dst}", before) if op["status"] == "succeeded" else {}
+        if _accepted(op, f"forced transfer of {n} shares from {src} to {dst}"):
+            return
+        after = _fresh(http, f"/fractions/assets/{token}/accounts/{dst}", before)
     console.print(
         f"{n} shares moved by court order from {src} to {dst} (order {digest})"
         + (f"; it holds {after['balance']}" if "balance" in after else ""),
@@ -782,15 +801,12 @@ def pause(
     """The issuer or a REGULATOR pauses trading (court orders still run)."""
     token, digest = _asset(asset), parse_digest(reason, "--reason")
     with connect(gateway, api_key) as http:
+        # the state it changes is part of the request: a retry while paused replays, a later pause is a new one
+        key = _key("pause", api_key, token, digest, bool(_view(http, token).get("paused")))
         body = {"reason_digest": digest}
-        _write(
-            http,
-            f"/fractions/assets/{token}/pause",
-            _key("pause", api_key, token, digest, time.time()),
-            wait=wait,
-            what="the pause",
-            body=body,
-        )
+        op = _write(http, f"/fractions/assets/{token}/pause", key, wait=wait, what="the pause", body=body)
+        if _accepted(op, f"pause of {token}"):
+            return
     console.print(f"trading in {token} paused (reason {digest})", soft_wrap=True)
 
 
@@ -799,13 +815,10 @@ def resume(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyO
     """The issuer or a REGULATOR resumes trading."""
     token = _asset(asset)
     with connect(gateway, api_key) as http:
-        _write(
-            http,
-            f"/fractions/assets/{token}/resume",
-            _key("resume", api_key, token, time.time()),
-            wait=wait,
-            what="the resumption",
-        )
+        key = _key("resume", api_key, token, bool(_view(http, token).get("paused")))
+        op = _write(http, f"/fractions/assets/{token}/resume", key, wait=wait, what="the resumption")
+        if _accepted(op, f"resumption of {token}"):
+            return
     console.print(f"trading in {token} resumed")
 
 

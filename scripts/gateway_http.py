@@ -35,6 +35,7 @@ __all__ = [
     "WaitOpt",
     "connect",
     "console",
+    "duration_seconds",
     "err_console",
     "fail",
     "key_digest",
@@ -60,7 +61,7 @@ HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 #: seconds in a duration's unit (none: seconds)
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
-_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_DURATION = re.compile(r"^\+?(\d+)\s*([smhd]?)$", re.ASCII)
 
 #: a problem as one line: ``(body, HTTP status) -> line``
 ProblemLine = Callable[[dict[str, Any], int | str], str]
@@ -135,12 +136,21 @@ def parse_fen(text: str, what: str) -> int:
     return fen
 
 
+def duration_seconds(text: str, *, bare: bool = True) -> int | None:
+    """The seconds in a duration (``3600``, ``30m``, ``24h``, ``+7d``); ``None`` when ``text`` is not one (with
+    ``bare=False``, a number without a unit is not one either: ``20270131`` is a date)."""
+    m = _DURATION.match(text.strip().lower())
+    if m is None or (not bare and not m.group(2)):
+        return None
+    return int(m.group(1)) * DURATION_UNITS[m.group(2)]
+
+
 def parse_seconds(text: str, what: str) -> int:
     """A duration: seconds (``3600``) or ``30m``, ``24h``, ``7d``."""
-    m = _DURATION.match(text.strip().lower())
-    if m is None:
+    seconds = duration_seconds(text)
+    if seconds is None:
         fail(f"{what}: invalid duration {text!r}; use seconds (3600) or 30m, 24h, 7d")
-    return int(m.group(1)) * DURATION_UNITS[m.group(2)]
+    return seconds
 
 
 def parse_digest(text: str, what: str) -> str:
@@ -191,7 +201,13 @@ class GatewayCalls:
             if self.route is not None and r.status_code == 404 and "code" not in body:  # a route it does not have
                 fail(f"the gateway at {http.base_url} has no {url} (is it a gateway with {self.route}?)")
             fail(self.problem_line(body, r.status_code))
-        return r.json()
+        try:
+            return r.json()
+        except ValueError:
+            fail(
+                f"HTTP {r.status_code} from the gateway at {http.base_url} for {method} {url} is not JSON; "
+                "check --gateway points at a Recourse gateway"
+            )
 
     def key(self, prefix: str, api_key: str, *parts: object) -> str:
         """The same command with the same arguments and key is the same request (a retry never acts twice)."""

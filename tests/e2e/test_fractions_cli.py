@@ -24,6 +24,10 @@ A1 = "0x" + "11" * 20
 A2 = "0x" + "22" * 20
 
 
+#: an issue whose options are all good up to --hard-cap and --deadline
+ISSUE = ["issue", "--asset-ref", "SH-T", "--document", "0x" + "ab" * 32, "--name", "T", "--symbol", "T", "--price", "1"]
+
+
 def recourse(gateway: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
     return recourse_cli(gateway, key, "fractions", *args)
 
@@ -53,6 +57,12 @@ def recourse(gateway: str, key: str, *args: str) -> subprocess.CompletedProcess[
         (["list", "--limit", "0"], "error: --limit: 0 is out of range; give 1-500"),
         (["list", "--issued-in", "0x12"], "error: --issued-in: '0x12' is not a transaction hash"),
         (["check", A1, A1, A2, "1.5"], "error: SHARES: '1.5' is not a number of shares"),
+        (["subscribe", A1, "\u00b2"], "error: SHARES: '\u00b2' is not a number of shares; shares are whole numbers"),
+        (["buy", A1, "\u00b9", "5"], "error: OFFER_ID: '\u00b9' is not a whole number; offer ids are whole numbers"),
+        (
+            [*ISSUE, "--hard-cap", "100", "--deadline", "3000000d"],
+            "error: --deadline: '3000000d' is too far from now; give a time before the year 10000",
+        ),
     ],
 )
 def test_bad_input_is_one_line_before_anything_is_sent(args: list[str], expected: str) -> None:
@@ -91,6 +101,37 @@ def test_no_api_key_and_no_gateway_are_one_line() -> None:
     line = refused(recourse("http://127.0.0.1:9", "rk_unused", "show", A1))
     assert line.startswith("error: cannot reach the gateway at http://127.0.0.1:9")
     assert line.endswith("(is it running? check --gateway)")
+
+
+def test_a_server_answering_200_without_json_is_one_line() -> None:
+    """Something at --gateway that answers 2xx but not with JSON (a web page): one line naming it."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = b"<html>not a gateway</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        line = refused(recourse(url, "rk_unused", "show", A1))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert line == (
+        f"error: HTTP 200 from the gateway at {url} for GET /fractions/assets/{A1} is not JSON; "
+        "check --gateway points at a Recourse gateway"
+    )
 
 
 def test_times_are_iso_or_a_duration_from_now() -> None:
@@ -334,8 +375,17 @@ def test_offers_cancelled_partial_freezes_and_the_pause(world: World, gw: Gatewa
     assert f"trading in {asset} resumed" in ok(recourse(gw.url, keys["bank"], "resume", asset))
     assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "1")).startswith("allowed")
 
-    nothing = refused(recourse(gw.url, keys["bank"], "collect", asset, "--source", world.recourse.token.address))
-    assert nothing.startswith("error: FRC-422 ")
+    # JudicialAuction, the real source, owes this asset nothing (nothing was ever allocated to it): refused
+    auctions = world.recourse.auctions.address
+    nothing = refused(recourse(gw.url, keys["bank"], "collect", asset, "--source", auctions))
+    assert (
+        nothing.lower() == f"error: frc-422 {auctions} is not a system contract that owes this asset anything".lower()
+    )
+
+    # --no-wait: the payment is only accepted, so the command says that and not that it was paid
+    pending = ok(recourse(gw.url, keys["bank"], "pay-in", asset, "1.00", "--source", "lot:9", "--no-wait"))
+    assert f"payment of ¥1.00 into {asset} accepted (operation " in pending
+    assert "paid ¥" not in pending
 
 
 def test_a_failed_offering_is_refunded(world: World, gw: Gateway, keys: dict[str, str]) -> None:
