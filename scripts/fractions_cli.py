@@ -790,6 +790,31 @@ def forced_transfer(
     )
 
 
+def _set_paused(http: httpx.Client, token: str, api_key: str, *, paused: bool, wait: bool, digest: str = "") -> bool:
+    """Pause or resume trading; ``False`` when the operation is only accepted (``--no-wait``).
+
+    The Idempotency-Key is business data, not the time, so a retry never acts twice: the asset, the action and
+    reason, and the paused state read now (a retry before the first is mined replays it; after it, the state has
+    changed). Pause, resume, pause again derives the first pause's key: the gateway then answers with that old
+    operation and the state does not change, so the key also names the operation it replayed, and that is sent."""
+    action, what = ("pause", "the pause") if paused else ("resume", "the resumption")
+    view = f"/fractions/assets/{token}"
+    state = bool(_view(http, token).get("paused"))
+    replayed: str | None = None
+    while True:
+        key = _key(action, api_key, token, digest, state, replayed)
+        body = {"reason_digest": digest} if paused else None
+        op = _write(http, f"{view}/{action}", key, wait=wait, what=what, body=body)
+        if _accepted(op, f"{action} of {token}"):
+            return False
+        deadline = time.monotonic() + INDEX_WAIT_S
+        while bool(_call(http, "GET", view).get("paused")) != paused and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if bool(_call(http, "GET", view).get("paused")) == paused or replayed == op["id"]:
+            return True
+        replayed = op["id"]
+
+
 @app.command("pause")
 def pause(
     asset: AssetArg,
@@ -801,11 +826,7 @@ def pause(
     """The issuer or a REGULATOR pauses trading (court orders still run)."""
     token, digest = _asset(asset), parse_digest(reason, "--reason")
     with connect(gateway, api_key) as http:
-        # the state it changes is part of the request: a retry while paused replays, a later pause is a new one
-        key = _key("pause", api_key, token, digest, bool(_view(http, token).get("paused")))
-        body = {"reason_digest": digest}
-        op = _write(http, f"/fractions/assets/{token}/pause", key, wait=wait, what="the pause", body=body)
-        if _accepted(op, f"pause of {token}"):
+        if not _set_paused(http, token, api_key, paused=True, wait=wait, digest=digest):
             return
     console.print(f"trading in {token} paused (reason {digest})", soft_wrap=True)
 
@@ -815,9 +836,7 @@ def resume(asset: AssetArg, gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyO
     """The issuer or a REGULATOR resumes trading."""
     token = _asset(asset)
     with connect(gateway, api_key) as http:
-        key = _key("resume", api_key, token, bool(_view(http, token).get("paused")))
-        op = _write(http, f"/fractions/assets/{token}/resume", key, wait=wait, what="the resumption")
-        if _accepted(op, f"resumption of {token}"):
+        if not _set_paused(http, token, api_key, paused=False, wait=wait):
             return
     console.print(f"trading in {token} resumed")
 

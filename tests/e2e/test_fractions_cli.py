@@ -387,6 +387,13 @@ def test_offers_cancelled_partial_freezes_and_the_pause(world: World, gw: Gatewa
     assert f"payment of ¥1.00 into {asset} accepted (operation " in pending
     assert "paid ¥" not in pending
 
+    # pause, resume, the same pause again: the gateway replays the first pause (same key), trading stays open,
+    # so the command sends a new pause whose key names the replayed one
+    assert f"trading in {asset} paused (reason {reason})" in ok(
+        recourse(gw.url, keys["bank"], "pause", asset, "--reason", reason)
+    )
+    assert ok(recourse(gw.url, keys["investor"], "check", asset, inv, inv2, "1")).startswith("refused: paused (code 1)")
+
 
 def test_a_failed_offering_is_refunded(world: World, gw: Gateway, keys: dict[str, str]) -> None:
     _, asset = issue(world, gw, keys, "SH-TOWER-T5")
