@@ -62,8 +62,10 @@ class DemoApi:
 
     def ok(self, who: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         r = self.post(who, path, body)
+        if r.status_code != 200:
+            raise RuntimeError(f"{who} POST {path} → {r.status_code} {r.text[:500]}")
         op: dict[str, Any] = r.json()
-        if r.status_code != 200 or op.get("status") != "succeeded":
+        if op.get("status") != "succeeded":
             raise RuntimeError(f"{who} POST {path} → {r.status_code} {op}")
         return op
 

@@ -153,8 +153,9 @@ def _scenario(api: _Api, chain: ChainClient, console: Console, uploaded: list[st
     view = api.when(base, lambda v: v["offering"]["sold"] == HARD_CAP, "the subscriptions")
     _step(
         console,
-        "investor subscribes 600 shares (¥600,000.00), investor-2 400 (¥400,000.00): payments approved and held in "
-        f"escrow ({format_fen(int(view['subscription_escrow_fen']))}); the hard cap is reached",
+        ", ".join(f"{name} subscribes {n} shares ({format_fen(n * PRICE)})" for name, n in SUBSCRIPTIONS.items())
+        + f": payments approved and held in escrow ({format_fen(int(view['subscription_escrow_fen']))}); "
+        "the hard cap is reached",
     )
     api.ok("investor", f"{base}/settlement")
     for name in SUBSCRIPTIONS:
@@ -173,10 +174,13 @@ def _scenario(api: _Api, chain: ChainClient, console: Console, uploaded: list[st
     early = api.get("investor", f"{base}/transfer-check", **{"from": inv, "to": inv2, "shares": 1})
     travel(lock_up + 60)
     after = api.get("investor", f"{base}/transfer-check", **{"from": inv, "to": inv2, "shares": 1})
+    if early.get("reason") != "locked_up" or not after.get("allowed"):
+        raise RuntimeError(
+            f"the transfer check was not locked_up before the lock-up and allowed after: {early} {after}"
+        )
     _step(
         console,
-        f"transfer check before the lock-up ends → {early['reason']}; block time moves 30 days → "
-        f"{'allowed' if after['allowed'] else after['reason']}",
+        f"transfer check before the lock-up ends → {early['reason']}; block time moves 30 days → allowed",
     )
     api.ok("investor", f"{base}/offers", {"shares": OFFERED, "price_fen": ASK})
     offers = api.when(f"{base}/offers", lambda b: bool(b["data"]), "the offer")["data"]
@@ -236,6 +240,8 @@ def _scenario(api: _Api, chain: ChainClient, console: Console, uploaded: list[st
     freeze_order = _digest(f"freezing order against investor-2's shares of {ASSET_REF}")
     api.ok("court", f"{base}/freezes", {"account": inv2, "order_digest": freeze_order})
     frozen = api.get("investor-2", f"{base}/transfer-check", **{"from": inv2, "to": inv, "shares": 1})
+    if frozen.get("reason") != "from_frozen":
+        raise RuntimeError(f"the frozen holder's transfer was not refused as from_frozen: {frozen}")
     transfer_order = _digest(f"enforcement order: {FORCED} shares of {ASSET_REF} to investor-3")
     api.ok(
         "court",
@@ -243,15 +249,16 @@ def _scenario(api: _Api, chain: ChainClient, console: Console, uploaded: list[st
         {"from": inv2, "to": inv3, "shares": FORCED, "order_digest": transfer_order},
     )
     api.when(f"{base}/accounts/{inv3}", lambda a: a["balance"] == FORCED, "the forced transfer")
+    view = api.when(base, lambda v: v["holder_count"] == 3, "three holders")
     _step(
         console,
         f"court freezes investor-2 (order {freeze_order[:12]}…): its transfers → {frozen['reason']} "
         f"({REFUSAL_HINTS[frozen['reason']]}); court orders {FORCED} shares moved from investor-2 to investor-3, "
-        f"a judgment creditor (order {transfer_order[:12]}…), past the freeze and the holder limits",
+        f"a judgment creditor (order {transfer_order[:12]}…), out of the frozen account; investor-3 becomes "
+        f"holder {view['holder_count']} of at most {MAX_HOLDERS}",
     )
 
     # --- the table ---
-    view = api.when(base, lambda v: v["holder_count"] == 3, "three holders")
     rows = api.get("bank", f"{base}/holders")["data"]
     table = Table(title=f"LJZT: shares of {ASSET_REF} (recoveries from {source})")
     for col in ("holder", "address", "shares", "frozen", "recoveries claimed", "claimable"):

@@ -119,6 +119,11 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "proceeds withdrawn: bank ¥",
         "Judicial auction of asset:ames-",
         "to_kyc_tier",
+        "investor subscribes 600 shares (¥600,000.00), investor-2 subscribes 400 shares (¥400,000.00): payments",
+        "transfer check before the lock-up ends → locked_up; block time moves 30 days → allowed",
+        "its transfers → from_frozen (the sender's account is frozen by a court order)",
+        "out of the frozen account; investor-3 becomes holder 3 of at most 3",
+        "supply 1,000 shares, 3 holders; recoveries paid in ¥",
         "fractions step took",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
