@@ -10,6 +10,7 @@ expected is a bug), and so is a ``Panic``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -44,6 +45,8 @@ from node_api.problems import (
 )
 
 __all__ = ["REVERT_PROBLEMS", "case_status_label", "dry_run", "raise_problem", "role_name", "transfer_refused"]
+
+logger = logging.getLogger(__name__)
 
 Args = dict[str, Any]
 
@@ -429,6 +432,14 @@ def dry_run(
     try:
         return client.estimate_gas(sender, tx, block=block)
     except ContractReverted as exc:
-        refused(exc)
+        try:
+            refused(exc)
+        except ContractReverted as unmapped:
+            # The chain refuses the request as given, with a reason the table does not name yet (e.g. an
+            # arithmetic limit such as SafeCast's): a 422 naming it, not a 500. Nothing was sent.
+            logger.warning("chain_errors.unmapped error=%s selector=%s", unmapped.name, unmapped.selector)
+            raise InvalidInputError(
+                f"the chain refuses this request ({unmapped.name})", error_name=unmapped.name
+            ) from unmapped
     except ChainError as exc:
         raise ChainUnavailableError(f"cannot ask the chain: {exc}") from exc

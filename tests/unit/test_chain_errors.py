@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from chain import ContractPanic, ContractReverted
+from chain.client import TxRequest
 from chain.contracts.consortium import Role
-from node_api.problems import CoreError
-from node_api.services.chain_errors import REVERT_PROBLEMS, raise_problem
+from node_api.problems import CoreError, InvalidInputError
+from node_api.services.chain_errors import REVERT_PROBLEMS, dry_run, raise_problem
 
 INTERFACES = Path(__file__).resolve().parents[2] / "contracts" / "interfaces"
 CASE = bytes.fromhex("ab" * 32)
@@ -97,3 +98,29 @@ def test_the_caller_adds_what_it_knows_better() -> None:
             case_status="offered",
         )
     assert raised.value.extra["case_status"] == "offered"
+
+
+class _RefusingNode:
+    """The one call ``dry_run`` makes of a chain client, answered with a refusal (the unit under test is the
+    mapping; the gateway tests ask a real node)."""
+
+    def __init__(self, refusal: ContractReverted) -> None:
+        self.refusal = refusal
+
+    def estimate_gas(self, *_args: object, **_kwargs: object) -> int:
+        raise self.refusal
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ContractReverted("SafeCastOverflowedUintDowncast", {"bits": 86, "value": 2**90}, "0x6dfcc650"),
+        ContractPanic("Panic", {"code": 0x11, "reason": "arithmetic overflow or underflow"}, "0x4e487b71"),
+    ],
+)
+def test_a_dry_run_refused_for_a_reason_the_table_does_not_name_is_a_422(refusal: ContractReverted) -> None:
+    node = _RefusingNode(refusal)
+    with pytest.raises(InvalidInputError) as raised:
+        dry_run(node, ACCOUNT, TxRequest(ACCOUNT, b"\x00"))  # type: ignore[arg-type]
+    assert raised.value.extra["error_name"] == refusal.name
+    assert raised.value.__cause__ is refusal
