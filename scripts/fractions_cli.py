@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -793,26 +794,14 @@ def forced_transfer(
 def _set_paused(http: httpx.Client, token: str, api_key: str, *, paused: bool, wait: bool, digest: str = "") -> bool:
     """Pause or resume trading; ``False`` when the operation is only accepted (``--no-wait``).
 
-    The Idempotency-Key is business data, not the time, so a retry never acts twice: the asset, the action and
-    reason, and the paused state read now (a retry before the first is mined replays it; after it, the state has
-    changed). Pause, resume, pause again derives the first pause's key: the gateway then answers with that old
-    operation and the state does not change, so the key also names the operation it replayed, and that is sent."""
+    Each run is a new request (a fresh Idempotency-Key): pausing is not a business fact with an identity of
+    its own (pause, resume, pause again are three acts), and it cannot act twice: the contract refuses a pause
+    of paused trading (and a resumption of running trading) with FRC-409."""
     action, what = ("pause", "the pause") if paused else ("resume", "the resumption")
-    view = f"/fractions/assets/{token}"
-    state = bool(_view(http, token).get("paused"))
-    replayed: str | None = None
-    while True:
-        key = _key(action, api_key, token, digest, state, replayed)
-        body = {"reason_digest": digest} if paused else None
-        op = _write(http, f"{view}/{action}", key, wait=wait, what=what, body=body)
-        if _accepted(op, f"{action} of {token}"):
-            return False
-        deadline = time.monotonic() + INDEX_WAIT_S
-        while bool(_call(http, "GET", view).get("paused")) != paused and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if bool(_call(http, "GET", view).get("paused")) == paused or replayed == op["id"]:
-            return True
-        replayed = op["id"]
+    body = {"reason_digest": digest} if paused else None
+    key = _key(action, api_key, token, uuid.uuid4().hex)
+    op = _write(http, f"/fractions/assets/{token}/{action}", key, wait=wait, what=what, body=body)
+    return not _accepted(op, f"{action} of {token}")
 
 
 @app.command("pause")
