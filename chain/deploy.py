@@ -53,12 +53,13 @@ DEPLOY_ORDER = (
     "EvidenceRegistry",
     "OracleHub",
     "CaseDelegation",
+    "DisputeDesk",
     "JudicialAuction",
     "FractionsFactory",
 )
 # Deploying makes no contract a system contract (allowed to hold SettlementToken): the governors decide that
-# with a ``SetSystemContract`` proposal, for CaseDelegation, JudicialAuction and FractionsFactory alike (the
-# factory then enrols each token it deploys).
+# with a ``SetSystemContract`` proposal, for CaseDelegation, DisputeDesk, JudicialAuction and FractionsFactory
+# alike (the factory then enrols each token it deploys).
 
 #: Contracts deployed by a deployed contract, not by ``deploy`` (their ABIs are recorded as ``templates``).
 TEMPLATES = ("AssetFractions",)
@@ -73,6 +74,8 @@ class GovernanceConfig:
     oracle_threshold: int = 2
     #: CaseDelegation's initial per-collector cap on open cases (the regulator can change it)
     max_open_cases: int = 50
+    #: DisputeDesk: seconds a ruling may be appealed (15 days, as for a first-instance judgment; governed afterwards)
+    appeal_window: int = 15 * 24 * 3600
     #: JudicialAuction: the oldest oracle appraisal a listing may use, in seconds (governed afterwards)
     appraisal_max_age: int = 30 * 24 * 3600
 
@@ -247,7 +250,16 @@ def _constructor_args(name: str, done: dict[str, DeployedContract], gov: Governa
             done["SettlementToken"].address,
             done["EvidenceRegistry"].address,
             done["OracleHub"].address,
+            done["DisputeDesk"].address,
             gov.appraisal_max_age,
+        ]
+    if name == "DisputeDesk":
+        return [
+            done["Consortium"].address,
+            done["SettlementToken"].address,
+            done["EvidenceRegistry"].address,
+            done["CaseDelegation"].address,
+            gov.appeal_window,
         ]
     if name == "FractionsFactory":
         return [done["Consortium"].address, done["SettlementToken"].address, done["EvidenceRegistry"].address]

@@ -58,6 +58,7 @@ DEV_IDENTITIES: dict[str, int] = {
     "investor-2": 20,
     "investor-3": 21,
     "investor-4": 22,
+    "court-2": 23,
 }
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")

@@ -16,6 +16,7 @@ from chain.client import ChainClient
 from chain.contracts.asset_fractions import AssetFractions, FractionsFactory
 from chain.contracts.case_delegation import CaseDelegation
 from chain.contracts.consortium import Consortium
+from chain.contracts.dispute_desk import DisputeDesk
 from chain.contracts.evidence_registry import EvidenceRegistry
 from chain.contracts.judicial_auction import JudicialAuction
 from chain.contracts.oracle_hub import OracleHub
@@ -38,6 +39,7 @@ class Recourse:
         self.evidence = EvidenceRegistry(client, d.address("EvidenceRegistry"), d.abi("EvidenceRegistry"))
         self.oracle_hub = OracleHub(client, d.address("OracleHub"), d.abi("OracleHub"))
         self.cases = CaseDelegation(client, d.address("CaseDelegation"), d.abi("CaseDelegation"))
+        self.disputes = DisputeDesk(client, d.address("DisputeDesk"), d.abi("DisputeDesk"))
         self.auctions = JudicialAuction(client, d.address("JudicialAuction"), d.abi("JudicialAuction"))
         self.fractions = FractionsFactory(client, d.address("FractionsFactory"), d.abi("FractionsFactory"))
         self._assets: dict[str, AssetFractions] = {}

@@ -19,6 +19,7 @@ DEV_INSTITUTIONS = (
     "collector-2",
     "mediator",
     "court",
+    "court-2",
     "investor",
     "auditor",
     "oracle",

@@ -55,6 +55,7 @@ MEMBERS = (
     DemoMember("collector", "Eastern Collections Co. (demo)", (Role.COLLECTOR,), 310000, 1, 2),
     DemoMember("mediator", "Pudong Mediation Centre (demo)", (Role.MEDIATOR,), 310000, 2, 2),
     DemoMember("court", "Shanghai Financial Court (demo)", (Role.COURT,), 310000, 0, 3),
+    DemoMember("court-2", "Shanghai High People's Court (demo, appeals)", (Role.COURT,), 310000, 0, 3),
     DemoMember("investor", "Yangtze Distressed Fund (demo)", (Role.INVESTOR,), 320000, 0, 2),
     DemoMember("investor-2", "Pearl River Special Situations (demo)", (Role.INVESTOR,), 440000, 0, 2),
     DemoMember("investor-3", "Bohai Asset Partners (demo)", (Role.INVESTOR,), 120000, 0, 2),

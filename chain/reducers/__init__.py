@@ -19,6 +19,7 @@ from chain.reducers import (
     asset_fractions,
     case_delegation,
     consortium,
+    dispute_desk,
     evidence_registry,
     judicial_auction,
     oracle_hub,
@@ -37,6 +38,7 @@ REDUCERS: Mapping[str, Reducer[Any]] = {
         case_delegation.REDUCER,
         oracle_hub.REDUCER,
         judicial_auction.REDUCER,
+        dispute_desk.REDUCER,
         asset_fractions.FACTORY_REDUCER,
         asset_fractions.ASSET_REDUCER,
     )
