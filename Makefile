@@ -39,7 +39,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(FORGE) fmt --check contracts
-	$(FORGE) lint --offline --use $(SOLC_WRAPPER) --deny warnings contracts/access contracts/settlement contracts/evidence contracts/oracles contracts/cases contracts/auctions contracts/assets contracts/interfaces contracts/libraries
+	$(FORGE) lint --offline --use $(SOLC_WRAPPER) --deny warnings contracts/access contracts/settlement contracts/evidence contracts/oracles contracts/cases contracts/auctions contracts/assets contracts/disputes contracts/interfaces contracts/libraries
 
 bench: setup
 	$(BIN)/python -m bench.compile_bench

@@ -6,6 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ConsortiumGated} from "../access/ConsortiumGated.sol";
 import {IConsortium} from "../interfaces/IConsortium.sol";
+import {IDisputeDesk} from "../interfaces/IDisputeDesk.sol";
 import {IEvidenceRegistry} from "../interfaces/IEvidenceRegistry.sol";
 import {IJudicialAuction} from "../interfaces/IJudicialAuction.sol";
 import {FeedId, IOracleHub, SubjectId} from "../interfaces/IOracleHub.sol";
@@ -45,6 +46,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     ISettlementToken private immutable _token;
     IEvidenceRegistry private immutable _evidence;
     IOracleHub private immutable _oracle;
+    IDisputeDesk private immutable _disputes;
 
     uint64 private _appraisalMaxAge;
     uint32 private _lotCount;
@@ -61,20 +63,24 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     /// @param token_ The settlement token (deposits and prices are paid in it).
     /// @param evidence_ The evidence registry (a lot's documents must be anchored there).
     /// @param oracle_ The oracle hub (appraisals).
+    /// @param disputes_ The dispute desk (registered collateral may be listed only once its case is enforceable).
     /// @param appraisalMaxAge_ The longest age of an oracle appraisal accepted at listing, in seconds.
     constructor(
         IConsortium consortium_,
         ISettlementToken token_,
         IEvidenceRegistry evidence_,
         IOracleHub oracle_,
+        IDisputeDesk disputes_,
         uint64 appraisalMaxAge_
     ) ConsortiumGated(consortium_) {
-        if (address(token_) == address(0) || address(evidence_) == address(0) || address(oracle_) == address(0)) {
-            revert AuctionZeroAddress();
-        }
+        if (
+            address(token_) == address(0) || address(evidence_) == address(0) || address(oracle_) == address(0)
+                || address(disputes_) == address(0)
+        ) revert AuctionZeroAddress();
         _token = token_;
         _evidence = evidence_;
         _oracle = oracle_;
+        _disputes = disputes_;
         _setAppraisalMaxAge(appraisalMaxAge_);
     }
 
@@ -101,6 +107,7 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
             bytes32 root = listing.documents[i];
             if (!_evidence.isAnchored(root)) revert AuctionDocumentNotAnchored(root);
         }
+        _requireEnforceable(listing.assetRef);
         uint96 appraisal = _appraisal(listing.assetRef, listing.appraisalFeed);
         uint96 minimum = _ceilBps(appraisal, MIN_START_BPS);
         if (listing.startPrice < minimum) revert AuctionStartPriceTooLow(listing.startPrice, minimum);
@@ -528,6 +535,11 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
         return _appraisalMaxAge;
     }
 
+    /// @inheritdoc IJudicialAuction
+    function disputes() external view returns (IDisputeDesk) {
+        return _disputes;
+    }
+
     /// @notice The settlement token.
     /// @return The token.
     function token() external view returns (ISettlementToken) {
@@ -563,6 +575,13 @@ contract JudicialAuction is ConsortiumGated, IJudicialAuction, ReentrancyGuardTr
     function _requireHolder(address account) private view {
         IConsortium c = _consortium();
         if (!c.isActiveMember(account) && !c.isSystemContract(account)) revert AuctionNotMember(account);
+    }
+
+    /// @dev An asset registered as a case's collateral in the dispute desk may be sold only once its case is
+    /// enforceable; an asset that is no case's collateral may always be listed.
+    function _requireEnforceable(bytes32 assetRef) private view {
+        (bytes32 caseId, bool enforceable) = _disputes.enforcementOf(assetRef);
+        if (caseId != bytes32(0) && !enforceable) revert AuctionCaseNotEnforceable(assetRef, caseId);
     }
 
     function _requireSeller(address account) private view {

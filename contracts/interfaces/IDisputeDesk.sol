@@ -236,7 +236,9 @@ interface IDisputeDesk is IConsortiumGated {
     /// @notice The case became enforceable: its collateral may now be listed in a judicial auction.
     event CaseEnforceable(bytes32 indexed caseId, uint256 indexed disputeId);
     /// @notice An instalment payment was received and is owed to `payee`.
-    event InstalmentPaid(uint256 indexed disputeId, address indexed payer, address indexed payee, uint128 amount, uint128 paid);
+    event InstalmentPaid(
+        uint256 indexed disputeId, address indexed payer, address indexed payee, uint128 amount, uint128 paid
+    );
     /// @notice A confirmed agreement was paid in full.
     event AgreementHonoured(uint256 indexed disputeId, uint128 paid);
     /// @notice A confirmed agreement defaulted: instalment `index` was unpaid beyond the grace period.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IConsortiumGated} from "./IConsortiumGated.sol";
+import {IDisputeDesk} from "./IDisputeDesk.sol";
 import {FeedId} from "./IOracleHub.sol";
 
 /// @title IJudicialAuction
@@ -269,6 +270,11 @@ interface IJudicialAuction is IConsortiumGated {
     /// @notice A payee or the forfeiture account cannot hold rCNY (not an active member or system contract).
     /// @param account The address.
     error AuctionNotMember(address account);
+    /// @notice The asset is registered collateral of a case that is not enforceable (see
+    /// {IDisputeDesk-enforcementOf}): it may be listed only once a dispute made the case enforceable.
+    /// @param assetRef The asset.
+    /// @param caseId The case it is collateral of.
+    error AuctionCaseNotEnforceable(bytes32 assetRef, bytes32 caseId);
 
     // --- events ---
     /// @notice A court entered an appraisal for an asset.
@@ -552,4 +558,7 @@ interface IJudicialAuction is IConsortiumGated {
     /// @notice The longest age of an oracle appraisal accepted at listing, in seconds.
     /// @return Seconds.
     function appraisalMaxAge() external view returns (uint64);
+    /// @notice The dispute desk asked at listing whether the asset's case is enforceable.
+    /// @return The dispute desk.
+    function disputes() external view returns (IDisputeDesk);
 }

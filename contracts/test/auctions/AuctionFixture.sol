@@ -2,6 +2,8 @@
 pragma solidity 0.8.28;
 
 import {JudicialAuction} from "../../auctions/JudicialAuction.sol";
+import {CaseDelegation} from "../../cases/CaseDelegation.sol";
+import {DisputeDesk} from "../../disputes/DisputeDesk.sol";
 import {EvidenceRegistry} from "../../evidence/EvidenceRegistry.sol";
 import {IConsortium} from "../../interfaces/IConsortium.sol";
 import {IJudicialAuction} from "../../interfaces/IJudicialAuction.sol";
@@ -12,8 +14,9 @@ import {StandardMerkle} from "../utils/StandardMerkle.sol";
 
 /// @notice The judicial-auction world: the settlement fixture (consortium, token, settlement bank), an OracleHub
 /// with admitted oracles and a fresh valuation of SUBJECT, an evidence registry with the lot's document anchored,
-/// a JudicialAuction registered as a consortium system contract, a seller bank, two courts, a court treasury (the
-/// forfeiture account) and four investors with cash (three at the lot's KYC tier, one a tier below).
+/// a DisputeDesk on its own CaseDelegation (no dispute, so no asset is registered collateral), a JudicialAuction
+/// registered as a consortium system contract, a seller bank, two courts, a court treasury (the forfeiture
+/// account) and four investors with cash (three at the lot's KYC tier, one a tier below).
 abstract contract AuctionFixture is OracleFixture {
     // --- lot parameters (fen and seconds) ---
     uint96 internal constant APPRAISAL = 100_000_000; // 1,000,000.00 CNY
@@ -26,6 +29,7 @@ abstract contract AuctionFixture is OracleFixture {
     uint64 internal constant PAYMENT_WINDOW = 10 days;
     uint8 internal constant LOT_KYC = KYC_TIER; // what {Deployers-admitData} gives every member
     uint64 internal constant MAX_AGE = 30 days;
+    uint64 internal constant APPEAL_WINDOW = 15 days;
     uint64 internal constant EXTENSION = 5 minutes;
     uint64 internal constant RELIST_WINDOW = 30 days;
     uint128 internal constant INVESTOR_CASH = 1_000_000_000;
@@ -35,6 +39,8 @@ abstract contract AuctionFixture is OracleFixture {
     bytes32 internal constant ORDER = keccak256("court order");
 
     JudicialAuction internal auction;
+    CaseDelegation internal caseDelegation;
+    DisputeDesk internal desk; // no dispute is opened here: no asset is registered collateral
     EvidenceRegistry internal registry;
     address internal seller; // = settlementBank (BANK + SETTLEMENT_BANK)
     address internal court;
@@ -58,7 +64,9 @@ abstract contract AuctionFixture is OracleFixture {
             admit(oracles[i], roles(ORACLE_ROLE));
         }
         registry = new EvidenceRegistry(consortium);
-        auction = new JudicialAuction(consortium, token, registry, hub, MAX_AGE);
+        caseDelegation = new CaseDelegation(consortium, token, registry, 3);
+        desk = new DisputeDesk(consortium, token, registry, caseDelegation, APPEAL_WINDOW);
+        auction = new JudicialAuction(consortium, token, registry, hub, desk, MAX_AGE);
         pass(IConsortium.ProposalKind.SetSystemContract, address(auction), abi.encode(true));
 
         seller = settlementBank;

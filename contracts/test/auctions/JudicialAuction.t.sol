@@ -6,6 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {JudicialAuction} from "../../auctions/JudicialAuction.sol";
 import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
 import {IConsortiumGated} from "../../interfaces/IConsortiumGated.sol";
+import {IDisputeDesk} from "../../interfaces/IDisputeDesk.sol";
 import {IEvidenceRegistry} from "../../interfaces/IEvidenceRegistry.sol";
 import {IJudicialAuction} from "../../interfaces/IJudicialAuction.sol";
 import {FeedId, IOracleHub} from "../../interfaces/IOracleHub.sol";
@@ -46,9 +47,10 @@ contract JudicialAuctionTest is AuctionFixture {
         address expected = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectEmit(expected);
         emit IJudicialAuction.AppraisalMaxAgeChanged(0, MAX_AGE);
-        JudicialAuction a = new JudicialAuction(consortium, token, registry, hub, MAX_AGE);
+        JudicialAuction a = new JudicialAuction(consortium, token, registry, hub, desk, MAX_AGE);
         assertEq(address(a.consortium()), address(consortium));
         assertEq(address(a.token()), address(token));
+        assertEq(address(a.disputes()), address(desk));
         assertEq(a.appraisalMaxAge(), MAX_AGE);
         assertEq(a.lotCount(), 0);
         assertEq(a.BPS(), 10_000);
@@ -65,13 +67,15 @@ contract JudicialAuctionTest is AuctionFixture {
     function test_constructor_refusesZeroAddressesAndZeroMaxAge() public {
         bytes memory zero = abi.encodeWithSelector(IJudicialAuction.AuctionZeroAddress.selector);
         expectErr(zero);
-        new JudicialAuction(consortium, ISettlementToken(address(0)), registry, hub, MAX_AGE);
+        new JudicialAuction(consortium, ISettlementToken(address(0)), registry, hub, desk, MAX_AGE);
         expectErr(zero);
-        new JudicialAuction(consortium, token, IEvidenceRegistry(address(0)), hub, MAX_AGE);
+        new JudicialAuction(consortium, token, IEvidenceRegistry(address(0)), hub, desk, MAX_AGE);
         expectErr(zero);
-        new JudicialAuction(consortium, token, registry, IOracleHub(address(0)), MAX_AGE);
+        new JudicialAuction(consortium, token, registry, IOracleHub(address(0)), desk, MAX_AGE);
+        expectErr(zero);
+        new JudicialAuction(consortium, token, registry, hub, IDisputeDesk(address(0)), MAX_AGE);
         expectErr(abi.encodeWithSelector(IJudicialAuction.AuctionInvalidSetting.selector));
-        new JudicialAuction(consortium, token, registry, hub, 0);
+        new JudicialAuction(consortium, token, registry, hub, desk, 0);
     }
 
     function test_setAppraisalMaxAge_revertsForEveryCallerButTheConsortium() public {
@@ -1638,7 +1642,7 @@ contract JudicialAuctionReentrancyTest is AuctionFixture {
     function setUp() public {
         deployAuction();
         hostile = new HostileToken();
-        ha = new JudicialAuction(consortium, ISettlementToken(address(hostile)), registry, hub, MAX_AGE);
+        ha = new JudicialAuction(consortium, ISettlementToken(address(hostile)), registry, hub, desk, MAX_AGE);
         attacker = new WithdrawalAttacker(ha, hostile);
         admit(address(attacker), roles(INVESTOR_ROLE));
         hostile.setHook(address(attacker));
