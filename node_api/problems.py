@@ -36,7 +36,8 @@ hours / CND-002 daily cap / CND-003 prohibited language, 422, whose ``violations
 
 Domain families on chain, each with its refusals mapped in ``REVERT_PROBLEMS``: oracles ``ORC-00x``, case
 delegation ``CAS-4xx``, judicial auctions ``AUC-4xx``, asset fractions ``FRC-403/404/409/422`` (a compliance
-refusal carries ``reason`` and ``reason_code``).
+refusal carries ``reason`` and ``reason_code``), disputes ``DSP-403/404/409/422`` (each carries the
+``DisputeDesk`` error's name as ``reverted``).
 """
 
 from __future__ import annotations
@@ -393,3 +394,36 @@ class FractionsTermsError(CoreError):
     offer too small, an invalid freeze, key recovery or source, documents not anchored, asset already issued."""
 
     code, http_status, title = "FRC-422", 422, "Invalid fractions terms or amounts"
+
+
+# --- disputes (DisputeDesk: mediation, agreements and instalments, court rulings and appeals) ---
+
+
+class DisputeNotAllowedError(CoreError):
+    """The caller may not take this step on this dispute: not the case's bank or collector, not its bank, not its
+    mediator, not an active MEDIATOR (or a party to the case), not a participant, the court that ruled first
+    ruling on appeal, or without the consortium role the step needs."""
+
+    code, http_status, title = "DSP-403", 403, "Not allowed on this dispute"
+
+
+class DisputeNotFoundError(CoreError):
+    """No such dispute (on chain or in the index), or the case has no on-chain record or no dispute."""
+
+    code, http_status, title = "DSP-404", 404, "No such dispute or case"
+
+
+class DisputeStateError(CoreError):
+    """The dispute is not in the state this step needs (wrong status, the case already has a dispute, the
+    appeal window closed or still open, no instalment late beyond the grace period, a ruling the status does
+    not allow, nothing to withdraw, the case recovered in full)."""
+
+    code, http_status, title = "DSP-409", 409, "Dispute is not in the state this step needs"
+
+
+class DisputeTermsError(CoreError):
+    """Invalid terms or amounts (``field``): a claim above what is overdue, a schedule out of order or not
+    adding up to the claim less the relief, a grace period too long, a payment above what is outstanding,
+    evidence not anchored, collateral of another case, a zero address."""
+
+    code, http_status, title = "DSP-422", 422, "Invalid dispute terms or amounts"

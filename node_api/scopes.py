@@ -28,4 +28,6 @@ SCOPES = (
     "auctions:write",
     "fractions:read",
     "fractions:write",
+    "disputes:read",
+    "disputes:write",
 )

@@ -10,6 +10,7 @@ from node_api.projections._base import Projection, RowProjection
 from node_api.projections.asset_fractions import FractionsIssueProjection, FractionsProjection
 from node_api.projections.case_delegation import CaseProjection
 from node_api.projections.consortium import MemberProjection
+from node_api.projections.dispute_desk import DisputeProjection
 from node_api.projections.judicial_auction import AuctionProjection
 from node_api.projections.settlement_token import BalanceProjection
 
@@ -17,6 +18,7 @@ __all__ = [
     "AuctionProjection",
     "BalanceProjection",
     "CaseProjection",
+    "DisputeProjection",
     "FractionsIssueProjection",
     "FractionsProjection",
     "MemberProjection",
@@ -33,6 +35,7 @@ def default_projections() -> tuple[Projection, ...]:
         MemberProjection(),
         CaseProjection(),
         AuctionProjection(),
+        DisputeProjection(),
         FractionsIssueProjection(),
         FractionsProjection(),
     )

@@ -19,6 +19,7 @@ from chain.client import ChainClient, TxRequest
 from chain.contracts.asset_fractions import OfferingStatus, Refusal
 from chain.contracts.case_delegation import CaseStatus
 from chain.contracts.consortium import EVIDENCE_ANCHORER_ROLE, GOVERNANCE_ROLE, Role
+from chain.contracts.dispute_desk import DisputeStatus, Ruling
 from chain.contracts.judicial_auction import LotStatus
 from node_api.problems import (
     AuctionNotAllowedError,
@@ -32,6 +33,10 @@ from node_api.problems import (
     CaseStateError,
     ChainUnavailableError,
     CoreError,
+    DisputeNotAllowedError,
+    DisputeNotFoundError,
+    DisputeStateError,
+    DisputeTermsError,
     FractionsNotAllowedError,
     FractionsNotFoundError,
     FractionsStateError,
@@ -239,6 +244,53 @@ def _offering_status(a: Args) -> CoreError:
     return FractionsStateError(f"the offering is {label}: not in the state this step needs", offering_status=label)
 
 
+def _dispute_status(a: Args) -> CoreError:
+    label = DisputeStatus(int(a["status"])).label
+    return DisputeStateError(
+        f"dispute {a['disputeId']} is {label}: not in the state this step needs",
+        dispute_status=label,
+        reverted="DisputeWrongStatus",
+    )
+
+
+def _dispute_denied(name: str, why: str) -> Callable[[Args], CoreError]:
+    """``DSP-403``: ``why`` about the account, on the dispute (or case) the error names."""
+
+    def build(a: Args) -> CoreError:
+        about = f"dispute {a['disputeId']}" if "disputeId" in a else f"case {_hex(a['caseId'])}"
+        return DisputeNotAllowedError(f"{a['account']} {why} {about}", reverted=name)
+
+    return build
+
+
+def _dispute_terms(name: str, field: str, template: str) -> Callable[[Args], CoreError]:
+    """``DSP-422`` on ``field``: ``template`` filled in from the error's arguments (digests as 0x-hex)."""
+    return lambda a: DisputeTermsError(
+        template.format_map({k: _hex(v) for k, v in a.items()}), field=field, reverted=name
+    )
+
+
+def _dispute_state(name: str, template: str, **numbers: str) -> Callable[[Args], CoreError]:
+    """``DSP-409``: ``template`` filled in from the error's arguments; ``numbers`` maps body members to
+    integer arguments."""
+    return lambda a: DisputeStateError(
+        template.format_map({k: _hex(v) for k, v in a.items()}),
+        reverted=name,
+        **{member: int(a[arg]) for member, arg in numbers.items()},
+    )
+
+
+def _ruling_not_allowed(a: Args) -> CoreError:
+    status, ruling = DisputeStatus(int(a["status"])).label, Ruling(int(a["ruling"])).label
+    return DisputeStateError(
+        f"a ruling {ruling} is not one a court may give on dispute {a['disputeId']} while it is {status} "
+        "(an agreement is confirmed or refused; a failed mediation is decided; mediation comes first)",
+        dispute_status=status,
+        ruling=ruling,
+        reverted="DisputeRulingNotAllowed",
+    )
+
+
 #: decoded custom error name → the problem it is for a user (contracts/interfaces/*.sol name the errors)
 REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     "ConsortiumGatedUnauthorized": _role,
@@ -352,6 +404,12 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
         f"{a['account']} won: its deposit is part of the price and cannot be withdrawn"
     ),
     "AuctionNothingToWithdraw": lambda a: LotStateError(f"{a['account']} has nothing to withdraw here"),
+    "AuctionCaseNotEnforceable": lambda a: LotStateError(
+        f"asset {_hex(a['assetRef'])} is collateral of case {_hex(a['caseId'])}, which is not enforceable: the case "
+        "must be enforceable first (a final ruling for the claimant, or a confirmed agreement in default)",
+        case_id=_hex(a["caseId"]),
+        rule="enforceable",
+    ),
     # FractionsFactory and AssetFractions
     "FractionsTransferRefused": _refused,
     "FractionsInvalidTerms": _fractions_terms,
@@ -400,6 +458,81 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
         f"documents root {_hex(a['root'])} is not anchored in the evidence registry (anchor it first)",
         field="documents_root",
     ),
+    # DisputeDesk
+    "DisputeUnknown": lambda a: DisputeNotFoundError(
+        f"no dispute {a['disputeId']} on chain", reverted="DisputeUnknown"
+    ),
+    "DisputeCaseUnknown": lambda a: DisputeNotFoundError(
+        f"case {_hex(a['caseId'])} has no on-chain record (it was never published)", reverted="DisputeCaseUnknown"
+    ),
+    "DisputeWrongStatus": _dispute_status,
+    "DisputeCaseSettled": _dispute_state("DisputeCaseSettled", "case {caseId} was recovered in full"),
+    "DisputeAlreadyOpen": _dispute_state(
+        "DisputeAlreadyOpen", "case {caseId} already has dispute {disputeId}", dispute_id="disputeId"
+    ),
+    "DisputeRulingNotAllowed": _ruling_not_allowed,
+    "DisputeAppealWindowClosed": _dispute_state(
+        "DisputeAppealWindowClosed",
+        "the appeal window of dispute {disputeId} closed at {appealDeadline} (block time)",
+        appeal_deadline="appealDeadline",
+    ),
+    "DisputeAppealWindowOpen": _dispute_state(
+        "DisputeAppealWindowOpen",
+        "dispute {disputeId} may be appealed until {appealDeadline} (block time): finalise after that",
+        appeal_deadline="appealDeadline",
+    ),
+    "DisputeNotInDefault": _dispute_state(
+        "DisputeNotInDefault",
+        "dispute {disputeId} is not in default: {due} fen fell due before the grace period and {paid} fen is paid",
+        due_fen="due",
+        paid_fen="paid",
+    ),
+    "DisputeNothingToWithdraw": _dispute_state("DisputeNothingToWithdraw", "{account} is owed nothing here"),
+    "DisputeNotCaseParty": _dispute_denied("DisputeNotCaseParty", "is neither the bank nor the collector of"),
+    "DisputeNotMediator": _dispute_denied(
+        "DisputeNotMediator", "is not an active MEDIATOR who is no party to the case of"
+    ),
+    "DisputeNotDisputeMediator": _dispute_denied("DisputeNotDisputeMediator", "is not the mediator of"),
+    "DisputeNotBank": _dispute_denied("DisputeNotBank", "is not the bank of"),
+    "DisputeNotParticipant": _dispute_denied(
+        "DisputeNotParticipant", "is not a party, the mediator or a court (or the opener, to abandon) of"
+    ),
+    "DisputeSameCourt": lambda a: DisputeNotAllowedError(
+        f"{a['court']} gave the first ruling on dispute {a['disputeId']}: a different court rules on appeal",
+        reverted="DisputeSameCourt",
+    ),
+    "DisputeInvalidClaim": _dispute_terms(
+        "DisputeInvalidClaim",
+        "claim_amount_fen",
+        "a claim of {claimAmount} fen must be positive and at most the {outstanding} fen still overdue",
+    ),
+    "DisputeEvidenceNotAnchored": _dispute_terms(
+        "DisputeEvidenceNotAnchored", "evidence", "evidence root {root} is not anchored (anchor it first)"
+    ),
+    "DisputeCollateralTaken": _dispute_terms(
+        "DisputeCollateralTaken", "collateral", "asset {assetRef} is already collateral of case {caseId}"
+    ),
+    "DisputeInvalidSchedule": _dispute_terms(
+        "DisputeInvalidSchedule",
+        "schedule",
+        "the schedule is invalid at instalment {index}: 1 to 120 instalments, each at least 1 fen, due in the "
+        "future in strictly increasing order",
+    ),
+    "DisputeAgreementMismatch": _dispute_terms(
+        "DisputeAgreementMismatch",
+        "schedule",
+        "the schedule's total {total} fen plus the relief {relief} fen is not the claim of {claimAmount} fen",
+    ),
+    "DisputeInvalidGrace": _dispute_terms(
+        "DisputeInvalidGrace", "grace_seconds", "a grace period of {grace} s is longer than {maximum} s"
+    ),
+    "DisputeInvalidPayment": _dispute_terms(
+        "DisputeInvalidPayment",
+        "amount_fen",
+        "a payment of {amount} fen must be positive and at most the {outstanding} fen outstanding",
+    ),
+    "DisputeInvalidSetting": _dispute_terms("DisputeInvalidSetting", "setting", "the setting is outside its bounds"),
+    "DisputeZeroAddress": _dispute_terms("DisputeZeroAddress", "payee", "an address that must be set is zero"),
 }
 
 
