@@ -519,6 +519,34 @@ def _frc_422(w: World) -> httpx.Response:
     return w.http.post("/fractions/assets", json=terms, headers=w.h("bank", _key()))
 
 
+# --- disputes: a case published and claimed through the gateway, then the refused dispute request ---
+
+
+def _dispute_body(case_id: str, claim: int = 1) -> dict[str, Any]:
+    return {"case_id": case_id, "claim_amount_fen": claim}
+
+
+def _dsp_403(w: World) -> httpx.Response:
+    case_id = w.claimed()[0]  # the investor is neither the case's bank nor its collector
+    return w.http.post("/disputes", json=_dispute_body(case_id), headers=w.h("investor", _key()))
+
+
+def _dsp_404(w: World) -> httpx.Response:
+    return w.http.post("/disputes/424242/claim", headers=w.h("mediator", _key()))
+
+
+def _dsp_409(w: World) -> httpx.Response:
+    case_id = w.claimed()[0]
+    r = w.http.post("/disputes", params={"confirm": "true"}, json=_dispute_body(case_id), headers=w.h("bank", _key()))
+    assert r.json()["status"] == "succeeded", r.text
+    return w.http.post("/disputes", json=_dispute_body(case_id), headers=w.h("bank", _key()))  # already open
+
+
+def _dsp_422(w: World) -> httpx.Response:
+    case_id = w.claimed()[0]  # a claim far above what is overdue on the case
+    return w.http.post("/disputes", json=_dispute_body(case_id, 10**15), headers=w.h("bank", _key()))
+
+
 #: code → (expected status, the request that produces it)
 PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "ANA-404": (404, _ana_404),
@@ -544,6 +572,10 @@ PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "CND-001": (422, _cnd_001),
     "CWK-403": (403, _cwk_403),
     "CWK-422": (422, _cwk_422),
+    "DSP-403": (403, _dsp_403),
+    "DSP-404": (404, _dsp_404),
+    "DSP-409": (409, _dsp_409),
+    "DSP-422": (422, _dsp_422),
     "EVD-403": (403, _evd_403),
     "EVD-404": (404, _evd_404),
     "EVD-409": (409, _evd_409),
