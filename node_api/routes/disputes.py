@@ -162,7 +162,7 @@ async def mark_default(dispute_id: DisputePath, w: Write) -> JSONResponse:
     return await w.submit(svc.submit_mark_default, dispute_id=dispute_id)
 
 
-@router.post("/withdrawals", status_code=202, responses=DISPUTE_WRITE)
+@router.post("/owed/withdrawals", status_code=202, responses=DISPUTE_WRITE)
 async def withdraw_owed(w: Write) -> JSONResponse:
     """Withdraw everything the caller is owed as a payee of instalments."""
     return await w.submit(svc.submit_withdrawal)
@@ -199,7 +199,7 @@ async def read_mediator_ratings(session: SessionDep, _caller: Reader) -> Mediato
 
 @router.get("/owed")
 async def read_owed(session: SessionDep, caller: Reader) -> dict[str, Any]:
-    """What the caller may withdraw with `POST /disputes/withdrawals` (from the index)."""
+    """What the caller may withdraw with `POST /disputes/owed/withdrawals` (from the index)."""
     address = caller.institution.address
     owed = await run_in_threadpool(lambda: svc.owed_to(session=session, address=address))
     return {"address": address, "owed_fen": owed}

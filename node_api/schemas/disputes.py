@@ -118,6 +118,14 @@ class InstalmentIn(RequestModel):
                 raise ValueError("not an ISO 8601 date and time") from exc
         return value
 
+    @field_validator("due_at")
+    @classmethod
+    def _on_chain(cls, value: int | dt.datetime) -> int | dt.datetime:
+        """A time the chain can hold (uint64 Unix seconds, not before 1970)."""
+        if isinstance(value, dt.datetime) and not 0 <= value.timestamp() < _U64:
+            raise ValueError("a due time is not before 1970-01-01T00:00:00Z")
+        return value
+
     def unix(self) -> int:
         """The due time in Unix seconds."""
         moment = self.due_at

@@ -98,7 +98,7 @@ def test_an_agreement_confirmed_final_paid_and_honoured(desk: Desk) -> None:
 
     assert bank.get("/disputes/owed")["owed_fen"] == 90_000
     before = desk.world.recourse.token.balance_of(desk.address("bank"))
-    bank.ok("/disputes/withdrawals")
+    bank.ok("/disputes/owed/withdrawals")
     assert desk.world.recourse.token.balance_of(desk.address("bank")) == before + 90_000
     desk.indexed()
     assert bank.get("/disputes/owed")["owed_fen"] == 0

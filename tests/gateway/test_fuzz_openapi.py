@@ -156,6 +156,11 @@ SEMANTIC_422 = {
     "POST /auctions/lots/{lot_id}/confirmation": "the payees must add up to the lot's price on chain (AUC-422)",
     "POST /auctions/lots/{lot_id}/fixed-price-offer": "the price must be at least the failed lot's start (AUC-422)",
     "POST /fractions/assets": "the documents root must be anchored and the caps, deadline and regions fit (FRC-422)",
+    "POST /disputes": "the claim must be at most what is overdue and the evidence anchored on chain (DSP-422)",
+    "POST /disputes/{dispute_id}/evidence": "the evidence root must be anchored on chain (DSP-422)",
+    "POST /disputes/{dispute_id}/agreement": "the schedule plus the relief must add up to the claim on chain (DSP-422)",
+    "POST /disputes/{dispute_id}/payments": "the payment must be at most what is outstanding on chain (DSP-422)",
+    "POST /disputes/{dispute_id}/payee": "the payee must not be the zero address (DSP-422)",
 }
 
 
