@@ -58,6 +58,17 @@ from analytics.metrics import (
 )
 from analytics.model_card import ModelCard, render_model_card, risk_card, to_jsonable, valuation_card
 from analytics.plots import interval_coverage_figure, predicted_vs_actual_figure, reliability_figure
+from analytics.restructuring import (
+    LitigationEstimate,
+    LoanPosition,
+    Plan,
+    ProbabilityModel,
+    RestructuringOffer,
+    RestructuringSettings,
+    evaluate_plan,
+    offer_batch,
+    offer_restructuring,
+)
 from analytics.risk import (
     DEFAULT_RATING_SCALE,
     DefaultModel,
@@ -100,11 +111,17 @@ __all__ = [
     "GuaranteeInputError",
     "GuaranteeNetwork",
     "LeakageError",
+    "LitigationEstimate",
     "LoanObservation",
+    "LoanPosition",
     "ModelCard",
     "NetworkReport",
     "NotFittedError",
+    "Plan",
+    "ProbabilityModel",
     "ReliabilityCurve",
+    "RestructuringOffer",
+    "RestructuringSettings",
     "RiskAssessment",
     "RiskCV",
     "RiskSettings",
@@ -126,6 +143,7 @@ __all__ = [
     "contagion_exposure",
     "cross_validate_default_model",
     "cross_validate_valuation",
+    "evaluate_plan",
     "expected_calibration_error",
     "find_circles",
     "fit_default_model",
@@ -136,6 +154,8 @@ __all__ = [
     "interval_coverage_figure",
     "mape",
     "median_ape",
+    "offer_batch",
+    "offer_restructuring",
     "predicted_vs_actual_figure",
     "reliability_curve",
     "reliability_figure",
