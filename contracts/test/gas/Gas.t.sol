@@ -6,11 +6,13 @@ import {AssetFractions} from "../../assets/AssetFractions.sol";
 import {IAssetFractions} from "../../interfaces/IAssetFractions.sol";
 import {ICaseDelegation} from "../../interfaces/ICaseDelegation.sol";
 import {IConsortium, ProposalId} from "../../interfaces/IConsortium.sol";
+import {IDisputeDesk} from "../../interfaces/IDisputeDesk.sol";
 import {IJudicialAuction} from "../../interfaces/IJudicialAuction.sol";
 import {IOracleHub} from "../../interfaces/IOracleHub.sol";
 import {FractionsFixture} from "../assets/FractionsFixture.sol";
 import {AuctionFixture} from "../auctions/AuctionFixture.sol";
 import {CaseFixture} from "../cases/CaseFixture.sol";
+import {DisputeFixture} from "../disputes/DisputeFixture.sol";
 import {Deployers} from "../utils/Deployers.sol";
 import {OracleFixture} from "../utils/OracleFixture.sol";
 
@@ -461,6 +463,109 @@ contract FractionsGasTest is FractionsFixture, GasBudget {
         for (uint256 i = 0; i < n; i++) {
             a.claimShares(holderAt(i));
         }
+    }
+
+    function logStep(string memory label) internal view returns (uint256 total) {
+        total = vm.lastCallGas().gasTotalUsed;
+        console2.log(string.concat("gas: ", label), total);
+    }
+}
+
+/// @notice Gas of a dispute's life on DisputeDesk, one transaction each (run isolated, see {RecourseGasTest}), and,
+/// side by side, the same steps recorded the way the network did before the desk: one EvidenceRegistry `anchor` per
+/// step (opening, mediator's claim, agreement, court confirmation) of a root over that step's documents and state.
+/// A mediator holds no role that may anchor, so the bank anchors the first three steps and the court the fourth.
+/// Budgets are the figures measured when the desk was added.
+contract DisputeGasTest is DisputeFixture, GasBudget {
+    uint256 internal constant OPEN_BUDGET = 269_334;
+    uint256 internal constant CLAIM_BUDGET = 63_930;
+    uint256 internal constant AGREE_BUDGET = 456_133;
+    uint256 internal constant RULE_BUDGET = 68_731;
+    uint256 internal constant FINALIZE_BUDGET = 35_670;
+    uint256 internal constant PAY_BUDGET = 151_104;
+
+    function setUp() public {
+        deployDisputes();
+    }
+
+    function test_gas_disputeOpen() public {
+        openDispute();
+        report("DisputeDesk.open (1 evidence root, 1 collateral)", OPEN_BUDGET);
+    }
+
+    function test_gas_disputeClaim() public {
+        uint256 id = openDispute();
+        takeAs(mediator, id);
+        report("DisputeDesk.claim", CLAIM_BUDGET);
+    }
+
+    function test_gas_disputeRecordAgreement() public {
+        uint256 id = mediating();
+        agreeAs(mediator, id, agreementOf(12, 1_000));
+        report("DisputeDesk.recordAgreement (12 instalments)", AGREE_BUDGET);
+    }
+
+    function test_gas_disputeRule() public {
+        uint256 id = agreed(12, 1_000);
+        ruleAs(court, id, IDisputeDesk.Ruling.CONFIRMED);
+        report("DisputeDesk.rule (CONFIRMED)", RULE_BUDGET);
+    }
+
+    function test_gas_disputeFinalize() public {
+        uint256 id = agreed(12, 1_000);
+        ruleAs(court, id, IDisputeDesk.Ruling.CONFIRMED);
+        vm.warp(desk.dispute(id).appealDeadline + 1);
+        desk.finalize(id);
+        report("DisputeDesk.finalize (CONFIRMED -> PERFORMING)", FINALIZE_BUDGET);
+    }
+
+    function test_gas_disputePay() public {
+        uint256 id = performing(12);
+        uint128 first = desk.scheduleOf(id)[0].amount;
+        payAs(payer, id, first);
+        report("DisputeDesk.pay (first instalment, performing)", PAY_BUDGET);
+    }
+
+    /// @notice The lifecycle on the desk against one anchor per step, in one test so a bench can read both.
+    function test_gas_disputeLifecycleVsAnchoring() public {
+        uint256 lifecycle;
+        uint256 id = openDispute();
+        lifecycle += logStep("dispute: open");
+        takeAs(mediator, id);
+        lifecycle += logStep("dispute: claim");
+        IDisputeDesk.Agreement memory a = agreementOf(12, 1_000);
+        agreeAs(mediator, id, a);
+        lifecycle += logStep("dispute: recordAgreement (12 instalments)");
+        ruleAs(court, id, IDisputeDesk.Ruling.CONFIRMED);
+        lifecycle += logStep("dispute: rule (CONFIRMED)");
+        vm.warp(desk.dispute(id).appealDeadline + 1);
+        desk.finalize(id);
+        lifecycle += logStep("dispute: finalize");
+        payAs(payer, id, a.schedule[0].amount);
+        uint256 payGas = logStep("dispute: pay (one instalment)");
+
+        uint256 anchoring = anchorStep(bank, abi.encode("opening", caseId, claimAmount, docRoot), 2, "opening");
+        anchoring += anchorStep(bank, abi.encode("mediator", id, mediator), 1, "mediator's claim");
+        anchoring += anchorStep(bank, abi.encode("agreement", id, a), 15, "agreement (3 digests, 12 instalments)");
+        anchoring += anchorStep(court, abi.encode("confirmation", id, DOC), 1, "court confirmation");
+
+        console2.log("gas: dispute lifecycle open..finalize (5 tx)", lifecycle);
+        console2.log("gas: EvidenceRegistry anchoring of the same steps (4 tx)", anchoring);
+        console2.log("gas: dispute lifecycle over anchoring", int256(lifecycle) - int256(anchoring));
+        console2.log("gas: dispute pay (not anchored: a token transfer)", payGas);
+        assertEq(uint8(desk.dispute(id).status), uint8(IDisputeDesk.DisputeStatus.PERFORMING));
+    }
+
+    /// @dev Anchors the root of `state` as `who` (one transaction) and logs its gas.
+    function anchorStep(address who, bytes memory state, uint32 leaves, string memory label)
+        internal
+        returns (uint256 total)
+    {
+        bytes32 root = keccak256(state);
+        vm.prank(who);
+        registry.anchor(root, leaves, META);
+        total = logStep(string.concat("anchor: ", label));
+        assertEq(registry.anchorOf(root).submitter, who);
     }
 
     function logStep(string memory label) internal view returns (uint256 total) {
