@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from analytics import (
     LitigationEstimate,
@@ -199,6 +201,63 @@ def test_batch_recovery_is_non_increasing_in_pd():
         values = [v for _, v in sorted(points)]
         assert values == sorted(values, reverse=True), (shape, points)
     assert sum(len(o.plans) for o in offers) > 100
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[RestructuringSettings, LoanPosition, int, int, int]:
+    """Any settings the guard accepts, any loan, one plan shape."""
+    try:
+        world = RestructuringSettings(
+            discount_rate_bps=draw(st.integers(0, 3_000)),
+            months_to_judgment=draw(st.integers(0, 24)),
+            enforcement_months=draw(st.integers(0, 24)),
+            litigation_cost_fixed=draw(st.integers(0, 2_000_000)),
+            litigation_cost_bps=draw(st.integers(0, 1_000)),
+            auction_recovery_bps=draw(st.integers(0, 10_000)),
+            auction_failure_bps=draw(st.integers(0, 5_000)),
+            unsecured_recovery_bps=draw(st.integers(0, 5_000)),
+            instalment_counts=(draw(st.integers(1, 60)),),
+            affordability_share_bps=draw(st.integers(0, 10_000)),
+            affordability_stress_bps=draw(st.integers(0, 50_000)),
+            min_instalment=100,
+        )
+    except SchemaError:
+        assume(False)
+        raise
+    principal = draw(st.integers(100_000, 10**10))
+    position = LoanPosition(
+        loan_id="h",
+        principal=principal,
+        overdue_interest=draw(st.integers(0, principal)),
+        penalties=draw(st.integers(0, principal // 2)),
+        annual_rate_bps=500,
+        months_overdue=3,
+        collateral_value=draw(st.integers(0, 3 * principal)),
+        monthly_capacity=draw(st.integers(1, 2 * principal)),
+    )
+    n = world.instalment_counts[0]
+    return world, position, n, draw(st.sampled_from([0, 5_000, 10_000])), draw(st.sampled_from([0, 1_000, 5_000]))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.filter_too_much])
+@given(world=worlds())
+def test_expected_recovery_is_non_increasing_in_pd_under_any_accepted_settings(world):
+    custom, position, n, rho, kappa = world
+    values = []
+    for pd_12m in (0.0, 0.01, 0.1, 0.3, 0.6, 0.9, 0.99, 0.9999, 1.0):
+        try:
+            plan = evaluate_plan(
+                position,
+                default_probability=pd_12m,
+                instalment_count=n,
+                relief_bps=rho,
+                haircut_bps=kappa,
+                settings=custom,
+            )
+        except SchemaError:
+            assume(False)
+        values.append(plan.expected_recovery)
+    assert values == sorted(values, reverse=True), (custom, position, rho, kappa, values)
 
 
 def test_settings_that_would_break_monotonicity_are_refused():
