@@ -908,6 +908,61 @@ contract DisputeDeskTest is DisputeFixture {
         desk.setPayee(id, bank2);
     }
 
+    function test_bankActions_needAnActiveBank() public {
+        uint256 id = openDispute();
+        suspend(bank);
+        vm.expectRevert(unauthorized(bank, BANK_ROLE));
+        vm.prank(bank);
+        desk.assign(id, mediator);
+        vm.expectRevert(unauthorized(bank, BANK_ROLE));
+        vm.prank(bank);
+        desk.setPayee(id, bank2);
+    }
+
+    function test_fuzz_pay_anyAmountUpToOutstanding(uint256 first, uint256 second) public {
+        uint256 id = performing(3);
+        uint128 a = uint128(bound(first, 1, claimAmount));
+        payAs(payer, id, a);
+        assertEq(desk.dispute(id).paid, a);
+        if (a == claimAmount) {
+            assertStatus(id, IDisputeDesk.DisputeStatus.HONOURED);
+            return;
+        }
+        uint128 outstanding = claimAmount - a;
+        uint128 b = uint128(bound(second, outstanding + 1, type(uint128).max));
+        vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeInvalidPayment.selector, b, outstanding));
+        payAs(payer, id, b);
+        payAs(payer, id, outstanding);
+        assertStatus(id, IDisputeDesk.DisputeStatus.HONOURED);
+        assertEq(desk.owed(bank), claimAmount);
+        assertEq(token.balanceOf(address(desk)), desk.totalOwed());
+    }
+
+    function test_fuzz_markDefault_onlyAfterDuePlusGrace(uint256 late, uint256 paidSeed) public {
+        uint256 id = performing(4);
+        IDisputeDesk.Instalment[] memory s = desk.scheduleOf(id);
+        uint128 paid = uint128(bound(paidSeed, 0, s[0].amount + s[1].amount));
+        if (paid != 0) payAs(payer, id, paid);
+        uint256 t = bound(late, s[0].dueAt, s[3].dueAt + GRACE + 1);
+        vm.warp(t);
+        // the desk's rule, restated: an instalment late beyond the grace period and not covered by what was paid
+        uint256 due;
+        bool inDefault;
+        for (uint256 i = 0; i < s.length && uint256(s[i].dueAt) + GRACE < t; i++) {
+            due += s[i].amount;
+            if (due > paid) inDefault = true;
+        }
+        if (!inDefault) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IDisputeDesk.DisputeNotInDefault.selector, id, desk.dueBy(id, uint64(t - GRACE)), paid
+                )
+            );
+        }
+        desk.markDefault(id);
+        assertEq(desk.isEnforceable(caseId), inDefault);
+    }
+
     function test_withdraw_nothingOwed() public {
         vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeNothingToWithdraw.selector, bank));
         vm.prank(bank);
