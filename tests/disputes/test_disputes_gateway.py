@@ -7,6 +7,7 @@ registered collateral refused while its case is not enforceable."""
 
 from __future__ import annotations
 
+import statistics
 import uuid
 from typing import Any
 
@@ -220,3 +221,50 @@ def test_registered_collateral_is_not_listed_while_its_case_is_not_enforceable(d
 
     assert (refused["rule"], refused["case_id"]) == ("enforceable", case_id)
     assert "must be enforceable first" in refused["detail"]
+
+
+def test_mediator_ratings_equal_the_figures_the_chain_gives(desk: Desk) -> None:
+    """Every dispute this module made, read back from DisputeDesk, rated by hand: the same figures as
+    ``GET /disputes/mediators`` (a failed mediation is one the mediator held that ended without agreement)."""
+    _, agreed = desk.mediating()
+    desk["mediator"].ok(f"/disputes/{agreed}/agreement", _agreement(desk, (OVERDUE, 30)))
+    _, failed = desk.mediating()
+    desk["mediator"].ok(f"/disputes/{failed}/failure", {"reason_digest": digest()})
+    desk.mediating()  # held: open caseload
+    chain = desk.world.recourse.disputes
+    figures: dict[str, dict[str, Any]] = {}
+    for did in range(1, chain.dispute_count() + 1):
+        d, agreed_at = chain.dispute(did), chain.agreement_of(did).agreed_at
+        if int(d.mediator, 16) == 0:
+            continue
+        f = figures.setdefault(
+            d.mediator, {"taken": 0, "days": [], "failures": 0, "honoured": 0, "defaulted": 0, "mediating": 0}
+        )
+        f["taken"] += 1
+        if agreed_at:
+            f["days"].append((agreed_at - d.opened_at) / DAY)
+        elif d.status.label in ("failed", "ruled", "appealed", "final"):
+            f["failures"] += 1
+        f["honoured"] += d.status.label == "honoured"
+        f["defaulted"] += d.status.label == "defaulted"
+        f["mediating"] += d.status.label == "mediating"
+    desk.indexed()
+
+    ratings = desk["bank"].get("/disputes/mediators")
+
+    assert ratings["count"] == len(figures) == 1
+    (rating,) = ratings["data"]
+    f = figures[desk.address("mediator")]
+    agreements = len(f["days"])
+    assert rating["mediator"] == desk.address("mediator")
+    assert (rating["disputes_taken"], rating["agreements"], rating["failures"]) == (
+        f["taken"],
+        agreements,
+        f["failures"],
+    )
+    assert rating["settlement_rate"] == pytest.approx(agreements / (agreements + f["failures"]))
+    assert rating["median_days_to_agreement"] == pytest.approx(statistics.median(f["days"]))
+    assert rating["open_caseload"] == f["mediating"] >= 1
+    assert (rating["honoured"], rating["defaulted"]) == (f["honoured"], f["defaulted"])
+    confirmed = f["honoured"] + f["defaulted"]
+    assert rating["honoured_rate"] == (pytest.approx(f["honoured"] / confirmed) if confirmed else None)
