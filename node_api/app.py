@@ -68,7 +68,9 @@ def _build_services(state: GatewayState) -> None:
     from node_api.services.case_matching import SqlCaseMarket
 
     settings = state.settings
-    state.services.models = ModelRegistry(settings.analytics.model_dir or settings.data_dir / "models")
+    state.services.models = ModelRegistry(
+        settings.analytics.model_dir or settings.data_dir / "models", settings.analytics.restructuring.model()
+    )
     state.services.case_market = SqlCaseMarket(state.engine, state.recourse)
 
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from chain.config import ProcessSettings, is_placeholder
 from node_api.services.casework.settings import CaseworkSettings, check_vault_key
 
-__all__ = ["AnalyticsSettings", "ApiSettings", "DbSettings", "EvidenceSettings", "GatewaySettings", "IndexerSettings"]
+if TYPE_CHECKING:  # the analytics package loads numpy and scikit-learn: only where offers are made
+    from analytics.restructuring import RestructuringSettings
+
+__all__ = [
+    "AnalyticsSettings",
+    "ApiSettings",
+    "DbSettings",
+    "EvidenceSettings",
+    "GatewaySettings",
+    "IndexerSettings",
+    "RestructuringConfig",
+]
 
 #: identities the embedded development gateway hosts (one key each)
 DEV_INSTITUTIONS = (
@@ -91,7 +102,46 @@ class EvidenceSettings(BaseModel):
     enabled: bool = True
 
 
+class RestructuringConfig(BaseModel):
+    """Time and cost parameters of restructuring offers (``RECOURSE_ANALYTICS__RESTRUCTURING__*``): the
+    litigation-plus-auction baseline every plan must beat, and the grid of plans considered. Money in fen,
+    shares and rates in basis points (see ``analytics.restructuring.RestructuringSettings``)."""
+
+    #: the bank's yearly cost of carrying the claim (8 %)
+    discount_rate_bps: int = Field(default=800, ge=0, le=10_000)
+    #: months from filing a suit to a judgment
+    months_to_judgment: int = Field(default=12, ge=0, le=120)
+    #: months from the judgment to the auction's proceeds
+    enforcement_months: int = Field(default=12, ge=0, le=120)
+    #: court fees, lawyers and appraisal paid at filing: a fixed part in fen and a share of the claim
+    litigation_cost_fixed: int = Field(default=500_000, ge=0)
+    litigation_cost_bps: int = Field(default=300, ge=0, le=10_000)
+    #: what a judicial auction recovers of the collateral's appraisal, and how often one fails
+    auction_recovery_bps: int = Field(default=7_000, ge=0, le=10_000)
+    auction_failure_bps: int = Field(default=1_000, ge=0, le=10_000)
+    #: what enforcement recovers of the unsecured part of a claim
+    unsecured_recovery_bps: int = Field(default=500, ge=0, le=10_000)
+    instalment_counts: tuple[int, ...] = (6, 12, 24, 36)
+    relief_grid_bps: tuple[int, ...] = (0, 5_000, 10_000)
+    haircut_grid_bps: tuple[int, ...] = (0, 1_000, 2_000)
+    max_plans: int = Field(default=3, ge=1, le=10)
+    #: the share of the stated capacity an instalment may take before the default hazard rises
+    affordability_share_bps: int = Field(default=6_000, ge=0, le=10_000)
+    affordability_stress_bps: int = Field(default=10_000, ge=0)
+    #: the smallest instalment worth collecting, in fen
+    min_instalment: int = Field(default=10_000, ge=1)
+
+    def model(self) -> RestructuringSettings:
+        """The analytics model's settings (which refuse incoherent parameters with a ``SchemaError``: the gateway
+        builds them once at start-up, so a bad setting stops it with that message)."""
+        from analytics.restructuring import RestructuringSettings
+
+        return RestructuringSettings(**self.model_dump())
+
+
 class AnalyticsSettings(BaseModel):
+    #: restructuring offers: the litigation baseline's time and cost, and the plans considered
+    restructuring: RestructuringConfig = Field(default_factory=RestructuringConfig)
     #: directory of trained model artefacts (``recourse models train``); empty means ``<data_dir>/models``
     model_dir: Path | None = None
     #: largest guarantee edge list accepted by ``POST /guarantees/analyses``

@@ -14,6 +14,8 @@ from node_api.openapi import problem
 from node_api.problems import InvalidInputError
 from node_api.schemas.analytics import (
     GuaranteeAnalysisPublic,
+    RestructuringOfferCreate,
+    RestructuringOfferPublic,
     RiskAssessmentCreate,
     RiskAssessmentPublic,
     ValuationCreate,
@@ -24,6 +26,7 @@ from node_api.services.analytics import (
     assess_risk,
     drawing_png,
     get_analysis,
+    offer_plans,
     value_asset,
 )
 
@@ -82,6 +85,18 @@ async def create_risk_assessment(
 ) -> RiskAssessmentPublic:
     """Early-warning rules fired (each explained) and, with features, the calibrated default probability."""
     return await run_in_threadpool(assess_risk, registry=registry, body=body)
+
+
+@router.post("/restructuring/offers", responses={404: NO_MODEL})
+async def create_restructuring_offer(
+    body: RestructuringOfferCreate,
+    registry: ModelsDep,
+    _caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+) -> RestructuringOfferPublic:
+    """Restructuring plans (instalments, interest relief, principal haircut) the debtor can afford, ranked by
+    expected recovery and each compared with litigating plus auctioning now; every figure explained on the plan
+    card, whose digest a mediation agreement anchors."""
+    return await run_in_threadpool(offer_plans, registry=registry, body=body)
 
 
 @router.post(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, field_validator
 
 from node_api.schemas import RequestModel
 
@@ -13,6 +13,9 @@ __all__ = [
     "ContributionPublic",
     "EarlyWarningPublic",
     "GuaranteeAnalysisPublic",
+    "PlanPublic",
+    "RestructuringOfferCreate",
+    "RestructuringOfferPublic",
     "RiskAssessmentCreate",
     "RiskAssessmentPublic",
     "RuleConfig",
@@ -141,3 +144,83 @@ class GuaranteeAnalysisPublic(BaseModel):
     riskiest_firms: list[dict[str, Any]]
     chains: dict[str, list[list[str]]]
     drawing: str
+
+
+class RestructuringOfferCreate(RequestModel):
+    """A non-performing loan (money in integer fen), the debtor's stated monthly capacity and its 12-month default
+    probability: given, or scored from ``features`` by the installed default model."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "loan_id": "LN-2026-000381",
+                    "principal_fen": 8_000_000,
+                    "overdue_interest_fen": 1_200_000,
+                    "penalties_fen": 300_000,
+                    "annual_rate_bps": 600,
+                    "months_overdue": 7,
+                    "collateral_value_fen": 0,
+                    "monthly_capacity_fen": 450_000,
+                    "default_probability": 0.35,
+                }
+            ]
+        }
+    )
+
+    loan_id: str = Field(min_length=1, max_length=200)
+    principal_fen: int = Field(ge=0, lt=_MONEY_LIMIT, description="the part of the claim that is principal")
+    overdue_interest_fen: int = Field(default=0, ge=0, lt=_MONEY_LIMIT)
+    penalties_fen: int = Field(default=0, ge=0, lt=_MONEY_LIMIT)
+    annual_rate_bps: int = Field(default=0, ge=0, le=1_000_000, description="the contractual rate (shown on the card)")
+    months_overdue: int = Field(default=0, ge=0, le=1_200)
+    collateral_value_fen: int = Field(default=0, ge=0, lt=_MONEY_LIMIT, description="appraisal of the collateral")
+    monthly_capacity_fen: int = Field(ge=1, lt=_MONEY_LIMIT, description="what the debtor says it can pay a month")
+    default_probability: float | None = Field(default=None, ge=0.0, le=1.0, description="12-month PD")
+    features: dict[str, Any] | None = Field(default=None, description="the default model's features, for its PD")
+    start: Annotated[AwareDatetime, Field(strict=False)] | None = Field(
+        default=None, description="the schedule's start (ISO 8601 with an offset); instalment t is due t months later"
+    )
+
+    @field_validator("features")
+    @classmethod
+    def _one_source(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        """Exactly one source of the default probability."""
+        given = info.data.get("default_probability") is not None
+        if given == (value is not None):
+            raise ValueError("give either default_probability or features (for the default model), not both")
+        return value
+
+
+class PlanPublic(BaseModel):
+    """One proposed plan: its figures, its dated schedule and the card that explains every figure (the
+    ``digest``, SHA-256 of the card's canonical JSON, is what a mediation agreement anchors as its plan)."""
+
+    rank: int
+    digest: str
+    instalment_count: int
+    monthly_payment_fen: int
+    last_payment_fen: int
+    interest_relief_fen: int
+    principal_haircut_fen: int
+    relief_fen: int = Field(description="interest relief + principal haircut: the agreement's relief")
+    total_fen: int
+    expected_recovery_fen: int
+    expected_recovery_vs_litigation_bps: int | None
+    probability_of_completion_ppm: int
+    schedule: list[list[int]] = Field(description="[amount_fen, due_at (Unix seconds)] per instalment")
+    card: dict[str, Any]
+
+
+class RestructuringOfferPublic(BaseModel):
+    loan_id: str
+    claim_fen: int
+    default_probability: float
+    model_version: str | None
+    recommendation: str = Field(description="restructure | litigate")
+    reason: str
+    candidates: int
+    affordable: int
+    litigation: dict[str, Any] = Field(description="the litigation-plus-auction baseline, explained")
+    start: int = Field(description="the schedules' start, Unix seconds")
+    plans: list[PlanPublic]

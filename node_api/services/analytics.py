@@ -9,6 +9,7 @@ Models are trained offline (``recourse models train valuation|risk``) into the m
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import math
@@ -17,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from analytics import (
     to_jsonable,
 )
 from analytics.features import Schema
+from analytics.restructuring import LoanPosition, RestructuringSettings, offer_restructuring
 from node_api.db.oracle_models import GuaranteeAnalysis
 from node_api.jsonbody import loads_strict
 from node_api.problems import AnalyticsRefusedError, InvalidInputError, ModelUnavailableError, NotFoundError
@@ -45,6 +47,9 @@ from node_api.schemas.analytics import (
     ContributionPublic,
     EarlyWarningPublic,
     GuaranteeAnalysisPublic,
+    PlanPublic,
+    RestructuringOfferCreate,
+    RestructuringOfferPublic,
     RiskAssessmentCreate,
     RiskAssessmentPublic,
     ValuationCreate,
@@ -97,9 +102,11 @@ def load_artefact(path: Path, kind: str) -> Any:
 
 @dataclass
 class ModelRegistry:
-    """The models of this process, each loaded once (the first request that needs it loads it)."""
+    """The models of this process, each loaded once (the first request that needs it loads it), and the
+    restructuring offers' settings."""
 
     model_dir: Path
+    restructuring: RestructuringSettings = field(default_factory=RestructuringSettings)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -231,6 +238,66 @@ def assess_risk(*, registry: ModelRegistry, body: RiskAssessmentCreate) -> RiskA
             ContributionPublic(feature=name, log_effect=effect, percent=math.expm1(effect) * 100.0)
             for name, effect in result.top_factors
         ],
+    )
+
+
+# --- restructuring offers ------------------------------------------------------------------------
+
+
+def offer_plans(*, registry: ModelRegistry, body: RestructuringOfferCreate) -> RestructuringOfferPublic:
+    """Restructuring plans for one loan, best first, each with its card, digest and dated schedule; the PD is
+    given or scored by the installed default model from the loan's features."""
+    with _refusals():
+        loan = LoanPosition(
+            loan_id=body.loan_id,
+            principal=body.principal_fen,
+            overdue_interest=body.overdue_interest_fen,
+            penalties=body.penalties_fen,
+            annual_rate_bps=body.annual_rate_bps,
+            months_overdue=body.months_overdue,
+            collateral_value=body.collateral_value_fen,
+            monthly_capacity=body.monthly_capacity_fen,
+        )
+        if body.features is not None:
+            model = registry.risk()
+            frame, _ = _feature_frame(model.schema, body.features)
+            offer = offer_restructuring(loan, model=model, features=frame, settings=registry.restructuring)
+        else:
+            offer = offer_restructuring(
+                loan, default_probability=body.default_probability, settings=registry.restructuring
+            )
+        start = body.start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        plans = [
+            PlanPublic(
+                rank=p.rank,
+                digest="0x" + p.digest().removeprefix("0x"),
+                instalment_count=p.instalment_count,
+                monthly_payment_fen=p.monthly_payment,
+                last_payment_fen=p.last_payment,
+                interest_relief_fen=p.interest_relief,
+                principal_haircut_fen=p.principal_haircut,
+                relief_fen=p.interest_relief + p.principal_haircut,
+                total_fen=p.total,
+                expected_recovery_fen=p.expected_recovery,
+                expected_recovery_vs_litigation_bps=p.expected_recovery_vs_litigation_bps,
+                probability_of_completion_ppm=p.probability_of_completion_ppm,
+                schedule=[[amount, due] for amount, due in p.schedule(int(start.timestamp()))],
+                card=p.card(),
+            )
+            for p in offer.plans
+        ]
+    return RestructuringOfferPublic(
+        loan_id=loan.loan_id,
+        claim_fen=loan.claim,
+        default_probability=offer.default_probability,
+        model_version=offer.model_version,
+        recommendation=offer.recommendation,
+        reason=offer.reason,
+        candidates=offer.candidates,
+        affordable=offer.affordable,
+        litigation=offer.litigation.card(),
+        start=int(start.timestamp()),
+        plans=plans,
     )
 
 

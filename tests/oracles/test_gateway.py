@@ -312,6 +312,7 @@ ROUTES = [
     ("GET", f"/oracle/values/{FEED}/asset:x", "oracles:read", False),
     ("POST", "/valuations", "analytics:read", False),
     ("POST", "/risk/assessments", "analytics:read", False),
+    ("POST", "/restructuring/offers", "analytics:read", False),
     ("POST", "/guarantees/analyses", "analytics:read", False),
     ("GET", "/guarantees/analyses/00000000-0000-0000-0000-000000000000", "analytics:read", False),
 ]
