@@ -131,7 +131,7 @@ def gas_rows(net: Network) -> list[Row]:
             anchors[2] / agree_gas,
             "stores the schedule (one slot per instalment)",
         ),
-        Row("gas: court confirms", f"{anchors[3]:,}", f"{rule_gas:,}", anchors[3] / rule_gas, "opens the appeal window"),
+        Row("gas: court confirms", f"{anchors[3]:,}", f"{rule_gas:,}", anchors[3] / rule_gas, "opens the window"),
         Row(
             "gas: lifecycle open → claim → agreement → confirmation",
             f"{base:,}",

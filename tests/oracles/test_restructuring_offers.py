@@ -9,7 +9,7 @@ import json
 
 from tests.oracles.conftest import LiveGateway
 
-LOAN = {
+LOAN: dict[str, int | str] = {
     "loan_id": "LN-DSP-1",
     "principal_fen": 8_000_000,
     "overdue_interest_fen": 1_200_000,
@@ -32,7 +32,7 @@ def test_offers_are_affordable_ranked_dated_and_digested(live_gateway: LiveGatew
         r = http.post("/restructuring/offers", json={**LOAN, "default_probability": 0.35, "start": start})
     assert r.status_code == 200, r.text
     offer = r.json()
-    claim = LOAN["principal_fen"] + LOAN["overdue_interest_fen"] + LOAN["penalties_fen"]
+    claim = sum(int(LOAN[k]) for k in ("principal_fen", "overdue_interest_fen", "penalties_fen"))
     assert offer["claim_fen"] == claim
     assert offer["recommendation"] == "restructure"
     plans = offer["plans"]
@@ -42,7 +42,7 @@ def test_offers_are_affordable_ranked_dated_and_digested(live_gateway: LiveGatew
     litigation = offer["litigation"]["expected_recovery"]
     origin = int(dt.datetime.fromisoformat(start).timestamp())
     for p in plans:
-        assert p["last_payment_fen"] <= LOAN["monthly_capacity_fen"]
+        assert p["last_payment_fen"] <= int(LOAN["monthly_capacity_fen"])
         assert p["expected_recovery_fen"] > litigation
         assert p["total_fen"] + p["relief_fen"] == claim  # what DisputeDesk requires of an agreement
         amounts = [a for a, _ in p["schedule"]]
