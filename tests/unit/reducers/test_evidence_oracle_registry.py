@@ -53,6 +53,7 @@ def test_registry_and_replay_accept_decoded_events_and_rows() -> None:
         "CaseDelegation",
         "OracleHub",
         "JudicialAuction",
+        "DisputeDesk",
         "FractionsFactory",
         "AssetFractions",
     }
