@@ -22,6 +22,7 @@ from rich.console import Console
 
 from scripts.auctions_cli import app as auctions_cli_app
 from scripts.cases_cli import app as cases_cli_app
+from scripts.disputes_cli import app as disputes_cli_app
 from scripts.evidence_cli import app as evidence_cli_app
 from scripts.fractions_cli import app as fractions_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
@@ -59,6 +60,7 @@ app.command("serve")(serve)
 app.add_typer(cases_cli_app, name="cases")
 app.add_typer(auctions_cli_app, name="auctions")
 app.add_typer(fractions_cli_app, name="fractions")
+app.add_typer(disputes_cli_app, name="disputes")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 
 T = TypeVar("T")

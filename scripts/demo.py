@@ -82,6 +82,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
     from scripts.demo_analytics import analytics_demo_steps
     from scripts.demo_auctions import AUCTION_BIDDERS, auctions_demo_steps
     from scripts.demo_cases import cases_demo_steps
+    from scripts.demo_disputes import disputes_demo_steps
     from scripts.demo_evidence import evidence_demo_steps
     from scripts.demo_fractions import fractions_demo_steps
     from scripts.demo_gateway import demo_gateway_steps, running_gateway
@@ -109,6 +110,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             analytics_demo_steps(gw, console)
             auctions_demo_steps(gw, console)
             fractions_demo_steps(gw, console)
+            disputes_demo_steps(gw, console)
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:
