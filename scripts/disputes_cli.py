@@ -295,6 +295,98 @@ def owed(gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "") -> None:
     console.print(f"{body.get('address')}: {yuan(int(body.get('owed_fen') or 0))} owed", soft_wrap=True)
 
 
+@app.command("offers")
+def offers(
+    dispute: IdArg,
+    capacity: Annotated[
+        str, typer.Option("--capacity", help=f"What the debtor says it can pay a month: {AMOUNT_HELP}.")
+    ],
+    pd: Annotated[
+        float | None, typer.Option("--pd", help="12-month default probability 0-1 (else --features for the model).")
+    ] = None,
+    features: Annotated[
+        Path | None, typer.Option("--features", help="JSON file of the loan's features for the default model.")
+    ] = None,
+    interest: Annotated[str | None, typer.Option("--interest", help="The claim's overdue interest part.")] = None,
+    penalties: Annotated[str | None, typer.Option("--penalties", help="The claim's penalty part.")] = None,
+    collateral_value: Annotated[
+        str | None, typer.Option("--collateral-value", help="Appraisal of the collateral (litigation baseline).")
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="The schedule's start: ISO 8601 or a duration (7d).")] = "0d",
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Write the chosen plan's card here, for `agree --plan`.")
+    ] = None,
+    rank: Annotated[int, typer.Option("--rank", help="Which plan --save writes (1 = the best).")] = 1,
+    gateway: GatewayOpt = DEFAULT_GATEWAY,
+    api_key: KeyOpt = "",
+) -> None:
+    """Restructuring plans for a dispute's claim the debtor can afford, ranked by expected recovery against
+    litigation plus auction; --save writes one plan's card (its digest is what the agreement anchors)."""
+    dispute_id = _id(dispute)
+    if (pd is None) == (features is None):
+        fail("give the default probability: --pd 0.3, or --features FILE.json for the installed default model")
+    if pd is not None and not 0.0 <= pd <= 1.0:
+        fail(f"--pd: {pd} is not a probability; give a number from 0 to 1")
+    body: dict[str, Any] = {"monthly_capacity_fen": parse_fen(capacity, "--capacity")}
+    if features is not None:
+        try:
+            body["features"] = json.loads(features.read_text())
+        except (OSError, ValueError) as exc:
+            fail(f"--features: cannot read {features} as a JSON object of features ({exc})")
+        if not isinstance(body["features"], dict):
+            fail(f"--features: {features} must hold a JSON object (feature name → value)")
+    else:
+        body["default_probability"] = pd
+    with connect(gateway, api_key) as http:
+        d = _dispute(http, dispute_id)
+        claim = int(d["claim_amount_fen"])
+        parts = {
+            "overdue_interest_fen": parse_fen(interest, "--interest") if interest else 0,
+            "penalties_fen": parse_fen(penalties, "--penalties") if penalties else 0,
+        }
+        if sum(parts.values()) >= claim:
+            fail(f"--interest and --penalties must leave some principal in the claim of {yuan(claim)}")
+        body |= parts | {"loan_id": f"dispute-{dispute_id}", "principal_fen": claim - sum(parts.values())}
+        if collateral_value:
+            body["collateral_value_fen"] = parse_fen(collateral_value, "--collateral-value")
+        body["start"] = dt.datetime.fromtimestamp(
+            max(_moment(start, "--start"), int(d["chain_time"])), dt.UTC
+        ).isoformat()
+        offer = _call(http, "POST", "/restructuring/offers", json=body)
+    litigation = offer["litigation"]
+    console.print(
+        f"claim {yuan(claim)}, PD {offer['default_probability']:.2%}"
+        f"{' (model ' + offer['model_version'] + ')' if offer.get('model_version') else ''}; litigation plus auction: "
+        f"{yuan(int(litigation['expected_recovery']))} expected after {litigation['months']} months; "
+        f"recommendation: {offer['recommendation']} ({offer['reason']})",
+        soft_wrap=True,
+    )
+    for p in offer["plans"]:
+        ratio = p["expected_recovery_vs_litigation_bps"]
+        console.print(
+            f"#{p['rank']}: {p['instalment_count']} × {yuan(p['monthly_payment_fen'])} (last "
+            f"{yuan(p['last_payment_fen'])}), relief {yuan(p['interest_relief_fen'])} + haircut "
+            f"{yuan(p['principal_haircut_fen'])}; expected recovery {yuan(p['expected_recovery_fen'])}"
+            f"{f' = {ratio / 100:.0f} % of litigation' if ratio is not None else ''}; completes with p = "
+            f"{p['probability_of_completion_ppm'] / 1e6:.2f}; digest {p['digest']}",
+            soft_wrap=True,
+        )
+    if save is None:
+        return
+    chosen = next((p for p in offer["plans"] if p["rank"] == rank), None)
+    if chosen is None:
+        fail(f"--rank {rank}: the offer has {len(offer['plans'])} plans; nothing was saved")
+    plan = {k: v for k, v in chosen.items() if k not in ("card", "schedule", "digest")}
+    save.write_text(
+        json.dumps(
+            {"digest": chosen["digest"], "schedule": chosen["schedule"], "plan": plan, "card": chosen["card"]}, indent=2
+        )
+    )
+    console.print(
+        f"saved plan #{rank} to {save}: `recourse disputes agree {dispute_id} --plan {save} …`", soft_wrap=True
+    )
+
+
 # --- writes ---
 
 
