@@ -1,4 +1,5 @@
-"""Planner helpers shared by the services that write through the one write path (auctions, fractions).
+"""Planner helpers shared by the services that write through the one write path (auctions, fractions,
+disputes).
 
 A planner (``fn(*, session, recourse, institution, key, **args) -> Submission``) asks the chain before it
 accepts a request: :func:`asked` dry-runs the very transaction from the caller's address (a refusal raises its
@@ -7,13 +8,16 @@ rCNY to a contract: an exact ``approve`` first when the allowance does not cover
 ``precheck`` answers what can be asked before the approval is mined, and the step itself is checked by the
 chain when it runs). :func:`read` reads a view, a revert becoming its problem and a node that does not answer
 ``ChainUnavailableError``. :func:`planner` marks and names a planner that a factory makes for one kind.
+:class:`Step` is one planner's request, which looks its key up before anything is asked of the chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn, TypeVar
+
+from sqlmodel import Session
 
 from chain import ChainError, ContractReverted
 from chain.client import TxRequest
@@ -21,9 +25,9 @@ from chain.network import Recourse
 from node_api.institutions import Institution
 from node_api.problems import ChainUnavailableError
 from node_api.services.chain_errors import dry_run, raise_problem
-from node_api.services.operations import OpSpec, Submission, reads_chain
+from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
 
-__all__ = ["OnRefusal", "asked", "bytes32", "one", "paying", "planner", "read"]
+__all__ = ["OnRefusal", "Step", "asked", "bytes32", "one", "paying", "planner", "read"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Submission])
@@ -106,3 +110,27 @@ def paying(
         OpSpec(key, kind, body, tx),
     )
     return Submission(institution.name, institution.address, specs)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planner's request: the caller's ``key``, the operation's ``kind`` and its ``body`` (built from the
+    input alone). A planner looks its key up first (:meth:`again`): a replayed key is answered with the original
+    operations without asking the chain again, which might now refuse the step it already took (a settlement, a
+    claim); a different body under the key is ``OPS-409``."""
+
+    session: Session
+    recourse: Recourse
+    institution: Institution
+    key: str
+    kind: str
+    body: dict[str, Any]
+
+    def again(self) -> Submission | None:
+        """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
+        inst = self.institution
+        spec = OpSpec(self.key, self.kind, self.body, None)
+        if replayed(self.session, institution=inst.name, specs=(spec,)) is None:
+            return None
+        approve = OpSpec(f"{self.key}:approve", "token.approve", {}, None)
+        return Submission(inst.name, inst.address, (approve, spec))

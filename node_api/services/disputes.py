@@ -63,9 +63,9 @@ from node_api.schemas.disputes import (
     MediatorRatingPublic,
     MediatorRatingsPublic,
 )
-from node_api.services._planning import bytes32, one, paying, planner, read
+from node_api.services._planning import Step, bytes32, one, paying, planner, read
 from node_api.services.chain_errors import raise_problem, role_name
-from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
+from node_api.services.operations import Submission, reads_chain
 
 __all__ = [
     "DISPUTE_CONTRACT",
@@ -112,24 +112,8 @@ def _refused(exc: ContractReverted) -> NoReturn:
 
 
 @dataclass(frozen=True)
-class _Step:
-    """One planner's request: the caller's ``key``, the operation's ``kind`` and its ``body``."""
-
-    session: Session
-    recourse: Recourse
-    institution: Institution
-    key: str
-    kind: str
-    body: dict[str, Any]
-
-    def again(self) -> Submission | None:
-        """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
-        inst = self.institution
-        spec = OpSpec(self.key, self.kind, self.body, None)
-        if replayed(self.session, institution=inst.name, specs=(spec,)) is None:
-            return None
-        approve = OpSpec(f"{self.key}:approve", "token.approve", {}, None)
-        return Submission(inst.name, inst.address, (approve, spec))
+class _Step(Step):
+    """One planner's request (see :class:`~node_api.services._planning.Step`)."""
 
     def one(self, build: Callable[[DisputeDesk], TxRequest]) -> Submission:
         """The replay, else a request of one operation, asked of the chain first."""

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -59,10 +59,10 @@ from node_api.schemas.fractions import (
     TermsPublic,
     TransferCheckPublic,
 )
-from node_api.services._planning import bytes32, one, paying, planner
+from node_api.services._planning import Step, bytes32, one, paying, planner
 from node_api.services._planning import read as _read
 from node_api.services.chain_errors import raise_problem, role_name, transfer_refused
-from node_api.services.operations import OpSpec, Submission, reads_chain, replayed
+from node_api.services.operations import Submission, reads_chain
 
 __all__ = [
     "FACTORY_CONTRACT",
@@ -156,24 +156,8 @@ def source_digest(source_ref: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class _Step:
-    """One planner's request: the caller's ``key``, the operation's ``kind`` and its ``body``."""
-
-    session: Session
-    recourse: Recourse
-    institution: Institution
-    key: str
-    kind: str
-    body: dict[str, Any]
-
-    def again(self) -> Submission | None:
-        """The replay of an earlier request under ``key`` (with its approval, if it had one), or ``None``."""
-        inst = self.institution
-        spec = OpSpec(self.key, self.kind, self.body, None)
-        if replayed(self.session, institution=inst.name, specs=(spec,)) is None:
-            return None
-        approve = OpSpec(f"{self.key}:approve", "token.approve", {}, None)
-        return Submission(inst.name, inst.address, (approve, spec))
+class _Step(Step):
+    """One planner's request (see :class:`~node_api.services._planning.Step`)."""
 
     def on(self, asset: str, plan: Callable[[AssetFractions], Submission]) -> Submission:
         """The replay, else what ``plan`` makes of the asset token (``FRC-404`` unless the factory issued it)."""
