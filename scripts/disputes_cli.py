@@ -83,8 +83,11 @@ def problem_line(body: dict[str, Any], status: int | str = "") -> str:
     """A problem as one line: its code and detail, then what to do about it when there is a known remedy."""
     line = plain_problem_line(body, status)
     code, detail = str(body.get("code", status)), str(body.get("detail", "")).lower()
-    if "appeal window" in detail and "open" in detail and body.get("appeal_deadline"):
-        line += f"; finalise after {_when(body['appeal_deadline'])}"
+    reverted, deadline = body.get("reverted"), body.get("appeal_deadline")
+    if deadline and reverted == "DisputeAppealWindowOpen":  # the detail gives the deadline in Unix seconds
+        line += f"; the window closes {_when(deadline)}: finalise after that (`recourse disputes finalize`)"
+    elif deadline and reverted == "DisputeAppealWindowClosed":
+        line += f"; it closed {_when(deadline)}: too late to appeal"
     elif "anchor" in detail:
         line += "; anchor the document first (recourse evidence submit) and pass its root or evidence id"
     elif code in _HINTS:
@@ -323,7 +326,9 @@ def offers(
     """Restructuring plans for a dispute's claim the debtor can afford, ranked by expected recovery against
     litigation plus auction; --save writes one plan's card (its digest is what the agreement anchors)."""
     dispute_id = _id(dispute)
-    if (pd is None) == (features is None):
+    if pd is not None and features is not None:
+        fail("give either --pd or --features, not both")
+    if pd is None and features is None:
         fail("give the default probability: --pd 0.3, or --features FILE.json for the installed default model")
     if pd is not None and not 0.0 <= pd <= 1.0:
         fail(f"--pd: {pd} is not a probability; give a number from 0 to 1")
@@ -409,14 +414,40 @@ def open_dispute(
     with connect(gateway, api_key) as http:
         roots = [_document_root(http, r) for r in evidence or []]
         body = {"case_id": case_id, "claim_amount_fen": amount, "evidence_roots": roots, "collateral": collateral or []}
-        key = _key("open", api_key, json.dumps(body, sort_keys=True))
+        earlier = _case_disputes(http, case_id)
+        key = _key("open", api_key, json.dumps(body, sort_keys=True), sorted(earlier))
         op = _write(http, "/disputes", key, wait=wait, what="opening the dispute", body=body)
         if op["status"] != "succeeded":
             console.print(f"opening accepted (operation {op['id']}, not mined yet)", soft_wrap=True)
             return
-        found = _call(http, "GET", "/disputes", params={"case_id": case_id, "limit": 1}).get("data", [])
-    if found:
-        console.print(f"opened dispute {found[0]['dispute_id']} on case {case_id}", soft_wrap=True)
+        found = _opened(http, case_id, earlier)
+    if found is None:
+        console.print(
+            f"opened a dispute on case {case_id}; `recourse disputes list --case {case_id}` shows its number",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"opened dispute {found} on case {case_id}", soft_wrap=True)
+
+
+def _case_disputes(http: httpx.Client, case_id: str) -> set[int]:
+    rows = _call(http, "GET", "/disputes", params={"case_id": case_id, "limit": 500}).get("data", [])
+    return {int(r["dispute_id"]) for r in rows}
+
+
+def _opened(http: httpx.Client, case_id: str, earlier: set[int]) -> int | None:
+    """The number of the dispute just opened on ``case_id`` (one the case did not have before) once the index
+    has it (the write is mined before the indexer follows it), or ``None`` after 30 s."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        new = _case_disputes(http, case_id) - earlier
+        if new:
+            return max(new)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.2)
 
 
 @app.command("claim")
@@ -472,6 +503,8 @@ def _plan(path: str) -> tuple[str, list[dict[str, Any]], int]:
         return str(card["digest"]), schedule, int(card["plan"]["relief_fen"])
     except FileNotFoundError:
         fail(f"--plan: no file {path}; save one with `recourse disputes offers … --save FILE`")
+    except OSError as exc:
+        fail(f"--plan: cannot read {path} ({exc.strerror or exc})")
     except (ValueError, KeyError, TypeError):
         fail(f"--plan: {path} is not a plan card saved by `recourse disputes offers --save`")
 
@@ -638,13 +671,19 @@ def set_payee(
 
 @app.command("withdraw")
 def withdraw(gateway: GatewayOpt = DEFAULT_GATEWAY, api_key: KeyOpt = "", wait: WaitOpt = True) -> None:
-    """Withdraw everything the caller is owed as a payee of instalments."""
+    """Withdraw everything the caller is owed as a payee of instalments.
+
+    Each run is a new request (a fresh Idempotency-Key): two withdrawals of the same amount (equal monthly
+    instalments) are two acts, and a key built from the amount would replay the first instead of withdrawing
+    again. It cannot act twice: the contract refuses a withdrawal when nothing is owed."""
+    import uuid
+
     with connect(gateway, api_key) as http:
         before = _call(http, "GET", "/disputes/owed")
         fen = int(before.get("owed_fen") or 0)
         if fen == 0:
             fail("nothing is owed to you; payments appear here once instalments are paid (`recourse disputes owed`)")
-        key = _key("withdraw", api_key, fen, before.get("address"))
+        key = _key("withdraw", api_key, fen, before.get("address"), uuid.uuid4().hex)
         op = _write(http, "/disputes/owed/withdrawals", key, wait=wait, what="the withdrawal")
     if op["status"] == "succeeded":
         console.print(f"withdrew {yuan(fen)}", soft_wrap=True)
