@@ -20,6 +20,12 @@ import {Roles} from "../libraries/Roles.sol";
 /// reentrancy lock, so even a token with transfer hooks could not withdraw twice.
 /// Not `Pausable`: every movement of value here is a SettlementToken transfer, which the regulator's token pause
 /// already stops.
+/// Storage: a dispute is kept without what can be derived (the opener is the bank unless the collector opened it,
+/// the payee is the bank unless another was named, the relief is the claim less the schedule total), so `open`
+/// writes four slots (three without a collector); the agreement's grace, time and length share slots the dispute
+/// writes anyway, and its schedule holds two instalments per slot. An instalment's amount must therefore be below
+/// 2^96 fen and its due time at most 2^32 - 1 (7 February 2106); a schedule beyond either is refused with
+/// {DisputeInvalidSchedule}.
 contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient {
     using SafeERC20 for ISettlementToken;
 
@@ -32,6 +38,52 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
     /// @notice The longest appeal window the consortium may set.
     uint64 public constant MAX_APPEAL_WINDOW = 90 days;
 
+    /// @dev Slots of a schedule: two instalments per slot.
+    uint256 private constant _SCHEDULE_SLOTS = MAX_INSTALMENTS / 2;
+    /// @dev Bits of an instalment's amount in its half slot (the due time takes the 32 bits above).
+    uint256 private constant _AMOUNT_BITS = 96;
+    uint256 private constant _AMOUNT_MASK = type(uint96).max;
+    uint256 private constant _DUE_MASK = type(uint32).max;
+
+    /// @dev A dispute as stored: {Dispute} less the derived opener and payee, plus its agreement's length, time and
+    /// grace, in nine slots (comments); `open` writes slots 0, 1 (with a collector), 5 and 6.
+    struct StoredDispute {
+        // slot 0
+        DisputeStatus status;
+        Ruling ruling;
+        bool openedByCollector; // the opener is the collector, not the bank
+        uint8 instalments; // the agreement's schedule length (zero without an agreement)
+        uint64 openedAt;
+        address bank;
+        // slot 1
+        address collector;
+        // slot 2
+        address mediator;
+        uint64 agreedAt;
+        uint32 grace; // at most MAX_GRACE
+        // slot 3
+        address court;
+        uint64 appealDeadline;
+        // slot 4
+        address appealCourt;
+        // slot 5
+        bytes32 caseId;
+        // slot 6
+        uint128 claimAmount;
+        uint128 total;
+        // slot 7
+        uint128 paid;
+        // slot 8
+        address payee; // zero while the payee is the bank
+    }
+
+    /// @dev An agreement's digests (its relief, grace and time are derived or kept in {StoredDispute}).
+    struct StoredAgreement {
+        bytes32 termsDigest;
+        bytes32 commitmentDigest;
+        bytes32 planDigest;
+    }
+
     // --- storage ---
     ISettlementToken private immutable _token;
     IEvidenceRegistry private immutable _evidence;
@@ -41,9 +93,11 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
     bool private _mediationRequired;
     uint256 private _disputeCount;
     uint256 private _totalOwed;
-    mapping(uint256 disputeId => Dispute) private _disputes;
-    mapping(uint256 disputeId => AgreementRecord) private _agreements;
-    mapping(uint256 disputeId => Instalment[]) private _schedules;
+    mapping(uint256 disputeId => StoredDispute) private _disputes;
+    mapping(uint256 disputeId => StoredAgreement) private _agreements;
+    /// @dev Instalment `i` is the half slot `i % 2` (low, high) of slot `i / 2`: its amount in the low 96 bits, its
+    /// due time in the 32 above.
+    mapping(uint256 disputeId => uint256[_SCHEDULE_SLOTS]) private _schedules;
     mapping(bytes32 caseId => uint256 disputeId) private _latest;
     mapping(bytes32 caseId => bool) private _enforceable;
     mapping(bytes32 assetRef => bytes32 caseId) private _collateral;
@@ -95,7 +149,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function claim(uint256 disputeId) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         _requireStatus(disputeId, d, DisputeStatus.OPEN);
         _requireMediator(disputeId, d, msg.sender);
         d.mediator = msg.sender;
@@ -105,7 +159,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function assign(uint256 disputeId, address mediator) external {
-        Dispute storage d = _bankDispute(disputeId);
+        StoredDispute storage d = _bankDispute(disputeId);
         _requireStatus(disputeId, d, DisputeStatus.OPEN);
         _requireMediator(disputeId, d, mediator);
         d.mediator = mediator;
@@ -115,7 +169,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function submitEvidence(uint256 disputeId, bytes32 root) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         DisputeStatus status = d.status;
         if (
             status == DisputeStatus.ABANDONED || status == DisputeStatus.FINAL || status == DisputeStatus.HONOURED
@@ -130,24 +184,26 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IDisputeDesk
+    /// @dev Each instalment's amount must be below 2^96 fen and its due time at most 2^32 - 1 (7 February 2106),
+    /// the bounds of the packed schedule; otherwise {DisputeInvalidSchedule} names it.
     function recordAgreement(uint256 disputeId, Agreement calldata agreement) external {
-        Dispute storage d = _mediatorDispute(disputeId);
-        if (agreement.grace > MAX_GRACE) revert DisputeInvalidGrace(agreement.grace, MAX_GRACE);
-        uint128 total = _checkSchedule(agreement.schedule, agreement.relief, d.claimAmount);
-        _agreements[disputeId] = AgreementRecord({
+        StoredDispute storage d = _mediatorDispute(disputeId);
+        uint64 grace = agreement.grace;
+        if (grace > MAX_GRACE) revert DisputeInvalidGrace(grace, MAX_GRACE);
+        uint128 total = _storeSchedule(_schedules[disputeId], agreement.schedule, agreement.relief, d.claimAmount);
+        _agreements[disputeId] = StoredAgreement({
             termsDigest: agreement.termsDigest,
             commitmentDigest: agreement.commitmentDigest,
-            planDigest: agreement.planDigest,
-            relief: agreement.relief,
-            grace: agreement.grace,
-            agreedAt: uint64(block.timestamp)
+            planDigest: agreement.planDigest
         });
-        Instalment[] storage schedule = _schedules[disputeId];
-        uint256 count = agreement.schedule.length;
-        for (uint256 i; i < count; ++i) {
-            schedule.push(agreement.schedule[i]);
-        }
+        d.agreedAt = uint64(block.timestamp);
+        // casting to 'uint32' is safe because grace <= MAX_GRACE, below 2^32, was checked above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.grace = uint32(grace);
         d.total = total;
+        // casting to 'uint8' is safe because _storeSchedule checked the length is at most MAX_INSTALMENTS (120)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.instalments = uint8(agreement.schedule.length);
         d.status = DisputeStatus.AGREED;
         emit AgreementRecorded(
             disputeId,
@@ -165,14 +221,14 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function recordFailure(uint256 disputeId, bytes32 reasonDigest) external {
-        Dispute storage d = _mediatorDispute(disputeId);
+        StoredDispute storage d = _mediatorDispute(disputeId);
         d.status = DisputeStatus.FAILED;
         emit MediationFailed(disputeId, msg.sender, reasonDigest);
     }
 
     /// @inheritdoc IDisputeDesk
     function rule(uint256 disputeId, Ruling ruling, bytes32 documentDigest) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         _checkActiveRole(Roles.COURT);
         DisputeStatus status = d.status;
         if (status == DisputeStatus.APPEALED) {
@@ -207,7 +263,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function appeal(uint256 disputeId, bytes32 reasonDigest) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         _requireStatus(disputeId, d, DisputeStatus.RULED);
         uint64 deadline = d.appealDeadline;
         if (block.timestamp > deadline) revert DisputeAppealWindowClosed(disputeId, deadline);
@@ -220,7 +276,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function finalize(uint256 disputeId) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         _requireStatus(disputeId, d, DisputeStatus.RULED);
         uint64 deadline = d.appealDeadline;
         if (block.timestamp <= deadline) revert DisputeAppealWindowOpen(disputeId, deadline);
@@ -229,7 +285,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function pay(uint256 disputeId, uint128 amount) external nonReentrant {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         DisputeStatus status = d.status;
         bool performing = status == DisputeStatus.PERFORMING;
         if (
@@ -239,7 +295,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
         uint128 paid = d.paid;
         uint128 outstanding = d.total - paid;
         if (amount == 0 || amount > outstanding) revert DisputeInvalidPayment(amount, outstanding);
-        address payee = d.payee;
+        address payee = _payee(d);
         paid += amount;
         d.paid = paid;
         _owed[payee] += amount;
@@ -254,23 +310,27 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function markDefault(uint256 disputeId) external {
-        Dispute storage d = _dispute(disputeId);
+        StoredDispute storage d = _dispute(disputeId);
         _requireStatus(disputeId, d, DisputeStatus.PERFORMING);
-        Instalment[] storage schedule = _schedules[disputeId];
-        uint64 grace = _agreements[disputeId].grace;
+        uint256[_SCHEDULE_SLOTS] storage schedule = _schedules[disputeId];
+        uint64 grace = d.grace;
         uint128 paid = d.paid;
         uint128 due;
         uint256 index = type(uint256).max;
-        uint256 count = schedule.length;
+        uint256 count = d.instalments;
+        uint256 word;
         // Due dates strictly increase, so the instalments late beyond the grace period are a prefix.
         for (uint256 i; i < count; ++i) {
-            Instalment storage instalment = schedule[i];
-            if (uint256(instalment.dueAt) + grace >= block.timestamp) break;
-            due += instalment.amount;
+            word = i & 1 == 0 ? schedule[i >> 1] : word >> 128;
+            if (((word >> _AMOUNT_BITS) & _DUE_MASK) + grace >= block.timestamp) break;
+            // casting to 'uint128' is safe because the amount is masked to 96 bits (and at most MAX_INSTALMENTS of
+            // them stay far below 2^128)
+            // forge-lint: disable-next-line(unsafe-typecast)
+            due += uint128(word & _AMOUNT_MASK);
             if (index == type(uint256).max && due > paid) index = i;
         }
         if (index == type(uint256).max) {
-            revert DisputeNotInDefault(disputeId, _dueBy(disputeId, _lessGrace(grace)), paid);
+            revert DisputeNotInDefault(disputeId, _dueBy(d, schedule, _lessGrace(grace)), paid);
         }
         d.status = DisputeStatus.DEFAULTED;
         bytes32 caseId = d.caseId;
@@ -281,8 +341,10 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function abandon(uint256 disputeId, bytes32 reasonDigest) external {
-        Dispute storage d = _dispute(disputeId);
-        if (msg.sender != d.opener) revert DisputeNotParticipant(disputeId, msg.sender);
+        StoredDispute storage d = _dispute(disputeId);
+        if (msg.sender != (d.openedByCollector ? d.collector : d.bank)) {
+            revert DisputeNotParticipant(disputeId, msg.sender);
+        }
         DisputeStatus status = d.status;
         if (status != DisputeStatus.OPEN && status != DisputeStatus.MEDIATING) {
             revert DisputeWrongStatus(disputeId, status);
@@ -293,16 +355,22 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @inheritdoc IDisputeDesk
     function setPayee(uint256 disputeId, address payee) external {
-        Dispute storage d = _bankDispute(disputeId);
+        StoredDispute storage d = _bankDispute(disputeId);
         if (payee == address(0)) revert DisputeZeroAddress();
         DisputeStatus status = d.status;
         if (
             status == DisputeStatus.HONOURED || status == DisputeStatus.DEFAULTED || status == DisputeStatus.ABANDONED
                 || status == DisputeStatus.FINAL
         ) revert DisputeWrongStatus(disputeId, status);
-        address previous = d.payee;
+        address bank = d.bank;
+        address previous = _payee(d);
         if (previous == payee) return;
-        d.payee = payee;
+        IConsortium consortium_ = _consortium();
+        // the token's own test of who may hold rCNY (SettlementToken `_requireHolder`)
+        if (!consortium_.isActiveMember(payee) && !consortium_.isSystemContract(payee)) {
+            revert DisputeInvalidPayee(payee);
+        }
+        d.payee = payee == bank ? address(0) : payee;
         emit PayeeChanged(disputeId, previous, payee);
     }
 
@@ -332,23 +400,59 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
     // --- external: views ---
 
     /// @inheritdoc IDisputeDesk
-    function dispute(uint256 disputeId) external view returns (Dispute memory) {
-        return _dispute(disputeId);
+    function dispute(uint256 disputeId) external view returns (Dispute memory out) {
+        StoredDispute storage d = _dispute(disputeId);
+        out.status = d.status;
+        out.ruling = d.ruling;
+        out.openedAt = d.openedAt;
+        out.bank = d.bank;
+        out.appealDeadline = d.appealDeadline;
+        out.collector = d.collector;
+        out.opener = d.openedByCollector ? d.collector : d.bank;
+        out.mediator = d.mediator;
+        out.court = d.court;
+        out.appealCourt = d.appealCourt;
+        out.caseId = d.caseId;
+        out.claimAmount = d.claimAmount;
+        out.total = d.total;
+        out.paid = d.paid;
+        out.payee = _payee(d);
     }
 
     /// @inheritdoc IDisputeDesk
-    function agreementOf(uint256 disputeId) external view returns (AgreementRecord memory) {
-        return _agreements[disputeId];
+    function agreementOf(uint256 disputeId) external view returns (AgreementRecord memory out) {
+        StoredDispute storage d = _disputes[disputeId];
+        if (d.instalments == 0) return out;
+        StoredAgreement storage a = _agreements[disputeId];
+        out.termsDigest = a.termsDigest;
+        out.commitmentDigest = a.commitmentDigest;
+        out.planDigest = a.planDigest;
+        out.relief = d.claimAmount - d.total;
+        out.grace = d.grace;
+        out.agreedAt = d.agreedAt;
     }
 
     /// @inheritdoc IDisputeDesk
-    function scheduleOf(uint256 disputeId) external view returns (Instalment[] memory) {
-        return _schedules[disputeId];
+    function scheduleOf(uint256 disputeId) external view returns (Instalment[] memory schedule) {
+        uint256 count = _disputes[disputeId].instalments;
+        uint256[_SCHEDULE_SLOTS] storage words = _schedules[disputeId];
+        schedule = new Instalment[](count);
+        uint256 word;
+        for (uint256 i; i < count; ++i) {
+            word = i & 1 == 0 ? words[i >> 1] : word >> 128;
+            // casting to 'uint128' is safe because the amount is masked to 96 bits
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint128 amount = uint128(word & _AMOUNT_MASK);
+            // casting to 'uint64' is safe because the due time is masked to 32 bits
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint64 dueAt = uint64((word >> _AMOUNT_BITS) & _DUE_MASK);
+            schedule[i] = Instalment({amount: amount, dueAt: dueAt});
+        }
     }
 
     /// @inheritdoc IDisputeDesk
     function dueBy(uint256 disputeId, uint64 timestamp) external view returns (uint128) {
-        return _dueBy(disputeId, timestamp);
+        return _dueBy(_disputes[disputeId], _schedules[disputeId], timestamp);
     }
 
     /// @inheritdoc IDisputeDesk
@@ -409,35 +513,41 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     // --- private ---
 
-    function _dispute(uint256 disputeId) private view returns (Dispute storage d) {
+    function _dispute(uint256 disputeId) private view returns (StoredDispute storage d) {
         d = _disputes[disputeId];
         if (d.status == DisputeStatus.NONE) revert DisputeUnknown(disputeId);
     }
 
     /// @dev The dispute, called by its bank (which must still be an active BANK).
-    function _bankDispute(uint256 disputeId) private view returns (Dispute storage d) {
+    function _bankDispute(uint256 disputeId) private view returns (StoredDispute storage d) {
         d = _dispute(disputeId);
         if (msg.sender != d.bank) revert DisputeNotBank(disputeId, msg.sender);
         _checkActiveRole(Roles.BANK);
     }
 
     /// @dev The dispute, MEDIATING and called by its mediator.
-    function _mediatorDispute(uint256 disputeId) private view returns (Dispute storage d) {
+    function _mediatorDispute(uint256 disputeId) private view returns (StoredDispute storage d) {
         d = _dispute(disputeId);
         if (msg.sender != d.mediator) revert DisputeNotDisputeMediator(disputeId, msg.sender);
         _requireStatus(disputeId, d, DisputeStatus.MEDIATING);
     }
 
-    function _requireStatus(uint256 disputeId, Dispute storage d, DisputeStatus status) private view {
+    function _requireStatus(uint256 disputeId, StoredDispute storage d, DisputeStatus status) private view {
         if (d.status != status) revert DisputeWrongStatus(disputeId, d.status);
     }
 
-    /// @dev `account` is an active MEDIATOR and none of the dispute's bank, collector or opener.
-    function _requireMediator(uint256 disputeId, Dispute storage d, address account) private view {
-        if (
-            account == d.bank || account == d.collector || account == d.opener
-                || !_hasActiveRole(account, Roles.MEDIATOR)
-        ) revert DisputeNotMediator(disputeId, account);
+    /// @dev `account` is an active MEDIATOR and none of the dispute's bank, collector or opener (the opener is the
+    /// bank or the collector).
+    function _requireMediator(uint256 disputeId, StoredDispute storage d, address account) private view {
+        if (account == d.bank || account == d.collector || !_hasActiveRole(account, Roles.MEDIATOR)) {
+            revert DisputeNotMediator(disputeId, account);
+        }
+    }
+
+    /// @dev Who is owed the dispute's instalments: the named payee, or the bank.
+    function _payee(StoredDispute storage d) private view returns (address payee) {
+        payee = d.payee;
+        if (payee == address(0)) payee = d.bank;
     }
 
     /// @dev The caller may open a dispute on `caseId` for `claimAmount`: the case has a record, is not recovered in
@@ -489,43 +599,57 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
         }
     }
 
-    /// @dev Writes a new OPEN dispute (its payee is the bank) as the case's latest and emits {DisputeOpened}.
+    /// @dev Writes a new OPEN dispute (its payee is the bank: `payee` stays zero) as the case's latest and emits
+    /// {DisputeOpened}. The opener is the bank or the collector, so a flag records which.
     function _store(bytes32 caseId, uint128 claimAmount, address bank, address collector)
         private
         returns (uint256 disputeId)
     {
         disputeId = ++_disputeCount;
-        Dispute storage d = _disputes[disputeId];
+        StoredDispute storage d = _disputes[disputeId];
         d.status = DisputeStatus.OPEN;
         d.openedAt = uint64(block.timestamp);
         d.bank = bank;
-        d.collector = collector;
-        d.opener = msg.sender;
+        if (msg.sender != bank) d.openedByCollector = true;
+        if (collector != address(0)) d.collector = collector;
         d.caseId = caseId;
         d.claimAmount = claimAmount;
-        d.payee = bank;
         _latest[caseId] = disputeId;
         emit DisputeOpened(disputeId, caseId, msg.sender, bank, collector, claimAmount, uint64(block.timestamp));
     }
 
-    /// @dev Checks a schedule (1 to MAX_INSTALMENTS instalments, each at least 1 fen, due dates strictly increasing
-    /// and in the future) and that its total plus `relief` is `claimAmount`; returns the total.
-    function _checkSchedule(Instalment[] calldata schedule, uint128 relief, uint128 claimAmount)
-        private
-        view
-        returns (uint128)
-    {
+    /// @dev Checks a schedule (1 to MAX_INSTALMENTS instalments, each at least 1 fen and below 2^96, due dates
+    /// strictly increasing, in the future and below 2^32) and that its total plus `relief` is `claimAmount`, and
+    /// writes it into `words`, two instalments per slot; returns the total (a revert undoes the writes).
+    function _storeSchedule(
+        uint256[_SCHEDULE_SLOTS] storage words,
+        Instalment[] calldata schedule,
+        uint128 relief,
+        uint128 claimAmount
+    ) private returns (uint128) {
         uint256 count = schedule.length;
         if (count == 0 || count > MAX_INSTALMENTS) revert DisputeInvalidSchedule(count);
         uint256 total;
         uint256 previous = block.timestamp;
+        uint256 word;
         for (uint256 i; i < count; ++i) {
             Instalment calldata instalment = schedule[i];
-            if (instalment.amount == 0 || instalment.dueAt <= previous) revert DisputeInvalidSchedule(i);
-            previous = instalment.dueAt;
-            // at most MAX_INSTALMENTS amounts below 2^128: the sum stays far below 2^256
-            total += instalment.amount;
+            uint256 amount = instalment.amount;
+            uint256 dueAt = instalment.dueAt;
+            if (amount == 0 || amount > _AMOUNT_MASK || dueAt <= previous || dueAt > _DUE_MASK) {
+                revert DisputeInvalidSchedule(i);
+            }
+            previous = dueAt;
+            // at most MAX_INSTALMENTS amounts below 2^96: the sum stays far below 2^256
+            total += amount;
+            uint256 half = amount | (dueAt << _AMOUNT_BITS);
+            if (i & 1 == 0) {
+                word = half;
+            } else {
+                words[i >> 1] = word | (half << 128);
+            }
         }
+        if (count & 1 == 1) words[count >> 1] = word;
         if (total + relief != claimAmount) {
             // casting to 'uint128' is safe because the larger totals are reported as type(uint128).max
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -539,7 +663,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
 
     /// @dev Makes the dispute's ruling final: FOR_CLAIMANT makes the case enforceable, DISMISSED and REFUSED end the
     /// dispute, CONFIRMED starts the agreement's performance (or honours it, if it is already paid in full).
-    function _finalize(uint256 disputeId, Dispute storage d) private {
+    function _finalize(uint256 disputeId, StoredDispute storage d) private {
         Ruling ruling = d.ruling;
         DisputeStatus status = DisputeStatus.FINAL;
         if (ruling == Ruling.CONFIRMED) {
@@ -556,13 +680,21 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
         }
     }
 
-    function _dueBy(uint256 disputeId, uint256 timestamp) private view returns (uint128 due) {
-        Instalment[] storage schedule = _schedules[disputeId];
-        uint256 count = schedule.length;
+    /// @dev The total of the dispute's instalments due by `timestamp` (`schedule` is its packed schedule).
+    function _dueBy(StoredDispute storage d, uint256[_SCHEDULE_SLOTS] storage schedule, uint256 timestamp)
+        private
+        view
+        returns (uint128 due)
+    {
+        uint256 count = d.instalments;
+        uint256 word;
         for (uint256 i; i < count; ++i) {
-            Instalment storage instalment = schedule[i];
-            if (instalment.dueAt > timestamp) break;
-            due += instalment.amount;
+            word = i & 1 == 0 ? schedule[i >> 1] : word >> 128;
+            if (((word >> _AMOUNT_BITS) & _DUE_MASK) > timestamp) break;
+            // casting to 'uint128' is safe because the amount is masked to 96 bits (and at most MAX_INSTALMENTS of
+            // them stay far below 2^128)
+            // forge-lint: disable-next-line(unsafe-typecast)
+            due += uint128(word & _AMOUNT_MASK);
         }
     }
 
@@ -572,7 +704,7 @@ contract DisputeDesk is ConsortiumGated, IDisputeDesk, ReentrancyGuardTransient 
     }
 
     /// @dev Whether a dispute ended without making its case enforceable (a new one may be opened on the case).
-    function _endedWithoutEnforcement(Dispute storage d) private view returns (bool) {
+    function _endedWithoutEnforcement(StoredDispute storage d) private view returns (bool) {
         DisputeStatus status = d.status;
         if (status == DisputeStatus.ABANDONED || status == DisputeStatus.HONOURED) return true;
         return status == DisputeStatus.FINAL && d.ruling != Ruling.FOR_CLAIMANT;

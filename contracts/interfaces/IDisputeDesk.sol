@@ -182,6 +182,8 @@ interface IDisputeDesk is IConsortiumGated {
     error DisputeInvalidPayment(uint128 amount, uint128 outstanding);
     /// @notice `account` is owed nothing.
     error DisputeNothingToWithdraw(address account);
+    /// @notice The payee named cannot hold rCNY: it is neither an active consortium member nor a system contract.
+    error DisputeInvalidPayee(address payee);
     /// @notice A governed setting is outside its bounds.
     error DisputeInvalidSetting();
     /// @notice A required address is zero.

@@ -505,6 +505,32 @@ contract DisputeDeskTest is DisputeFixture {
         assertEq(desk.scheduleOf(id).length, 120);
     }
 
+    function test_recordAgreement_refusesInstalmentsBeyondThePackedBounds() public {
+        uint256 id = mediating();
+        uint128 big = uint128(1) << 96;
+        // an amount of 2^96 fen: refused at its index, before the total is compared with the claim
+        IDisputeDesk.Instalment[] memory s = scheduleOf(3, claimAmount);
+        s[1].amount = big;
+        vm.expectRevert(badSchedule(1));
+        agreeAs(mediator, id, agreementWith(s, 0));
+        // a due time beyond 2^32 - 1 (7 February 2106)
+        s = scheduleOf(3, claimAmount);
+        s[2].dueAt = uint64(type(uint32).max) + 1;
+        vm.expectRevert(badSchedule(2));
+        agreeAs(mediator, id, agreementWith(s, 0));
+        // the last due time that fits is accepted, and read back as given
+        s = scheduleOf(3, claimAmount);
+        s[2].dueAt = type(uint32).max;
+        agreeAs(mediator, id, agreementWith(s, 0));
+        IDisputeDesk.Instalment[] memory stored = desk.scheduleOf(id);
+        assertEq(stored.length, 3);
+        for (uint256 i = 0; i < 3; i++) {
+            assertEq(stored[i].amount, s[i].amount);
+            assertEq(stored[i].dueAt, s[i].dueAt);
+        }
+        assertEq(desk.dueBy(id, type(uint64).max), claimAmount);
+    }
+
     function test_recordFailure_emits() public {
         uint256 id = mediating();
         vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeNotDisputeMediator.selector, id, mediator2));
@@ -908,6 +934,46 @@ contract DisputeDeskTest is DisputeFixture {
         desk.setPayee(id, bank2);
     }
 
+    function test_setPayee_refusesWhoCannotHoldRcny() public {
+        uint256 id = agreed(2, 0);
+        // a stranger, a suspended member and a contract that is not a system contract cannot hold rCNY
+        address stranger = makeAddr("stranger");
+        vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeInvalidPayee.selector, stranger));
+        vm.prank(bank);
+        desk.setPayee(id, stranger);
+        suspend(collector2);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeInvalidPayee.selector, collector2));
+        vm.prank(bank);
+        desk.setPayee(id, collector2);
+        PayeeHolder holder = new PayeeHolder();
+        vm.expectRevert(abi.encodeWithSelector(IDisputeDesk.DisputeInvalidPayee.selector, address(holder)));
+        vm.prank(bank);
+        desk.setPayee(id, address(holder));
+        assertEq(desk.dispute(id).payee, bank);
+        // once enrolled as a system contract (as an AssetFractions token is) it is accepted and owed what is paid
+        pass(IConsortium.ProposalKind.SetSystemContract, address(holder), abi.encode(true));
+        vm.expectEmit(address(desk));
+        emit IDisputeDesk.PayeeChanged(id, bank, address(holder));
+        vm.prank(bank);
+        desk.setPayee(id, address(holder));
+        assertEq(desk.dispute(id).payee, address(holder));
+        payAs(payer, id, 100);
+        assertEq(desk.owed(address(holder)), 100);
+        // another active member is accepted, and so is the bank again (the payee is the bank once more)
+        vm.expectEmit(address(desk));
+        emit IDisputeDesk.PayeeChanged(id, address(holder), bank2);
+        vm.prank(bank);
+        desk.setPayee(id, bank2);
+        assertEq(desk.dispute(id).payee, bank2);
+        vm.expectEmit(address(desk));
+        emit IDisputeDesk.PayeeChanged(id, bank2, bank);
+        vm.prank(bank);
+        desk.setPayee(id, bank);
+        assertEq(desk.dispute(id).payee, bank);
+        payAs(payer, id, 50);
+        assertEq(desk.owed(bank), 50);
+    }
+
     function test_bankActions_needAnActiveBank() public {
         uint256 id = openDispute();
         suspend(bank);
@@ -1059,3 +1125,6 @@ contract DisputeDeskTest is DisputeFixture {
         assertEq(auction.lotCount(), 1);
     }
 }
+
+/// @notice A contract that may be named payee once the consortium enrols it as a system contract.
+contract PayeeHolder {}

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DisputeDesk} from "../../disputes/DisputeDesk.sol";
+import {IConsortium} from "../../interfaces/IConsortium.sol";
 import {IDisputeDesk} from "../../interfaces/IDisputeDesk.sol";
 import {ISettlementToken} from "../../interfaces/ISettlementToken.sol";
 import {DisputeAttacker} from "../utils/DisputeAttacker.sol";
@@ -28,6 +29,8 @@ contract DisputeDeskReentrancyTest is DisputeFixture {
         hostile = new HostileToken();
         hd = new DisputeDesk(consortium, ISettlementToken(address(hostile)), registry, cd, APPEAL_WINDOW);
         attacker = new DisputeAttacker(hd, hostile);
+        // a payee must be able to hold rCNY: the attacker is enrolled as a system contract (as an AssetFractions is)
+        pass(IConsortium.ProposalKind.SetSystemContract, address(attacker), abi.encode(true));
         hostile.setHook(address(attacker));
         hostile.mint(payer, CASH);
         hostile.mint(address(attacker), CASH);
