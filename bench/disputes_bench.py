@@ -129,7 +129,7 @@ def gas_rows(net: Network) -> list[Row]:
             f"{anchors[2]:,}",
             f"{agree_gas:,}",
             anchors[2] / agree_gas,
-            "stores the schedule (one slot per instalment)",
+            "stores the schedule (two instalments per slot)",
         ),
         Row("gas: court confirms", f"{anchors[3]:,}", f"{rule_gas:,}", anchors[3] / rule_gas, "opens the window"),
         Row(

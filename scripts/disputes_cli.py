@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click.core import Context  # typer vendors click; its usage errors are click's
-from typer._click.exceptions import UsageError
-from typer.core import TyperGroup
 
 from scripts.gateway_http import (
     DEFAULT_GATEWAY,
@@ -36,6 +33,7 @@ from scripts.gateway_http import (
     connect,
     console,
     fail,
+    one_line_errors,
     parse_address,
     parse_digest,
     parse_fen,
@@ -50,21 +48,8 @@ if TYPE_CHECKING:  # loaded by the commands that run, not for --help
 __all__ = ["app", "failure_reason", "problem_line"]
 
 
-class _OneLineErrors(TyperGroup):
-    """Usage errors (a missing option, a value that is not a number, an unknown command) as one line."""
-
-    def invoke(self, ctx: Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except UsageError as exc:
-            sub = ctx.invoked_subcommand
-            where = f"recourse disputes {sub} --help" if sub and sub in self.commands else "recourse disputes --help"
-            message = " ".join(exc.format_message().split()).rstrip(".")
-            fail(f"{message} (see `{where}`)")
-
-
 app = typer.Typer(
-    cls=_OneLineErrors,
+    cls=one_line_errors("disputes"),
     help="Disputes: mediation, restructuring agreements in instalments, court rulings, enforceability (a gateway).",
     no_args_is_help=True,
 )

@@ -1,5 +1,6 @@
-"""What the CLIs that work through a gateway (``recourse auctions``, ``fractions`` and ``cases``) share: their
-options, the HTTP client with an API key, the one-line failure (stderr, exit code 1), writes as operations
+"""What the CLIs that work through a gateway (``recourse auctions``, ``fractions``, ``disputes`` and ``cases``)
+share: their options, the HTTP client with an API key, the one-line failure (stderr, exit code 1) also for usage
+errors (:func:`one_line_errors`), writes as operations
 (an idempotency key built from the command's arguments, polled until mined, refused steps in words) and the
 parsing of amounts, durations, digests and addresses; and a Server-Sent Events reader (the live room).
 
@@ -20,11 +21,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer._click.core import Context  # typer vendors click; its usage errors are click's
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:  # loaded by the commands that run, not for --help
     import httpx
 
 __all__ = [
+    "one_line_errors",
     "ADDRESS",
     "DEFAULT_GATEWAY",
     "DURATION_UNITS",
@@ -65,6 +70,23 @@ _DURATION = re.compile(r"^\+?(\d+)\s*([smhd]?)$", re.ASCII)
 
 #: a problem as one line: ``(body, HTTP status) -> line``
 ProblemLine = Callable[[dict[str, Any], int | str], str]
+
+
+def one_line_errors(group: str) -> type[TyperGroup]:
+    """A Typer group class for ``recourse <group>`` whose usage errors (a missing option, a value that is not a
+    number, an unknown command) are the CLI's one line, naming the ``--help`` to read."""
+
+    class OneLineErrors(TyperGroup):
+        def invoke(self, ctx: Context) -> Any:
+            try:
+                return super().invoke(ctx)
+            except UsageError as exc:
+                sub = ctx.invoked_subcommand
+                where = f"recourse {group} {sub} --help" if sub and sub in self.commands else f"recourse {group} --help"
+                message = " ".join(exc.format_message().split()).rstrip(".")
+                fail(f"{message} (see `{where}`)")
+
+    return OneLineErrors
 
 
 def fail(message: str) -> NoReturn:

@@ -515,8 +515,8 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     "DisputeInvalidSchedule": _dispute_terms(
         "DisputeInvalidSchedule",
         "schedule",
-        "the schedule is invalid at instalment {index}: 1 to 120 instalments, each at least 1 fen, due in the "
-        "future in strictly increasing order",
+        "the schedule is invalid at instalment {index}: 1 to 120 instalments, each at least 1 fen and below "
+        "2**96 fen, due in the future (before 2106) in strictly increasing order",
     ),
     "DisputeAgreementMismatch": _dispute_terms(
         "DisputeAgreementMismatch",
@@ -533,6 +533,11 @@ REVERT_PROBLEMS: dict[str, Callable[[Args], CoreError]] = {
     ),
     "DisputeInvalidSetting": _dispute_terms("DisputeInvalidSetting", "setting", "the setting is outside its bounds"),
     "DisputeZeroAddress": _dispute_terms("DisputeZeroAddress", "payee", "an address that must be set is zero"),
+    "DisputeInvalidPayee": _dispute_terms(
+        "DisputeInvalidPayee",
+        "payee",
+        "{payee} cannot hold rCNY: a payee is an active member or a system contract (e.g. an AssetFractions token)",
+    ),
 }
 
 
