@@ -84,10 +84,12 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _find(series: Sequence[Series], *words: str) -> Series | None:
+_COLOURS = ("#c8602a", "#3d6fd6", "#2f9e6b", "#9b59b6", "#d4a017", "#5a6475", "#c0392b", "#16a085")
+
+
+def _activity(series: Sequence[Series]) -> Series | None:
     for s in series:
-        label = f"{s.name} {s.unit}".lower()
-        if any(w in label for w in words):
+        if s.unit == "events" or "activ" in s.name.lower():
             return s
     return None
 
@@ -100,6 +102,20 @@ def _per_day(points: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(days.items())
 
 
+def _total(series: Sequence[Series]) -> list[tuple[int, int]]:
+    """The sum of step series (each holds its value until its next point), at every time any of them moves."""
+    moves = sorted(((t, n, v) for n, s in enumerate(series) for t, v in s.points), key=lambda m: m[0])
+    current = [0] * len(series)
+    out: list[tuple[int, int]] = []
+    for t, n, v in moves:
+        current[n] = v
+        if out and out[-1][0] == t:
+            out[-1] = (t, sum(current))
+        else:
+            out.append((t, sum(current)))
+    return out
+
+
 def _axis_label(value: int) -> str:
     for size, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= size:
@@ -108,26 +124,35 @@ def _axis_label(value: int) -> str:
 
 
 def _svg(
-    points: Sequence[tuple[int, int]], *, kind: Literal["bars", "steps"], title: str, unit: str, css_id: str
+    lines: Sequence[tuple[str, Sequence[tuple[int, int]]]],
+    *,
+    kind: Literal["bars", "steps"],
+    title: str,
+    unit: str,
+    css_id: str,
 ) -> str:
-    """An inline SVG chart of ``(unix time, value)`` points: bars (one per point) or a step line."""
+    """An inline SVG chart of ``(unix time, value)`` points: bars (the first line's points, one bar per day) or
+    step lines (each holds its value until its next point), with a legend when there are several."""
     width, height, left, right, top, bottom = 640, 260, 64, 16, 28, 40
+    legend = 16 * len(lines) if len(lines) > 1 else 0
+    height += legend
     head = (
         f'<svg id="{css_id}" class="chart-svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
         f'<text x="{left}" y="18" font-size="13" font-weight="600">{escape(title)}</text>'
     )
-    if not points:
+    every = [p for _, points in lines for p in points]
+    if not every:
         return (
             head + f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" fill="#5a6475">no data</text></svg>'
         )
-    t0, t1 = points[0][0], points[-1][0]
+    t0, t1 = min(t for t, _ in every), max(t for t, _ in every)
     if kind == "bars":
         t1 += _DAY
     span = max(t1 - t0, 1)
-    vmax = max(max(v for _, v in points), 1)
-    vmin = min(min(v for _, v in points), 0)
-    plot_w, plot_h = width - left - right, height - top - bottom
+    vmax = max(max(v for _, v in every), 1)
+    vmin = min(min(v for _, v in every), 0)
+    plot_w, plot_h = width - left - right, height - legend - top - bottom
 
     def x(t: int) -> float:
         return left + (t - t0) / span * plot_w
@@ -147,60 +172,73 @@ def _svg(
     base = y(max(vmin, 0))
     if kind == "bars":
         bar = max(plot_w / max(span / _DAY, 1) - 2, 1.0)
-        for t, v in points:
+        for t, v in lines[0][1]:
             yy = y(v)
             parts.append(
                 f'<rect x="{x(t) + 1:.1f}" y="{min(yy, base):.1f}" width="{bar:.1f}" height="{abs(base - yy):.1f}" '
                 f'fill="#3d6fd6"><title>{escape(_utc(t)[:10])}: {v} {escape(unit)}</title></rect>'
             )
     else:
-        path = []
-        prev_y: float | None = None
-        for t, v in points:
-            xx, yy = x(t), y(v)
-            path.append(f"M{xx:.1f},{yy:.1f}" if prev_y is None else f"L{xx:.1f},{prev_y:.1f} L{xx:.1f},{yy:.1f}")
-            prev_y = yy
-        if prev_y is not None:
-            path.append(f"L{width - right:.1f},{prev_y:.1f}")
-        parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="#c8602a" stroke-width="2"/>')
-        for t, v in points:
+        for n, (label, points) in enumerate(lines):
+            colour = _COLOURS[n % len(_COLOURS)]
+            path: list[str] = []
+            prev_y: float | None = None
+            for t, v in points:
+                xx, yy = x(t), y(v)
+                path.append(f"M{xx:.1f},{yy:.1f}" if prev_y is None else f"L{xx:.1f},{prev_y:.1f} L{xx:.1f},{yy:.1f}")
+                prev_y = yy
+            if prev_y is not None:
+                path.append(f"L{width - right:.1f},{prev_y:.1f}")
+            dash = ' stroke-dasharray="4 3"' if n else ""
             parts.append(
-                f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" fill="#c8602a">'
-                f"<title>{escape(_utc(t))}: {v} {escape(unit)}</title></circle>"
+                f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="{2 if n == 0 else 1.5}"{dash}>'
+                f"<title>{escape(label)}</title></path>"
             )
+            for t, v in points:
+                parts.append(
+                    f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2" fill="{colour}">'
+                    f"<title>{escape(label)}, {escape(_utc(t))}: {v} {escape(unit)}</title></circle>"
+                )
+            if legend:
+                ly = height - legend + 16 * n + 4
+                parts.append(
+                    f'<rect x="{left}" y="{ly}" width="10" height="10" fill="{colour}"/>'
+                    f'<text x="{left + 16}" y="{ly + 9}" font-size="11">{escape(label)}</text>'
+                )
     parts.append(f'<line x1="{left}" y1="{base:.1f}" x2="{width - right}" y2="{base:.1f}" stroke="#8a93a3"/>')
+    axis_y = height - legend - bottom + 16
     for t in (t0, t1 if kind == "steps" else t1 - _DAY):
         parts.append(
-            f'<text x="{x(t):.1f}" y="{height - bottom + 16}" font-size="10" text-anchor="middle" fill="#5a6475">'
+            f'<text x="{x(t):.1f}" y="{axis_y}" font-size="10" text-anchor="middle" fill="#5a6475">'
             f"{escape(_utc(t)[:10])}</text>"
         )
     parts.append(
-        f'<text x="{width - right}" y="{height - 6}" font-size="10" text-anchor="end" fill="#5a6475">'
+        f'<text x="{width - right}" y="{axis_y + 14}" font-size="10" text-anchor="end" fill="#5a6475">'
         f"{escape(unit)}</text></svg>"
     )
     return "".join(parts)
 
 
 def _charts(report: ReplayReport) -> str:
-    activity = _find(report.series, "activ", "events")
-    escrow = _find(report.series, "escrow")
+    """Activity (events per UTC day) and the value in escrow: every series in fen (one per escrow), and their
+    total when there are several."""
+    activity = _activity(report.series)
+    escrows = [s for s in report.series if s is not activity and s.unit == "fen"]
     act = _svg(
-        _per_day(activity.points) if activity else [],
+        [(activity.name, _per_day(activity.points))] if activity else [],
         kind="bars",
         title="Activity: events per day (UTC)",
-        unit=activity.unit if activity else "events",
+        unit="events",
         css_id="chart-activity",
     )
-    esc = _svg(
-        list(escrow.points) if escrow else [],
-        kind="steps",
-        title="Value in escrow over time",
-        unit=escrow.unit if escrow else "fen",
-        css_id="chart-escrow",
-    )
-    others = [s for s in report.series if s is not activity and s is not escrow]
+    lines: list[tuple[str, Sequence[tuple[int, int]]]] = [(s.name, s.points) for s in escrows]
+    if len(escrows) > 1:
+        lines.insert(0, ("total in escrow", _total(escrows)))
+    esc = _svg(lines, kind="steps", title="Value in escrow over time", unit="fen", css_id="chart-escrow")
+    others = [s for s in report.series if s is not activity and s.unit != "fen"]
     extra = "".join(
-        f'<div class="chart">{_svg(list(s.points), kind="steps", title=s.name, unit=s.unit, css_id=f"chart-{i}")}</div>'
+        f'<div class="chart">'
+        f"{_svg([(s.name, s.points)], kind='steps', title=s.name, unit=s.unit, css_id=f'chart-{i}')}</div>"
         for i, s in enumerate(others)
     )
     return f'<div class="charts"><div class="chart">{act}</div><div class="chart">{esc}</div>{extra}</div>'
