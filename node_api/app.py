@@ -31,6 +31,7 @@ from node_api.problems import register_problem_handlers
 from node_api.query import refuse_repeated_query
 from node_api.routes import analytics, cases, casework, evidence, health, members, operations, oracles, tokens
 from node_api.routes import auctions as auction_routes
+from node_api.routes import audit as audit_routes
 from node_api.routes import disputes as dispute_routes
 from node_api.routes import fractions as fraction_routes
 from node_api.services.apikeys import ApiKeyCache
@@ -178,6 +179,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     app.include_router(auction_routes.router)
     app.include_router(fraction_routes.router)
     app.include_router(dispute_routes.router)
+    app.include_router(audit_routes.router)
     _include_optional(app)
     install_openapi(app)
     return app

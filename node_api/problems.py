@@ -38,6 +38,9 @@ Domain families on chain, each with its refusals mapped in ``REVERT_PROBLEMS``: 
 delegation ``CAS-4xx``, judicial auctions ``AUC-4xx``, asset fractions ``FRC-403/404/409/422`` (a compliance
 refusal carries ``reason`` and ``reason_code``), disputes ``DSP-403/404/409/422`` (each carries the
 ``DisputeDesk`` error's name as ``reverted``).
+
+The auditor's replay run by the gateway (``node_api.services.audit``): ``AUD-403`` (neither AUDITOR nor
+REGULATOR), ``AUD-404`` (no such replay, or no report yet), ``AUD-409`` (a replay is already running).
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
     "AmbiguousCredentialsError",
+    "AuditNotAllowedError",
+    "AuditNotFoundError",
+    "AuditReplayRunningError",
     "ChainUnavailableError",
     "CoreError",
     "EvidenceAccessDeniedError",
@@ -427,3 +433,24 @@ class DisputeTermsError(CoreError):
     evidence not anchored, collateral of another case, a zero address."""
 
     code, http_status, title = "DSP-422", 422, "Invalid dispute terms or amounts"
+
+
+# --- the auditor's replay (run by the gateway, its report served to auditors and regulators) ---
+
+
+class AuditNotAllowedError(CoreError):
+    """Replays and their reports are for members holding the AUDITOR or the REGULATOR role."""
+
+    code, http_status, title = "AUD-403", 403, "Audit reports are for auditors and regulators"
+
+
+class AuditNotFoundError(CoreError):
+    """No such replay on this gateway, or no replay has finished yet (so there is no report)."""
+
+    code, http_status, title = "AUD-404", 404, "No such replay or report"
+
+
+class AuditReplayRunningError(CoreError):
+    """A replay is running: the gateway runs one at a time (``replay_id`` names it)."""
+
+    code, http_status, title = "AUD-409", 409, "A replay is already running"

@@ -30,4 +30,5 @@ SCOPES = (
     "fractions:write",
     "disputes:read",
     "disputes:write",
+    "audit:read",
 )

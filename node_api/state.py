@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from node_api.indexer import Indexer
     from node_api.metrics import Metrics
     from node_api.services.analytics import ModelRegistry
+    from node_api.services.audit import AuditRunner
     from node_api.services.case_matching import SqlCaseMarket
     from node_api.services.casework.contacts import CaseworkRuntime
     from node_api.services.evidence import EvidenceRuntime
@@ -311,6 +312,8 @@ class GatewayServices:
     models: ModelRegistry | None = None
     #: the collector/case matching market over the projected case index
     case_market: SqlCaseMarket | None = None
+    #: the auditor's replays (``node_api.routes.audit``: built on first use)
+    audit: AuditRunner | None = None
 
 
 @dataclass
