@@ -40,6 +40,7 @@ from chain.node import AnvilNode
 from node_api.app import create_app
 from node_api.db.casework_models import VaultRecord
 from node_api.problems import CoreError
+from node_api.routes.audit import audit_runner
 from node_api.services.casework.settings import CaseworkSettings
 from node_api.settings import ApiSettings, DbSettings, EvidenceSettings, GatewaySettings, IndexerSettings
 from oracles.gateway import report_json
@@ -547,6 +548,33 @@ def _dsp_422(w: World) -> httpx.Response:
     return w.http.post("/disputes", json=_dispute_body(case_id, 10**15), headers=w.h("bank", _key()))
 
 
+# --- the auditor's replay: reports for auditors and regulators, one replay at a time ---
+
+
+def _aud_403(w: World) -> httpx.Response:
+    return w.http.get("/audit/report", headers=w.h("investor"))  # neither AUDITOR nor REGULATOR
+
+
+def _aud_404(w: World) -> httpx.Response:
+    return w.http.get("/audit/report", headers=w.h("auditor"))  # no replay has run on this gateway
+
+
+def _aud_409(w: World) -> httpx.Response:
+    release = threading.Event()
+
+    def held(**_kwargs: Any) -> Any:  # a replay that runs until the second request has been answered
+        release.wait(30)
+        raise RuntimeError("released by the test")
+
+    audit_runner(w.gw.state).replay = held
+    try:
+        first = w.http.post("/audit/replays", headers=w.h("auditor"))
+        assert first.status_code == 202, first.text
+        return w.http.post("/audit/replays", headers=w.h("regulator"))
+    finally:
+        release.set()
+
+
 #: code → (expected status, the request that produces it)
 PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "ANA-404": (404, _ana_404),
@@ -555,6 +583,9 @@ PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "AUC-409": (409, _auc_409),
     "AUC-412": (409, _auc_412),
     "AUC-422": (422, _auc_422),
+    "AUD-403": (403, _aud_403),
+    "AUD-404": (404, _aud_404),
+    "AUD-409": (409, _aud_409),
     "AUTH-001": (401, _auth_001),
     "AUTH-002": (403, _auth_002),
     "AUTH-003": (403, _auth_003),
