@@ -21,9 +21,10 @@ from typing import Any
 from chain._exceptions import ChainError
 from chain.client import RpcError
 from chain.contracts._base import BoundContract
+from chain.contracts.asset_fractions import OfferingStatus
 from chain.contracts.case_delegation import CaseStatus
-from chain.contracts.dispute_desk import DisputeStatus
-from chain.contracts.judicial_auction import LotStatus
+from chain.contracts.dispute_desk import DisputeStatus, Ruling
+from chain.contracts.judicial_auction import LotKind, LotStatus
 from chain.network import Recourse
 from chain.reducers._base import ZERO_ADDRESS
 from chain.reducers.asset_fractions import AssetState, FactoryState, OfferStatus
@@ -89,8 +90,9 @@ class Reads:
 
 
 def _plain(value: Any) -> Any:
-    """A view's or a reducer's value in one comparable form: bytes as lower-case 0x-hex, enums as ints,
-    tuples and lists element by element."""
+    """A view's or a reducer's value in one comparable (and JSON) form: bytes and 32-byte hex as lower-case
+    0x-hex, integers (and int enums) as ints, tuples and lists element by element. Statuses are compared by
+    their labels (``"cancelled"``), addresses in their checksum form."""
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     if isinstance(value, bool):
@@ -383,8 +385,8 @@ def check_auctions(recourse: Recourse, s: AuctionState, block: int) -> list[Diff
             "lot",
             i,
             (
-                ("status", int(lot.status), t[0]),
-                ("kind", int(lot.kind), t[1]),
+                ("status", lot.status.label, LotStatus(int(t[0])).label),
+                ("kind", lot.kind.label, LotKind(int(t[1])).label),
                 ("starts_at", lot.starts_at, t[2]),
                 ("ends_at", lot.ends_at, t[3]),
                 ("increment", lot.increment, t[4]),
@@ -405,7 +407,8 @@ def check_auctions(recourse: Recourse, s: AuctionState, block: int) -> list[Diff
                 ("paid", lot.paid, t[19]),
                 ("appraisal", lot.appraisal, t[20]),
                 ("forfeit_to", lot.forfeit_to, t[22]),
-                ("suspended", lot.suspended, int(t[23]) != 0 and int(t[0]) == LotStatus.SUSPENDED),
+                # suspended and not resumed (a cancelled lot keeps its suspension time)
+                ("suspended", lot.suspended, int(t[23]) != 0),
                 ("asset_ref", lot.asset_ref, t[24]),
             ),
         )
@@ -506,7 +509,7 @@ def check_asset(recourse: Recourse, address: str, s: AssetState, block: int) -> 
         "offering",
         address,
         (
-            ("status", int(s.status), status),
+            ("status", s.status.label, OfferingStatus(int(status)).label),
             ("sold", s.sold, sold),
             ("subscribers", s.subscribers, subscribers),
             ("deadline", s.deadline, deadline),
@@ -587,8 +590,8 @@ def check_disputes(recourse: Recourse, s: DisputeDeskState, block: int) -> list[
             "dispute",
             i,
             (
-                ("status", int(mine.status), t[0]),
-                ("ruling", int(mine.ruling), t[1]),
+                ("status", mine.status.label, DisputeStatus(int(t[0])).label),
+                ("ruling", mine.ruling.label, Ruling(int(t[1])).label),
                 ("opened_at", mine.opened_at, t[2]),
                 ("bank", mine.bank, t[3]),
                 ("appeal_deadline", mine.appeal_deadline, t[4]),
