@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from scripts.auctions_cli import app as auctions_cli_app
+from scripts.audit_cli import app as audit_cli_app
 from scripts.cases_cli import app as cases_cli_app
 from scripts.disputes_cli import app as disputes_cli_app
 from scripts.evidence_cli import app as evidence_cli_app
@@ -62,6 +63,7 @@ app.add_typer(auctions_cli_app, name="auctions")
 app.add_typer(fractions_cli_app, name="fractions")
 app.add_typer(disputes_cli_app, name="disputes")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
+app.add_typer(audit_cli_app, name="audit")
 
 T = TypeVar("T")
 AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev identity or keystore name).")]
