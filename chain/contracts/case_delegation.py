@@ -493,8 +493,8 @@ class CaseDelegation(BoundContract):
             pending_amount=int(pending),
         )
 
-    def batch(self, batch_id: int) -> Batch:
-        bank, count, closes_at, root, remaining, open_cases, settled = self.call("batch", batch_id)
+    def batch(self, batch_id: int, *, block: int | str = "latest") -> Batch:
+        bank, count, closes_at, root, remaining, open_cases, settled = self.call("batch", batch_id, block=block)
         return Batch(
             batch_id=batch_id,
             bank=bank,
@@ -506,24 +506,24 @@ class CaseDelegation(BoundContract):
             settled=bool(settled),
         )
 
-    def batch_of_root(self, root: Bytes32Like) -> int:
+    def batch_of_root(self, root: Bytes32Like, *, block: int | str = "latest") -> int:
         """The batch id published with ``root`` (0 if none)."""
-        return int(self.call("batchOfRoot", to_bytes32(root)))
+        return int(self.call("batchOfRoot", to_bytes32(root), block=block))
 
-    def batch_count(self) -> int:
-        return int(self.call("batchCount"))
+    def batch_count(self, *, block: int | str = "latest") -> int:
+        return int(self.call("batchCount", block=block))
 
-    def fees_owed(self, collector: str) -> int:
-        return int(self.call("feesOwed", collector))
+    def fees_owed(self, collector: str, *, block: int | str = "latest") -> int:
+        return int(self.call("feesOwed", collector, block=block))
 
-    def total_fees_owed(self) -> int:
-        return int(self.call("totalFeesOwed"))
+    def total_fees_owed(self, *, block: int | str = "latest") -> int:
+        return int(self.call("totalFeesOwed", block=block))
 
-    def open_cases_of(self, collector: str) -> int:
-        return int(self.call("openCasesOf", collector))
+    def open_cases_of(self, collector: str, *, block: int | str = "latest") -> int:
+        return int(self.call("openCasesOf", collector, block=block))
 
-    def max_open_cases(self) -> int:
-        return int(self.call("maxOpenCases"))
+    def max_open_cases(self, *, block: int | str = "latest") -> int:
+        return int(self.call("maxOpenCases", block=block))
 
     def region_covers(self, collector_region: int, case_region: int) -> bool:
         return bool(self.call("regionCovers", collector_region, case_region))
@@ -531,8 +531,8 @@ class CaseDelegation(BoundContract):
     def terms_digest(self, terms: CaseTerms) -> bytes:
         return bytes(self.call("termsDigest", terms.as_abi()))
 
-    def paused(self) -> bool:
-        return bool(self.call("paused"))
+    def paused(self, *, block: int | str = "latest") -> bool:
+        return bool(self.call("paused", block=block))
 
     def events_of(self, receipt: Receipt) -> list[DecodedEvent]:
         return self.events(receipt)

@@ -200,20 +200,20 @@ class Consortium(BoundContract):
 
     # --- reads ---
 
-    def has_active_role(self, account: str, role: Role) -> bool:
-        return bool(self.call("hasActiveRole", account, role.id))
+    def has_active_role(self, account: str, role: Role, *, block: int | str = "latest") -> bool:
+        return bool(self.call("hasActiveRole", account, role.id, block=block))
 
-    def is_active_member(self, account: str) -> bool:
-        return bool(self.call("isActiveMember", account))
+    def is_active_member(self, account: str, *, block: int | str = "latest") -> bool:
+        return bool(self.call("isActiveMember", account, block=block))
 
-    def is_member(self, account: str) -> bool:
-        return bool(self.call("isMember", account))
+    def is_member(self, account: str, *, block: int | str = "latest") -> bool:
+        return bool(self.call("isMember", account, block=block))
 
-    def is_system_contract(self, account: str) -> bool:
-        return bool(self.call("isSystemContract", account))
+    def is_system_contract(self, account: str, *, block: int | str = "latest") -> bool:
+        return bool(self.call("isSystemContract", account, block=block))
 
-    def get_member(self, account: str) -> Member:
-        raw: tuple[Any, ...] = self.call("getMember", account)
+    def get_member(self, account: str, *, block: int | str = "latest") -> Member:
+        raw: tuple[Any, ...] = self.call("getMember", account, block=block)
         name, roles, region, licence, kyc, suspended, admitted = raw
         return Member(
             address=account,
@@ -224,24 +224,24 @@ class Consortium(BoundContract):
             kyc_tier=kyc,
             suspended=suspended,
             admitted_at=admitted,
-            active=self.is_active_member(account),
+            active=self.is_active_member(account, block=block),
         )
 
-    def members(self) -> list[Member]:
-        count = int(self.call("memberCount"))
-        return [self.get_member(self.call("memberAt", i)) for i in range(count)]
+    def members(self, *, block: int | str = "latest") -> list[Member]:
+        count = int(self.call("memberCount", block=block))
+        return [self.get_member(self.call("memberAt", i, block=block), block=block) for i in range(count)]
 
-    def governors(self) -> list[str]:
-        return list(self.call("governors"))
+    def governors(self, *, block: int | str = "latest") -> list[str]:
+        return list(self.call("governors", block=block))
 
-    def threshold(self) -> int:
-        return int(self.call("threshold"))
+    def threshold(self, *, block: int | str = "latest") -> int:
+        return int(self.call("threshold", block=block))
 
-    def proposal_count(self) -> int:
-        return int(self.call("proposalCount"))
+    def proposal_count(self, *, block: int | str = "latest") -> int:
+        return int(self.call("proposalCount", block=block))
 
-    def proposal(self, proposal_id: int) -> Proposal:
-        kind, target, proposer, deadline, executed, data = self.call("getProposal", proposal_id)
+    def proposal(self, proposal_id: int, *, block: int | str = "latest") -> Proposal:
+        kind, target, proposer, deadline, executed, data = self.call("getProposal", proposal_id, block=block)
         return Proposal(
             id=ProposalId(proposal_id),
             kind=ProposalKind(kind),
@@ -250,5 +250,5 @@ class Consortium(BoundContract):
             deadline=deadline,
             executed=executed,
             data=data,
-            approvals=int(self.call("approvalCount", proposal_id)),
+            approvals=int(self.call("approvalCount", proposal_id, block=block)),
         )

@@ -118,8 +118,8 @@ class EvidenceRegistry(BoundContract):
             meta_digest=meta_digest,
         )
 
-    def is_anchored(self, root: Bytes32Like) -> bool:
-        return bool(self.call("isAnchored", to_bytes32(root)))
+    def is_anchored(self, root: Bytes32Like, *, block: int | str = "latest") -> bool:
+        return bool(self.call("isAnchored", to_bytes32(root), block=block))
 
     def consortium(self) -> str:
         return str(self.call("consortium"))

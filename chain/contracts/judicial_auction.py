@@ -319,14 +319,14 @@ class JudicialAuction(BoundContract):
         t = self.call("bidderOf", lot_id, account, block=block)
         return Bidder(int(t[0]), int(t[1]), bool(t[2]))
 
-    def minimum_bid(self, lot_id: int) -> int:
-        return int(self.call("minimumBid", lot_id))
+    def minimum_bid(self, lot_id: int, *, block: int | str = "latest") -> int:
+        return int(self.call("minimumBid", lot_id, block=block))
 
-    def is_barred(self, origin: int, account: str) -> bool:
-        return bool(self.call("isBarred", origin, account))
+    def is_barred(self, origin: int, account: str, *, block: int | str = "latest") -> bool:
+        return bool(self.call("isBarred", origin, account, block=block))
 
-    def court_appraisal(self, asset: Bytes32Like) -> CourtAppraisal:
-        t = self.call("courtAppraisal", to_bytes32(asset))
+    def court_appraisal(self, asset: Bytes32Like, *, block: int | str = "latest") -> CourtAppraisal:
+        t = self.call("courtAppraisal", to_bytes32(asset), block=block)
         return CourtAppraisal(int(t[0]), t[1], int(t[2]), t[3])
 
     def owed(self, account: str, *, block: int | str = "latest") -> int:
@@ -343,5 +343,5 @@ class JudicialAuction(BoundContract):
             int(self.call("totalOwed", block=block)),
         )
 
-    def appraisal_max_age(self) -> int:
-        return int(self.call("appraisalMaxAge"))
+    def appraisal_max_age(self, *, block: int | str = "latest") -> int:
+        return int(self.call("appraisalMaxAge", block=block))

@@ -116,9 +116,9 @@ class OracleHub(BoundContract):
         """The latest report, refused (``OracleHubStaleReport``/``OracleHubNoReport``) if older than ``max_age`` s."""
         return Report.from_abi(self.call("latest", feed, subject, max_age))
 
-    def get_report(self, feed: FeedId, subject: SubjectId) -> Report | None:
+    def get_report(self, feed: FeedId, subject: SubjectId, *, block: int | str = "latest") -> Report | None:
         """The stored report whatever its age, or ``None`` if none was ever accepted."""
-        report = Report.from_abi(self.call("getReport", feed, subject))
+        report = Report.from_abi(self.call("getReport", feed, subject, block=block))
         return None if report.observed_at == 0 else report
 
     # --- threshold governance (a consortium CALL proposal, k-of-n governors) ---
@@ -134,11 +134,11 @@ class OracleHub(BoundContract):
 
     # --- reads ---
 
-    def threshold(self) -> int:
-        return int(self.call("threshold"))
+    def threshold(self, *, block: int | str = "latest") -> int:
+        return int(self.call("threshold", block=block))
 
-    def active_oracle_count(self) -> int:
-        return int(self.call("activeOracleCount"))
+    def active_oracle_count(self, *, block: int | str = "latest") -> int:
+        return int(self.call("activeOracleCount", block=block))
 
     def consortium(self) -> str:
         return str(self.call("consortium"))

@@ -57,14 +57,14 @@ class SettlementToken(BoundContract):
     def unpause(self, sender: Sender) -> Receipt:
         return self.transact(sender, "unpause")
 
-    def balance_of(self, account: str) -> int:
-        return int(self.call("balanceOf", account))
+    def balance_of(self, account: str, *, block: int | str = "latest") -> int:
+        return int(self.call("balanceOf", account, block=block))
 
-    def total_supply(self) -> int:
-        return int(self.call("totalSupply"))
+    def total_supply(self, *, block: int | str = "latest") -> int:
+        return int(self.call("totalSupply", block=block))
 
-    def paused(self) -> bool:
-        return bool(self.call("paused"))
+    def paused(self, *, block: int | str = "latest") -> bool:
+        return bool(self.call("paused", block=block))
 
     def decimals(self) -> int:
         return int(self.call("decimals"))

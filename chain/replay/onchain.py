@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
+
 from chain._exceptions import ChainError
 from chain.client import RpcError
 from chain.contracts._base import BoundContract
@@ -81,7 +83,10 @@ class Reads:
             for (c, fn, args), reply in zip(chunk, replies, strict=True):
                 if isinstance(reply, RpcError):
                     raise ChainError(f"{c.contract_name}.{fn}{args} at block {self.block}: {reply}")
-                self._results.append(c.function(fn).decode_output(bytes.fromhex(reply[2:])))
+                try:
+                    self._results.append(c.function(fn).decode_output(bytes.fromhex(reply[2:])))
+                except DecodingError as exc:  # no code at that address at this block, or not this ABI
+                    raise ChainError(f"{c.contract_name}.{fn}{args} at block {self.block}: {reply!r}") from exc
         logger.debug("replay.onchain.reads calls=%d block=%d", len(pending), self.block)
         return self
 

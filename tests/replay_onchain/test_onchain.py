@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from chain import ChainError
 from chain.compiler import CompileResult
 from chain.contracts.asset_fractions import OfferingStatus, Terms
 from chain.contracts.asset_fractions import asset_ref as fraction_ref
@@ -30,7 +31,7 @@ from chain.eip712 import Report, feed_id, subject_id
 from chain.merkle import leaf_hash
 from chain.reducers import REDUCERS, as_event, replay
 from chain.replay.model import Difference
-from chain.replay.onchain import CHECKERS, check_conservation, check_onchain, summaries
+from chain.replay.onchain import CHECKERS, Reads, check_conservation, check_onchain, summaries
 from chain.replay.privileged import PrivilegedCollector
 from tests.conftest import account
 from tests.support.live_gateway import World, close_world, make_world
@@ -289,8 +290,22 @@ def test_an_honest_chain_has_no_differences(world: World, folded: tuple[dict[str
     assert found == []
     assert elapsed < 10, elapsed
     # pinned to the block: later activity does not change the answer
+    bench = world.address("bench")
     world.transfer("bench", "investor", 1)
     assert check_onchain(world.recourse, states, block) == []
+    token = world.recourse.token
+    assert (
+        token.balance_of(bench, block=block)
+        == token.balance_of(bench) + 1
+        == states["SettlementToken"].balances[bench].amount
+    )
+
+
+def test_a_view_at_a_block_before_the_contract_existed_fails_loudly(world: World) -> None:
+    reads = Reads(world.recourse, world.recourse.deployments.start_block - 1)
+    reads.add(world.recourse.disputes, "totalOwed")
+    with pytest.raises(ChainError, match="DisputeDesk.totalOwed"):
+        reads.run()
 
 
 def test_summaries_count_what_the_events_built(folded: tuple[dict[str, Any], int]) -> None:
