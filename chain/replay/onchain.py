@@ -274,8 +274,9 @@ _OPEN = frozenset({"claimed", "recovery_reported"})
 
 def check_cases(recourse: Recourse, s: CaseDelegationState, block: int) -> list[Difference]:
     """Every batch (bank, case count, close time, root, remaining budget, open cases, settled), every case the
-    events name (status, collector, recovered, batch), fees owed per collector, ``totalFeesOwed``,
-    ``maxOpenCases``."""
+    events name (status; collector while offered or held; recovered; batch where the events name it), fees owed
+    per collector, ``totalFeesOwed``, ``maxOpenCases``. A case's terms (fee rate, deadline, region, amounts) are
+    in the batch's Merkle tree, not in events: not compared."""
     c, d = recourse.cases, _Diffs("CaseDelegation")
     r = Reads(recourse, block)
     count, total, cap = r.add(c, "batchCount"), r.add(c, "totalFeesOwed"), r.add(c, "maxOpenCases")
@@ -318,9 +319,10 @@ def check_cases(recourse: Recourse, s: CaseDelegationState, block: int) -> list[
             (
                 ("status", case.status, _CASE_STATUS.get(st, st.label)),
                 ("recovered", case.recovered, recovered),
-                ("batch_id", case.batch_id or 0, batch_id),
             ),
         )
+        if case.batch_id is not None:  # a case recalled straight from the pool names no batch in its events
+            d.cmp("case", k, "batch_id", case.batch_id, batch_id)
         if st in (CaseStatus.OFFERED, CaseStatus.CLAIMED, CaseStatus.RECOVERY_REPORTED):
             d.cmp("case", k, "collector", case.collector, collector)
     for a, ticket in fees.items():

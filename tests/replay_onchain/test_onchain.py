@@ -67,6 +67,12 @@ def _members(w: World) -> None:
         ("bench", (Role.INVESTOR,)),
     ):
         w.admit(name, *roles, kyc_tier=2, region=REGION)
+    # the investor's new key (a key recovery moves its shares there): the same legal name
+    w.governed(
+        lambda g: c.propose_admission(
+            g, w.address("investor-3"), name="investor (api test)", roles=[Role.INVESTOR], region=REGION, kyc_tier=2
+        )
+    )
     for contract in (w.recourse.cases, w.recourse.disputes, w.recourse.auctions, w.recourse.fractions):
         w.allow_system_contract(contract.address)
     w.governed(lambda g: c.propose_role(g, w.address("investor"), Role.AUDITOR, grant=True))
@@ -115,6 +121,30 @@ def _auction(w: World) -> None:
     a.send(court, a.approve_request(other, w.address("court")))
     a.send(court, a.suspend_request(other, _digest()))
     a.send(court, a.cancel_request(other, _digest()))
+    # a third: the winner does not pay, its deposit is forfeited, the lot is relisted 20 % lower
+    third_ref = asset_ref("SH-REPLAY-3")
+    a.send(court, a.enter_appraisal_request(third_ref, APPRAISAL, _digest()))
+    third = a.list(w.sender("bank"), Listing(**{**listing.__dict__, "asset_ref": third_ref}))
+    a.send(court, a.approve_request(third, w.address("court")))
+    w.client.rpc.call("evm_mine", [a.lot(third).starts_at])
+    w.recourse.token.approve(w.sender("investor"), a.address, DEPOSIT)
+    a.lock_deposit(w.sender("investor"), third)
+    a.send(w.sender("investor"), a.bid_request(third, START))
+    w.client.rpc.call("evm_mine", [a.lot(third).ends_at])
+    a.send(w.sender("bank"), a.close_request(third))
+    w.client.rpc.call("evm_mine", [a.lot(third).payment_deadline + 1])
+    a.send(w.sender("investor-2"), a.declare_default_request(third))
+    lower = START * 8 // 10
+    a.relist(
+        w.sender("bank"),
+        third,
+        start_price=lower,
+        deposit=lower // 10,
+        increment=INCREMENT,
+        announcement=0,
+        bidding_window=DAY,
+        payment_window=DAY,
+    )
 
 
 def _cases_and_disputes(w: World) -> None:
@@ -133,13 +163,15 @@ def _cases_and_disputes(w: World) -> None:
             1500,
             now + 200 * DAY,
         )
-        for i in range(4)
+        for i in range(6)
     ]
     tree = CaseBatchTree(terms)
     token.approve(bank, cases.address, 20_000)
     batch_id = cases.publish_batch(bank, tree, closes_at=now + 200 * DAY, fee_budget=20_000)
     for i in range(3):
         cases.claim(collector, batch_id, terms[i], tree.proof(i))
+    cases.offer(bank, batch_id, terms[3], tree.proof(3), w.address("collector"), 7 * DAY)
+    bank.transact(cases.recall_from_pool_request(batch_id, terms[4], tree.proof(4)))
     document = _digest()
     root = leaf_hash(document)
     w.recourse.evidence.anchor(collector, root, 1)
@@ -216,6 +248,12 @@ def _fractions(w: World) -> str:
     w.recourse.token.approve(w.sender("investor"), asset.address, 5 * 150_00)
     asset.send(w.sender("investor"), asset.buy_request(offer, 5))
     asset.send(w.sender("court"), asset.freeze_account_request(w.address("investor"), _digest()))
+    asset.send(
+        w.sender("court"), asset.forced_transfer_request(w.address("investor"), w.address("bench"), 5, _digest())
+    )
+    asset.send(w.sender("court"), asset.set_frozen_shares_request(w.address("bench"), 10, _digest()))
+    c = w.recourse.consortium
+    w.governed(lambda g: asset.propose_recovery(c, g, w.address("investor"), w.address("investor-3"), _digest()))
     asset.send(w.sender("bank"), asset.pause_request(_digest()))
     asset.send(w.sender("bank"), asset.unpause_request())
     return asset.address
@@ -279,7 +317,7 @@ def test_an_honest_chain_has_no_differences(world: World, folded: tuple[dict[str
     assert set(CHECKERS) == set(REDUCERS)
     # the fixture did something in every contract
     assert len(states["AssetFractions"]) == 1
-    assert len(states["JudicialAuction"].lots) == 2
+    assert len(states["JudicialAuction"].lots) == 4
     assert len(states["DisputeDesk"].disputes) == 2
     assert len(states["OracleHub"].latest) == 1
     assert states["CaseDelegation"].fees_owed == {world.address("collector"): 1_500}
@@ -315,7 +353,8 @@ def test_summaries_count_what_the_events_built(folded: tuple[dict[str, Any], int
     assert s["Consortium"]["members"] == len(states["Consortium"].members)
     assert (s["JudicialAuction"]["lots_confirmed"], s["JudicialAuction"]["lots_cancelled"]) == (1, 1)
     assert (s["DisputeDesk"]["disputes"], s["DisputeDesk"]["owed"]) == (2, 15_000)
-    assert (s["CaseDelegation"]["batches"], s["CaseDelegation"]["cases"]) == (1, 3)
+    assert (s["CaseDelegation"]["batches"], s["CaseDelegation"]["cases"]) == (1, 5)
+    assert (s["CaseDelegation"]["cases_offered"], s["CaseDelegation"]["cases_recalled"]) == (1, 1)
     assert (s["AssetFractions"]["assets"], s["AssetFractions"]["recoveries"]) == (1, 1)
     (address,) = states["AssetFractions"]
     assert s[f"AssetFractions@{address}"]["supply"] == 200
@@ -388,6 +427,19 @@ def test_privileged_actions_of_the_chain_name_their_senders(world: World) -> Non
     categories = {a.category for a in actions}
     assert {"admission", "role_grant", "suspension", "reinstatement", "profile_update", "system_contract"} <= categories
     assert {"pause", "unpause", "mint", "court_order", "ruling", "appeal", "setting", "proposal_executed"} <= categories
+    assert {"relist", "key_recovery"} <= categories
+    orders = {a.details["order"] for a in actions if a.category == "court_order"}
+    assert orders == {
+        "appraisal",
+        "lot_approval",
+        "lot_suspension",
+        "lot_cancellation",
+        "sale_confirmation",
+        "default_declaration",
+        "freeze",
+        "forced_transfer",
+        "freeze_shares",
+    }
     assert "Transfer" not in {a.event for a in actions}
     appeal = next(a for a in actions if a.category == "appeal")
     assert appeal.actor == world.address("collector")
