@@ -15,8 +15,6 @@ command, not for ``--help``.
 
 from __future__ import annotations
 
-import importlib
-import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -66,24 +64,16 @@ app = typer.Typer(
 
 
 def write_outputs(report: ReplayReport, states: dict[str, Any], out: Path, *, parquet: bool) -> list[Path]:
-    """``report.json``, ``report.html`` and the tables in ``out`` (with the renderers of ``chain.replay.render``;
-    only the JSON where that module is not installed). Returns what was written."""
+    """``report.json``, ``report.html`` and the tables (``out/tables/<table>.csv`` or ``.parquet``) in ``out``;
+    returns the paths written."""
+    from chain.replay import render
+
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        render: Any = importlib.import_module("chain.replay.render")
-    except ModuleNotFoundError as exc:
-        if exc.name != "chain.replay.render":
-            raise
-        render = None
     json_path, html_path = out / "report.json", out / "report.html"
-    if render is None:
-        json_path.write_text(json.dumps(report.as_json(), indent=2, default=str) + "\n", encoding="utf-8")
-        return [json_path]
     render.write_json(report, json_path)
     render.write_html(report, html_path)
     tables = out / "tables"
-    written = render.export_tables(states, tables, "parquet" if parquet else "csv")
-    return [json_path, html_path, *(written if isinstance(written, list) else [tables])]
+    return [json_path, html_path, *render.export_tables(states, tables, "parquet" if parquet else "csv")]
 
 
 def _summary(report: ReplayReport, written: list[Path], out: Path) -> None:
@@ -161,7 +151,7 @@ def replay(
     directory = out or Path(f"audit-{report.to_block}")
     try:
         written = write_outputs(report, states, directory, parquet=parquet)
-    except OSError as exc:
+    except (OSError, ChainError) as exc:
         bad_input(f"cannot write the report into {directory}: {exc}")
     _summary(report, written, directory)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_DIFFERS)

@@ -15,7 +15,6 @@ an escrow holds exactly what was transferred to it minus what it sent).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import pickle
 import time
@@ -92,40 +91,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-class _NoPrivileged:
-    """Stands in for ``privileged.PrivilegedCollector`` where that module is not installed yet."""
+def _new_fold(deployments: Deployments, *, gateway: str | None, api_key: str | None, to_block: int) -> _Fold:
+    from chain.replay.privileged import PrivilegedCollector
 
-    def see(self, event: DecodedEvent) -> None:
-        pass
-
-    def actions(self, client: ChainClient, times: Mapping[int, int]) -> list[Any]:  # noqa: ARG002 - same API
-        return []
-
-
-def _module(name: str) -> Any:
-    """``chain.replay.<name>``, imported when the replay runs (``None`` where it is not there)."""
-    try:
-        return importlib.import_module(f"chain.replay.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"chain.replay.{name}":
-            raise
-        logger.warning("replay.module.missing module=chain.replay.%s", name)
-        return None
-
-
-def _new_fold(deployments: Deployments, gateway: str | None, api_key: str | None) -> _Fold:
-    privileged = _module("privileged")
-    collector = privileged.PrivilegedCollector() if privileged is not None else _NoPrivileged()
     index: Any = None
     if gateway is not None:
-        module = _module("index")
-        if module is None:
-            raise ReplayInputError("this installation cannot compare with a gateway (chain.replay.index is missing)")
-        index = module.IndexCheck(gateway, api_key or "")
+        from chain.replay.index import IndexCheck
+
+        index = IndexCheck(gateway, api_key or "", to_block=to_block)
     states: dict[str, Any] = {n: {} if n in PER_ADDRESS else r.new_state() for n, r in REDUCERS.items()}
     contracts = {n: c.address for n, c in deployments.contracts.items()}
     escrows = {deployments.contracts[n].address: n for n in ESCROWS if n in deployments.contracts}
-    return _Fold(states=states, contracts=contracts, escrows=escrows, collector=collector, index=index)
+    return _Fold(states=states, contracts=contracts, escrows=escrows, collector=PrivilegedCollector(), index=index)
 
 
 def _fold_page(fold: _Fold, events: list[DecodedEvent], times: Mapping[int, int]) -> None:
@@ -275,6 +252,7 @@ def run_replay(
     deps = load_deployments(deployments)
     digest = _digest(deployments)
     client = connect_read_only(rpc_url)
+    fold: _Fold | None = None
     try:
         head = client.block_number()
         target = head if to_block is None else to_block
@@ -289,7 +267,7 @@ def run_replay(
         if notes is not None:
             notes.extend(said)
         if fold is None:
-            fold = _new_fold(deps, gateway, api_key)
+            fold = _new_fold(deps, gateway=gateway, api_key=api_key, to_block=target)
             source.position = Position(source.from_block - 1, "", "")
         total = max(0, target - source.from_block + 1)
         for page in source.pages():
@@ -326,6 +304,8 @@ def run_replay(
             gateway=gateway,
         )
     finally:
+        if fold is not None and fold.index is not None:
+            fold.index.close()
         client.close()
     report.started_at, report.seconds = started, time.perf_counter() - t0
     return report, fold.states
@@ -343,11 +323,12 @@ def _report(
     deployment_failures: list[IntegrityFailure],
     gateway: str | None,
 ) -> ReplayReport:
-    onchain = _module("onchain")
+    from chain.replay.onchain import check_onchain, summaries
+
     integrity = [*deployment_failures, *fold.integrity]
     differences: list[Difference] = []
-    if onchain is not None and not any(f.kind == NOT_RECOURSE for f in deployment_failures):
-        differences += onchain.check_onchain(recourse, fold.states, target)
+    if not any(f.kind == NOT_RECOURSE for f in deployment_failures):
+        differences += check_onchain(recourse, fold.states, target)
     if fold.index is not None:
         differences += fold.index.finish(fold.states)
     privileged = fold.collector.actions(client, fold.times) if not deployment_failures else []
@@ -364,7 +345,7 @@ def _report(
         differences=differences,
         integrity=integrity,
         privileged=privileged,
-        summaries=onchain.summaries(fold.states) if onchain is not None else {},
+        summaries=summaries(fold.states),
         series=_series(fold),
         anomalies=_anomalies(fold.states),
         gateway=gateway,

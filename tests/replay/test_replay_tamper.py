@@ -160,6 +160,11 @@ def test_the_cli_exit_codes(busy_world: tuple[World, Activity], tmp_path: Path) 
     assert "differences: 0" in ok.output
     assert "integrity failures: 0" in ok.output
     assert json.loads((out / "report.json").read_text())["ok"] is True
+    assert (out / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    assert (out / "tables" / "balances.csv").exists()
+    parquet = _cli("--rpc", w.node.url, "--deployments", str(w.deployments_file), "--out", str(out), "--parquet")
+    assert parquet.exit_code == 0, parquet.output
+    assert (out / "tables" / "balances.parquet").exists()
 
     def one_line(result: Any) -> str:
         assert result.exit_code == 2, result.output
