@@ -1,5 +1,5 @@
 """``SettlementToken`` events → balances and total supply (from ``Transfer``; mint is from the zero
-address, burn to it)."""
+address, burn to it), and whether the regulator has paused it (``Paused``/``Unpaused``)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Balance:
 class TokenState:
     balances: dict[str, Balance] = field(default_factory=dict)
     total_supply: int = 0
+    paused: bool = False
     anomalies: list[str] = field(default_factory=list)
 
 
@@ -35,7 +36,10 @@ def _apply_all(s: TokenState, events: Sequence[Event]) -> TokenState:
     last: dict[str, str] = {}
     supply = 0
     for key, _, _, name, a, _ in events:
-        value = int(a["value"]) if name == "Transfer" else 0
+        if name != "Transfer":
+            s.paused = name == "Paused"
+            continue
+        value = int(a["value"])
         if value == 0:
             continue
         src, dst = a["from"], a["to"]
@@ -66,5 +70,9 @@ def _apply(s: TokenState, e: Event) -> TokenState:
 
 
 REDUCER: Reducer[TokenState] = Reducer(
-    contract=CONTRACT, new_state=TokenState, apply=_apply, events=frozenset({"Transfer"}), apply_all=_apply_all
+    contract=CONTRACT,
+    new_state=TokenState,
+    apply=_apply,
+    events=frozenset({"Transfer", "Paused", "Unpaused"}),
+    apply_all=_apply_all,
 )

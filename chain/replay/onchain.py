@@ -221,14 +221,15 @@ def check_consortium(recourse: Recourse, s: ConsortiumState, block: int) -> list
 
 
 def check_token(recourse: Recourse, s: TokenState, block: int) -> list[Difference]:
-    """The balance of every address the transfers name, and the total supply. (``paused`` has no event the
-    reducer keeps, so it is not compared.)"""
+    """The balance of every address the transfers name, the total supply, and whether it is paused."""
     t, d = recourse.token, _Diffs("SettlementToken")
     r = Reads(recourse, block)
     supply = r.add(t, "totalSupply")
+    paused = r.add(t, "paused")
     balances = {a: r.add(t, "balanceOf", a) for a in sorted(s.balances)}
     r.run()
     d.cmp("supply", "totalSupply", "total_supply", s.total_supply, r[supply])
+    d.cmp("pause", "paused", "paused", s.paused, bool(r[paused]))
     for a, ticket in balances.items():
         d.cmp("balance", a, "amount", s.balances[a].amount, r[ticket])
     return d.out

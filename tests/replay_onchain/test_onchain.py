@@ -450,3 +450,19 @@ def test_privileged_actions_of_the_chain_name_their_senders(world: World) -> Non
     assert order.digest is not None
     times = {a.block: a.time for a in actions}
     assert all(t > 0 for t in times.values())
+
+
+def test_the_regulator_s_pause_is_rebuilt_and_compared(world: World) -> None:
+    token = world.recourse.token
+    token.pause(world.sender("regulator"))
+    try:
+        states, block = _folded(world)
+        assert states["SettlementToken"].paused is True
+        assert [d for d in check_onchain(world.recourse, states, block) if d.entity == "pause"] == []
+        states["SettlementToken"].paused = False  # an index that missed the Paused event
+        (pause,) = [d for d in check_onchain(world.recourse, states, block) if d.entity == "pause"]
+        assert (pause.contract, pause.field, pause.events, pause.chain) == ("SettlementToken", "paused", False, True)
+    finally:
+        token.unpause(world.sender("regulator"))
+    states, block = _folded(world)
+    assert states["SettlementToken"].paused is False
