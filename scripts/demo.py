@@ -81,6 +81,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
     from node_api.settings import GatewaySettings
     from scripts.demo_analytics import analytics_demo_steps
     from scripts.demo_auctions import AUCTION_BIDDERS, auctions_demo_steps
+    from scripts.demo_audit import audit_demo_steps
     from scripts.demo_cases import cases_demo_steps
     from scripts.demo_disputes import disputes_demo_steps
     from scripts.demo_evidence import evidence_demo_steps
@@ -111,6 +112,7 @@ def run_demo(settings: RecourseSettings, *, console: Console, serve: bool) -> No
             auctions_demo_steps(gw, console)
             fractions_demo_steps(gw, console)
             disputes_demo_steps(gw, console)
+            audit_demo_steps(gw, console, names=ctx.identity_names())
             if serve:
                 _serve(ctx, console, gateway_url=gw.url, token=token)
     finally:

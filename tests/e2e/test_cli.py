@@ -143,6 +143,18 @@ def test_demo_no_serve_exits_zero_and_shows_every_step(env):
         "bank lists the flat again: lot",
         "mediator 0x976EA740…: 2 taken, 1 agreements, 1 failures, honoured 100%",
         "disputes step took",
+        "audit replay (recourse audit replay): ",
+        "contracts, in ",
+        "audit: 0 differences between the events, the contracts' views and the gateway's index; integrity intact;"
+        " 0 anomalies → OK",
+        "privileged actions: ",
+        "Privileged actions: the last 6",
+        "report.html (",
+        "POST /audit/replays as the auditor → 202 replay ",
+        "GET /audit/report → 200: block ",
+        "0 differences, ok = True (?format=html: ",
+        "an investor asks for the report → 403 AUD-403",
+        "audit step took",
     ):
         assert expected in out, f"missing {expected!r} in demo output:\n{out}"
     # the narrative is not interleaved with the gateway's background log lines (writer.reconciled, …)
