@@ -15,7 +15,6 @@ starts was interrupted by a restart: it is marked ``failed``.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from typing import Any, Literal
 
 from chain.replay.model import ReplayReport
 from chain.replay.render import write_html, write_json
+from chain.replay.run import run_replay
 from node_api.problems import AuditNotFoundError, AuditReplayRunningError
 
 __all__ = ["AuditRunner", "ReplayFn", "ReplayRecord"]
@@ -64,11 +64,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _default_replay(**kwargs: Any) -> tuple[ReplayReport, dict[str, Any]]:
-    run: ReplayFn = importlib.import_module("chain.replay.run").run_replay
-    return run(**kwargs)
-
-
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
@@ -81,7 +76,7 @@ class AuditRunner:
 
     def __init__(self, *, rpc_url: str, deployments: Path, directory: Path, replay: ReplayFn | None = None) -> None:
         self.rpc_url, self.deployments, self.directory = rpc_url, deployments, directory
-        self.replay: ReplayFn = replay or _default_replay
+        self.replay: ReplayFn = replay or run_replay
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._running: str | None = None
