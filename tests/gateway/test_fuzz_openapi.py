@@ -82,6 +82,9 @@ ACTING = {
     "GET /compliance/collectors/{address}": "regulator",
     "GET /compliance/violations": "regulator",
     "GET /compliance/log-anchors": "regulator",
+    "POST /audit/replays": "regulator",
+    "GET /audit/replays/{replay_id}": "regulator",
+    "GET /audit/report": "regulator",
 }
 
 #: problem codes seen per operation, to show that the fuzz got past the auth layer everywhere
