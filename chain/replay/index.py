@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -134,6 +135,8 @@ class IndexCheck:
         self.chain_events = 0
         self.index_events = 0
         self.matched = 0
+        #: the index holds events past ``to_block``: its projections (read at its head) may differ for that reason
+        self.ahead = False
 
     # --- HTTP ---
 
@@ -171,7 +174,7 @@ class IndexCheck:
             data: list[dict[str, Any]] = body.get("data", [])
             for item in data:
                 if self._to_block is not None and int(item["block_number"]) > self._to_block:
-                    self._exhausted = True
+                    self._exhausted = self.ahead = True
                     break
                 self._buffer.append(item)
             nxt = body.get("next_after")
@@ -249,6 +252,7 @@ class IndexCheck:
         differences found (events first)."""
         self._drain()
         out = self._differences
+        events_end = len(out)
         checks = (
             ("Consortium", self._members),
             ("SettlementToken", self._balances),
@@ -267,6 +271,9 @@ class IndexCheck:
             else:
                 check(state, None)
             logger.info("replay.index.checked contract=%s differences=%d", contract, len(out) - before)
+        if self.ahead:  # say why a projection may differ: the gateway answers at its head, past the target block
+            why = f"the index is past block {self._to_block}: it answers at its newest block"
+            out[events_end:] = [replace(d, note=f"{d.note}; {why}" if d.note else why) for d in out[events_end:]]
         return list(out)
 
     def _differ(

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from chain.events import DecodedEvent
+from chain.reducers.consortium import ConsortiumState, Member
 from chain.replay.index import IndexCheck, IndexReadError, event_json
 
 ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -109,6 +110,20 @@ def test_index_events_after_the_target_block_are_not_compared() -> None:
     check.see(chain[0])
 
     assert check.finish({}) == []
+
+
+def test_projection_differences_say_when_the_index_is_past_the_target_block() -> None:
+    chain = [_event(1)]
+    gateway = FakeGateway([_indexed(chain[0]), _indexed(_event(9))])
+    check = _check(gateway, to_block=5)
+    members = ConsortiumState(members={ALICE: Member(ALICE, "0x" + "00" * 32, 1, 310000, 0, 2)})
+
+    check.see(chain[0])
+    found = check.finish({"Consortium": members})
+
+    assert [(d.entity, d.key, d.field) for d in found] == [("member", ALICE, "")]
+    assert found[0].note == "missing from the index; the index is past block 5: it answers at its newest block"
+    assert check.ahead
 
 
 def test_json_forms_and_redacted_bidders_match_the_chain() -> None:
