@@ -22,9 +22,11 @@ What is checked, and why:
 * ``not-a-recourse-deployment``: the chain id differs from the file's, or a contract's code at the target block
   does not hash to the file's ``code_hash`` (an empty node, another chain's file, a different deployment).
 
-Block ranges adapt to the density of events: at most ``page_blocks`` blocks, fewer when a range holds more than
-about ``page_events`` logs (so one page never holds the whole chain in memory). The next range's logs and
-headers are fetched in a background thread while the current page is folded (the node works while we decode).
+Block ranges adapt to the density of events, so that one page holds about ``page_events`` logs (10,000) and never
+the whole chain: a range starts at one block, grows at most twofold a page (to ``page_blocks``), shrinks to the
+density just seen, and is read in growing sub-ranges that stop early where sparse blocks give way to dense ones.
+The next range's logs and headers are fetched in a background thread while the current page is folded (the node
+works while we decode). On a million events this keeps the replay's peak memory near the size of its state.
 
 A checkpoint (:func:`save_checkpoint`, :func:`load_checkpoint`) stores the source's ``Position`` and the
 contracts it follows with the caller's state (``payload``), written atomically (temporary file + rename).
@@ -93,12 +95,17 @@ class Page:
 
 @dataclass
 class _Raw:
-    """One range's node answers: its logs and the headers of the blocks that matter, by number."""
+    """One range's node answers: its logs, asked for in ascending sub-ranges (``(first, last, logs)`` each), and
+    the headers of the blocks that matter, by number."""
 
     start: int
     end: int
-    logs: list[dict[str, Any]]
+    chunks: list[tuple[int, int, list[dict[str, Any]]]]
     headers: dict[int, dict[str, Any] | None]
+
+    @property
+    def count(self) -> int:
+        return sum(len(logs) for _, _, logs in self.chunks)
 
 
 def _factories(reducers: Mapping[str, Reducer[Any]]) -> dict[tuple[str, str], Reducer[Any]]:
@@ -116,7 +123,7 @@ class EventSource:
         *,
         to_block: int,
         page_blocks: int = 5_000,
-        page_events: int = 20_000,
+        page_events: int = 10_000,
         position: Position | None = None,
         created: Sequence[tuple[str, str, int]] = (),
         reducers: Mapping[str, Reducer[Any]] = REDUCERS,
@@ -136,7 +143,8 @@ class EventSource:
         #: contracts factories created, in the order followed: ``(address, contract, creation block)``
         self.created: list[tuple[str, str, int]] = []
         self._follow(created)
-        self._window = min(page_blocks, 64)
+        #: blocks in the next range: from one, doubled while empty, then aimed at ``page_events`` logs
+        self._window = 1
 
     # --- the deployment itself ---
 
@@ -185,12 +193,13 @@ class EventSource:
             ahead: Future[_Raw] | None = self._submit(pool, start)
             while ahead is not None:
                 raw = ahead.result()
-                self._adapt(raw.end - raw.start + 1, len(raw.logs))
+                self._adapt(raw.end - raw.start + 1, raw.count)
                 nxt = raw.end + 1
                 # the next range is fetched while this page is decoded and folded
                 ahead = self._submit(pool, nxt) if nxt <= self.to_block else None
                 known = len(self.created)
                 page = self._page(raw)
+                raw.chunks = []  # the node's JSON is decoded: let it go before the page is folded
                 if ahead is not None and len(self.created) != known:  # fetched without the contracts just followed
                     ahead.result()
                     ahead = self._submit(pool, nxt)
@@ -205,23 +214,35 @@ class EventSource:
         return pool.submit(self._fetch, start, end, self.decoder.addresses, need_parent)
 
     def _adapt(self, blocks: int, logs: int) -> None:
-        """Aim the next range at about ``page_events`` logs, from the density just seen (at most ``page_blocks``
-        blocks; an empty range doubles it)."""
-        if logs == 0:
-            self._window = min(self.page_blocks, blocks * 2)
-        else:
-            self._window = max(1, min(self.page_blocks, self.page_events * blocks // logs))
+        """Aim the next range at about ``page_events`` logs from the density just seen, growing at most twofold a
+        page (a few sparse blocks say little about the next ones) and never beyond ``page_blocks``."""
+        aim = self.page_events * blocks // logs if logs else blocks * 2
+        self._window = max(1, min(self.page_blocks, blocks * 2, aim))
 
     def _fetch(self, start: int, end: int, addresses: list[str], need_parent: bool) -> _Raw:
-        logs = self._logs(start, end, addresses)
+        """The logs of ``start..end`` in growing sub-ranges (an eighth of the range, then doubling), stopping early
+        once about ``page_events`` logs are in: where sparse blocks are followed by dense ones, the page ends
+        where the logs pile up instead of holding the whole range in memory. The page's range is what was read."""
+        chunks: list[tuple[int, int, list[dict[str, Any]]]] = []
+        count, step, lo = 0, max(1, (end - start + 1) // 8), start
+        while lo <= end:
+            hi = min(lo + step - 1, end)
+            logs = self._logs(lo, hi, addresses)
+            chunks.append((lo, hi, logs))
+            count += len(logs)
+            if count >= self.page_events:
+                end = hi
+                break
+            lo, step = hi + 1, step * 2
         blocks = {start, end}
         if need_parent:
             blocks.add(start - 1)
-        for lg in logs:
-            b = lg.get("blockNumber")
-            if isinstance(b, str) and start <= int(b, 16) <= end:
-                blocks.add(int(b, 16))
-        return _Raw(start, end, logs, self._headers(sorted(blocks)))
+        for _, _, logs in chunks:
+            for lg in logs:
+                b = lg.get("blockNumber")
+                if isinstance(b, str) and start <= int(b, 16) <= end:
+                    blocks.add(int(b, 16))
+        return _Raw(start, end, chunks, self._headers(sorted(blocks)))
 
     def _logs(self, start: int, end: int, addresses: list[str]) -> list[dict[str, Any]]:
         flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
@@ -241,7 +262,7 @@ class EventSource:
 
     def _page(self, raw: _Raw) -> Page:
         failures: list[IntegrityFailure] = []
-        rows = self._decode(raw.logs, raw.start, raw.end, failures)
+        rows = [r for lo, hi, logs in raw.chunks for r in self._decode(logs, lo, hi, failures)]
         created = self._created(rows)
         first_created: list[tuple[str, str, int]] = []
         while created:
