@@ -152,13 +152,22 @@ def ours(node: AnvilNode, deployments: Path, to_block: int | None) -> dict[str, 
     return result
 
 
+def peak_rss() -> int:
+    """This process's peak resident set in bytes: ``VmHWM``, which starts afresh at ``exec``. (``ru_maxrss`` does
+    not: a child inherits the high-water mark of the parent it was forked from, here the generator's gigabyte.)"""
+    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def child(url: str, deployments: str, to_block: str) -> int:
     from chain.replay.run import run_replay
 
     t0, c0 = time.perf_counter(), time.process_time()
     report, _ = run_replay(rpc_url=url, deployments=Path(deployments), to_block=int(to_block) if to_block else None)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = peak_rss()
     print(
         json.dumps(
             {
