@@ -121,6 +121,9 @@ def replay(
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (./audit-<block>).")] = None,
     parquet: Annotated[bool, typer.Option("--parquet", help="Tables as Parquet instead of CSV.")] = False,
     page_blocks: Annotated[int, typer.Option("--page-blocks", help="At most this many blocks per page.")] = 5_000,
+    checkpoint_seconds: Annotated[
+        float, typer.Option("--checkpoint-seconds", help="Write the checkpoint at most this often (0: every page).")
+    ] = 10.0,
 ) -> None:
     """Replay every event since the deployment and check it against the chain (and a gateway's index)."""
     from chain import ChainError
@@ -140,7 +143,12 @@ def replay(
             checkpoint=checkpoint,
             page_blocks=page_blocks,
             notes=notes,
+            checkpoint_seconds=checkpoint_seconds,
         )
+    except KeyboardInterrupt:
+        again = f" (run it again with --checkpoint {checkpoint} to resume)" if checkpoint else ""
+        err_console.print(f"error: interrupted{again}", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DIFFERS) from None
     except (ChainError, OSError, ValueError) as exc:
         bad_input(" ".join(str(exc).split()) or exc.__class__.__name__)
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback

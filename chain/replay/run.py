@@ -273,11 +273,14 @@ def run_replay(
     page_blocks: int = 5_000,
     progress: Callable[[int, int], None] | None = None,
     notes: list[str] | None = None,
+    checkpoint_seconds: float = 0.0,
 ) -> tuple[ReplayReport, dict[str, Any]]:
     """Replay every event of the deployment in ``deployments`` up to ``to_block`` (the head by default) and check
     it; returns the report and the rebuilt states.
 
-    ``progress(blocks_done, blocks_total)`` is called after each page (after its checkpoint is written).
+    ``progress(blocks_done, blocks_total)`` is called after each page (after its checkpoint is written). The
+    checkpoint is written after every page, or with ``checkpoint_seconds`` at most that often (and after the last
+    page): each write pickles the whole rebuilt state, which on a large chain costs more than a page.
     ``notes`` (when given) receives what the run says besides the report (a checkpoint resumed or discarded).
     Raises ``DeploymentError`` (a missing or invalid deployments file), ``ChainError`` (an unreachable node) and
     ``ReplayInputError`` (a target block beyond the head); everything the chain itself gets wrong is reported.
@@ -307,6 +310,7 @@ def run_replay(
             source.position = Position(source.from_block - 1, "", "")
         total = max(0, target - source.from_block + 1)
         pages = source.pages()
+        saved_at = time.monotonic()
         while True:
             with _gc_paused():  # a page allocates ~10 acyclic objects per event: no collector passes meanwhile
                 page = next(pages, None)
@@ -319,7 +323,9 @@ def run_replay(
                     if contract == "AssetFractions":
                         fold.escrows[address] = f"{contract}@{address}"
                 _fold_page(fold, page.events, page.times)
-            if checkpoint is not None:
+            last_page = page.end >= target
+            if checkpoint is not None and (last_page or time.monotonic() - saved_at >= checkpoint_seconds):
+                saved_at = time.monotonic()
                 save_checkpoint(
                     checkpoint,
                     Checkpoint(

@@ -148,3 +148,29 @@ def test_an_interrupted_replay_resumes_from_its_checkpoint(busy_world: tuple[Wor
     assert len(notes) == 1, notes
     assert "started over" in notes[0]
     assert _comparable(again) == _comparable(straight)
+
+
+def test_checkpoints_can_be_written_less_often(busy_world: tuple[World, Activity], tmp_path: Path) -> None:
+    w, _ = busy_world
+    path = tmp_path / "hourly.ckpt"
+    pages: list[int] = []
+
+    def stop_after_three(done: int, _total: int) -> None:
+        pages.append(done)
+        if len(pages) == 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        run_replay(
+            rpc_url=w.node.url,
+            deployments=w.deployments_file,
+            page_blocks=6,
+            checkpoint=path,
+            checkpoint_seconds=3600,
+            progress=stop_after_three,
+        )
+    assert not path.exists()  # three pages in well under an hour: nothing written yet
+    report, _ = run_replay(rpc_url=w.node.url, deployments=w.deployments_file, checkpoint=path, checkpoint_seconds=3600)
+    saved = load_checkpoint(path)
+    assert saved is not None
+    assert saved.position.block == report.to_block  # the last page is always saved
