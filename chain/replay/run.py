@@ -29,7 +29,7 @@ from typing import Any
 from chain._exceptions import ChainError
 from chain.client import ChainClient, Rpc
 from chain.config import ChainSettings
-from chain.deploy import Deployments, load_deployments
+from chain.deploy import TEMPLATES, Deployments, load_deployments
 from chain.events import DecodedEvent
 from chain.network import Recourse
 from chain.reducers import PER_ADDRESS, REDUCERS, Event
@@ -297,7 +297,11 @@ def run_replay(
         target = head if to_block is None else to_block
         if not 0 <= target <= head:
             raise ReplayInputError(f"block {target} is not on the chain (its head is block {head})")
+        if to_block is not None and to_block < deps.start_block:
+            raise ReplayInputError(f"block {to_block} is before the deployment (block {deps.start_block})")
         recourse = Recourse(client, deps)  # refuses a file without ABIs before any work
+        for name in TEMPLATES:  # and one without the ABIs of the contracts factories create
+            deps.template_abi(name)
         source = EventSource(client, deps, to_block=target, page_blocks=page_blocks)
         deployment_failures = source.check_deployment()
         fold, said = _resume(checkpoint, client=client, source=source, digest=digest, to_block=target, gateway=gateway)
@@ -339,6 +343,8 @@ def run_replay(
                 )
             if progress is not None:
                 progress(page.end - source.from_block + 1, total)
+        if source.position.block == target and source.position.hash:
+            fold.integrity += _still_canonical(client, target, source.position.hash)
         report = _report(
             client=client,
             recourse=recourse,
@@ -356,6 +362,16 @@ def run_replay(
         client.close()
     report.started_at, report.seconds = started, time.perf_counter() - t0
     return report, fold.states
+
+
+def _still_canonical(client: ChainClient, block: int, seen: str) -> list[IntegrityFailure]:
+    """A failure when ``block`` is no longer the block the replay ended on (the chain reorganised under it)."""
+    header = client.rpc.call("eth_getBlockByNumber", [hex(block), False])
+    now = str(header["hash"]) if header else None
+    if now == seen:
+        return []
+    note = f"block {block} was {seen} when its page was read and is {now} now: the chain reorganised during the replay"
+    return [IntegrityFailure("block-hash", block, "", note)]
 
 
 def _report(

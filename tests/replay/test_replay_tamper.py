@@ -113,6 +113,24 @@ def test_headers_that_do_not_chain_up_are_named(busy_world: tuple[World, Activit
     assert any(f.block == 20 for f in report.integrity if f.kind == "parent-hash")
 
 
+def test_a_reorganisation_during_the_replay_is_named(busy_world: tuple[World, Activity]) -> None:
+    w, _ = busy_world
+    head = w.client.block_number()
+    asked = {"n": 0}
+
+    def reorg(request: dict[str, Any], result: Any) -> Any:
+        if request["method"] == "eth_getBlockByNumber" and request["params"][0] == hex(head):
+            asked["n"] += 1
+            if asked["n"] > 1:  # read once with the last page; any later read sees another block
+                return {**result, "hash": "0x" + "cd" * 32}
+        return result
+
+    report = _through(w, reorg, to_block=head)
+    failures = [f for f in report.integrity if f.kind == "block-hash" and f.block == head]
+    assert len(failures) == 1, report.integrity
+    assert "reorganised during the replay" in failures[0].note
+
+
 @pytest.fixture
 def empty_anvil(tmp_path: Path) -> Any:
     node = AnvilNode(data_dir=tmp_path / "empty", port=free_port(), chain_id=DEV_CHAIN_ID)
@@ -181,3 +199,11 @@ def test_the_cli_exit_codes(busy_world: tuple[World, Activity], tmp_path: Path) 
     beyond = one_line(_cli("--rpc", w.node.url, "--deployments", str(w.deployments_file), "--to-block", "99999999"))
     assert "is not on the chain" in beyond
     assert "Missing option" in one_line(_cli("--rpc", w.node.url))
+    early = one_line(_cli("--rpc", w.node.url, "--deployments", str(w.deployments_file), "--to-block", "0"))
+    assert "before the deployment" in early
+    old = json.loads(w.deployments_file.read_text())
+    old["templates"] = {}  # written before template ABIs were recorded: AssetFractions logs could not be decoded
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert "no ABI for AssetFractions" in one_line(
+        _cli("--rpc", w.node.url, "--deployments", str(tmp_path / "old.json"))
+    )
