@@ -245,9 +245,21 @@ class EventSource:
         return _Raw(start, end, chunks, self._headers(sorted(blocks)))
 
     def _logs(self, start: int, end: int, addresses: list[str]) -> list[dict[str, Any]]:
+        """``eth_getLogs`` of ``start..end``; a range the node refuses (too many results, too wide: Besu and geth
+        limit both) is asked for in halves. A single block refused, or an answer that is not a list of logs,
+        raises: a page is never taken as empty because the node did not answer it."""
         flt = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
-        logs = self.client.rpc.call("eth_getLogs", [flt])
-        return list(logs) if isinstance(logs, list) else []
+        try:
+            logs = self.client.rpc.call("eth_getLogs", [flt])
+        except RpcError as exc:
+            if start >= end:
+                raise
+            mid = (start + end) // 2
+            logger.warning("replay.logs.split from=%d to=%d error=%s", start, end, exc)
+            return self._logs(start, mid, addresses) + self._logs(mid + 1, end, addresses)
+        if not isinstance(logs, list) or not all(isinstance(lg, dict) for lg in logs):
+            raise RpcError("eth_getLogs", -1, f"blocks {start}..{end}: the node's answer is not a list of logs")
+        return logs
 
     def _headers(self, blocks: Sequence[int]) -> dict[int, dict[str, Any] | None]:
         out: dict[int, dict[str, Any] | None] = {}

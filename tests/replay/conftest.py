@@ -155,9 +155,18 @@ def busy_world(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult
 Rewrite = Callable[[dict[str, Any], Any], Any]
 
 
+class ProxyError(Exception):
+    """Raised by a rewrite: the proxy answers the call with this JSON-RPC error instead of its result."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class RpcProxy:
     """A thread HTTP server in front of ``upstream``: forwards every JSON-RPC request and passes each reply (one
-    per call, batches too) through ``rewrite(request, result)`` before answering."""
+    per call, batches too) through ``rewrite(request, result)`` before answering (a ``ProxyError`` it raises
+    becomes the call's error)."""
 
     def __init__(self, upstream: str, rewrite: Rewrite) -> None:
         self.upstream = upstream
@@ -183,7 +192,11 @@ class RpcProxy:
                     proxy.calls.append(req["method"])
                     rep = by_id.get(req.get("id"))
                     if rep is not None and "result" in rep:
-                        rep["result"] = proxy.rewrite(req, rep["result"])
+                        try:
+                            rep["result"] = proxy.rewrite(req, rep["result"])
+                        except ProxyError as exc:
+                            del rep["result"]
+                            rep["error"] = {"code": exc.code, "message": exc.message}
                 data = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

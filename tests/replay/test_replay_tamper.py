@@ -21,7 +21,7 @@ from chain.replay.model import ReplayReport
 from chain.replay.run import run_replay
 from scripts.cli import app
 from tests.conftest import free_port
-from tests.replay.conftest import Activity, RpcProxy
+from tests.replay.conftest import Activity, ProxyError, RpcProxy
 from tests.support.live_gateway import World
 
 pytestmark = pytest.mark.chain
@@ -129,6 +129,39 @@ def test_a_reorganisation_during_the_replay_is_named(busy_world: tuple[World, Ac
     failures = [f for f in report.integrity if f.kind == "block-hash" and f.block == head]
     assert len(failures) == 1, report.integrity
     assert "reorganised during the replay" in failures[0].note
+
+
+def test_a_node_that_limits_log_ranges_is_asked_in_halves(busy_world: tuple[World, Activity]) -> None:
+    w, _ = busy_world
+    widths: list[int] = []
+
+    def limited(request: dict[str, Any], result: Any) -> Any:
+        if request["method"] == "eth_getLogs":
+            flt = request["params"][0]
+            width = int(flt["toBlock"], 16) - int(flt["fromBlock"], 16) + 1
+            widths.append(width)
+            if width > 3:
+                raise ProxyError(-32005, "query exceeds max block range 3")
+        return result
+
+    report = _through(w, limited, page_blocks=40)
+    assert report.ok, (report.integrity, report.differences)
+    assert max(widths) > 3  # asked wide, refused, asked again in halves
+    direct, _ = run_replay(rpc_url=w.node.url, deployments=w.deployments_file, to_block=report.to_block)
+    assert report.events == direct.events
+
+
+def test_a_node_that_answers_no_logs_at_all_is_one_error(busy_world: tuple[World, Activity], tmp_path: Path) -> None:
+    w, _ = busy_world
+
+    def broken(request: dict[str, Any], result: Any) -> Any:
+        return None if request["method"] == "eth_getLogs" else result
+
+    with RpcProxy(w.node.url, broken) as proxy:
+        result = _cli("--rpc", proxy.url, "--deployments", str(w.deployments_file), "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2, result.output
+    assert "not a list of logs" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.fixture
