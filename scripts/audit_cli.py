@@ -103,7 +103,11 @@ def _summary(report: ReplayReport, written: list[Path], out: Path) -> None:
             markup=False,
             soft_wrap=True,
         )
-    console.print(f"written to {out}: " + ", ".join(p.name for p in written), markup=False)
+    tables = [p for p in written if p.parent.name == "tables"]
+    files = [p.name for p in written if p not in tables]
+    if tables:
+        files.append(f"tables/ ({len(tables)} {tables[0].suffix.lstrip('.').upper()} tables)")
+    console.print(f"written to {out}: " + ", ".join(files), markup=False)
 
 
 @app.command("replay")
