@@ -48,6 +48,27 @@ def _kinds(report: ReplayReport) -> set[str]:
     return {f.kind for f in report.integrity}
 
 
+#: every JSON-RPC method a replay may use: reads only (no eth_sendRawTransaction, no eth_accounts, no signing)
+READ_ONLY = {
+    "eth_chainId",
+    "eth_blockNumber",
+    "eth_getLogs",
+    "eth_getBlockByNumber",
+    "eth_getCode",
+    "eth_call",
+    "eth_getTransactionByHash",
+}
+
+
+def test_the_replay_only_reads(busy_world: tuple[World, Activity]) -> None:
+    w, _ = busy_world
+    with RpcProxy(w.node.url, lambda _request, result: result) as proxy:
+        report, _ = run_replay(rpc_url=proxy.url, deployments=w.deployments_file)
+    assert report.ok
+    assert set(proxy.calls) <= READ_ONLY, set(proxy.calls) - READ_ONLY
+    assert {"eth_getLogs", "eth_getBlockByNumber", "eth_getCode", "eth_call"} <= set(proxy.calls)
+
+
 def test_logs_answered_out_of_order_are_named(busy_world: tuple[World, Activity]) -> None:
     w, _ = busy_world
     report = _through(w, _logs(lambda logs: logs[::-1]), page_blocks=20)
