@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from node_api.schemas import RequestModel
 
@@ -148,10 +158,12 @@ class GuaranteeAnalysisPublic(BaseModel):
 
 class RestructuringOfferCreate(RequestModel):
     """A non-performing loan (money in integer fen), the debtor's stated monthly capacity and its 12-month default
-    probability: given, or scored from ``features`` by the installed default model."""
+    probability: ``default_probability``, or ``features`` the installed default model scores (exactly one of the
+    two; a field is left out rather than sent as ``null``)."""
 
     model_config = ConfigDict(
         json_schema_extra={
+            "oneOf": [{"required": ["default_probability"]}, {"required": ["features"]}],
             "examples": [
                 {
                     "loan_id": "LN-2026-000381",
@@ -164,7 +176,7 @@ class RestructuringOfferCreate(RequestModel):
                     "monthly_capacity_fen": 450_000,
                     "default_probability": 0.35,
                 }
-            ]
+            ],
         }
     )
 
@@ -176,20 +188,34 @@ class RestructuringOfferCreate(RequestModel):
     months_overdue: int = Field(default=0, ge=0, le=1_200)
     collateral_value_fen: int = Field(default=0, ge=0, lt=_MONEY_LIMIT, description="appraisal of the collateral")
     monthly_capacity_fen: int = Field(ge=1, lt=_MONEY_LIMIT, description="what the debtor says it can pay a month")
-    default_probability: float | None = Field(default=None, ge=0.0, le=1.0, description="12-month PD")
-    features: dict[str, Any] | None = Field(default=None, description="the default model's features, for its PD")
+    default_probability: float | SkipJsonSchema[None] = Field(default=None, ge=0.0, le=1.0, description="12-month PD")
+    features: dict[str, Any] | SkipJsonSchema[None] = Field(
+        default=None, description="the default model's features, for its PD"
+    )
     start: Annotated[AwareDatetime, Field(strict=False)] | None = Field(
         default=None, description="the schedule's start (ISO 8601 with an offset); instalment t is due t months later"
     )
 
-    @field_validator("features")
+    @field_validator("default_probability", "features", mode="before")
     @classmethod
-    def _one_source(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
-        """Exactly one source of the default probability."""
-        given = info.data.get("default_probability") is not None
-        if given == (value is not None):
-            raise ValueError("give either default_probability or features (for the default model), not both")
+    def _no_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave the field out instead of sending null")
         return value
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _iso(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("a start time is an ISO 8601 string with a UTC offset, e.g. 2027-01-01T00:00:00+08:00")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RestructuringOfferCreate:
+        """Exactly one source of the default probability."""
+        if (self.default_probability is None) == (self.features is None):
+            raise ValueError("give either default_probability or features (for the default model), not both")
+        return self
 
 
 class PlanPublic(BaseModel):

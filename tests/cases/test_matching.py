@@ -151,7 +151,7 @@ def test_property_collectors_for_case_respect_hard_constraints(cs, k):
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(collectors, st.lists(cases_st, max_size=15), st.none() | st.integers(0, 20))
+@given(collectors, st.lists(cases_st, max_size=15, unique_by=lambda k: k.case_id), st.none() | st.integers(0, 20))
 def test_property_cases_for_collector_respect_hard_constraints_and_capacity(c, ks, limit):
     r = rank_cases_for_collector(c, ks, now=NOW, limit=limit, config=MatchingConfig())
     assert len(r.matches) <= max(c.capacity - c.open_cases, 0)

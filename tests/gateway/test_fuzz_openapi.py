@@ -149,6 +149,8 @@ SEMANTIC_422 = {
     "POST /guarantees/analyses": "the edge list must parse and hold a valid guarantee network",
     "POST /valuations": "feature names and types come from the installed model's schema",
     "POST /risk/assessments": "ratings must be on the rating scale; features follow the model's schema",
+    "POST /restructuring/offers": "the claim (principal + interest + penalties) must be positive; features follow "
+    "the model's schema",
     "POST /oracle/signatures": "the signature must recover to the caller's address (cryptography)",
     "POST /oracle/reports": "the signatures must recover to distinct active oracles (cryptography)",
     "POST /cases/{case_id}/contacts": "the conduct rules (quiet hours, prohibited language) refuse with CND-00x",
