@@ -13,3 +13,16 @@ actions), ``index`` (a gateway's index against the rebuilt state), ``render`` (J
 Parquet tables), ``run`` (the whole replay). A new contract plugs in with its reducer in ``chain.reducers`` and
 one checker in ``onchain``.
 """
+
+from chain.replay.model import Difference, IntegrityFailure, PrivilegedAction, ReplayReport, Series
+from chain.replay.run import ReplayInputError, run_replay
+
+__all__ = [
+    "Difference",
+    "IntegrityFailure",
+    "PrivilegedAction",
+    "ReplayInputError",
+    "ReplayReport",
+    "Series",
+    "run_replay",
+]
