@@ -46,6 +46,17 @@ from analytics.guarantees import (
     find_circles,
     guarantee_chains,
 )
+from analytics.leakage import (
+    LeakFinding,
+    allowed_statistics,
+    drop_features,
+    id_columns,
+    near_target_columns,
+    protected_columns,
+    sensitive_group_metrics,
+    target_labels,
+    unknown_columns,
+)
 from analytics.metrics import (
     ReliabilityCurve,
     absolute_percentage_errors,
@@ -56,7 +67,7 @@ from analytics.metrics import (
     median_ape,
     reliability_curve,
 )
-from analytics.model_card import ModelCard, render_model_card, risk_card, to_jsonable, valuation_card
+from analytics.model_card import ModelCard, data_facts, render_model_card, risk_card, to_jsonable, valuation_card
 from analytics.plots import interval_coverage_figure, predicted_vs_actual_figure, reliability_figure
 from analytics.restructuring import (
     LitigationEstimate,
@@ -110,6 +121,7 @@ __all__ = [
     "GuaranteeCircle",
     "GuaranteeInputError",
     "GuaranteeNetwork",
+    "LeakFinding",
     "LeakageError",
     "LitigationEstimate",
     "LoanObservation",
@@ -165,5 +177,14 @@ __all__ = [
     "stable_digest",
     "time_split",
     "to_minor_units",
+    "allowed_statistics",
+    "data_facts",
+    "drop_features",
+    "id_columns",
+    "near_target_columns",
+    "protected_columns",
+    "sensitive_group_metrics",
+    "target_labels",
+    "unknown_columns",
     "valuation_card",
 ]

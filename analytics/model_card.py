@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
+from analytics.features import Schema
 from analytics.risk import DefaultModel, RiskCV
 from analytics.valuation import ValuationCV, ValuationModel
 
-__all__ = ["ModelCard", "render_model_card", "risk_card", "to_jsonable", "valuation_card"]
+__all__ = ["ModelCard", "data_facts", "render_model_card", "risk_card", "to_jsonable", "valuation_card"]
 
 Kind = Literal["valuation", "risk"]
 
@@ -34,20 +36,74 @@ _INTENDED = {
 }
 _LIMITS = {
     "valuation": [
-        "Trained on one market and period; values outside it (other cities, later years, unusual assets) "
+        "Values outside the market and period of the training data (other places, later years, unusual assets) "
         "are extrapolations and their intervals can be too narrow.",
         "Coverage of the interval is marginal (about 80% of assets on average), not for every single asset.",
-        "Sale-condition effects (distressed or partial sales) are learned only as far as the data describes them.",
         "Features marked unavailable at valuation time are refused; anything else in the schema is trusted as given.",
     ],
     "risk": [
-        "Trained on one lender's book and period; default rates shift with the economy, so recalibrate before use "
-        "on another portfolio.",
+        "Default rates shift with the economy and between lenders, so recalibrate before use on another "
+        "portfolio or period.",
         "Calibration is measured on held-out folds of the same data set, not on future loans.",
-        "With the lender's own grade and interest rate among the features, the model partly re-learns the "
-        "lender's pricing; the card reports metrics with and without them when available.",
     ],
 }
+
+
+def _limitations(kind: Kind, data: Mapping[str, Any], extra: Mapping[str, Any]) -> list[str]:
+    """The generic limits of the kind, plus what this data set says about itself."""
+    lines = []
+    rows, name = data.get("rows"), data.get("name")
+    if rows is not None and name is not None:
+        period = f", {data['period']}" if data.get("period") else ", no date column: the period is unknown"
+        lines.append(f"Trained on {rows} rows of {name}{period}.")
+    lines += _LIMITS[kind]
+    if data.get("allowed"):
+        lines.append(
+            "Columns that alone explain the target were allowed as features by the user (see Data); "
+            "they must be known when the model is used, or its metrics are overstated."
+        )
+    if data.get("protected-looking columns") and not data.get("sensitive"):
+        lines.append(
+            "Columns that look like protected attributes were found (see Data); no per-group metrics were asked for."
+        )
+    if extra:
+        lines.append("Metrics of feature-set variants are reported beside the main ones: " + ", ".join(extra) + ".")
+    return lines
+
+
+def data_facts(
+    frame: pd.DataFrame, schema: Schema, *, labels: np.ndarray | None = None, period_column: str | None = None
+) -> dict[str, Any]:
+    """What a card says about the data, computed from it: rows, period, target, base rate, features, withheld."""
+    facts: dict[str, Any] = {"rows": len(frame), "target": schema.target}
+    column = period_column or schema.date_column or _iso_date_column(frame)
+    if column is not None and column in frame.columns:
+        values = frame[column].dropna()
+        if len(values):
+            if not pd.api.types.is_numeric_dtype(values.dtype):
+                values = pd.to_datetime(values, format="ISO8601", errors="coerce").dropna().dt.date
+            if len(values):
+                facts["period"] = f"{values.min()} to {values.max()} (column {column})"
+    if labels is not None:
+        facts["positive class"] = f"{schema.target} == {schema.positive_label!r}"
+        facts["base rate"] = round(float(np.mean(labels)), 4)
+    facts["features used"] = len(schema.features)
+    facts["withheld (unavailable at valuation time)"] = list(schema.unavailable) or "none"
+    return facts
+
+
+def _iso_date_column(frame: pd.DataFrame) -> str | None:
+    """The first text column whose every value is an ISO date (``2016-03-01``), if any."""
+    for col in frame.columns:
+        series = frame[col].dropna()
+        if len(series) == 0 or pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        head = series.astype(str).head(50)
+        if not head.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+            continue
+        if pd.to_datetime(series, format="ISO8601", errors="coerce").notna().all():
+            return str(col)
+    return None
 
 
 @dataclass(frozen=True)
@@ -67,6 +123,7 @@ class ModelCard:
     plots: Sequence[tuple[str, str]] = ()
     extra_metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     created: str | None = None
+    groups: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
 
 
 def _fmt(value: Any) -> str:
@@ -106,11 +163,22 @@ def render_model_card(card: ModelCard) -> str:
     for name, rows in card.extra_metrics.items():
         out += ["", f"### {name}", ""]
         out += _table(rows)
+    for column, per in card.groups.items():
+        out += ["", f"### By `{column}` (held out)", ""]
+        names = list(next(iter(per.values()), {}))
+        out += ["| group | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        out += [f"| {g} | " + " | ".join(_fmt(m[n]) for n in names) + " |" for g, m in per.items()]
+    if card.groups:
+        out += [
+            "",
+            "Approval: predicted default probability below the threshold that declines the base rate's share of "
+            "all loans. Calibration gap: mean predicted probability minus observed default rate.",
+        ]
     out += ["", "## Training", ""]
     out += [f"- {k}: {_fmt(v)}" for k, v in card.training.items()]
     out += ["", "## Intended use", "", card.intended_use or _INTENDED[card.kind]]
     out += ["", "## Limitations", ""]
-    out += [f"- {line}" for line in (card.limitations or _LIMITS[card.kind])]
+    out += [f"- {line}" for line in (card.limitations or _limitations(card.kind, card.data, card.extra_metrics))]
     if card.plots:
         out += ["", "## Plots", ""]
         out += [f"![{caption}]({path})" for caption, path in card.plots]
@@ -158,8 +226,9 @@ def risk_card(
     plots: Sequence[tuple[str, str]] = (),
     extra_metrics: Mapping[str, Mapping[str, Any]] | None = None,
     created: str | None = None,
+    groups: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
 ) -> ModelCard:
-    """A card for a default-probability model and its cross-validation."""
+    """A card for a default-probability model and its cross-validation (``groups``: per sensitive group)."""
     facts = model.describe()
     return ModelCard(
         title=f"Default-probability model {model.version} ({model.schema.name})",
@@ -179,6 +248,7 @@ def risk_card(
         plots=plots,
         extra_metrics=extra_metrics or {},
         created=created,
+        groups=groups or {},
     )
 
 
