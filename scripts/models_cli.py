@@ -10,8 +10,13 @@ all rows, and write into ``--out`` (default ``<data dir>/models/<kind>-<version>
 * ``model_card.md`` — data, features, cross-validated metrics, intended use, limitations,
 * PNG plots — predicted vs actual and interval coverage (valuation), reliability curve (risk).
 
-``--data`` also accepts a CSV file with ``--target`` (and ``--positive`` for risk): the schema is then
-inferred from the column types, minus ``--exclude`` (ids) and ``--unavailable`` (leakage guard).
+``--data`` also accepts a CSV file with ``--target`` (and, for risk, ``--positive`` naming the value that
+means default: required, since some tables code 1 as good): the schema is then inferred from the column
+types, minus ``--exclude`` and ``--unavailable`` (leakage guard). Every name given to ``--exclude``,
+``--unavailable``, ``--allow-column`` or ``--sensitive`` must be a column (close matches are suggested);
+columns with a distinct integer or string per row (ids) are dropped; a feature that alone explains the
+target almost perfectly stops training unless ``--allow-column`` names it; protected-looking columns are
+reported on the card, ``--sensitive COL`` adds per-group metrics (risk) and ``--exclude-sensitive`` drops them.
 Bad input raises ``ValueError`` with one line saying what to do; the ``recourse`` entry point prints it.
 """
 
@@ -182,52 +187,142 @@ def load_dataset(
     positive: str | None = None,
     exclude: list[str] | None = None,
     unavailable: list[str] | None = None,
+    allow: list[str] | None = None,
+    sensitive: list[str] | None = None,
+    exclude_sensitive: bool = False,
 ) -> tuple[pd.DataFrame, Schema, dict[str, Any], dict[str, tuple[str, ...]]]:
-    """Frame, schema, a description for the card, and schema variants to report beside the main one."""
+    """Frame, schema, a description for the card, and schema variants to report beside the main one.
+
+    Every column name the user gave must be a column (a typo would silently let a withheld column in);
+    id columns are dropped; a feature that alone explains the target stops training unless ``allow``
+    names it; the description (rows, period, base rate, withheld, allowed, ids, protected-looking
+    columns) is computed from the data.
+    """
     import pandas as pd
 
-    from analytics import AnalyticsError, Schema
+    from analytics import (
+        AnalyticsError,
+        Schema,
+        allowed_statistics,
+        data_facts,
+        drop_features,
+        id_columns,
+        near_target_columns,
+        protected_columns,
+        target_labels,
+    )
 
+    exclude, unavailable, allow, sensitive = exclude or [], unavailable or [], allow or [], sensitive or []
+    if sensitive and kind != ModelKind.risk:
+        raise ValueError("--sensitive gives per-group metrics of a credit model: use `recourse models train risk`")
     known = DATASETS.get(data)
     if known is not None:
         if known.kind != kind:
             command = f"recourse models train {known.kind.value} --data {data}"
             raise ValueError(f"{data!r} is a {known.kind.value} data set: run `{command}`")
         frame = known.load()
-        schema = known.schema(frame)
-        if unavailable:
-            schema = schema.without(unavailable)
-        info = {"name": known.name, "source": known.description, "rows": len(frame), "target": schema.target}
-        return frame, schema, info, known.variants
-    path = Path(data)
-    if path.suffix.lower() != ".csv":
-        choices = ", ".join(sorted(DATASETS))
-        raise ValueError(f"unknown data set {data!r}: use one of {choices}, or a .csv file with --target")
-    if not path.is_file():
-        raise ValueError(f"data file {str(path)!r} does not exist")
-    if not target:
-        raise ValueError("a CSV data set needs --target COLUMN (the value or the default flag to predict)")
-    frame = pd.read_csv(path)
-    if target not in frame.columns:
-        raise ValueError(
-            f"--target {target!r} is not a column of {path.name} (columns: {', '.join(map(str, frame.columns[:10]))})"
-        )
-    positive_label: str | int | None = positive
-    if positive is not None and pd.api.types.is_integer_dtype(frame[target].dtype):
-        positive_label = int(positive)
+        _check_names(frame, known.name, _named(exclude, unavailable, allow, sensitive))
+        schema = drop_features(known.schema(frame), exclude)
+        info: dict[str, Any] = {"name": known.name, "source": known.description}
+        variants = known.variants
+    else:
+        path = Path(data)
+        if path.suffix.lower() != ".csv":
+            choices = ", ".join(sorted(DATASETS))
+            raise ValueError(f"unknown data set {data!r}: use one of {choices}, or a .csv file with --target")
+        if not path.is_file():
+            raise ValueError(f"data file {str(path)!r} does not exist")
+        if not target:
+            raise ValueError("a CSV data set needs --target COLUMN (the value or the default flag to predict)")
+        frame = pd.read_csv(path)
+        if target not in frame.columns:
+            raise ValueError(
+                f"--target {target!r} is not a column of {path.name} "
+                f"(columns: {', '.join(map(str, frame.columns[:10]))})"
+            )
+        _check_names(frame, path.name, _named(exclude, unavailable, allow, sensitive))
+        positive_label = _positive_label(frame, target, positive) if kind == ModelKind.risk else None
+        try:
+            schema = Schema.infer(
+                frame, target, exclude=exclude, unavailable=unavailable, positive_label=positive_label, name=path.stem
+            )
+        except AnalyticsError as exc:
+            raise ValueError(f"{exc.code}: {exc}") from exc
+        info = {"name": path.stem, "source": str(path)}
+        variants = {}
+    ids = id_columns(frame, schema.features)
+    protected = protected_columns(c for c in map(str, frame.columns) if c != schema.target)
+    dropped = sorted((set(protected) | set(sensitive)) & set(schema.features)) if exclude_sensitive else []
     try:
-        schema = Schema.infer(
-            frame,
-            target,
-            exclude=exclude or [],
-            unavailable=unavailable or [],
-            positive_label=positive_label,
-            name=path.stem,
-        )
+        schema = drop_features(schema, [*ids, *dropped])
+        if known is not None and unavailable:
+            schema = schema.without(unavailable)
     except AnalyticsError as exc:
         raise ValueError(f"{exc.code}: {exc}") from exc
-    info = {"name": path.stem, "source": str(path), "rows": len(frame), "target": target}
-    return frame, schema, info, {}
+    labels = target_labels(frame, schema) if kind == ModelKind.risk else None
+    findings = near_target_columns(frame, schema, labels)
+    blocked = [f for f in findings if f.column not in set(allow)]
+    if blocked:
+        cols = " ".join(f.column for f in blocked)
+        raise ValueError(
+            "training stopped: a feature alone explains the target almost perfectly (a leak?): "
+            + "; ".join(f.describe() for f in blocked)
+            + f". Withhold it with --unavailable {cols}, or, if it is known whenever the model is used, "
+            f"let it through with --allow-column {cols}"
+        )
+    info.update(data_facts(frame, schema, labels=labels))
+    info["allowed despite the near-target check"] = list(allowed_statistics(findings, allow).values()) or "none"
+    info["excluded as ids (a distinct value per row)"] = ids or "none"
+    info["protected-looking columns"] = [f"{c} ({a})" for c, a in protected.items()] or "none"
+    if exclude_sensitive:
+        info["excluded as sensitive"] = dropped or "none"
+    if sensitive:
+        info["sensitive"] = list(sensitive)
+    return frame, schema, info, variants
+
+
+def _named(exclude: list[str], unavailable: list[str], allow: list[str], sensitive: list[str]) -> dict[str, list[str]]:
+    return {"--exclude": exclude, "--unavailable": unavailable, "--allow-column": allow, "--sensitive": sensitive}
+
+
+def _check_names(frame: pd.DataFrame, source: str, names: dict[str, list[str]]) -> None:
+    """Refuse column names given with a flag (``{"--exclude": [...]}``) that are not columns, naming close matches."""
+    from analytics import unknown_columns
+
+    problems = []
+    for flag, given in names.items():
+        for name, close in unknown_columns(given, frame.columns).items():
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "no column is close"
+            problems.append(f"{flag} {name!r} is not a column of {source} ({hint})")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _positive_label(frame: pd.DataFrame, target: str, positive: str | None) -> str | int | bool:
+    """The value of a two-valued ``target`` that ``--positive`` names, as it is stored in the frame."""
+    values = frame[target].dropna().unique().tolist()
+    shown = ", ".join(sorted(map(str, values))[:6]) + (" ..." if len(values) > 6 else "")
+    if len(values) != 2:
+        raise ValueError(
+            f"--target {target!r} has {len(values)} values ({shown}): a risk target needs two, "
+            "one of them named with --positive VALUE as the default"
+        )
+    if positive is None:
+        raise ValueError(
+            f"--target {target!r} has the values {shown}: say which one means default with --positive VALUE "
+            "(some tables code 1 as good)"
+        )
+    for value in values:
+        if str(value) == positive or (isinstance(value, int | float) and _same_number(value, positive)):
+            return int(value) if isinstance(value, float) and value.is_integer() else value
+    raise ValueError(f"--positive {positive!r} is not a value of --target {target!r} (values: {shown})")
+
+
+def _same_number(value: float, text: str) -> bool:
+    try:
+        return float(text) == float(value)
+    except ValueError:
+        return False
 
 
 # --- training --------------------------------------------------------------------------------------
@@ -299,6 +394,9 @@ def train_model(
     positive: str | None = None,
     exclude: list[str] | None = None,
     unavailable: list[str] | None = None,
+    allow: list[str] | None = None,
+    sensitive: list[str] | None = None,
+    exclude_sensitive: bool = False,
     data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> TrainResult:
@@ -320,7 +418,15 @@ def train_model(
 
     task = progress.add_task("loading data", total=None) if progress is not None else TaskID(0)
     frame, schema, info, variants = load_dataset(
-        data, kind=kind, target=target, positive=positive, exclude=exclude, unavailable=unavailable
+        data,
+        kind=kind,
+        target=target,
+        positive=positive,
+        exclude=exclude,
+        unavailable=unavailable,
+        allow=allow,
+        sensitive=sensitive,
+        exclude_sensitive=exclude_sensitive,
     )
     created = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
@@ -424,6 +530,7 @@ def _train_risk(
         reliability_figure,
         render_model_card,
         risk_card,
+        sensitive_group_metrics,
     )
 
     settings = RiskSettings(budget_s=budget, seed=seed)
@@ -449,13 +556,14 @@ def _train_risk(
         )
     ]
     metrics = cv.metrics
-    info = {**info, "positive rate": round(float(cv.y.mean()), 4)}
+    groups = sensitive_group_metrics(frame, info.get("sensitive", []), cv.y, cv.probability)
     card = risk_card(
         model,
         cv,
         data=info,
         plots=[("Reliability curve (equal-count bins, held out)", plots[0].name)],
         extra_metrics={f"Cross-validated {label}": m for label, m in extra.items()},
+        groups=groups,
         created=created,
     )
     files = _write_common(
@@ -483,11 +591,22 @@ def train(
         str | None, typer.Option("--positive", help="CSV risk only: value of --target meaning default")
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="CSV only: id columns to ignore (repeatable)")
+        list[str] | None,
+        typer.Option("--exclude", help="columns to ignore (repeatable; ids are dropped anyway)"),
     ] = None,
     unavailable: Annotated[
         list[str] | None, typer.Option("--unavailable", help="columns unknown at valuation time, refused as features")
     ] = None,
+    allow_column: Annotated[
+        list[str] | None,
+        typer.Option("--allow-column", help="a column the near-target check flagged, known at use time (repeatable)"),
+    ] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option("--sensitive", help="risk only: report metrics per group of this column")
+    ] = None,
+    exclude_sensitive: Annotated[
+        bool, typer.Option("--exclude-sensitive", help="drop protected-looking and --sensitive columns from features")
+    ] = False,
 ) -> None:
     """Cross-validate and train a model, then write its artefact, model card and plots."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -508,6 +627,9 @@ def train(
             positive=positive,
             exclude=exclude,
             unavailable=unavailable,
+            allow=allow_column,
+            sensitive=sensitive,
+            exclude_sensitive=exclude_sensitive,
             progress=progress,
         )
     table = Table(title=f"{result.kind.value} model {result.version} — cross-validated")

@@ -75,7 +75,7 @@ def test_train_risk_from_csv(tmp_path: Path) -> None:
         (ModelKind.valuation, "HOUSES", {}, "needs --target"),
         (ModelKind.valuation, "HOUSES", {"target": "nope"}, "--target 'nope' is not a column"),
         (ModelKind.valuation, "HOUSES", {"target": "price", "budget": -1}, "--budget must be >= 0"),
-        (ModelKind.risk, "HOUSES", {"target": "district", "folds": 3}, "positive_label must name"),
+        (ModelKind.risk, "HOUSES", {"target": "district", "folds": 3}, "--positive"),
     ],
 )
 def test_bad_input_is_one_clear_value_error(
