@@ -250,7 +250,7 @@ def load_dataset(
             raise ValueError(f"{exc.code}: {exc}") from exc
         info = {"name": path.stem, "source": str(path)}
         variants = {}
-    ids = id_columns(frame, schema.features)
+    ids = id_columns(frame, [c for c in map(str, frame.columns) if c != schema.target])
     protected = protected_columns(c for c in map(str, frame.columns) if c != schema.target)
     dropped = sorted((set(protected) | set(sensitive)) & set(schema.features)) if exclude_sensitive else []
     try:
