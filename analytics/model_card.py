@@ -54,21 +54,27 @@ def _limitations(kind: Kind, data: Mapping[str, Any], extra: Mapping[str, Any]) 
     lines = []
     rows, name = data.get("rows"), data.get("name")
     if rows is not None and name is not None:
-        period = f", {data['period']}" if data.get("period") else ", no date column: the period is unknown"
+        period = f", {data['period']}" if data.get("period") else " (no date column, so no period from the data)"
         lines.append(f"Trained on {rows} rows of {name}{period}.")
     lines += _LIMITS[kind]
-    if data.get("allowed"):
+    if _listed(data, "allowed despite the near-target check"):
         lines.append(
             "Columns that alone explain the target were allowed as features by the user (see Data); "
             "they must be known when the model is used, or its metrics are overstated."
         )
-    if data.get("protected-looking columns") and not data.get("sensitive"):
+    if _listed(data, "protected-looking columns") and not _listed(data, "sensitive"):
         lines.append(
             "Columns that look like protected attributes were found (see Data); no per-group metrics were asked for."
         )
     if extra:
         lines.append("Metrics of feature-set variants are reported beside the main ones: " + ", ".join(extra) + ".")
     return lines
+
+
+def _listed(data: Mapping[str, Any], key: str) -> bool:
+    """Whether ``data[key]`` names something (a non-empty list or mapping, not ``"none"``)."""
+    value = data.get(key)
+    return isinstance(value, list | tuple | Mapping) and len(value) > 0
 
 
 def data_facts(

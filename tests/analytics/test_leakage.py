@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from analytics import (
+    ModelCard,
     Schema,
     data_facts,
     drop_features,
     id_columns,
     near_target_columns,
     protected_columns,
+    render_model_card,
     sensitive_group_metrics,
     target_labels,
     unknown_columns,
@@ -150,3 +154,26 @@ def test_data_facts_are_computed_from_the_data() -> None:
     assert facts["period"].startswith("2016-01-01 to 2016-07-18")
     assert facts["base rate"] == round(float((loans["status"] == "default").mean()), 4)
     assert facts["features used"] == len(LOAN_SCHEMA.features)
+
+
+def test_card_limitations_come_from_this_data_not_another_data_set() -> None:
+    def card(kind: Literal["valuation", "risk"], **data: object) -> str:
+        facts = {"name": "book", "rows": 120, **data}
+        return render_model_card(
+            ModelCard(title="t", kind=kind, version="v", data=facts, features=[], excluded=[], metrics={}, training={})
+        )
+
+    plain = card("risk", **{"protected-looking columns": "none", "allowed despite the near-target check": "none"})
+    assert "Trained on 120 rows of book (no date column" in plain
+    assert "protected attributes were found" not in plain
+    assert "allowed as features" not in plain
+    assert "lender's own grade" not in plain
+    flagged = card(
+        "valuation",
+        period="2006 to 2010 (column Yr.Sold)",
+        **{"protected-looking columns": ["age (age)"], "allowed despite the near-target check": ["x: ..."]},
+    )
+    assert "Trained on 120 rows of book, 2006 to 2010 (column Yr.Sold)." in flagged
+    assert "protected attributes were found" in flagged
+    assert "allowed as features by the user" in flagged
+    assert "Sale-condition" not in flagged
