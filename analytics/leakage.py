@@ -180,10 +180,10 @@ def _column_values(frame: pd.DataFrame, schema: Schema, col: str) -> np.ndarray 
 def _numeric_target_finding(
     col: str, x: np.ndarray, y: np.ndarray, *, r2_max: float, ratio_cv_min: float
 ) -> LeakFinding | None:
-    ty = np.log(y) if np.nanmin(y) > 0 else y
     finite = x[np.isfinite(x)]
-    if finite.size < 10:
+    if finite.size < 10 or np.isfinite(y).sum() < 10:
         return None
+    ty = np.log(y) if np.nanmin(y) > 0 else y
     candidates = [_r2(ty, x), _r2(y, x)]
     if finite.min() > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
