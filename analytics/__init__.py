@@ -31,7 +31,7 @@ from analytics._exceptions import (
     RuleInputError,
     SchemaError,
 )
-from analytics._tuning import TuningResult
+from analytics._tuning import DEFAULT_BUDGET_S, TuningResult
 from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest, time_split
 from analytics.guarantees import (
     Cascade,
@@ -109,6 +109,7 @@ from analytics.valuation import (
 __all__ = [
     "APPROACHES",
     "DEFAULT_RATING_SCALE",
+    "DEFAULT_BUDGET_S",
     "AnalyticsError",
     "CapacityExceededError",
     "Cascade",

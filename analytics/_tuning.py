@@ -4,7 +4,11 @@ The first trial is always the default parameter set, so a tiny budget never does
 defaults on the inner cross-validation. Each trial runs ``lightgbm.cv`` with early stopping, which also
 chooses the number of boosting rounds. Optuna stops starting trials once ``budget_s`` has passed (a
 running trial finishes), or after ``max_trials``. With a fixed seed the result is reproducible whenever
-``max_trials`` rather than the clock ends the search; the chosen parameters go into the model version.
+``max_trials`` rather than the clock ends the search: give both a seed and ``max_trials`` and keep the
+time budget as an upper bound only. :class:`TuningResult` records the trials done, both limits and
+which one stopped the search (``trials`` or ``budget``), and the model card shows them; the chosen
+parameters go into the model version. :data:`DEFAULT_BUDGET_S` is the one default time budget (the
+valuation and risk settings and ``recourse models train --budget`` all use it).
 
 LightGBM runs single-threaded (``num_threads=1``) with ``deterministic=True``: on data of this size one
 thread is the fastest, and OpenMP spin-waiting makes several threads collapse on a busy machine.
@@ -22,11 +26,14 @@ import numpy as np
 import optuna
 import pandas as pd
 
-__all__ = ["TuningResult", "base_params", "train_booster", "tune_lightgbm"]
+__all__ = ["DEFAULT_BUDGET_S", "TuningResult", "base_params", "train_booster", "tune_lightgbm"]
 
 logger = logging.getLogger(__name__)
 
 Task = Literal["regression", "binary"]
+
+#: default Optuna time budget per model fit, in seconds (an upper bound; ``max_trials`` makes runs reproducible)
+DEFAULT_BUDGET_S = 30.0
 
 _DEFAULTS: dict[Task, dict[str, Any]] = {
     "regression": {
@@ -70,7 +77,11 @@ def base_params(task: Task, seed: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TuningResult:
-    """Chosen hyperparameters, boosting rounds, how many trials ran and why the search ended."""
+    """Chosen hyperparameters, boosting rounds, how many trials ran, the limits and which one ended the search.
+
+    ``stopped_by``: ``trials`` (``max_trials`` reached: reproducible with a fixed seed), ``budget`` (the
+    time budget ran out first: the trial count depends on the machine) or ``disabled`` (no search).
+    """
 
     params: dict[str, Any]
     n_estimators: int
@@ -79,12 +90,16 @@ class TuningResult:
     elapsed_s: float
     stopped_by: Literal["disabled", "trials", "budget"]
     history: list[float] = field(default_factory=list)
+    max_trials: int | None = None
+    budget_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "params": self.params,
             "n_estimators": self.n_estimators,
             "trials": self.trials,
+            "max_trials": self.max_trials,
+            "budget_s": self.budget_s,
             "best_score": self.best_score,
             "stopped_by": self.stopped_by,
         }
@@ -128,7 +143,9 @@ def tune_lightgbm(
     """Search LightGBM hyperparameters by inner ``folds``-fold CV (L1 loss for regression, AUC for binary)."""
     defaults = dict(_DEFAULTS[task])
     if budget_s <= 0 or max_trials == 0 or len(y) < 4 * folds:
-        return TuningResult(defaults, _DEFAULT_ROUNDS[task], 0, None, 0.0, "disabled")
+        return TuningResult(
+            defaults, _DEFAULT_ROUNDS[task], 0, None, 0.0, "disabled", max_trials=max_trials, budget_s=budget_s
+        )
     fixed = base_params(task, seed)
     metric = "l1" if task == "regression" else "auc"
     started = time.perf_counter()
@@ -164,8 +181,13 @@ def tune_lightgbm(
     finally:
         optuna.logging.set_verbosity(previous)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = study.best_trial
     elapsed = time.perf_counter() - started
+    if not done:  # the budget ran out before the first trial: the defaults, with the default rounds
+        logger.info("analytics.tuning.done task=%s trials=0 elapsed_s=%.1f stopped_by=budget", task, elapsed)
+        return TuningResult(
+            defaults, _DEFAULT_ROUNDS[task], 0, None, elapsed, "budget", max_trials=max_trials, budget_s=budget_s
+        )
+    best = study.best_trial
     stopped: Literal["trials", "budget"] = "trials" if max_trials is not None and len(done) >= max_trials else "budget"
     params = {k: best.params[k] for k in defaults}
     logger.info(
@@ -185,6 +207,8 @@ def tune_lightgbm(
         elapsed_s=elapsed,
         stopped_by=stopped,
         history=[float(t.value) for t in done if t.value is not None],
+        max_trials=max_trials,
+        budget_s=budget_s,
     )
 
 

@@ -40,7 +40,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.parallel import Parallel, delayed
 
 from analytics._exceptions import NotFittedError, RuleInputError, SchemaError
-from analytics._tuning import TuningResult, train_booster, tune_lightgbm
+from analytics._tuning import DEFAULT_BUDGET_S, TuningResult, train_booster, tune_lightgbm
 from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest
 from analytics.metrics import ReliabilityCurve, brier_score, expected_calibration_error, reliability_curve
 
@@ -195,7 +195,7 @@ class RiskSettings:
     """How to fit the default model."""
 
     folds: int = 5
-    budget_s: float = 60.0
+    budget_s: float = DEFAULT_BUDGET_S
     max_trials: int | None = None
     seed: int = 0
     tuning_folds: int = 3
@@ -214,6 +214,8 @@ class RiskSettings:
             raise SchemaError(f"approaches must be a non-empty subset of ('logistic', 'gradient_boosting'): {unknown}")
         if self.budget_s < 0:
             raise SchemaError(f"budget_s must be >= 0, got {self.budget_s}")
+        if self.max_trials is not None and self.max_trials < 0:
+            raise SchemaError(f"max_trials must be >= 0 (0: no tuning) or None, got {self.max_trials}")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -35,7 +35,9 @@ slice alone or every forward slice calibrates is decided on the training data (s
 
 Feature contributions are exact in log space: ``log(estimate) = base_value + sum(contributions)``,
 from LightGBM's built-in SHAP values (``pred_contrib``), the linear terms of the ridge models, the
-comparables' adjustment (reported as ``comparable_sales``) and the rent/cost anchors.
+comparables' adjustment (reported as ``comparable_sales``) and the rent/cost anchors. They cost far
+more than the estimate (tree SHAP on every bagged booster), so ``predict`` computes them only on
+request: ``predict(frame, explain=k)`` with ``k > 0``; the estimate and interval never depend on it.
 
 The model version is a SHA-256 over the schema, a digest of the training data, the settings, the
 tuned hyperparameters, the stack weights, both pairs of interval quantiles, the last training date
@@ -60,9 +62,10 @@ from sklearn.linear_model import LinearRegression, RidgeCV
 from sklearn.model_selection import KFold
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]  # scikit-learn's own dependency
 
 from analytics._exceptions import NotFittedError, SchemaError
-from analytics._tuning import TuningResult, train_booster, tune_lightgbm
+from analytics._tuning import DEFAULT_BUDGET_S, TuningResult, train_booster, tune_lightgbm
 from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest
 from analytics.metrics import interval_coverage, mape, median_ape
 
@@ -86,6 +89,17 @@ COMPARABLES_TERM = "comparable_sales"
 _CODE_VERSION = "valuation/2"
 _RIDGE_ALPHAS = np.logspace(-2, 4, 25)
 _HUBER_C = 2.5
+#: prediction runs single-threaded, like training (see :mod:`analytics._tuning`): on a busy machine
+#: OpenMP's spin-waiting costs more than a second thread gains, most of all for a single row
+_PREDICT_THREADS = 1
+_threadpools: list[ThreadpoolController] = []
+
+
+def _one_thread() -> Any:
+    """A context in which OpenMP (scikit-learn's neighbour search) uses one thread."""
+    if not _threadpools:
+        _threadpools.append(ThreadpoolController())
+    return _threadpools[0].limit(limits=1, user_api="openmp")
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class ValuationSettings:
 
     coverage: float = 0.8
     folds: int = 5
-    budget_s: float = 60.0
+    budget_s: float = DEFAULT_BUDGET_S
     max_trials: int | None = None
     seed: int = 0
     tuning_folds: int = 3
@@ -116,6 +130,8 @@ class ValuationSettings:
             raise SchemaError(f"folds must be at least 2, got {self.folds}")
         if self.budget_s < 0:
             raise SchemaError(f"budget_s must be >= 0, got {self.budget_s}")
+        if self.max_trials is not None and self.max_trials < 0:
+            raise SchemaError(f"max_trials must be >= 0 (0: no tuning) or None, got {self.max_trials}")
         unknown = [a for a in self.approaches if a not in APPROACHES]
         if unknown or not self.approaches:
             raise SchemaError(f"approaches must be a non-empty subset of {APPROACHES}, got {list(self.approaches)}")
@@ -149,11 +165,38 @@ class _Data:
     lin: np.ndarray
     anchors: dict[str, np.ndarray]
     z: np.ndarray | None = None
+    _matrices: dict[Any, np.ndarray] = field(default_factory=dict, repr=False)
 
     def target(self, idx: np.ndarray) -> np.ndarray:
         if self.z is None:
             raise NotFittedError("training rows need a target")
         return np.asarray(self.z[idx])
+
+    def tree_matrix(self, booster: lgb.Booster) -> np.ndarray:
+        """``tree`` as the float matrix LightGBM makes of it for ``booster``, converted once per booster family.
+
+        The same conversion as LightGBM's own for a DataFrame (categoricals become their codes in the
+        booster's category order, unseen values NaN), so predictions are identical; every booster
+        trained on this encoder's frames shares the category lists, so bagged boosters and the
+        residual-size model convert the frame once instead of once each.
+        """
+        cats: list[list[Any]] = booster.pandas_categorical or []
+        key = tuple(tuple(c) for c in cats)
+        matrix = self._matrices.get(key)
+        if matrix is None:
+            columns: list[np.ndarray] = []
+            cat_iter = iter(cats)
+            for name in self.tree.columns:
+                col = self.tree[name]
+                if isinstance(col.dtype, pd.CategoricalDtype):
+                    codes = col.cat.set_categories(next(cat_iter)).cat.codes.to_numpy(np.float64)
+                    codes[codes < 0] = np.nan
+                    columns.append(codes)
+                else:
+                    columns.append(col.to_numpy(np.float64, na_value=np.nan))
+            matrix = np.column_stack(columns) if columns else np.zeros((len(self.tree), 0))
+            self._matrices[key] = matrix
+        return matrix
 
 
 class _Approach(Protocol):
@@ -164,6 +207,14 @@ class _Approach(Protocol):
     def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray: ...
 
     def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]: ...
+
+    def predict_explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]: ...
+
+
+def _predict_explain(approach: _Approach, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """``predict`` and ``explain`` of one approach (the estimate is ``predict``'s, to the last bit)."""
+    out, base = approach.explain(data, idx)
+    return approach.predict(data, idx), out, base
 
 
 class _Boosting:
@@ -198,13 +249,24 @@ class _Boosting:
         ]
 
     def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
-        x = data.tree.iloc[idx]
-        return np.asarray(np.mean([np.asarray(b.predict(x), dtype=np.float64) for b in self._models()], axis=0))
+        models = self._models()
+        x = data.tree_matrix(models[0])[idx]
+        return np.asarray(
+            np.mean([np.asarray(b.predict(x, num_threads=_PREDICT_THREADS), dtype=np.float64) for b in models], axis=0)
+        )
+
+    def predict_explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        return _predict_explain(self, data, idx)
 
     def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
-        x = data.tree.iloc[idx]
+        models = self._models()
+        x = data.tree_matrix(models[0])[idx]
         contrib = np.mean(
-            [np.asarray(b.predict(x, pred_contrib=True), dtype=np.float64) for b in self._models()], axis=0
+            [
+                np.asarray(b.predict(x, pred_contrib=True, num_threads=_PREDICT_THREADS), dtype=np.float64)
+                for b in models
+            ],
+            axis=0,
         )
         out = np.zeros((len(idx), self.n_features + 1))
         out[:, : self.n_features] = contrib[:, : self.n_features]
@@ -260,6 +322,9 @@ class _Hedonic:
     def explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, float]:
         return self.linear.explain_x(data.lin[idx])
 
+    def predict_explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        return _predict_explain(self, data, idx)
+
 
 class _Comparables:
     name = "comparable_sales"
@@ -296,7 +361,8 @@ class _Comparables:
     def _adjustment(self, data: _Data, idx: np.ndarray) -> np.ndarray:
         if self.index is None:
             raise NotFittedError("comparable-sales approach is not fitted")
-        _, nbrs = self.index.kneighbors(data.lin[idx] * self.weights, n_neighbors=self.k)
+        with _one_thread():
+            _, nbrs = self.index.kneighbors(data.lin[idx] * self.weights, n_neighbors=self.k)
         return np.asarray(self.residuals[nbrs].mean(axis=1))
 
     def predict(self, data: _Data, idx: np.ndarray) -> np.ndarray:
@@ -306,6 +372,12 @@ class _Comparables:
         out, base = self.hedonic.explain(data, idx)
         out[:, -1] += self._adjustment(data, idx)
         return out, base
+
+    def predict_explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        adjustment = self._adjustment(data, idx)  # the neighbour search, once for both
+        out, base = self.hedonic.explain(data, idx)
+        out[:, -1] += adjustment
+        return np.asarray(self.hedonic.predict(data, idx) + adjustment), out, base
 
 
 class _Anchored:
@@ -352,6 +424,9 @@ class _Anchored:
         out[valid] = ratio_out
         return out, base
 
+    def predict_explain(self, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        return _predict_explain(self, data, idx)
+
 
 # --- results ---------------------------------------------------------------------------------------
 
@@ -389,7 +464,7 @@ class Valuation:
     high: float
     coverage: float
     model_version: str
-    base_value: float
+    base_value: float | None
     contributions: tuple[Contribution, ...]
     approaches: dict[str, float] = field(default_factory=dict)
 
@@ -404,25 +479,35 @@ class Valuation:
 
 @dataclass(frozen=True)
 class ValuationPrediction:
-    """Vectorised predictions for a frame; ``valuation(i)`` gives one row as a :class:`Valuation`."""
+    """Vectorised predictions for a frame; ``valuation(i)`` gives one row as a :class:`Valuation`.
+
+    ``contributions`` (one column per ``contribution_names``) and ``base_value`` are ``None`` unless
+    the prediction was asked to explain (``ValuationModel.predict(frame, explain=k)``); ``explained``
+    is that ``k``, the number of contributions each :class:`Valuation` reports by default.
+    """
 
     estimate: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    contributions: np.ndarray
+    contributions: np.ndarray | None
     contribution_names: tuple[str, ...]
-    base_value: float
+    base_value: float | None
     approaches: dict[str, np.ndarray]
     coverage: float
     model_version: str
+    explained: int = 0
 
     def __len__(self) -> int:
         return len(self.estimate)
 
-    def valuation(self, i: int, *, top: int | None = 5) -> Valuation:
-        row = self.contributions[i]
-        order = np.argsort(-np.abs(row), kind="stable")
-        chosen = order if top is None else order[:top]
+    def valuation(self, i: int, *, top: int | None = None) -> Valuation:
+        """Row ``i``, with its ``top`` largest contributions (default: ``explained``; none if not explained)."""
+        chosen: np.ndarray = np.zeros(0, dtype=np.int64)
+        row = np.zeros(0)
+        if self.contributions is not None:
+            row = self.contributions[i]
+            order = np.argsort(-np.abs(row), kind="stable")
+            chosen = order[: self.explained if top is None else top]
         return Valuation(
             estimate=float(self.estimate[i]),
             low=float(self.low[i]),
@@ -517,30 +602,42 @@ class ValuationModel:
             anchors=_anchors(frame, self.schema),
         )
 
-    def _sigma_of(self, tree: pd.DataFrame) -> np.ndarray:
-        return np.maximum(np.asarray(self._sigma.predict(tree), dtype=np.float64), self._sigma_floor)
+    def _sigma_of(self, data: _Data) -> np.ndarray:
+        x = data.tree_matrix(self._sigma)
+        return np.maximum(
+            np.asarray(self._sigma.predict(x, num_threads=_PREDICT_THREADS), dtype=np.float64), self._sigma_floor
+        )
 
-    def predict(self, frame: pd.DataFrame, *, out_of_time: bool | None = None) -> ValuationPrediction:
-        """Estimate, interval and contributions for every row of ``frame`` (the target is not needed).
+    def predict(self, frame: pd.DataFrame, *, explain: int = 0, out_of_time: bool | None = None) -> ValuationPrediction:
+        """Estimate and interval for every row of ``frame`` (the target is not needed).
+
+        ``explain=k`` (``k > 0``) also computes every feature's contribution (exact in log space) and
+        makes each row's :class:`Valuation` report its ``k`` largest; with ``explain=0`` (the default)
+        no contribution is computed, which is what makes batch prediction fast. The estimate and the
+        interval are the same either way.
 
         Rows dated after the training period (or every row, when ``frame`` lacks the schema's date
         column) get the out-of-time interval; ``out_of_time`` forces one calibration for every row.
         """
+        if explain < 0:
+            raise SchemaError(f"explain must be >= 0 contributions per row, got {explain}")
         data = self._data(frame)
         idx = np.arange(len(frame))
         log_est = np.full(len(idx), self.intercept)
-        contrib = np.zeros((len(idx), len(self.schema.features) + 1))
+        contrib = np.zeros((len(idx), len(self.contribution_names))) if explain else None
         base = self.intercept
         per_approach: dict[str, np.ndarray] = {}
         for approach in self.approaches:
             w = self.weights[approach.name]
-            out, b = approach.explain(data, idx)
-            pred = b + out.sum(axis=1)
+            if contrib is None:
+                pred = approach.predict(data, idx)
+            else:
+                pred, out, b = approach.predict_explain(data, idx)
+                contrib += w * out
+                base += w * b
             per_approach[approach.name] = np.exp(pred)
             log_est += w * pred
-            contrib += w * out
-            base += w * b
-        sigma = self._sigma_of(data.tree)
+        sigma = self._sigma_of(data)
         q_lo, q_hi = np.full(len(idx), self.quantiles[0]), np.full(len(idx), self.quantiles[1])
         later = self._after_training(frame) if out_of_time is None else np.full(len(idx), out_of_time)
         q_lo[later], q_hi[later] = self.future_quantiles
@@ -550,10 +647,11 @@ class ValuationModel:
             high=np.exp(log_est + q_hi * sigma),
             contributions=contrib,
             contribution_names=self.contribution_names,
-            base_value=base,
+            base_value=None if contrib is None else base,
             approaches=per_approach,
             coverage=self.settings.coverage,
             model_version=self.version,
+            explained=min(explain, len(self.contribution_names)),
         )
 
     def _after_training(self, frame: pd.DataFrame) -> np.ndarray:
@@ -566,9 +664,9 @@ class ValuationModel:
         return np.asarray(when > self.last_time)
 
     def value(self, frame: pd.DataFrame, *, top: int | None = 5) -> list[Valuation]:
-        """One :class:`Valuation` per row, with the ``top`` largest contributions."""
-        pred = self.predict(frame)
-        return [pred.valuation(i, top=top) for i in range(len(pred))]
+        """One :class:`Valuation` per row, with the ``top`` largest contributions (``None``: all; 0: none)."""
+        pred = self.predict(frame, explain=len(self.contribution_names) if top is None else top)
+        return [pred.valuation(i) for i in range(len(pred))]
 
     def row_digests(self, frame: pd.DataFrame) -> list[str]:
         """SHA-256 of each row's feature values (the oracle's ``feature digest``)."""

@@ -54,7 +54,9 @@ class ValuationCreate(RequestModel):
 
     asset_ref: str = Field(default="", max_length=200, description="your reference for the asset (not stored)")
     features: dict[str, Any] = Field(min_length=1)
-    top: int = Field(default=5, ge=1, le=50)
+    top: int = Field(
+        default=5, ge=0, le=50, description="largest feature contributions to report; 0 reports none (faster)"
+    )
 
 
 class ContributionPublic(BaseModel):

@@ -78,7 +78,7 @@ class ValuationFeed:
                 row[c] = [None if value is None else str(value)]
         frame = pd.DataFrame(row)
         try:
-            valuation = self.model.value(frame, top=3)[0]
+            valuation = self.model.value(frame, top=0)[0]  # a report carries no contributions: none computed
             digest = self.model.row_digests(frame)[0]
         except AnalyticsError as exc:
             raise FeedError(f"cannot value {ref}: {exc}") from exc

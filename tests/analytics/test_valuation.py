@@ -48,12 +48,14 @@ house_rows = st.fixed_dictionaries(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=house_rows)
 def test_interval_contains_estimate_and_contributions_add_up(house_model: ValuationModel, row: dict) -> None:
-    pred = house_model.predict(pd.DataFrame([row]))
+    pred = house_model.predict(pd.DataFrame([row]), explain=3)
+    assert pred.base_value is not None
+    assert pred.contributions is not None
     est, low, high = pred.estimate[0], pred.low[0], pred.high[0]
     assert np.isfinite([est, low, high]).all()
     assert 0 < low <= est <= high
     assert math.isclose(pred.base_value + pred.contributions[0].sum(), math.log(est), rel_tol=0, abs_tol=1e-9)
-    valuation = pred.valuation(0, top=3)
+    valuation = pred.valuation(0)
     assert len(valuation.contributions) == 3
     est_minor, low_minor, high_minor = valuation.minor_units()
     assert low_minor <= est_minor <= high_minor
@@ -62,7 +64,7 @@ def test_interval_contains_estimate_and_contributions_add_up(house_model: Valuat
 
 def test_model_learns_and_covers_held_out_rows(house_model: ValuationModel, houses: pd.DataFrame) -> None:
     test = houses.iloc[400:]
-    pred = house_model.predict(test)
+    pred = house_model.predict(test, explain=3)
     naive = np.full(len(test), float(houses["price"].iloc[:400].median()))
     assert mape(test["price"], pred.estimate) < 0.5 * mape(test["price"], naive)
     assert mape(test["price"], pred.estimate) < 0.10
