@@ -51,6 +51,7 @@ __all__ = [
     "ames_schema",
     "lending_club_schema",
     "load_dataset",
+    "predict_file",
     "models_app",
     "train_model",
 ]
@@ -386,9 +387,10 @@ def train_model(
     data: str,
     *,
     out: Path | None = None,
-    budget: float = 30.0,
+    budget: float | None = None,
     folds: int = 5,
     seed: int = 0,
+    max_trials: int | None = None,
     jobs: int = 0,
     target: str | None = None,
     positive: str | None = None,
@@ -400,13 +402,20 @@ def train_model(
     data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> TrainResult:
-    """Load, cross-validate, fit, and write the artefact, card and plots; returns where they went."""
+    """Load, cross-validate, fit, and write the artefact, card and plots; returns where they went.
+
+    ``budget`` (seconds of tuning per fit, default :data:`analytics.DEFAULT_BUDGET_S`) is an upper
+    bound; with ``max_trials`` and ``seed`` two runs give the same model, card and predictions.
+    """
     from rich.progress import TaskID
 
-    from analytics import AnalyticsError
+    from analytics import DEFAULT_BUDGET_S, AnalyticsError
 
+    budget = DEFAULT_BUDGET_S if budget is None else budget
     if budget < 0:
         raise ValueError(f"--budget must be >= 0 seconds, got {budget}")
+    if max_trials is not None and max_trials < 0:
+        raise ValueError(f"--max-trials must be >= 0 (0: no tuning), got {max_trials}")
     if folds < 2:
         raise ValueError(f"--folds must be at least 2, got {folds}")
     n_jobs = jobs if jobs > 0 else max(1, min(folds, os.cpu_count() or 1))
@@ -431,8 +440,24 @@ def train_model(
     created = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         if kind == ModelKind.valuation:
-            return _train_valuation(frame, schema, info, out, budget, folds, seed, n_jobs, data_dir, created, step)
-        return _train_risk(frame, schema, info, variants, out, budget, folds, seed, n_jobs, data_dir, created, step)
+            return _train_valuation(
+                frame, schema, info, out, budget, folds, seed, n_jobs, data_dir, created, step, max_trials=max_trials
+            )
+        return _train_risk(
+            frame,
+            schema,
+            info,
+            variants,
+            out,
+            budget,
+            folds,
+            seed,
+            n_jobs,
+            data_dir,
+            created,
+            step,
+            max_trials=max_trials,
+        )
     except AnalyticsError as exc:
         raise ValueError(f"{exc.code}: {exc}") from exc
 
@@ -459,6 +484,8 @@ def _train_valuation(
     data_dir: Path | None,
     created: str,
     step: Callable[[str], None],
+    *,
+    max_trials: int | None = None,
 ) -> TrainResult:
     from analytics import (
         ValuationSettings,
@@ -470,7 +497,7 @@ def _train_valuation(
         valuation_card,
     )
 
-    settings = ValuationSettings(budget_s=budget, seed=seed)
+    settings = ValuationSettings(budget_s=budget, seed=seed, max_trials=max_trials)
     step(f"cross-validating ({folds} folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
     cv: ValuationCV = cross_validate_valuation(
         frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
@@ -522,6 +549,8 @@ def _train_risk(
     data_dir: Path | None,
     created: str,
     step: Callable[[str], None],
+    *,
+    max_trials: int | None = None,
 ) -> TrainResult:
     from analytics import (
         RiskSettings,
@@ -533,7 +562,7 @@ def _train_risk(
         sensitive_group_metrics,
     )
 
-    settings = RiskSettings(budget_s=budget, seed=seed)
+    settings = RiskSettings(budget_s=budget, seed=seed, max_trials=max_trials)
     step(f"cross-validating ({folds} stratified folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
     cv: RiskCV = cross_validate_default_model(
         frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
@@ -582,9 +611,23 @@ def train(
     out: Annotated[
         Path | None, typer.Option("--out", help="output directory [default: <data dir>/models/<kind>-<version>]")
     ] = None,
-    budget: Annotated[float, typer.Option("--budget", help="Optuna tuning budget per model fit, in seconds")] = 30.0,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Optuna tuning seconds per model fit, an upper bound [default: analytics.DEFAULT_BUDGET_S = 30]",
+            show_default=False,
+        ),
+    ] = None,
     folds: Annotated[int, typer.Option("--folds", help="cross-validation folds for the reported metrics")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="random seed (same seed and data: same model version)")] = 0,
+    max_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--max-trials",
+            help="stop tuning after this many trials (0: none); with --seed, runs are reproducible",
+        ),
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="parallel cross-validation fits (0: one per core)")] = 0,
     target: Annotated[str | None, typer.Option("--target", help="CSV only: column to predict")] = None,
     positive: Annotated[
@@ -622,6 +665,7 @@ def train(
             budget=budget,
             folds=folds,
             seed=seed,
+            max_trials=max_trials,
             jobs=jobs,
             target=target,
             positive=positive,
@@ -645,3 +689,65 @@ def train(
     console.print(f"written to {result.out_dir}:")
     for path in result.files:
         console.print(f"  {path.name}")
+
+
+def _load_model(path: Path) -> tuple[ModelKind, Any]:
+    """The model written by ``recourse models train``: its directory or its ``model.pkl`` (a trusted file)."""
+    artefact = path / "model.pkl" if path.is_dir() else path
+    if not artefact.is_file():
+        raise ValueError(f"no model artefact at {str(artefact)!r}: give a `recourse models train` output directory")
+    with artefact.open("rb") as fh:
+        payload = pickle.load(fh)  # noqa: S301 - artefacts are written by `recourse models train`
+    if not isinstance(payload, dict) or payload.get("kind") not in set(ModelKind):
+        raise ValueError(f"{str(artefact)!r} is not a `recourse models train` artefact")
+    return ModelKind(payload["kind"]), payload["model"]
+
+
+def predict_file(model_path: Path, data: Path, out: Path, *, explain: int = 0) -> tuple[ModelKind, str, int]:
+    """Predict every row of the CSV ``data`` into the CSV ``out``; ``explain`` > 0 adds that many reasons per row.
+
+    Valuation: ``estimate, low, high`` (and ``reason_i``, ``reason_i_percent``); risk: ``probability``
+    (and ``reason_i``, ``reason_i_log_odds``). Without ``explain`` no contribution is computed (fast).
+    """
+    import pandas as pd
+
+    from analytics import AnalyticsError
+
+    if explain < 0:
+        raise ValueError(f"--explain must be >= 0 reasons per row, got {explain}")
+    kind, model = _load_model(model_path)
+    if not data.is_file():
+        raise ValueError(f"data file {str(data)!r} does not exist")
+    frame = pd.read_csv(data)
+    try:
+        if kind == ModelKind.valuation:
+            pred = model.predict(frame, explain=explain)
+            result = pred.to_frame()
+            reasons = [[(c.feature, c.percent) for c in pred.valuation(i).contributions] for i in range(len(pred))]
+            unit = "percent"
+        else:
+            result = pd.DataFrame({"probability": model.predict_proba(frame)})
+            reasons = model.top_factors(frame, top=explain) if explain else [[] for _ in range(len(frame))]
+            unit = "log_odds"
+    except AnalyticsError as exc:
+        raise ValueError(f"{exc.code}: {exc}") from exc
+    for j in range(explain):
+        result[f"reason_{j + 1}"] = [r[j][0] if j < len(r) else None for r in reasons]
+        result[f"reason_{j + 1}_{unit}"] = [r[j][1] if j < len(r) else None for r in reasons]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False)
+    return kind, model.version, len(result)
+
+
+@models_app.command("predict")
+def predict(
+    model: Annotated[Path, typer.Argument(help="a `recourse models train` output directory (or its model.pkl)")],
+    data: Annotated[Path, typer.Option("--data", help=".csv file with the model's feature columns")],
+    out: Annotated[Path, typer.Option("--out", help=".csv file to write, one row per input row")],
+    explain: Annotated[
+        int, typer.Option("--explain", help="the K largest feature contributions per row (0: none, fastest)")
+    ] = 0,
+) -> None:
+    """Predict a CSV file with a trained model: valuation estimate and interval, or default probability."""
+    kind, version, rows = predict_file(model, data, out, explain=explain)
+    console.print(f"{kind.value} model {version}: {rows} rows predicted into {out}")
