@@ -189,7 +189,10 @@ class _Data:
             for name in self.tree.columns:
                 col = self.tree[name]
                 if isinstance(col.dtype, pd.CategoricalDtype):
-                    codes = col.cat.set_categories(next(cat_iter)).cat.codes.to_numpy(np.float64)
+                    categories = next(cat_iter)
+                    if list(col.cat.categories) != list(categories):  # as LightGBM: recode only when they differ
+                        col = col.cat.set_categories(categories)
+                    codes = col.cat.codes.to_numpy(np.float64)
                     codes[codes < 0] = np.nan
                     columns.append(codes)
                 else:
