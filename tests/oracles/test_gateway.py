@@ -190,6 +190,17 @@ def test_valuation_returns_estimate_inside_its_interval(
     assert 50_000 < v["estimate"] < 1_000_000
 
 
+def test_valuation_explains_only_when_asked(live_gateway: LiveGateway, demo_features: dict[str, object]) -> None:
+    with live_gateway.http("bank", ["analytics:read"]) as http:
+        default = http.post("/valuations", json={"features": demo_features})
+        none = http.post("/valuations", json={"features": demo_features, "top": 0})
+    assert default.status_code == 200, default.text
+    assert none.status_code == 200, none.text
+    assert len(default.json()["contributions"]) == 5  # the documented default
+    assert none.json()["contributions"] == []
+    assert none.json()["estimate_minor"] == default.json()["estimate_minor"]
+
+
 def test_valuation_refuses_leaked_and_unknown_features(
     live_gateway: LiveGateway, demo_features: dict[str, object]
 ) -> None:
