@@ -41,16 +41,14 @@ fresh chain or a redeployment) discards the old index and rebuilds from the new 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +56,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, UndecodableLogError
+from chain._gc import gc_paused
 from chain.client import ChainClient, RpcError
 from chain.events import EventDecoder, EventRow
 from chain.reducers import REDUCERS, Event, Reducer, as_event
@@ -78,39 +77,6 @@ _WEBHOOKS = table_of(Webhook)
 _CONTRACTS = table_of(IndexedContract)
 #: checkpoints of projections that used to keep their own position (now the indexer's is the only one)
 _LEGACY_CHECKPOINTS = ("cases-index",)
-
-
-class _GcPause:
-    """Pauses Python's cyclic garbage collector while bulk pages are parsed, decoded and written.
-
-    A page of 20,000 logs allocates about half a million short-lived objects (JSON dicts, lists,
-    strings) and none of them form cycles; the collector would run hundreds of times meanwhile and
-    cost about a third of the indexer's CPU. Re-entrant across threads (the fetch thread and the writer
-    may overlap): collection resumes when the last pause ends, and never if it was off before.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._resume = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._resume:
-                    gc.enable()
-
-
-gc_paused = _GcPause()
 
 
 class EventBell:

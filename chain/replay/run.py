@@ -14,19 +14,17 @@ an escrow holds exactly what was transferred to it minus what it sent).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import pickle
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chain._exceptions import ChainError
+from chain._gc import gc_paused
 from chain.client import ChainClient, Rpc
 from chain.config import ChainSettings
 from chain.deploy import TEMPLATES, Deployments, load_deployments
@@ -53,39 +51,6 @@ ESCROWS = ("CaseDelegation", "JudicialAuction", "DisputeDesk", "FractionsFactory
 DAY = 86_400
 #: a client that never signs has no nonce journal, so its data directory is never created or written
 _NO_DATA_DIR = Path("/nonexistent/recourse-replay-is-read-only")
-
-
-class _GcPause:
-    """Pauses the cyclic garbage collector while a page is decoded and folded, and resumes it between pages.
-
-    A page of 20,000 logs allocates a few hundred thousand short-lived, acyclic objects (JSON dicts, rows, events)
-    while the rebuilt state keeps growing: the collector would run hundreds of times a page and traverse the whole
-    state on each full pass (a third or more of the replay's CPU on a million events). Re-entrant across threads
-    (a gateway may run a replay beside its indexer, which pauses too): collection resumes when the last pause
-    ends, and never if it was off before."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._resume = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._resume:
-                    gc.enable()
-
-
-_gc_paused = _GcPause()
 
 
 class ReplayInputError(ChainError):
@@ -316,7 +281,7 @@ def run_replay(
         pages = source.pages()
         saved_at = time.monotonic()
         while True:
-            with _gc_paused():  # a page allocates ~10 acyclic objects per event: no collector passes meanwhile
+            with gc_paused():  # a page allocates ~10 acyclic objects per event: no collector passes meanwhile
                 page = next(pages, None)
                 if page is None:
                     break
