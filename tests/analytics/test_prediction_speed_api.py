@@ -1,4 +1,4 @@
-"""Explanations only on request, and reproducible training (issue 21, items 3 and 4).
+"""Valuations explain only when asked, and training with a seed and a trial cap is reproducible.
 
 Speed itself is measured by ``bench/analytics_bench.py --only prediction``, not asserted here.
 """
