@@ -15,6 +15,9 @@ the same report for a round: same model artefact, same features, same on-chain p
    ``r mod n`` (ascending addresses), and the operator at distance ``d`` in that rotation submits only
    from ``round start + d * fallback_s`` on, so a silent leader is replaced. The submission is an
    operation of the own gateway with the idempotency key ``oracle.report:<feed>:<subject>:<round>``;
+   Reports of one subject reach the chain in round order: while an older round of the subject is not yet
+   due for this operator, or was submitted in this tick and not yet mined, its younger rounds are neither
+   posted nor submitted in that tick (a younger report mined first would make the hub refuse the older);
 5. **finish**: a round whose observation (or a newer one) is on chain ends ``done`` (the hub accepted
    this report, whether or not a newer one followed it) or ``superseded``; a round the policy no longer
    asks for, given what reached the chain since it started, ends ``skipped``.
@@ -159,6 +162,8 @@ class OracleNode:
         self.config = config
         self.clock = clock
         self._tick_oracles: list[str] | None = None
+        #: subjects whose older round is still in flight this tick: their younger rounds wait for the next
+        self._held: set[tuple[bytes, bytes]] = set()
 
     # --- one step ---
 
@@ -166,6 +171,7 @@ class OracleNode:
         """Start the current round for every subject, then advance every unfinished round (oldest first)."""
         now = int(self.clock())
         self._tick_oracles = None  # the active oracle set is read at most once per tick
+        self._held = set()
         round_ = now // self.config.period_s
         observed_at = round_ * self.config.period_s
         for ref, features in self.feed.subjects().items():
@@ -244,6 +250,10 @@ class OracleNode:
             logger.info("oracle.round.redundant node=%s round=%d", self.name, state.round)
             return
         status = state.status
+        if (state.feed, state.subject) in self._held:
+            # an older round of this subject is not yet due, or was submitted this tick and not yet mined:
+            # publishing or submitting this one now could let it reach the chain first and strand the older
+            return
         if status == "signed":
             self.gateway.post_signature(state.round, report, signature)
             self.store.set_status(state.feed, state.subject, state.round, "posted")
@@ -259,6 +269,7 @@ class OracleNode:
             return
         due = state.round * self.config.period_s + order.index(self.address) * self.config.fallback_s
         if now < due:
+            self._held.add((state.feed, state.subject))
             return
         signatures = self._collect(report, signature, set(oracles), state.round)
         k = self.hub.threshold()
@@ -281,6 +292,8 @@ class OracleNode:
         # a succeeded operation means the hub accepted this very report: the round is done even if a newer
         # round lands before the next tick; otherwise the chain check above settles it
         status = "done" if op.get("status") == "succeeded" else "submitted"
+        if status == "submitted":
+            self._held.add((state.feed, state.subject))
         reason = str(op.get("error_name") or op.get("status") or "")
         self.store.set_status(
             state.feed, state.subject, state.round, status, reason=reason, operation_id=str(op.get("id"))

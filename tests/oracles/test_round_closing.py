@@ -124,3 +124,72 @@ def test_round_closes_on_what_the_chain_holds(
         hub.accept(report)
     n.tick()
     assert _status(store, 10) == status
+
+
+class RecordingGateway(SilentGateway):
+    """Holds enough signatures for every report and answers each submission as not yet mined."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[int] = []
+
+    def submit(self, round_: int, report: Report, signatures: list[ReportSignature], *, key: str) -> dict[str, Any]:  # noqa: ARG002
+        self.submitted.append(round_)
+        return {"id": f"op-{round_}", "status": "pending"}
+
+
+def _submitting_node(
+    tmp_path: Path, hub: MemoryHub, gateway: RecordingGateway, *, now: int, fallback_s: int
+) -> OracleNode:
+    subjects = tmp_path / "subjects.json"
+    subjects.write_text(json.dumps({"subjects": {}}), encoding="utf-8")
+    return OracleNode(
+        name="oracle",
+        account=ME,
+        feed=ValuationFeed(cast(Any, None), subjects),
+        hub=hub,
+        gateway=gateway,
+        store=RoundStore(f"sqlite:///{tmp_path / 'rounds.sqlite'}"),
+        policy=PushPolicy(deviation_bps=50, heartbeat_s=0),
+        config=NodeConfig(period_s=PERIOD, fallback_s=fallback_s),
+        clock=lambda: now,
+    )
+
+
+class OneOfOneHub(MemoryHub):
+    def threshold(self) -> int:
+        return 1
+
+
+def test_a_younger_round_waits_until_the_older_one_is_mined(tmp_path: Path) -> None:
+    hub, gateway = OneOfOneHub(), RecordingGateway()
+    n = _submitting_node(tmp_path, hub, gateway, now=1_000 * PERIOD, fallback_s=0)
+    for r in (10, 11):
+        n.store.create(
+            FEED, SUBJECT, r, status="signed", report=_report(r), signature=sign_report(ME, DOMAIN, _report(r))
+        )
+    n.tick()
+    # round 10 went out and is not mined yet: round 11 is neither published nor submitted in this tick
+    assert (gateway.posted, gateway.submitted) == ([10], [10])
+    assert _status(n.store, 11) == "signed"
+    hub.accept(_report(10))
+    n.tick()
+    assert (gateway.posted, gateway.submitted) == ([10, 11], [10, 11])
+    assert _status(n.store, 10) == "done"
+    n.store.close()
+
+
+def test_a_younger_round_waits_while_the_older_one_is_not_yet_due(tmp_path: Path) -> None:
+    hub, gateway = OneOfOneHub(), RecordingGateway()
+    leader = "0x" + "00" * 19 + "01"  # sorts before every real address: round 10 % 2 == 0 makes it the leader
+    hub.oracles = lambda: [leader, ME.address]  # type: ignore[method-assign]
+    n = _submitting_node(tmp_path, hub, gateway, now=10 * PERIOD + 5, fallback_s=30)
+    for r in (10, 11):
+        n.store.create(
+            FEED, SUBJECT, r, status="signed", report=_report(r), signature=sign_report(ME, DOMAIN, _report(r))
+        )
+    n.tick()
+    # this operator is second in round 10's rotation: due 30 s after the round starts, 5 s have passed
+    assert (gateway.posted, gateway.submitted) == ([10], [])
+    assert _status(n.store, 11) == "signed"
+    n.store.close()
