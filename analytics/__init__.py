@@ -25,6 +25,7 @@ Errors derive from :class:`AnalyticsError` and carry a stable ``code`` and an ``
 from analytics._exceptions import (
     AnalyticsError,
     CapacityExceededError,
+    DateColumnError,
     GuaranteeInputError,
     LeakageError,
     NotFittedError,
@@ -32,7 +33,19 @@ from analytics._exceptions import (
     SchemaError,
 )
 from analytics._tuning import DEFAULT_BUDGET_S, TuningResult
-from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest, time_split
+from analytics.features import (
+    FeatureEncoder,
+    Schema,
+    add_date_features,
+    date_feature_names,
+    frame_digest,
+    out_of_time_splits,
+    parse_dates,
+    period_of,
+    stable_digest,
+    time_split,
+    time_values,
+)
 from analytics.guarantees import (
     Cascade,
     Guarantee,
@@ -61,6 +74,7 @@ from analytics.metrics import (
     ReliabilityCurve,
     absolute_percentage_errors,
     brier_score,
+    coverage_by_third,
     expected_calibration_error,
     interval_coverage,
     mape,
@@ -112,6 +126,7 @@ __all__ = [
     "DEFAULT_BUDGET_S",
     "AnalyticsError",
     "CapacityExceededError",
+    "DateColumnError",
     "Cascade",
     "Contribution",
     "DefaultModel",
@@ -150,7 +165,10 @@ __all__ = [
     "absolute_percentage_errors",
     "analyse_network",
     "assess_loan",
+    "add_date_features",
     "brier_score",
+    "coverage_by_third",
+    "date_feature_names",
     "cascade",
     "chain_hops",
     "contagion_exposure",
@@ -176,7 +194,11 @@ __all__ = [
     "to_jsonable",
     "risk_card",
     "stable_digest",
+    "out_of_time_splits",
+    "parse_dates",
+    "period_of",
     "time_split",
+    "time_values",
     "to_minor_units",
     "allowed_statistics",
     "data_facts",

@@ -7,7 +7,8 @@ Hierarchy::
 
     AnalyticsError                 root: anything the analytics layer refuses or cannot do   ANA-000 422
     ├── SchemaError                the schema or the frame does not fit (missing/typed columns) ANA-001 422
-    │   └── LeakageError           a feature is marked unavailable at valuation time, or is the target ANA-002 422
+    │   ├── LeakageError           a feature is marked unavailable at valuation time, or is the target ANA-002 422
+    │   └── DateColumnError        a named date column is missing or does not hold dates       ANA-007 422
     ├── NotFittedError             a model was used before it was fitted                  ANA-003 409
     ├── RuleInputError             an early-warning observation is invalid (negative days, unknown rating) ANA-004 422
     ├── GuaranteeInputError        a guarantee edge is invalid (self-guarantee, non-integer amount) ANA-005 422
@@ -19,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "AnalyticsError",
     "CapacityExceededError",
+    "DateColumnError",
     "GuaranteeInputError",
     "LeakageError",
     "NotFittedError",
@@ -45,6 +47,13 @@ class LeakageError(SchemaError):
     """A feature that is unavailable at valuation time (or the target itself) was offered as a feature."""
 
     code = "ANA-002"
+    http_status = 422
+
+
+class DateColumnError(SchemaError):
+    """A column named as the date of each row is missing, or holds values that are not dates."""
+
+    code = "ANA-007"
     http_status = 422
 
 

@@ -3,7 +3,12 @@
 A :class:`Schema` declares the target, the type of each feature (numeric, ordinal with its ordered
 levels, categorical), the columns that are **unavailable at valuation time** (list price, assessed
 value, a lender's own grade...), optional anchors for the income approach (a rent column) and the cost
-approach (cost columns), and an optional date column for time splits. The leakage guard lives here:
+approach (cost columns), and an optional date column for time splits. A date column holding calendar
+dates (ISO 8601 text such as ``2010-05-01``, or datetimes) becomes three numeric features — year,
+month, and age in days before the latest training date (``date_reference``, kept in the schema, so
+prediction measures age from the same day) — instead of one category per day; see
+:meth:`Schema.with_date_features` and :func:`out_of_time_splits` for evaluation that trains on the
+past and tests on the later period. The leakage guard lives here:
 a schema that offers the target or an unavailable column as a feature is refused with
 :class:`~analytics.LeakageError`, and :meth:`Schema.infer` never picks such columns.
 
@@ -16,25 +21,34 @@ column back to its feature so contributions can be reported per feature.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import SplineTransformer
 
-from analytics._exceptions import LeakageError, NotFittedError, SchemaError
+from analytics._exceptions import DateColumnError, LeakageError, NotFittedError, SchemaError
 
 __all__ = [
+    "DATE_PARTS",
     "FeatureEncoder",
     "Schema",
+    "add_date_features",
+    "date_feature_names",
     "frame_digest",
+    "out_of_time_splits",
+    "parse_dates",
+    "period_of",
     "stable_digest",
     "time_split",
+    "time_values",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,6 +74,9 @@ class Schema:
     known when a valuation or score is made. ``rent_feature`` (income approach) and ``cost_features``
     (cost approach, summed) must be numeric features, in the target's currency unit.
     ``positive_label`` is the value of ``target`` that means "default" for risk models.
+    ``date_reference`` (ISO date, set by :meth:`with_date_features`): ``date_column`` holds calendar
+    dates and its year, month and age in days before this date are the numeric features
+    :func:`date_feature_names`; the date column itself is then an input but not a feature.
     """
 
     target: str
@@ -72,6 +89,7 @@ class Schema:
     date_column: str | None = None
     positive_label: Label | None = None
     name: str = "dataset"
+    date_reference: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numeric", _as_tuple(self.numeric))
@@ -102,11 +120,59 @@ class Schema:
         not_numeric = [a for a in anchors if a not in self.numeric]
         if not_numeric:
             raise SchemaError(f"rent/cost features {not_numeric} must be declared as numeric features")
+        if self.date_reference is not None:
+            if self.date_column is None:
+                raise SchemaError("date_reference needs a date_column")
+            lacking = [c for c in date_feature_names(self.date_column) if c not in self.numeric]
+            if lacking or self.date_column in features:
+                raise SchemaError(
+                    f"a parsed date column {self.date_column!r} is an input, not a feature; "
+                    f"its features {list(date_feature_names(self.date_column))} must be numeric"
+                )
 
     @property
     def features(self) -> tuple[str, ...]:
         """Every feature, in the fixed order numeric, ordinal, categorical."""
         return (*self.numeric, *self.ordinal, *self.categorical)
+
+    @property
+    def date_features(self) -> tuple[str, ...]:
+        """The features derived from a parsed date column (none without ``date_reference``)."""
+        if self.date_reference is None or self.date_column is None:
+            return ()
+        return date_feature_names(self.date_column)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """The columns a frame must hold to be predicted: the features, a parsed date in place of its parts."""
+        derived = set(self.date_features)
+        columns = tuple(f for f in self.features if f not in derived)
+        return (*columns, self.date_column) if derived and self.date_column is not None else columns
+
+    def with_date_features(self, frame: pd.DataFrame) -> Schema:
+        """This schema with ``date_column`` parsed as calendar dates: year, month and age become features.
+
+        The age is counted in days before the latest date of ``frame`` (the training data), which is
+        recorded as ``date_reference``. Raises :class:`DateColumnError` when the column is missing,
+        holds something other than dates, or has rows without a date.
+        """
+        if self.date_column is None:
+            raise DateColumnError("no date column named: set date_column first")
+        column = self.date_column
+        when = parse_dates(frame, column)
+        empty = int(when.isna().sum())
+        if empty:
+            raise DateColumnError(
+                f"date column {column!r} has {empty} row(s) without a date; fill or drop them before training on time"
+            )
+        derived = date_feature_names(column)
+        return replace(
+            self,
+            numeric=(*(c for c in self.numeric if c != column and c not in derived), *derived),
+            categorical=tuple(c for c in self.categorical if c != column),
+            ordinal={k: v for k, v in self.ordinal.items() if k != column},
+            date_reference=when.max().date().isoformat(),
+        )
 
     @property
     def feature_types(self) -> dict[str, str]:
@@ -128,7 +194,7 @@ class Schema:
             "cost_features": list(self.cost_features),
             "date_column": self.date_column,
             "positive_label": self.positive_label,
-        }
+        } | ({"date_reference": self.date_reference} if self.date_reference is not None else {})
 
     def without(self, columns: Iterable[str], *, name: str | None = None) -> Schema:
         """The same schema with ``columns`` moved from the features to ``unavailable``."""
@@ -144,6 +210,7 @@ class Schema:
             date_column=self.date_column,
             positive_label=self.positive_label,
             name=name or self.name,
+            date_reference=self.date_reference,
         )
 
     @classmethod
@@ -196,7 +263,12 @@ class Schema:
 
     def check_frame(self, frame: pd.DataFrame, *, need_target: bool) -> None:
         """Refuse a frame that lacks a declared column (the target only when ``need_target``)."""
-        needed = list(self.features) + ([self.target] if need_target else [])
+        if self.date_features and self.date_column not in frame.columns:
+            raise DateColumnError(
+                f"frame lacks the date column {self.date_column!r} the model was trained with (ISO dates)"
+            )
+        derived = set(self.date_features)
+        needed = [f for f in self.features if f not in derived] + ([self.target] if need_target else [])
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             shown = ", ".join(repr(c) for c in missing[:8]) + (" ..." if len(missing) > 8 else "")
@@ -268,6 +340,7 @@ class FeatureEncoder:
     def fit(self, frame: pd.DataFrame) -> FeatureEncoder:
         schema = self.schema
         schema.check_frame(frame, need_target=False)
+        frame = add_date_features(frame, schema)
         for col, levels in schema.ordinal.items():
             raw = _categorical_values(frame[col])
             unknown = sorted({v for v in raw if v != _MISSING and v not in set(levels)})
@@ -325,6 +398,7 @@ class FeatureEncoder:
         """Columns ``f0..fk`` in feature order: floats, ordinal codes, categoricals with fixed categories."""
         self._require_fitted()
         self.schema.check_frame(frame, need_target=False)
+        frame = add_date_features(frame, self.schema)
         data: dict[str, Any] = {}
         for name, col in zip(self.tree_columns, self.schema.features, strict=True):
             if col in self.schema.categorical:
@@ -339,6 +413,7 @@ class FeatureEncoder:
         """Dense standardised design matrix; column ``i`` belongs to feature ``linear_owner[i]``."""
         self._require_fitted()
         self.schema.check_frame(frame, need_target=False)
+        frame = add_date_features(frame, self.schema)
         blocks: list[np.ndarray] = []
         for col in self.schema.features:
             if col in self.schema.categorical:
@@ -368,6 +443,134 @@ class FeatureEncoder:
     def _require_fitted(self) -> None:
         if not self.fitted:
             raise NotFittedError("FeatureEncoder.fit must run before transforming rows")
+
+
+DATE_PARTS = ("year", "month", "age_days")
+
+
+def date_feature_names(column: str) -> tuple[str, ...]:
+    """The numeric features made of a date column: ``COL:year``, ``COL:month``, ``COL:age_days``."""
+    return tuple(f"{column}:{part}" for part in DATE_PARTS)
+
+
+def _close(name: str, columns: Iterable[Any]) -> str:
+    close = difflib.get_close_matches(name, [str(c) for c in columns], n=3, cutoff=0.6)
+    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "no column is close"
+
+
+def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``frame[column]`` as timezone-naive datetimes (``NaT`` where empty).
+
+    Accepts datetimes and ISO 8601 text (``2010-05-01``, ``2010-05``, ``2010-05-01T12:00``). Raises
+    :class:`DateColumnError` naming the column when it is missing (with close matches), numeric (a
+    bare year is not a date) or holds text that is not an ISO date (with examples).
+    """
+    if column not in frame.columns:
+        raise DateColumnError(f"date column {column!r} is not a column ({_close(column, frame.columns)})")
+    col = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        tz = getattr(col.dt, "tz", None)
+        return col.dt.tz_convert(None) if tz is not None else col
+    present = col.dropna()
+    if len(present) == 0:
+        raise DateColumnError(f"date column {column!r} is empty")
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        raise DateColumnError(
+            f"date column {column!r} holds numbers (e.g. {present.iloc[0]}), not dates: "
+            "give ISO dates such as 2010-05-01"
+        )
+    text = col.astype(object).where(col.notna(), None)
+    is_iso = present.astype(str).str.match(r"^\d{4}-\d{2}(-\d{2})?([T ].*)?$")
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    bad = present[~is_iso.to_numpy() | parsed[present.index].isna().to_numpy()]
+    if len(bad):
+        shown = ", ".join(repr(str(v)) for v in bad.unique()[:3])
+        raise DateColumnError(
+            f"date column {column!r} holds {len(bad)} value(s) that are not ISO dates (YYYY-MM-DD), e.g. {shown}"
+        )
+    return parsed.dt.tz_convert(None)
+
+
+def add_date_features(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """``frame`` with the year, month and age (days before ``schema.date_reference``) of its date column.
+
+    Unchanged when the schema parses no date. Rows without a date get missing date features.
+    """
+    if schema.date_reference is None or schema.date_column is None:
+        return frame
+    when = parse_dates(frame, schema.date_column)
+    year, month, age = date_feature_names(schema.date_column)
+    reference = pd.Timestamp(schema.date_reference)
+    out = frame.copy(deep=False)
+    out[year] = when.dt.year.astype(np.float64)
+    out[month] = when.dt.month.astype(np.float64)
+    out[age] = (reference - when).dt.days.astype(np.float64)
+    return out
+
+
+def time_values(frame: pd.DataFrame, schema: Schema) -> np.ndarray | None:
+    """The date of each row as a float in years (a numeric date column as is); ``None`` without one.
+
+    ``None`` also when the column is missing or any row has no usable date.
+    """
+    if schema.date_column is None or schema.date_column not in frame.columns:
+        return None
+    col = frame[schema.date_column]
+    if schema.date_reference is not None or pd.api.types.is_datetime64_any_dtype(col.dtype):
+        try:
+            when = parse_dates(frame, schema.date_column)
+        except DateColumnError:
+            return None
+        days = (when - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0
+        values = np.asarray(days, dtype=np.float64) / 365.25
+    else:
+        values = np.asarray(pd.to_numeric(col, errors="coerce"), dtype=np.float64)
+    return values if bool(np.all(np.isfinite(values))) else None
+
+
+def out_of_time_splits(
+    when: np.ndarray, *, folds: int = 1, test_share: float = 0.2, min_train: int = 20
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Out-of-time evaluation: the latest ``test_share`` of rows, in ``folds`` consecutive slices.
+
+    Each slice is tested on a model trained on every row dated before it (rolling origin), so every
+    test row is dated strictly after every training row of its fold; rows sharing a date stay on
+    one side. Raises :class:`DateColumnError` when the dates cannot be cut that way.
+    """
+    when = np.asarray(when, dtype=np.float64)
+    if folds < 1:
+        raise SchemaError(f"time folds must be at least 1, got {folds}")
+    if not 0.0 < test_share < 1.0:
+        raise SchemaError(f"test_share must be in (0, 1), got {test_share}")
+    if len(when) == 0 or not bool(np.all(np.isfinite(when))):
+        raise DateColumnError("out-of-time evaluation needs a date on every row")
+    start = float(np.quantile(when, 1.0 - test_share, method="higher"))
+    if start <= float(when.min()):
+        raise DateColumnError("out-of-time evaluation needs more than one date: every row has the same date")
+    in_test = when[when >= start]
+    cuts = [start, *np.quantile(in_test, np.arange(1, folds) / folds, method="higher").tolist()]
+    bounds = [*sorted(set(cuts)), math.inf]
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        train, test = np.flatnonzero(when < lo), np.flatnonzero((when >= lo) & (when < hi))
+        if len(test) and len(train) >= min_train:
+            out.append((train, test))
+    if not out:
+        raise DateColumnError(
+            f"out-of-time evaluation needs at least {min_train} rows dated before the latest {test_share:.0%}"
+        )
+    return out
+
+
+def period_of(frame: pd.DataFrame, schema: Schema, rows: np.ndarray | None = None) -> str:
+    """``first to last`` date of ``rows`` of ``frame`` (ISO dates, or the numeric date as is)."""
+    if schema.date_column is None or schema.date_column not in frame.columns:
+        return "no date"
+    col = frame[schema.date_column] if rows is None else frame[schema.date_column].iloc[rows]
+    if schema.date_reference is not None or not pd.api.types.is_numeric_dtype(col.dtype):
+        when = parse_dates(col.to_frame(), schema.date_column).dropna()
+        return f"{when.min().date().isoformat()} to {when.max().date().isoformat()}" if len(when) else "no date"
+    return f"{col.min()} to {col.max()}"
 
 
 def time_split(frame: pd.DataFrame, schema: Schema, *, test_from: Any) -> tuple[np.ndarray, np.ndarray]:

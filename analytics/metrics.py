@@ -5,6 +5,8 @@ Definitions used everywhere in Recourse (benchmarks, model cards, tests):
 * ``mape`` = mean of ``|prediction - actual| / actual`` and ``median_ape`` its median, as fractions
   (0.075 is 7.5 %); actual values must be positive.
 * ``interval_coverage`` = share of rows with ``low <= actual <= high`` (bounds inclusive).
+* ``coverage_by_third`` = that share within the lowest, middle and highest third of the rows ranked by
+  ``by`` (the actual value unless another ranking, e.g. the estimate, is given; ties by position).
 * ``brier_score`` = mean of ``(p - y)^2``.
 * ``reliability_curve`` bins predictions into ``n_bins`` equal-width bins on [0, 1] (the last bin
   includes 1.0; ``strategy="quantile"`` uses equal-count bins instead) and reports, per non-empty
@@ -26,6 +28,7 @@ __all__ = [
     "ReliabilityCurve",
     "absolute_percentage_errors",
     "brier_score",
+    "coverage_by_third",
     "expected_calibration_error",
     "interval_coverage",
     "mape",
@@ -61,6 +64,22 @@ def interval_coverage(actual: ArrayLike, low: ArrayLike, high: ArrayLike) -> flo
     a, lo = _pair(actual, low)
     _, hi = _pair(actual, high)
     return float(np.mean((lo <= a) & (a <= hi)))
+
+
+def coverage_by_third(
+    actual: ArrayLike, low: ArrayLike, high: ArrayLike, *, by: ArrayLike | None = None
+) -> dict[str, float]:
+    """Interval coverage per third of the rows ranked by ``by`` (default: the actual value)."""
+    a, lo = _pair(actual, low)
+    _, hi = _pair(actual, high)
+    rank_by = a if by is None else _pair(actual, by)[1]
+    order = np.argsort(rank_by, kind="stable")
+    hit = (lo <= a) & (a <= hi)
+    parts = np.array_split(order, 3)
+    return {
+        name: float(np.mean(hit[part])) if len(part) else float("nan")
+        for name, part in zip(("lowest", "middle", "highest"), parts, strict=True)
+    }
 
 
 def _probabilities(y_true: ArrayLike, p: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -546,7 +546,7 @@ def fit_default_model(
         isotonic=isotonic,
         tuning=tuning,
         oof_metrics=oof_metrics,
-        data_digest=frame_digest(frame, [*schema.features, schema.target]),
+        data_digest=frame_digest(frame, [*schema.input_columns, schema.target]),
         n_rows=len(y),
         base_rate=float(y.mean()),
         fit_seconds=time.perf_counter() - started,

@@ -20,18 +20,21 @@ The approaches' out-of-fold predictions (``settings.folds``-fold CV) are combine
 linear stack (cross-validated stacking). The prediction interval is cross-conformal (CV+ style, no
 data held back): the finite-sample ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles of the
 stack's out-of-fold log residuals, each divided by a cross-fitted LightGBM estimate of the residual
-size, so the interval adapts to how hard each asset is. The lower quantile is capped at 0 and the
-upper floored at 0, so the interval always contains the estimate. Coverage is marginal (over assets
-like the training data), not per asset; the benchmark measures it on held-out folds.
+size, so the interval adapts to how hard each asset is. The quantiles are Mondrian (conditional on
+the estimate): the out-of-fold estimates are cut into ``settings.interval_bins`` equal-count bins
+(thirds by default) and each bin gets its own pair of quantiles, so cheap assets, whose errors are
+often skewed (distressed sales), are covered as often as dear ones rather than only on average. The
+lower quantile is capped at 0 and the upper floored at 0, so the interval always contains the
+estimate. Coverage is marginal within each bin, not per asset; the benchmark measures it per price
+third on held-out rows.
 
 Valuations are usually asked for *after* the data was collected, and random folds cannot see a shift
-in time. So when the schema names a ``date_column``, a second pair of quantiles is calibrated out of
-time: the training period is cut into up to ``settings.folds`` slices by date quantiles, and each
-later slice is predicted by the same approaches and stack fitted only on the rows before it (forward
-chaining). Its scores calibrate the interval of assets dated after the last training date (or of rows
-without a date); rows inside the training period keep the random-fold interval. Whether the latest
-slice alone or every forward slice calibrates is decided on the training data (see
-``_future_quantiles``). Nothing of this changes the estimate.
+in time. So when the schema names a ``date_column``, a second set of quantiles is calibrated out of
+time on the most recent period: the training period is cut into ``settings.folds`` slices by date
+quantiles, and the latest slice is predicted by the same approaches and stack fitted only on the
+rows before it. Its scores (per bin) calibrate the interval of assets dated after the last training
+date (or of rows without a date); rows inside the training period keep the random-fold interval.
+Nothing of this changes the estimate.
 
 Feature contributions are exact in log space: ``log(estimate) = base_value + sum(contributions)``,
 from LightGBM's built-in SHAP values (``pred_contrib``), the linear terms of the ridge models, the
@@ -66,8 +69,8 @@ from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]  
 
 from analytics._exceptions import NotFittedError, SchemaError
 from analytics._tuning import DEFAULT_BUDGET_S, TuningResult, train_booster, tune_lightgbm
-from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest
-from analytics.metrics import interval_coverage, mape, median_ape
+from analytics.features import FeatureEncoder, Schema, frame_digest, stable_digest, time_values
+from analytics.metrics import coverage_by_third, interval_coverage, mape, median_ape
 
 __all__ = [
     "APPROACHES",
@@ -86,7 +89,9 @@ logger = logging.getLogger(__name__)
 
 APPROACHES = ("gradient_boosting", "hedonic_regression", "comparable_sales", "income_approach", "cost_approach")
 COMPARABLES_TERM = "comparable_sales"
-_CODE_VERSION = "valuation/2"
+_CODE_VERSION = "valuation/3"
+#: a Mondrian bin with fewer calibration scores than this uses the pooled quantiles
+_MIN_BIN_SCORES = 20
 _RIDGE_ALPHAS = np.logspace(-2, 4, 25)
 _HUBER_C = 2.5
 #: prediction runs single-threaded, like training (see :mod:`analytics._tuning`): on a busy machine
@@ -109,6 +114,8 @@ class ValuationSettings:
     ``out_of_time``: when the schema has a date column, calibrate a second interval, for assets
     dated after the training period, on forward-chaining (out-of-time) residuals.
     ``boosting_bags``: LightGBM models (seeds ``seed``, ``seed + 1``...) averaged by the boosting approach.
+    ``interval_bins``: equal-count bins of the estimate, each with its own conformal quantiles
+    (Mondrian conformal; 1: one pair for every asset, plain split conformal).
     """
 
     coverage: float = 0.8
@@ -122,6 +129,7 @@ class ValuationSettings:
     approaches: tuple[str, ...] = APPROACHES
     out_of_time: bool = True
     boosting_bags: int = 3
+    interval_bins: int = 3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.coverage < 1.0:
@@ -135,6 +143,8 @@ class ValuationSettings:
         unknown = [a for a in self.approaches if a not in APPROACHES]
         if unknown or not self.approaches:
             raise SchemaError(f"approaches must be a non-empty subset of {APPROACHES}, got {list(self.approaches)}")
+        if self.interval_bins < 1:
+            raise SchemaError(f"interval_bins must be at least 1, got {self.interval_bins}")
         if self.boosting_bags < 1:
             raise SchemaError(f"boosting_bags must be at least 1, got {self.boosting_bags}")
         if not self.neighbour_candidates or min(self.neighbour_candidates) < 1:
@@ -153,7 +163,7 @@ class ValuationSettings:
             "approaches": list(self.approaches),
             "out_of_time": self.out_of_time,
             "boosting_bags": self.boosting_bags,
-        }
+        } | ({"interval_bins": self.interval_bins} if self.interval_bins != 1 else {})
 
 
 # --- data held by every approach -----------------------------------------------------------------
@@ -551,6 +561,9 @@ class ValuationModel:
         data_digest: str,
         n_rows: int,
         fit_seconds: float,
+        bin_edges: np.ndarray | None = None,
+        bin_quantiles: Sequence[tuple[float, float]] | None = None,
+        future_bin_quantiles: Sequence[tuple[float, float]] | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -568,12 +581,23 @@ class ValuationModel:
         self.data_digest = data_digest
         self.n_rows = n_rows
         self.fit_seconds = fit_seconds
+        self.bin_edges = np.zeros(0) if bin_edges is None else np.asarray(bin_edges, dtype=np.float64)
+        self.bin_quantiles = [tuple(q) for q in (bin_quantiles or [quantiles])]
+        self.future_bin_quantiles = [tuple(q) for q in (future_bin_quantiles or [future_quantiles])]
+        if len(self.bin_quantiles) != len(self.bin_edges) + 1 or len(self.future_bin_quantiles) != len(
+            self.bin_quantiles
+        ):
+            raise SchemaError("interval bins and their quantiles do not match")
         self.version = "val-" + stable_digest(self.version_payload())[:16]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # models pickled before out-of-time calibration existed: one interval for every row, as then
+        # models pickled before out-of-time calibration existed: one interval for every row, as then;
+        # before Mondrian bins: one pair of quantiles for every estimate, as then
         state.setdefault("future_quantiles", state["quantiles"])
         state.setdefault("last_time", None)
+        state.setdefault("bin_edges", np.zeros(0))
+        state.setdefault("bin_quantiles", [tuple(state["quantiles"])])
+        state.setdefault("future_bin_quantiles", [tuple(state["future_quantiles"])])
         self.__dict__.update(state)
 
     def version_payload(self) -> dict[str, Any]:
@@ -590,7 +614,17 @@ class ValuationModel:
             "quantiles": [round(q, 12) for q in self.quantiles],
             "future_quantiles": [round(q, 12) for q in self.future_quantiles],
             "last_time": self.last_time,
+            **self._bins_payload(),
             "libraries": {p: metadata.version(p) for p in ("lightgbm", "scikit-learn", "numpy", "pandas")},
+        }
+
+    def _bins_payload(self) -> dict[str, Any]:
+        if len(self.bin_edges) == 0:
+            return {}
+        return {
+            "bin_edges": [round(float(e), 12) for e in self.bin_edges],
+            "bin_quantiles": [[round(q, 12) for q in pair] for pair in self.bin_quantiles],
+            "future_bin_quantiles": [[round(q, 12) for q in pair] for pair in self.future_bin_quantiles],
         }
 
     @property
@@ -641,9 +675,11 @@ class ValuationModel:
             per_approach[approach.name] = np.exp(pred)
             log_est += w * pred
         sigma = self._sigma_of(data)
-        q_lo, q_hi = np.full(len(idx), self.quantiles[0]), np.full(len(idx), self.quantiles[1])
+        bins = _bin_of(log_est, self.bin_edges)
+        q = np.asarray(self.bin_quantiles, dtype=np.float64)[bins]
         later = self._after_training(frame) if out_of_time is None else np.full(len(idx), out_of_time)
-        q_lo[later], q_hi[later] = self.future_quantiles
+        q[later] = np.asarray(self.future_bin_quantiles, dtype=np.float64)[bins[later]]
+        q_lo, q_hi = q[:, 0], q[:, 1]
         return ValuationPrediction(
             estimate=np.exp(log_est),
             low=np.exp(log_est + q_lo * sigma),
@@ -674,7 +710,7 @@ class ValuationModel:
     def row_digests(self, frame: pd.DataFrame) -> list[str]:
         """SHA-256 of each row's feature values (the oracle's ``feature digest``)."""
         self.schema.check_frame(frame, need_target=False)
-        cols = list(self.schema.features)
+        cols = list(self.schema.input_columns)
         return [
             stable_digest(dict(zip(cols, [_jsonable(v) for v in row], strict=True)))
             for row in frame[cols].itertuples(index=False)
@@ -689,7 +725,11 @@ class ValuationModel:
             "intercept": self.intercept,
             "interval_quantiles": list(self.quantiles),
             "future_interval_quantiles": list(self.future_quantiles),
+            "interval_bin_edges": [float(math.exp(e)) for e in self.bin_edges],
+            "interval_bin_quantiles": [list(q) for q in self.bin_quantiles],
+            "future_interval_bin_quantiles": [list(q) for q in self.future_bin_quantiles],
             "last_time": self.last_time,
+            "date_reference": self.schema.date_reference,
             "tuning": self.tuning.to_dict() | {"elapsed_s": round(self.tuning.elapsed_s, 1)},
             "oof_metrics": self.oof_metrics,
             "fit_seconds": round(self.fit_seconds, 1),
@@ -792,16 +832,31 @@ def _make_approaches(
 
 
 def _time_values(frame: pd.DataFrame, schema: Schema) -> np.ndarray | None:
-    """The schema's date column as float (years for datetimes), or ``None`` without a usable date."""
-    if schema.date_column is None or schema.date_column not in frame.columns:
-        return None
-    col = frame[schema.date_column]
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        days = (col - pd.Timestamp("1970-01-01", tz=getattr(col.dt, "tz", None))).dt.total_seconds() / 86_400.0
-        values = np.asarray(days, dtype=np.float64) / 365.25
-    else:
-        values = np.asarray(pd.to_numeric(col, errors="coerce"), dtype=np.float64)
-    return values if bool(np.all(np.isfinite(values))) else None
+    """The schema's date column as float (years for dates), or ``None`` without a usable date."""
+    return time_values(frame, schema)
+
+
+def _bin_edges(log_estimate: np.ndarray, bins: int) -> np.ndarray:
+    """Inner edges of ``bins`` equal-count bins of the (log) estimate; empty for one bin."""
+    if bins <= 1:
+        return np.zeros(0)
+    return np.unique(np.quantile(log_estimate, np.arange(1, bins) / bins))
+
+
+def _bin_of(log_estimate: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    return np.asarray(np.searchsorted(edges, log_estimate, side="right"), dtype=np.int64)
+
+
+def _mondrian_quantiles(
+    scores: np.ndarray, bins: np.ndarray, n_bins: int, coverage: float
+) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+    """Pooled conformal quantiles and one pair per bin (the pooled pair where a bin has too few scores)."""
+    pooled = _conformal_quantiles(scores, coverage)
+    per_bin = [
+        _conformal_quantiles(scores[bins == b], coverage) if int(np.sum(bins == b)) >= _MIN_BIN_SCORES else pooled
+        for b in range(n_bins)
+    ]
+    return pooled, per_bin
 
 
 def _forward_blocks(when: np.ndarray, n_blocks: int, min_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -844,27 +899,6 @@ def _stack(pred: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
     return coef, float(stacker.intercept_)
 
 
-def _future_quantiles(block_scores: list[np.ndarray], coverage: float) -> tuple[tuple[float, float], str]:
-    """Conformal quantiles for assets dated after the training period, from out-of-time scores.
-
-    Two calibration windows: the ``latest`` slice alone (the most like the next period) or ``every``
-    forward slice (more scores). With three or more slices the window is chosen on the training data
-    only: each window is computed as it would have been one slice earlier and the one whose interval
-    covers the latest slice closest to ``coverage`` wins (``latest`` on ties or with fewer slices).
-    """
-    window = "latest"
-    if len(block_scores) >= 3:
-        check = block_scores[-1]
-        trial = {
-            "latest": _conformal_quantiles(block_scores[-2], coverage),
-            "every": _conformal_quantiles(np.concatenate(block_scores[:-1]), coverage),
-        }
-        miss = {k: abs(float(np.mean((check >= lo) & (check <= hi))) - coverage) for k, (lo, hi) in trial.items()}
-        window = "every" if miss["every"] < miss["latest"] else "latest"
-    scores = block_scores[-1] if window == "latest" else np.concatenate(block_scores)
-    return _conformal_quantiles(scores, coverage), window
-
-
 def fit_valuation(
     frame: pd.DataFrame, target: str, schema: Schema, *, settings: ValuationSettings | None = None
 ) -> ValuationModel:
@@ -903,26 +937,27 @@ def fit_valuation(
     for train_idx, val_idx in splits:
         booster = _fit_sigma(data.tree.iloc[train_idx], np.abs(residual[train_idx]), settings.seed)
         sigma_oof[val_idx] = np.maximum(np.asarray(booster.predict(data.tree.iloc[val_idx])), floor)
-    quantiles = _conformal_quantiles(residual / sigma_oof, settings.coverage)
-    # out-of-time calibration for assets dated after the training period: each later slice of time
-    # predicted by the same stack fitted only on the rows before it
+    edges = _bin_edges(stacked, settings.interval_bins)
+    quantiles, bin_quantiles = _mondrian_quantiles(
+        residual / sigma_oof, _bin_of(stacked, edges), len(edges) + 1, settings.coverage
+    )
+    # out-of-time calibration for assets dated after the training period, on the most recent period:
+    # the latest slice of time predicted by the same stack fitted only on the rows before it
     when = _time_values(frame, schema) if settings.out_of_time else None
     blocks = [] if when is None else _forward_blocks(when, settings.folds, max(4 * settings.folds, n // 10))
-    future_quantiles, window = quantiles, "none"
+    future_quantiles, future_bin_quantiles = quantiles, list(bin_quantiles)
     oot_metrics: dict[str, Any] = {}
-    if blocks:
-        block_scores: list[np.ndarray] = []
-        block_mape: list[float] = []
-        for train_idx, val_idx in blocks:
-            pred = intercept + _predict_split(names, schema, encoder, settings, tuning, data, train_idx, val_idx) @ w
-            block_scores.append((z[val_idx] - pred) / sigma_oof[val_idx])
-            block_mape.append(mape(y[val_idx], np.exp(pred)))
-        future_quantiles, window = _future_quantiles(block_scores, settings.coverage)
+    if blocks and when is not None:
+        train_idx, val_idx = blocks[-1]
+        pred = intercept + _predict_split(names, schema, encoder, settings, tuning, data, train_idx, val_idx) @ w
+        future_quantiles, future_bin_quantiles = _mondrian_quantiles(
+            (z[val_idx] - pred) / sigma_oof[val_idx], _bin_of(pred, edges), len(edges) + 1, settings.coverage
+        )
         oot_metrics = {
-            "slices": len(blocks),
-            "slice_rows": [len(val) for _, val in blocks],
-            "slice_mape": block_mape,
-            "window": window,
+            "calibration_rows": len(val_idx),
+            "calibration_from": float(when[val_idx].min()),
+            "calibration_to": float(when[val_idx].max()),
+            "calibration_mape": mape(y[val_idx], np.exp(pred)),
             "quantiles": list(future_quantiles),
         }
     sigma = _fit_sigma(data.tree, np.abs(residual), settings.seed)
@@ -931,13 +966,14 @@ def fit_valuation(
     for approach in final:
         approach.fit(data, all_idx)
     est = np.exp(stacked)
+    oof_q = np.asarray(bin_quantiles)[_bin_of(stacked, edges)]
+    oof_low, oof_high = np.exp(stacked + oof_q[:, 0] * sigma_oof), np.exp(stacked + oof_q[:, 1] * sigma_oof)
     oof_metrics: dict[str, Any] = {
         "stacked_mape": mape(y, est),
         "stacked_median_ape": median_ape(y, est),
         "approach_mape": {name: mape(y, np.exp(oof[:, j])) for j, name in enumerate(names)},
-        "oof_interval_coverage": interval_coverage(
-            y, np.exp(stacked + quantiles[0] * sigma_oof), np.exp(stacked + quantiles[1] * sigma_oof)
-        ),
+        "oof_interval_coverage": interval_coverage(y, oof_low, oof_high),
+        "oof_coverage_by_price_third": coverage_by_third(y, oof_low, oof_high),
         "out_of_time": oot_metrics,
     }
     model = ValuationModel(
@@ -954,7 +990,10 @@ def fit_valuation(
         last_time=None if when is None else float(when.max()),
         tuning=tuning,
         oof_metrics=oof_metrics,
-        data_digest=frame_digest(frame, [*schema.features, schema.target]),
+        data_digest=frame_digest(frame, [*schema.input_columns, schema.target]),
+        bin_edges=edges,
+        bin_quantiles=bin_quantiles,
+        future_bin_quantiles=future_bin_quantiles,
         n_rows=n,
         fit_seconds=time.perf_counter() - started,
     )
@@ -988,14 +1027,21 @@ class ValuationCV:
     @property
     def metrics(self) -> dict[str, float]:
         mask = self.fold >= 0
-        a, e = self.actual[mask], self.estimate[mask]
+        a, e, lo, hi = self.actual[mask], self.estimate[mask], self.low[mask], self.high[mask]
+        thirds = coverage_by_third(a, lo, hi)
         return {
             "mape": mape(a, e),
             "median_ape": median_ape(a, e),
-            "coverage": interval_coverage(a, self.low[mask], self.high[mask]),
-            "mean_relative_width": float(np.mean((self.high[mask] - self.low[mask]) / e)),
+            "coverage": interval_coverage(a, lo, hi),
+            **{f"coverage_{name}_price_third": value for name, value in thirds.items()},
+            "mean_relative_width": float(np.mean((hi - lo) / e)),
             "rows": float(mask.sum()),
         }
+
+    def coverage_by_estimate_third(self) -> dict[str, float]:
+        """Interval coverage in the lowest, middle and highest third of the held-out estimates."""
+        mask = self.fold >= 0
+        return coverage_by_third(self.actual[mask], self.low[mask], self.high[mask], by=self.estimate[mask])
 
 
 def _fit_fold(

@@ -191,9 +191,10 @@ def test_assets_dated_after_training_get_the_out_of_time_interval() -> None:
     train, test = frame[frame["sale_year"] < 2020], frame[frame["sale_year"] == 2020]
     model = fit_valuation(train, "price", schema, settings=FAST_VALUATION)
     oot = model.oof_metrics["out_of_time"]
-    assert oot["slices"] == 2
-    assert oot["window"] == "latest"
-    assert oot["slice_mape"][1] > oot["slice_mape"][0]
+    # calibrated on the most recent period only: every row of the latest slice of the training years
+    assert oot["calibration_to"] == 2019.0
+    assert oot["calibration_from"] > train["sale_year"].min()
+    assert oot["calibration_rows"] == int(np.sum(train["sale_year"] >= oot["calibration_from"]))
     assert model.last_time == 2019.0
     assert model.future_quantiles[1] > model.quantiles[1]
     future, in_period = model.predict(test), model.predict(test, out_of_time=False)
