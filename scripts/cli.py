@@ -29,6 +29,7 @@ from scripts.fractions_cli import app as fractions_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.models_cli import models_app
 from scripts.oracles_cli import oracles_app
+from scripts.package_cli import register as register_package_commands
 
 if TYPE_CHECKING:
     from scripts.context import Context
@@ -55,6 +56,7 @@ app.add_typer(members_app, name="members")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(keys_app, name="keys")
+register_package_commands(models_app)  # `recourse models train-recovery` and `price-package`
 app.add_typer(models_app, name="models")
 app.add_typer(oracles_app, name="oracles")
 app.command("serve")(serve)
