@@ -21,6 +21,7 @@ from chain import SAFE_RECURSION_LIMIT, pin_recursion_limit
 from chain.client import ChainClient
 from chain.network import Recourse
 from node_api.background import BackgroundProcess
+from node_api.console import install_console
 from node_api.db.engine import make_engine, migrate
 from node_api.institutions import load_institutions
 from node_api.limits import BodyLimitMiddleware
@@ -181,6 +182,7 @@ def create_app(settings: GatewaySettings, *, hooks: list[ServiceHook] | None = N
     app.include_router(dispute_routes.router)
     app.include_router(audit_routes.router)
     _include_optional(app)
+    install_console(app, settings)
     install_openapi(app)
     return app
 

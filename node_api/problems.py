@@ -39,6 +39,8 @@ delegation ``CAS-4xx``, judicial auctions ``AUC-4xx``, asset fractions ``FRC-403
 refusal carries ``reason`` and ``reason_code``), disputes ``DSP-403/404/409/422`` (each carries the
 ``DisputeDesk`` error's name as ``reverted``).
 
+The web console (``node_api.console``): ``CON-403`` a form whose CSRF token is missing or wrong (shown as a page).
+
 The auditor's replay run by the gateway (``node_api.services.audit``): ``AUD-403`` (neither AUDITOR nor
 REGULATOR), ``AUD-404`` (no such replay, or no report yet), ``AUD-409`` (a replay is already running).
 """
@@ -60,6 +62,7 @@ __all__ = [
     "AuditNotFoundError",
     "AuditReplayRunningError",
     "ChainUnavailableError",
+    "ConsoleFormTokenError",
     "CoreError",
     "EvidenceAccessDeniedError",
     "EvidenceContentUnavailableError",
@@ -164,6 +167,12 @@ class EvidenceContentUnavailableError(CoreError):
 
 class EvidenceStoreError(CoreError):
     code, http_status, title = "EVD-502", 502, "Content store failed"
+
+
+class ConsoleFormTokenError(CoreError):
+    """A console form (``/console``) without its CSRF token, or with one of another browser or session."""
+
+    code, http_status, title = "CON-403", 403, "Form token missing or wrong"
 
 
 def problem_response(

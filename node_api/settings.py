@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the analytics package loads numpy and scikit-learn: only wh
 __all__ = [
     "AnalyticsSettings",
     "ApiSettings",
+    "ConsoleSettings",
     "DbSettings",
     "EvidenceSettings",
     "GatewaySettings",
@@ -150,6 +151,18 @@ class AnalyticsSettings(BaseModel):
     max_edge_list_bytes: int = Field(default=32 * 1_048_576, ge=1024)
 
 
+class ConsoleSettings(BaseModel):
+    """The web console the gateway serves at ``/console`` (``RECOURSE_CONSOLE__*``)."""
+
+    enabled: bool = True
+    #: a signed-in session ends after this many minutes without a request ...
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    #: ... and after this many minutes in any case
+    max_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
+    #: sessions held at once (the oldest is dropped beyond it)
+    max_sessions: int = Field(default=10_000, ge=1)
+
+
 class GatewaySettings(ProcessSettings):
     db: DbSettings = Field(default_factory=DbSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
@@ -158,6 +171,7 @@ class GatewaySettings(ProcessSettings):
     casework: CaseworkSettings = Field(default_factory=CaseworkSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     #: identities (keystore names, or dev identities on the dev chain) this gateway acts for
     institutions: list[str] = Field(default_factory=lambda: list(DEV_INSTITUTIONS))
     #: pepper mixed into API-key hashes
