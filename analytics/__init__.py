@@ -81,7 +81,15 @@ from analytics.metrics import (
     median_ape,
     reliability_curve,
 )
-from analytics.model_card import ModelCard, data_facts, render_model_card, risk_card, to_jsonable, valuation_card
+from analytics.model_card import (
+    ModelCard,
+    data_facts,
+    evaluation_facts,
+    render_model_card,
+    risk_card,
+    to_jsonable,
+    valuation_card,
+)
 from analytics.plots import interval_coverage_figure, predicted_vs_actual_figure, reliability_figure
 from analytics.restructuring import (
     LitigationEstimate,
@@ -175,6 +183,7 @@ __all__ = [
     "cross_validate_default_model",
     "cross_validate_valuation",
     "evaluate_plan",
+    "evaluation_facts",
     "expected_calibration_error",
     "find_circles",
     "fit_default_model",

@@ -160,6 +160,8 @@ class Schema:
             raise DateColumnError("no date column named: set date_column first")
         column = self.date_column
         when = parse_dates(frame, column)
+        if frame[column].notna().sum() == 0:
+            raise DateColumnError(f"date column {column!r} is empty: it holds no date")
         empty = int(when.isna().sum())
         if empty:
             raise DateColumnError(
@@ -472,8 +474,8 @@ def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
         tz = getattr(col.dt, "tz", None)
         return col.dt.tz_convert(None) if tz is not None else col
     present = col.dropna()
-    if len(present) == 0:
-        raise DateColumnError(f"date column {column!r} is empty")
+    if len(present) == 0:  # no date given (e.g. a valuation asked for without one): missing date features
+        return pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         raise DateColumnError(
             f"date column {column!r} holds numbers (e.g. {present.iloc[0]}), not dates: "

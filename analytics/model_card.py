@@ -13,11 +13,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from analytics.features import Schema
+from analytics.features import Schema, period_of
 from analytics.risk import DefaultModel, RiskCV
 from analytics.valuation import ValuationCV, ValuationModel
 
-__all__ = ["ModelCard", "data_facts", "render_model_card", "risk_card", "to_jsonable", "valuation_card"]
+__all__ = [
+    "ModelCard",
+    "data_facts",
+    "evaluation_facts",
+    "render_model_card",
+    "risk_card",
+    "to_jsonable",
+    "valuation_card",
+]
 
 Kind = Literal["valuation", "risk"]
 
@@ -38,7 +46,8 @@ _LIMITS = {
     "valuation": [
         "Values outside the market and period of the training data (other places, later years, unusual assets) "
         "are extrapolations and their intervals can be too narrow.",
-        "Coverage of the interval is marginal (about 80% of assets on average), not for every single asset.",
+        "Coverage of the interval holds on average within each third of the estimate (Mondrian conformal), "
+        "not for every single asset.",
         "Features marked unavailable at valuation time are refused; anything else in the schema is trusted as given.",
     ],
     "risk": [
@@ -46,6 +55,15 @@ _LIMITS = {
         "portfolio or period.",
         "Calibration is measured on held-out folds of the same data set, not on future loans.",
     ],
+}
+
+
+#: generic limits that read differently when the metrics were measured out of time
+_OUT_OF_TIME_LIMITS = {
+    "Calibration is measured on held-out folds of the same data set, not on future loans.": (
+        "Calibration is measured on loans dated after the training period (out of time), of the same data set; "
+        "other lenders and later years can still differ."
+    ),
 }
 
 
@@ -98,6 +116,32 @@ def data_facts(
     return facts
 
 
+def evaluation_facts(
+    frame: pd.DataFrame, schema: Schema, splits: Sequence[tuple[np.ndarray, np.ndarray]], *, out_of_time: bool
+) -> dict[str, Any]:
+    """What a card says about how its metrics were measured: scheme, and the periods trained and tested on."""
+    if not out_of_time:
+        facts: dict[str, Any] = {
+            "scheme": f"random {len(splits)}-fold cross-validation (rows of every period mixed in each fold)",
+        }
+        if schema.date_column is not None and schema.date_column in frame.columns:
+            facts["period"] = period_of(frame, schema)
+        facts["note"] = "not out of time: name a date column (--date-column) to test on later rows"
+        return facts
+    facts = {
+        "scheme": "out of time: each test slice is predicted by a model trained only on rows dated before it",
+        "date column": f"{schema.date_column} (year, month and age in days before {schema.date_reference})",
+        "training period": period_of(frame, schema, splits[0][0]),
+        "test period": period_of(frame, schema, np.concatenate([test for _, test in splits])),
+    }
+    for i, (train, test) in enumerate(splits, start=1):
+        facts[f"slice {i}"] = (
+            f"trained on {len(train)} rows ({period_of(frame, schema, train)}), "
+            f"tested on {len(test)} rows ({period_of(frame, schema, test)})"
+        )
+    return facts
+
+
 def _iso_date_column(frame: pd.DataFrame) -> str | None:
     """The first text column whose every value is an ISO date (``2016-03-01``), if any."""
     for col in frame.columns:
@@ -130,6 +174,7 @@ class ModelCard:
     extra_metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     created: str | None = None
     groups: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _fmt(value: Any) -> str:
@@ -164,7 +209,11 @@ def render_model_card(card: ModelCard) -> str:
     out += [f"| `{name}` | {kind} |" for name, kind in card.features]
     if card.excluded:
         out += ["", "Refused as unavailable at valuation/scoring time: " + ", ".join(f"`{c}`" for c in card.excluded)]
-    out += ["", "## Cross-validated metrics", ""]
+    if card.evaluation:
+        out += ["", "## Evaluation", ""]
+        out += [f"- {k}: {_fmt(v)}" for k, v in card.evaluation.items()]
+    out_of_time = str(card.evaluation.get("scheme", "")).startswith("out of time")
+    out += ["", "## Held-out metrics (out of time)" if out_of_time else "## Cross-validated metrics", ""]
     out += _table(card.metrics)
     for name, rows in card.extra_metrics.items():
         out += ["", f"### {name}", ""]
@@ -184,7 +233,10 @@ def render_model_card(card: ModelCard) -> str:
     out += [f"- {k}: {_fmt(v)}" for k, v in card.training.items()]
     out += ["", "## Intended use", "", card.intended_use or _INTENDED[card.kind]]
     out += ["", "## Limitations", ""]
-    out += [f"- {line}" for line in (card.limitations or _limitations(card.kind, card.data, card.extra_metrics))]
+    limits = card.limitations or _limitations(card.kind, card.data, card.extra_metrics)
+    if out_of_time:
+        limits = [_OUT_OF_TIME_LIMITS.get(line, line) for line in limits]
+    out += [f"- {line}" for line in limits]
     if card.plots:
         out += ["", "## Plots", ""]
         out += [f"![{caption}]({path})" for caption, path in card.plots]
@@ -199,10 +251,20 @@ def valuation_card(
     plots: Sequence[tuple[str, str]] = (),
     extra_metrics: Mapping[str, Mapping[str, Any]] | None = None,
     created: str | None = None,
+    evaluation: Mapping[str, Any] | None = None,
 ) -> ModelCard:
-    """A card for a valuation model and its cross-validation."""
+    """A card for a valuation model and its held-out evaluation (``evaluation``: how it was split).
+
+    Coverage is reported per third of the actual price (``coverage_lowest_price_third``...) and per
+    third of the estimate.
+    """
     facts = model.describe()
-    metrics = {**cv.metrics, "folds": len(cv.versions), "nominal_coverage": model.settings.coverage}
+    metrics = {
+        **cv.metrics,
+        "coverage by third of the estimate": cv.coverage_by_estimate_third(),
+        "folds": len(cv.versions),
+        "nominal_coverage": model.settings.coverage,
+    }
     return ModelCard(
         title=f"Valuation model {model.version} ({model.schema.name})",
         kind="valuation",
@@ -215,12 +277,26 @@ def valuation_card(
             "stack weights": {k: round(v, 3) for k, v in facts["weights"].items()},
             "tuning": facts["tuning"],
             "interval quantiles (normalised residuals)": [round(q, 3) for q in facts["interval_quantiles"]],
+            "interval bins (estimate edges)": [round(e) for e in facts["interval_bin_edges"]] or "one bin",
+            "interval quantiles per bin": [[round(q, 3) for q in pair] for pair in facts["interval_bin_quantiles"]],
+            "out-of-time calibration": _calibration(facts),
             "out-of-fold approach MAPE": {k: round(v, 4) for k, v in facts["oof_metrics"]["approach_mape"].items()},
             "fit seconds": facts["fit_seconds"],
         },
         plots=plots,
         extra_metrics=extra_metrics or {},
         created=created,
+        evaluation=evaluation or {},
+    )
+
+
+def _calibration(facts: Mapping[str, Any]) -> str:
+    oot = facts["oof_metrics"].get("out_of_time") or {}
+    if not oot:
+        return "none (no date column): every asset gets the random-fold interval"
+    return (
+        f"the latest {oot['calibration_rows']} training rows (most recent period) calibrate the interval "
+        "of assets dated after the training period"
     )
 
 
@@ -233,6 +309,7 @@ def risk_card(
     extra_metrics: Mapping[str, Mapping[str, Any]] | None = None,
     created: str | None = None,
     groups: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
+    evaluation: Mapping[str, Any] | None = None,
 ) -> ModelCard:
     """A card for a default-probability model and its cross-validation (``groups``: per sensitive group)."""
     facts = model.describe()
@@ -255,6 +332,7 @@ def risk_card(
         extra_metrics=extra_metrics or {},
         created=created,
         groups=groups or {},
+        evaluation=evaluation or {},
     )
 
 

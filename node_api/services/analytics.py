@@ -145,16 +145,17 @@ def _feature_frame(schema: Schema, features: dict[str, Any]) -> tuple[pd.DataFra
             code="ANA-002",
             http_status=422,
         )
-    unknown = sorted(c for c in features if c not in schema.features)
+    columns = schema.input_columns  # the features, a parsed date column in place of its year/month/age
+    unknown = sorted(c for c in features if c not in columns)
     if unknown:
         shown = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
         raise InvalidInputError(f"unknown feature(s) for model schema {schema.name!r}: {shown}", unknown=unknown)
     for name, value in features.items():
         if value is not None and not isinstance(value, str | int | float | bool):
             raise InvalidInputError(f"feature {name!r} must be a string, number, boolean or null")
-    missing = [c for c in schema.features if features.get(c) is None]
+    missing = [c for c in columns if features.get(c) is None]
     row: dict[str, Any] = {}
-    for c in schema.features:
+    for c in columns:
         value = features.get(c)
         if c in schema.numeric:
             if isinstance(value, str):
@@ -174,9 +175,9 @@ def _feature_frame(schema: Schema, features: dict[str, Any]) -> tuple[pd.DataFra
 def value_asset(*, registry: ModelRegistry, body: ValuationCreate) -> ValuationPublic:
     model = registry.valuation()
     frame, missing = _feature_frame(model.schema, body.features)
-    if len(missing) > len(model.schema.features) // 2:
+    if len(missing) > len(model.schema.input_columns) // 2:
         raise InvalidInputError(
-            f"{len(missing)} of {len(model.schema.features)} features are missing; give at least half of them",
+            f"{len(missing)} of {len(model.schema.input_columns)} features are missing; give at least half of them",
             missing=missing[:20],
         )
     with _refusals():
