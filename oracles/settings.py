@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +16,10 @@ class OracleNodeSettings(BaseModel):
     """Rounds, push policy and scheduling (``RECOURSE_ORACLE__*``)."""
 
     feed: str = "valuation:residential"
+    #: what the node reports: one asset's valuation (``valuation``) or an NPL package's price (``package``)
+    feed_kind: Literal["valuation", "package"] = "valuation"
+    #: feed name of the package prices
+    package_feed: str = "valuation:npl-package"
     #: seconds per round; round r observes at r * period_s
     period_s: int = Field(default=60, ge=1)
     #: seconds between two scheduler ticks (each advances every open round one step)
@@ -27,7 +32,8 @@ class OracleNodeSettings(BaseModel):
     heartbeat_s: int = Field(default=3600, ge=0)
     #: a run missed by more than this many seconds is skipped (coalesced runs are one run)
     misfire_grace_s: int = Field(default=30, ge=1)
-    #: subjects and their features; empty means ``<data_dir>/oracles/subjects.json``
+    #: subjects and their features; empty means ``<data_dir>/oracles/subjects.json`` (``packages.json``
+    #: for the package feed)
     subjects_file: Path | None = None
     #: trained models; empty means ``<data_dir>/models``
     model_dir: Path | None = None
@@ -38,7 +44,8 @@ class OracleSettings(ProcessSettings):
 
     @property
     def subjects_file(self) -> Path:
-        return self.oracle.subjects_file or self.data_dir / "oracles" / "subjects.json"
+        default = "packages.json" if self.oracle.feed_kind == "package" else "subjects.json"
+        return self.oracle.subjects_file or self.data_dir / "oracles" / default
 
     @property
     def model_dir(self) -> Path:

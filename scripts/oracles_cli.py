@@ -187,12 +187,21 @@ def run(
         bool, typer.Option("--sign-only", help="Co-sign and post signatures, never submit (others submit).")
     ] = False,
     crash_after: Annotated[str | None, typer.Option(hidden=True, help="Fault injection: signed|submitted.")] = None,
+    feed: Annotated[
+        str | None,
+        typer.Option(
+            "--feed",
+            help="valuation: value assets (default); package: price NPL packages with the recovery model.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run one oracle operator node until SIGTERM / Ctrl-C."""
     from chain.client import ChainClient
     from chain.keys import resolve_account
     from chain.network import Recourse
-    from node_api.services.analytics import load_artefact
+    from node_api.services.analytics import latest_artefact, load_artefact
+    from oracles.feeds.package import PackageFeed
     from oracles.feeds.valuation import ValuationFeed
     from oracles.gateway import HttpGateway
     from oracles.node import NodeConfig, OracleNode, RecourseHubView
@@ -207,6 +216,10 @@ def run(
     for noisy in ("apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = OracleSettings()
+    if feed is not None:
+        if feed not in ("valuation", "package"):
+            raise ValueError(f"--feed must be valuation or package, got {feed!r}")
+        settings.oracle.feed_kind = "package" if feed == "package" else "valuation"
     o = settings.oracle
     period_s = period or o.period_s
     config = NodeConfig(
@@ -222,9 +235,27 @@ def run(
     c = settings.chain
     pw = c.keystore_password.get_secret_value() if c.keystore_password else None
     account = resolve_account(as_, chain_id=c.chain_id, keystore_dir=c.keystore_dir, password=pw)
-    model: ValuationModel = load_artefact(ensure_valuation_model(settings.model_dir), "valuation")
     subjects_file = subjects or settings.subjects_file
-    ensure_demo_subjects(subjects_file, model)
+    node_feed: ValuationFeed
+    if o.feed_kind == "package":
+        from scripts.package_cli import ensure_recovery_model, load_recovery_model
+
+        if not subjects_file.is_file():
+            raise ValueError(
+                f"no package subjects file at {subjects_file}: write "
+                '{"subjects": {"package:ID": {"file": "loans.csv", "discount_rate": 0.08, "seed": 1}}} '
+                "there or pass --subjects FILE"
+            )
+        recovery = load_recovery_model(ensure_recovery_model(settings.model_dir))
+        found = latest_artefact(settings.model_dir, "valuation")
+        collateral_model = load_artefact(found, "valuation") if found is not None else None
+        node_feed = PackageFeed(recovery, subjects_file, valuation=collateral_model, name=o.package_feed)
+        version = recovery.version
+    else:
+        model: ValuationModel = load_artefact(ensure_valuation_model(settings.model_dir), "valuation")
+        ensure_demo_subjects(subjects_file, model)
+        node_feed = ValuationFeed(model, subjects_file, name=o.feed)
+        version = model.version
     state_dir = settings.data_dir / "oracles" / as_
     state_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{state_dir / 'state.sqlite'}"
@@ -236,7 +267,7 @@ def run(
     node = OracleNode(
         name=as_,
         account=account,
-        feed=ValuationFeed(model, subjects_file, name=o.feed),
+        feed=node_feed,
         hub=RecourseHubView(recourse),
         gateway=own,
         peers=peers,
@@ -248,7 +279,7 @@ def run(
         node, node_id=as_, job_store_url=db_url, tick_s=tick or o.tick_s, misfire_grace_s=o.misfire_grace_s
     )
     console.print(
-        f"oracle {as_} ({account.address}) running: feed {o.feed}, model {model.version}, round {period_s}s, "
+        f"oracle {as_} ({account.address}) running: feed {node_feed.name}, model {version}, round {period_s}s, "
         f"gateway {gateway}, {len(peers)} peer(s), state {state_dir}"
     )
     try:

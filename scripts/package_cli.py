@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pandas and analytics load when a command runs, not for --he
 __all__ = [
     "DATA_MEASURES",
     "RECOVERY_DATA",
+    "ensure_recovery_model",
     "find_recovery_model",
     "load_package",
     "load_recovery_data",
@@ -227,6 +228,31 @@ def find_recovery_model(model: Path | None, data_dir: Path | None = None) -> Pat
     if not found:
         raise ValueError(f"no recovery model in {base}: run `recourse models train-recovery` or pass --model DIR")
     return max(found, key=lambda p: p.stat().st_mtime)
+
+
+def ensure_recovery_model(model_dir: Path) -> Path:
+    """The newest recovery artefact in ``model_dir``; when there is none, one fitted on the bundled data.
+
+    The fit is deterministic (same data and settings: same version), so operators that each fit it
+    agree; it is written atomically, and takes under a second.
+    """
+    import os
+
+    from analytics.recovery import RecoverySettings, fit_recovery
+
+    found = [p / "model.pkl" for p in model_dir.glob("recovery-*") if (p / "model.pkl").is_file()]
+    if found:
+        return max(found, key=lambda p: p.stat().st_mtime)
+    frame, schema, _ = load_recovery_data(RECOVERY_DATA)
+    model = fit_recovery(frame, schema, settings=RecoverySettings(), date_column=DATE_COLUMN)
+    out = model_dir / f"recovery-{model.version}" / "model.pkl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"model.pkl.{os.getpid()}.tmp")
+    tmp.write_bytes(
+        pickle.dumps({"kind": "recovery", "version": model.version, "model": model}, protocol=pickle.HIGHEST_PROTOCOL)
+    )
+    tmp.replace(out)
+    return out
 
 
 def load_recovery_model(path: Path) -> RecoveryModel:
