@@ -145,6 +145,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     # evaluated through the DevTools protocol: the page's CSP (no inline script) stays on, as users get it
     page.evaluate(axe_source())
     result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
+    assert result["passes"], "axe-core checked nothing"
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
