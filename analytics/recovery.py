@@ -688,6 +688,7 @@ def price_package(
     segment = segment or (model.schema.categorical[0] if model.schema.categorical else SECURED)
     if segment not in frame.columns and segment != SECURED:
         raise SchemaError(f"segment column {segment!r} is not a column of the package")
+    _balances(frame)
     digest = package_digest(frame, model, discount_rate=discount_rate, seed=seed, simulations=simulations)
     if collateral is not None:
         if len(collateral.value_fen) != len(frame):
