@@ -1,0 +1,216 @@
+"""Screenshots of the web console for the README: ``python -m scripts.console_screenshots [--out docs/console]``.
+
+Everything runs privately and is stopped at the end: an anvil in a temporary directory (free port), a fresh
+deployment with a bank, a court, a collector and an auditor admitted, a gateway on a free 127.0.0.1 port, a
+few real operations and evidence documents, and one replay. Debian's ``chromium`` (``apt-get install
+chromium``) takes the pictures through Playwright (the ``dev`` extra); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chain.client import ChainClient
+from chain.compiler import compile_project
+from chain.config import DEV_CHAIN_ID, PROJECT_ROOT, ChainSettings
+from chain.contracts.consortium import Role
+from chain.deploy import GovernanceConfig, deploy
+from chain.keys import dev_identity_account
+from chain.network import Recourse
+from chain.node import AnvilNode
+from node_api.settings import ApiSettings, DbSettings, EvidenceSettings, GatewaySettings, IndexerSettings
+from scripts.demo_gateway import fresh_api_key, running_gateway
+
+logger = logging.getLogger(__name__)
+
+MEMBERS: dict[str, tuple[Role, ...]] = {
+    "bank": (Role.BANK, Role.SETTLEMENT_BANK),
+    "collector": (Role.COLLECTOR,),
+    "court": (Role.COURT,),
+    "auditor": (Role.AUDITOR,),
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _world(base: Path) -> tuple[AnvilNode, Path]:
+    node = AnvilNode(data_dir=base / "node", port=_free_port(), chain_id=DEV_CHAIN_ID)
+    node.up()
+    client = ChainClient(
+        ChainSettings(rpc_url=node.url, port=node.port, chain_id=DEV_CHAIN_ID), data_dir=base / "setup"
+    )
+    try:
+        acct = {n: dev_identity_account(n, chain_id=DEV_CHAIN_ID) for n in [*MEMBERS, "deployer"]}
+        governors = [dev_identity_account(f"governor-{i}", chain_id=DEV_CHAIN_ID) for i in (1, 2, 3)]
+        path = base / "deployments.json"
+        deployments, _ = deploy(
+            client,
+            client.sender(acct["deployer"]),
+            compile_project(),
+            network="screenshots",
+            path=path,
+            governance=GovernanceConfig(tuple(g.address for g in governors), 2, 3600),
+        )
+        recourse = Recourse(client, deployments)
+        g1, g2 = client.sender(governors[0]), client.sender(governors[1])
+        for name, roles in MEMBERS.items():
+            pid = recourse.consortium.propose_admission(
+                g1, acct[name].address, name=name, roles=roles, region=310000, kyc_tier=2
+            )
+            recourse.consortium.approve(g2, pid)
+            recourse.consortium.execute(g2, pid)
+        recourse.token.mint(client.sender(acct["bank"]), acct["bank"].address, 5_000_000_00, reference="funding")
+    finally:
+        client.close()
+    return node, path
+
+
+def _post(url: str, token: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"screens-{time.monotonic_ns()}"}
+    headers.update(kwargs.pop("headers", {}))
+    r = httpx.post(url + path, headers=headers, timeout=60, **kwargs)
+    r.raise_for_status()
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def take(out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("chromium is not installed: apt-get install chromium (Debian), then run this again")
+    out.mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="recourse-screens-"))
+    node, deployments = _world(base)
+    try:
+        settings = GatewaySettings(
+            data_dir=base / "gw",
+            chain=ChainSettings(rpc_url=node.url, port=node.port, chain_id=DEV_CHAIN_ID, deployments_file=deployments),
+            db=DbSettings(),
+            api=ApiSettings(host="127.0.0.1", port=_free_port(), background="thread", confirm_timeout=30),
+            indexer=IndexerSettings(poll_interval=0.1),
+            evidence=EvidenceSettings(batch_size=4, batch_seconds=0.3),
+            institutions=list(MEMBERS),
+        )
+        keys = {n: fresh_api_key(settings, n, ["*"]) for n in MEMBERS}
+        with running_gateway(settings) as gw:
+            return _shoot(gw.url, keys, out, base, chromium, sync_playwright)
+    finally:
+        node.down()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _shoot(url: str, keys: dict[str, str], out: Path, base: Path, chromium: str, sync_playwright: Any) -> list[Path]:
+    collector = str(dev_identity_account("collector", chain_id=DEV_CHAIN_ID).address)
+    for amount in (125_000, 88_000):
+        _post(
+            url,
+            keys["bank"],
+            "/tokens/transfers",
+            params={"confirm": "true"},
+            json={"to": collector, "amount_fen": amount},
+        )
+    _post(
+        url, keys["bank"], "/tokens/transfers", params={"confirm": "true"}, json={"to": collector, "amount_fen": 10**15}
+    )
+    genuine = b"Judgment (2026) Hu 0101 Min Chu No. 42\n" * 200
+    doc = _post(
+        url,
+        keys["bank"],
+        "/evidence",
+        params={"case_ref": "CASE-2026-0042", "filename": "judgment.pdf"},
+        content=genuine,
+        headers={"Content-Type": "application/pdf"},
+    )["evidence"][0]
+    auth = {"Authorization": f"Bearer {keys['bank']}"}
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{url}/evidence/{doc['id']}", headers=auth, timeout=10).json()["status"] != "anchored":
+        if time.monotonic() > deadline:
+            raise RuntimeError("the screenshot document was never anchored")
+        time.sleep(0.2)
+    files = base / "files"
+    files.mkdir()
+    (files / "judgment.pdf").write_bytes(genuine)
+    (files / "judgment-copy.pdf").write_bytes(genuine.replace(b"42", b"43", 1))
+    (files / "unrelated.pdf").write_bytes(b"never anchored")
+    shots: list[Path] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="en-US")
+
+            def snap(name: str, *, full: bool = True) -> None:
+                path = out / f"{name}.png"
+                page.screenshot(path=str(path), full_page=full)
+                shots.append(path)
+
+            page.goto(url + "/console/login")
+            snap("sign-in", full=False)
+            _sign_in(page, url, keys["court"])
+            snap("home", full=False)
+            page.goto(url + "/console/evidence")
+            page.locator("#files").set_input_files([str(f) for f in sorted(files.iterdir())])
+            page.wait_for_selector("body[data-hashed='3']", state="attached")
+            page.locator("#case_ref").fill("CASE-2026-0042")
+            page.locator("#check").click()
+            page.wait_for_selector("#results")
+            snap("evidence-check")
+            page.locator("#results a.cert-link").first.click()
+            page.wait_for_selector("#certificate")
+            page.emulate_media(media="print")
+            snap("certificate-print")
+            page.emulate_media(media="screen")
+            page.context.clear_cookies()
+            _sign_in(page, url, keys["bank"])
+            page.goto(url + "/console/operations")
+            snap("operations")
+            page.context.clear_cookies()
+            _sign_in(page, url, keys["auditor"])
+            page.goto(url + "/console/audit")
+            page.locator("#start-replay").click()
+            page.wait_for_selector("#verdict", timeout=120_000)
+            page.set_viewport_size({"width": 1280, "height": 1500})
+            snap("audit", full=False)
+            page.set_viewport_size({"width": 1280, "height": 860})
+            page.locator("#lang-switch").click()
+            page.wait_for_load_state()
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(url + "/console/evidence")
+            snap("evidence-phone-zh", full=False)
+        finally:
+            browser.close()
+    return shots
+
+
+def _sign_in(page: Any, url: str, token: str) -> None:
+    page.goto(url + "/console/login")
+    page.locator("#api_key").fill(token)
+    page.locator("#sign-in").click()
+    page.wait_for_url(url + "/console")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Screenshots of the web console for the README.")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "console", help="output directory")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for path in take(args.out):
+        logger.warning("console.screenshot path=%s", path)
+
+
+if __name__ == "__main__":
+    main()
