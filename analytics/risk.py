@@ -591,7 +591,7 @@ def assess_loan(
 
 @dataclass(frozen=True)
 class RiskCV:
-    """Held-out default probabilities of a stratified cross-validation."""
+    """Held-out default probabilities of a cross-validation (``fold`` -1: a row no split tested)."""
 
     y: np.ndarray
     probability: np.ndarray
@@ -600,20 +600,27 @@ class RiskCV:
     seconds: float
 
     @property
+    def held_out(self) -> np.ndarray:
+        """Rows predicted by a model that never saw them (every row in k-fold, the later rows out of time)."""
+        return np.asarray(self.fold >= 0)
+
+    @property
     def metrics(self) -> dict[str, float]:
+        y, p = self.y[self.held_out], self.probability[self.held_out]
         return {
-            "auc": float(roc_auc_score(self.y, self.probability)),
-            "brier": brier_score(self.y, self.probability),
-            "ece": expected_calibration_error(self.y, self.probability),
-            "base_rate": float(self.y.mean()),
-            "mean_probability": float(self.probability.mean()),
-            "rows": float(len(self.y)),
+            "auc": float(roc_auc_score(y, p)),
+            "brier": brier_score(y, p),
+            "ece": expected_calibration_error(y, p),
+            "base_rate": float(y.mean()),
+            "mean_probability": float(p.mean()),
+            "rows": float(len(y)),
         }
 
     def reliability(
         self, *, n_bins: int = 10, strategy: Literal["uniform", "quantile"] = "quantile"
     ) -> ReliabilityCurve:
-        return reliability_curve(self.y, self.probability, n_bins=n_bins, strategy=strategy)
+        held = self.held_out
+        return reliability_curve(self.y[held], self.probability[held], n_bins=n_bins, strategy=strategy)
 
 
 def _fit_risk_fold(

@@ -673,7 +673,10 @@ def _train_risk(
         )
     ]
     metrics = cv.metrics
-    groups = sensitive_group_metrics(frame, info.get("sensitive", []), cv.y, cv.probability)
+    held = cv.held_out
+    groups = sensitive_group_metrics(
+        frame[held].reset_index(drop=True), info.get("sensitive", []), cv.y[held], cv.probability[held]
+    )
     card = risk_card(
         model,
         cv,
