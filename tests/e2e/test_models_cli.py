@@ -3,6 +3,7 @@ named, and a model card that describes this data (no chain needed)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -137,3 +138,102 @@ def test_ids_are_dropped_and_sensitive_groups_are_reported(tmp_path: Path) -> No
     assert "| group | rows | default_rate | auc | approval_rate | calibration_gap |" in card
     assert f"- base rate: {round(float(loans['status'].mean()), 4)}" in card
     assert "lender's own grade" not in card  # Lending Club text belongs to the Lending Club card only
+
+
+@pytest.fixture
+def dated_houses_csv(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(34)
+    houses = make_houses(240, seed=34).drop(columns=["listing_price", "sale_year"])
+    days = rng.integers(0, 4 * 365, len(houses))
+    houses["sold_on"] = (np.datetime64("2016-01-01") + days.astype("timedelta64[D]")).astype(str)
+    path = tmp_path / "dated.csv"
+    houses.to_csv(path, index=False)
+    return path
+
+
+def test_date_column_trains_on_the_past_tests_on_the_later_rows_and_says_so(
+    dated_houses_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "model"
+    args = ["valuation", "--data", str(dated_houses_csv), "--target", "price", "--out", str(out), *FAST]
+    proc = recourse(tmp_path, *args, "--date-column", "sold_on", "--time-folds", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "out of time (2 test slice(s) after the training period)" in " ".join(proc.stdout.split())
+    card = (out / "model_card.md").read_text()
+    assert "## Held-out metrics (out of time)" in card
+    assert "- scheme: out of time: each test slice is predicted by a model trained only on rows dated before it" in card
+    assert "- training period: 2016-01-" in card
+    assert "- test period: " in card
+    assert "| `sold_on:age_days` | numeric |" in card
+    assert "| `sold_on` |" not in card  # parsed, not a categorical feature
+    assert "| coverage_lowest_price_third |" in card
+    meta = json.loads((out / "metadata.json").read_text())
+    dates = np.loadtxt(dated_houses_csv, delimiter=",", skiprows=1, usecols=-1, dtype=str)
+    assert meta["schema"]["date_reference"] == max(dates)
+    # prediction takes the date column as it is and measures age from the training reference
+    rows = tmp_path / "rows.csv"
+    rows.write_text(dated_houses_csv.read_text().splitlines()[0] + "\n" + dated_houses_csv.read_text().splitlines()[1])
+    pred = subprocess.run(
+        [str(RECOURSE), "models", "predict", str(out), "--data", str(rows), "--out", str(tmp_path / "p.csv")],
+        env={**os.environ, "RECOURSE_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert pred.returncode == 0, pred.stderr
+    assert (tmp_path / "p.csv").read_text().splitlines()[0] == "estimate,low,high"
+
+
+def test_a_missing_or_non_date_column_exits_1_with_one_line(dated_houses_csv: Path, tmp_path: Path) -> None:
+    args = ["valuation", "--data", str(dated_houses_csv), "--target", "price", *FAST]
+    missing = recourse(tmp_path, *args, "--date-column", "sold_onn")
+    assert missing.returncode == 1
+    expected = "--date-column 'sold_onn' of dated: date column 'sold_onn' is not a column (did you mean 'sold_on'?)"
+    assert expected in one_line(missing)
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in missing.stderr
+    text = recourse(tmp_path, *args, "--date-column", "district")
+    assert text.returncode == 1
+    assert "--date-column 'district' of dated: date column 'district' holds 240 value(s) that are not ISO dates" in (
+        one_line(text)
+    )
+    number = recourse(tmp_path, *args, "--date-column", "rooms")
+    assert number.returncode == 1
+    assert "date column 'rooms' holds numbers" in one_line(number)
+    folds_alone = recourse(tmp_path, *args, "--time-folds", "3")
+    assert folds_alone.returncode == 1
+    assert "--time-folds needs --date-column COL" in one_line(folds_alone)
+    assert not (tmp_path / "data" / "models").exists()  # no silent fallback to random folds
+
+
+def test_risk_with_a_date_column_is_evaluated_out_of_time(tmp_path: Path) -> None:
+    rng = np.random.default_rng(35)
+    loans = make_loans(600, seed=35)
+    loans["issued"] = (np.datetime64("2017-01-01") + rng.integers(0, 700, len(loans)).astype("timedelta64[D]")).astype(
+        str
+    )
+    path = tmp_path / "loans.csv"
+    loans.to_csv(path, index=False)
+    out = tmp_path / "model"
+    proc = recourse(
+        tmp_path,
+        "risk",
+        "--data",
+        str(path),
+        "--target",
+        "status",
+        "--positive",
+        "default",
+        "--date-column",
+        "issued",
+        "--out",
+        str(out),
+        *FAST,
+    )
+    assert proc.returncode == 0, proc.stderr
+    card = (out / "model_card.md").read_text()
+    assert "## Held-out metrics (out of time)" in card
+    assert "- training period: 2017-01-" in card
+    assert "Calibration is measured on loans dated after the training period (out of time)" in card
+    assert "| `issued:year` | numeric |" in card
