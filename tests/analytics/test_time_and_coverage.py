@@ -234,6 +234,8 @@ def test_plain_split_conformal_undercovers_the_cheap_third_and_mondrian_bins_fix
     plain = fit_valuation(train, "price", schema, settings=dataclasses.replace(base, interval_bins=1)).predict(test)
     mondrian = fit_valuation(train, "price", schema, settings=dataclasses.replace(base, interval_bins=3)).predict(test)
     assert np.array_equal(plain.estimate, mondrian.estimate)  # only the interval differs
+    pooled = fit_valuation(train, "price", schema, settings=base).predict(test, conditional=False)
+    assert np.allclose(pooled.high, plain.high)  # a Mondrian model's pooled quantiles are plain split conformal
     # the plain method can fail: one pair of quantiles leaves the cheap third well short of 80 %
     plain_thirds = coverage_by_third(y, plain.low, plain.high, by=plain.estimate)
     assert plain_thirds["lowest"] < 0.77
