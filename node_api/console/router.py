@@ -8,6 +8,7 @@ calls. A page the key may not see answers 403 with no data.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -89,6 +90,7 @@ PAGES = (
     Page("evidence", "page_evidence", None),
     Page("operations", "page_operations", "operations:read"),
     Page("audit", "page_audit", "audit:read", (Role.AUDITOR, Role.REGULATOR)),
+    Page("auctions", "page_auctions", "auctions:read"),
 )
 _BY_NAME = {p.name: p for p in PAGES}
 
@@ -142,6 +144,8 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["yuan"] = _yuan
+        self.env.filters["utc"] = _utc
         self.router = self._routes()
 
     # --- plumbing ---
@@ -200,6 +204,10 @@ class Console:
         if request.cookies.get(BROWSER_COOKIE) != browser:
             self._cookie(response, request, BROWSER_COOKIE, browser, None)
         return response
+
+    def fragment(self, request: Request, template: str, **ctx: Any) -> str:
+        """A piece of a page (no layout) in the viewer's language, e.g. for a live update."""
+        return self.env.get_template(template).render(t=translator(self.lang(request)), **ctx)
 
     async def form(self, request: Request, session_id: str | None) -> dict[str, str]:
         """The POSTed form, after its CSRF token (bound to ``session_id``) is checked (``ConsoleFormTokenError``
@@ -480,6 +488,9 @@ class Console:
                 notice = "replay_busy"
             return RedirectResponse(f"{PREFIX}/audit?notice={notice}", status_code=303)
 
+        from node_api.console._auctions import add_auction_routes
+
+        add_auction_routes(self, router)
         return router
 
     async def _verify(
@@ -537,6 +548,21 @@ def _cert_link(v: Verification, evidence_id: str | None, case_ref: str | None) -
         return None
     params = {"digest": v.digest, "evidence_id": evidence_id or "", "case_ref": case_ref or ""}
     return f"{PREFIX}/evidence/certificate?" + urlencode({k: x for k, x in params.items() if x})
+
+
+def _yuan(fen: int | None) -> str:
+    """Integer fen shown as yuan with two decimals (exact: no float)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def _utc(ts: int | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(int(ts), dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _local(path: str | None) -> str | None:

@@ -21,12 +21,20 @@ import pytest
 from chain.compiler import CompileResult
 from chain.config import PROJECT_ROOT
 from chain.contracts.consortium import Role
+from chain.contracts.judicial_auction import Listing, asset_ref
 from node_api.settings import ApiSettings, EvidenceSettings
 from tests.support.live_gateway import Gateway, World, gateway_settings, running_world, serve
 
 #: institutions the console's gateway hosts; ``bank``, ``collector``, ``investor`` are admitted by the world
 HOSTED = ["bank", "collector", "investor", "court", "auditor"]
-EXTRA_MEMBERS = {"court": (Role.COURT,), "auditor": (Role.AUDITOR,)}
+EXTRA_MEMBERS = {
+    "court": (Role.COURT,),
+    "auditor": (Role.AUDITOR,),
+    "investor-2": (Role.INVESTOR,),
+    "investor-3": (Role.INVESTOR,),
+}
+#: the lot the auction-room tests watch: ¥1,000,000 appraisal, 70 % start, 10 % deposit, one day of bidding
+APPRAISAL, START, DEPOSIT, INCREMENT, DAY = 1_000_000_00, 700_000_00, 70_000_00, 5_000_00, 86_400
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -42,6 +50,7 @@ def chromium_path() -> str | None:
 class Console:
     world: World
     gw: Gateway
+    lot_id: int = 0
 
     @property
     def url(self) -> str:
@@ -80,6 +89,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -
     with running_world(base / "chain", compiled) as world:
         for name, roles in EXTRA_MEMBERS.items():
             world.admit(name, *roles, kyc_tier=2)
+        lot_id = list_lot(world)  # before the gateway signs for the bank and the court (one nonce owner per key)
         settings = gateway_settings(
             world,
             base / "gw",
@@ -88,7 +98,39 @@ def console(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -
             evidence=EvidenceSettings(batch_size=4, batch_seconds=0.2),
         )
         with serve(settings) as gw:
-            yield Console(world=world, gw=gw)
+            yield Console(world=world, gw=gw, lot_id=lot_id)
+
+
+def list_lot(world: World) -> int:
+    """A court-approved lot (listed by the bank) open for bidding (block time moved to its start);
+    the investors are funded and ``investor-2`` and ``investor-3`` (not hosted by the console's gateway) have
+    locked their deposits."""
+    auctions = world.recourse.auctions
+    world.allow_system_contract(auctions.address)
+    world.fund(["investor", "investor-2", "investor-3"], 2_000_000_00)
+    asset = asset_ref("SH-CONSOLE-7")
+    auctions.send(world.sender("court"), auctions.enter_appraisal_request(asset, APPRAISAL, os.urandom(32)))
+    document = os.urandom(32)
+    world.recourse.evidence.anchor(world.sender("court"), document, 1)
+    listing = Listing(
+        asset_ref=asset,
+        documents=(document,),
+        appraisal_feed=bytes(32),
+        start_price=START,
+        deposit=DEPOSIT,
+        increment=INCREMENT,
+        announcement=3600,
+        bidding_window=DAY,
+        payment_window=7 * DAY,
+        kyc_tier=2,
+    )
+    lot_id = auctions.list(world.sender("bank"), listing)
+    auctions.send(world.sender("court"), auctions.approve_request(lot_id, world.address("court")))
+    world.client.rpc.call("evm_mine", [auctions.lot(lot_id).starts_at])
+    for bidder in ("investor-2", "investor-3"):
+        world.recourse.token.approve(world.sender(bidder), auctions.address, DEPOSIT)
+        auctions.lock_deposit(world.sender(bidder), lot_id)
+    return lot_id
 
 
 @pytest.fixture(scope="module")

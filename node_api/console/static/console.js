@@ -51,3 +51,32 @@ document.addEventListener("DOMContentLoaded", () => {
   if (digests) digests.addEventListener("input", () => { document.getElementById("names").value = ""; });
   document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
 });
+
+// Auction room: a countdown in block time. The page (and every live update) carries the lot's end and the
+// chain's time when it was rendered; the countdown runs from there on the local clock and jumps when an
+// extension moves the end (the live update replaces the element with its new data-ends-at).
+function tickCountdowns() {
+  document.querySelectorAll("time[data-ends-at]").forEach((el) => {
+    const endsAt = Number(el.dataset.endsAt);
+    if (!endsAt) return;
+    if (!el.dataset.offset || el.dataset.seenChainTime !== el.dataset.chainTime) {
+      el.dataset.offset = String(Number(el.dataset.chainTime) - Date.now() / 1000);
+      el.dataset.seenChainTime = el.dataset.chainTime;
+    }
+    const left = Math.floor(endsAt - (Date.now() / 1000 + Number(el.dataset.offset)));
+    if (left <= 0) {
+      el.textContent = el.dataset.ended;
+      return;
+    }
+    const h = Math.floor(left / 3600);
+    const m = Math.floor((left % 3600) / 60);
+    const s = left % 60;
+    el.textContent = `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  tickCountdowns();
+  setInterval(tickCountdowns, 1000);
+  document.body.addEventListener("htmx:afterSwap", tickCountdowns);
+});

@@ -1,0 +1,238 @@
+"""The console's auction room: lots, one lot live (bids by bidder code over SSE, a countdown in block time that
+moves with extensions), the viewer's own deposit and bid form.
+
+Reads come from the gateway's index through ``node_api.services.auctions`` (as ``GET /auctions/lots…``); the live
+part is the lot's room stream (``EventHub.stream`` with the room's filter and view, as
+``GET /auctions/lots/{id}/room``) turned into HTML fragments that htmx's SSE extension swaps in. Deposits and
+bids are operations through the one write path (``routes._writes.WriteRequest``) with the form's own
+idempotency key, so a form sent twice is one operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from chain.contracts.consortium import Role
+from chain.contracts.judicial_auction import bidder_code_label
+from node_api.deps import Caller, holds_role
+from node_api.problems import CoreError, NotReadyError
+from node_api.routes._writes import WriteRequest
+from node_api.schemas.auctions import LotPublic
+from node_api.services import auctions as svc
+from node_api.services.events import EVENT_KEY_PATTERN, EventPublic
+from node_api.state import GatewayState
+
+if TYPE_CHECKING:
+    from node_api.console.router import Console, Viewer
+
+__all__ = ["add_auction_routes", "fen_of_yuan"]
+
+MAX_FEN = 2**96 - 1
+_EVENT_KEY = re.compile(EVENT_KEY_PATTERN)
+
+
+def fen_of_yuan(text: str) -> int | None:
+    """``"705000.5"`` → 70500050 fen; ``None`` when it is not a positive amount with at most 2 decimals."""
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    fen = value * 100
+    if not value.is_finite() or fen != fen.to_integral_value() or fen <= 0 or fen > MAX_FEN:
+        return None
+    return int(fen)
+
+
+async def _chain_time(state: GatewayState) -> int:
+    return await state.reads.get(("chain_time",), svc.chain_time_reader(state.recourse))
+
+
+async def _lot(state: GatewayState, viewer: Viewer, lot_id: int) -> LotPublic:
+    now = await _chain_time(state)
+    court = await holds_role(state, viewer.institution, Role.COURT)
+    address = viewer.institution.address
+
+    def read() -> LotPublic:
+        with Session(state.engine) as s:
+            return svc.get_lot(session=s, lot_id=lot_id, chain_time=now, viewer=address, viewer_is_court=court)
+
+    return await run_in_threadpool(read)
+
+
+async def _indexed(state: GatewayState, block: int, timeout: float = 5.0) -> None:
+    """Wait (bounded) until the gateway's index has reached ``block``."""
+    indexer = state.services.indexer
+    deadline = asyncio.get_running_loop().time() + timeout
+    while indexer is not None and indexer.position.block < block:
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _may_bid(viewer: Viewer) -> bool:
+    return ("auctions:write" in viewer.scopes or "*" in viewer.scopes) and Role.INVESTOR.value in viewer.roles
+
+
+def _sse(event: str, html: str) -> str:
+    data = "\n".join(f"data: {line}" for line in html.splitlines() or [""])
+    return f"event: {event}\n{data}\n\n"
+
+
+def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 - the room's handlers together
+    prefix = "/auctions"
+
+    @router.get(prefix)
+    async def lots_page(request: Request) -> Response:
+        viewer, denied = await console.page_viewer(request, "auctions")
+        if denied is not None:
+            return denied
+        state = console.state(request)
+        now = await _chain_time(state)
+
+        def read() -> list[LotPublic]:
+            with Session(state.engine) as s:
+                return svc.list_lots(
+                    session=s, chain_time=now, status=None, asset=None, listed_in=None, limit=100, offset=0
+                ).data
+
+        lots = await run_in_threadpool(read)
+        return console.render(request, "auctions.html", viewer=viewer, lots=lots, chain_time=now)
+
+    @router.get(prefix + "/{lot_id:int}")
+    async def room_page(request: Request, lot_id: int, notice: str = "", op: str = "") -> Response:
+        viewer, denied = await console.page_viewer(request, "auctions")
+        if denied is not None:
+            return denied
+        state = console.state(request)
+        outcome = state.finished.get(viewer.institution.name, op) if op else None
+        if outcome is not None and outcome.block_number is not None:
+            await _indexed(state, outcome.block_number)  # the page shows what the operation changed
+        try:
+            lot = await _lot(state, viewer, lot_id)
+        except CoreError as exc:
+            return console.render(request, "error.html", status=exc.http_status, viewer=viewer, message=exc.detail)
+
+        def read() -> list[Any]:
+            with Session(state.engine) as s:
+                return svc.list_bids(session=s, lot_id=lot_id, after=None, limit=1000).data
+
+        bids = await run_in_threadpool(read)
+        last = bids[-1].key if bids else ""
+        return console.render(
+            request,
+            "auction_room.html",
+            viewer=viewer,
+            lot=lot,
+            bids=list(reversed(bids)),
+            after=last,
+            may_bid=_may_bid(viewer),
+            form_key=uuid.uuid4().hex,
+            notice=notice,
+            outcome=outcome,
+        )
+
+    async def _write(request: Request, lot_id: int, fn: Callable[..., Any], **args: Any) -> Response:
+        viewer, denied = await console.page_viewer(request, "auctions")
+        if denied is not None:
+            return denied
+        fields = await console.form(request, viewer.session.id)
+        state = console.state(request)
+        target = f"/console/auctions/{lot_id}"
+        if not _may_bid(viewer):
+            return console.render(
+                request, "error.html", status=403, viewer=viewer, message="bid_denied", code="AUTH-003"
+            )
+        if "amount_yuan" in args:
+            fen = fen_of_yuan(fields.get("amount_yuan", ""))
+            if fen is None:
+                return RedirectResponse(f"{target}?notice=bad_amount", status_code=303)
+            args = {"amount_fen": fen}
+        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}"
+        caller = Caller(institution=viewer.institution, key_id=viewer.session.key_id, scopes=viewer.scopes)
+        try:
+            answer = await WriteRequest(state, caller, key, True).submit(fn, lot_id=lot_id, **args)
+        except CoreError as exc:  # refused before any operation (the chain or the rules say no): say why
+            return console.render(
+                request,
+                "error.html",
+                status=exc.http_status,
+                viewer=viewer,
+                heading="refused",
+                message=exc.detail,
+                code=exc.code,
+                back=target,
+            )
+        op = json.loads(bytes(answer.body))
+        return RedirectResponse(f"{target}?op={op['id']}", status_code=303)
+
+    @router.post(prefix + "/{lot_id:int}/deposit")
+    async def deposit(request: Request, lot_id: int) -> Response:
+        return await _write(request, lot_id, svc.submit_deposit)
+
+    @router.post(prefix + "/{lot_id:int}/bids")
+    async def bid(request: Request, lot_id: int) -> Response:
+        return await _write(request, lot_id, svc.submit_bid, amount_yuan="")
+
+    @router.get(prefix + "/{lot_id:int}/live")
+    async def live(request: Request, lot_id: int, after: str = "") -> Response:
+        viewer, denied = await console.page_viewer(request, "auctions")
+        if denied is not None:
+            return denied
+        state = console.state(request)
+        hub = state.services.events
+        if hub is None or hub.closed:
+            raise NotReadyError("event streams are not running on this gateway")
+        lot = await _lot(state, viewer, lot_id)
+        cursor = after if _EVENT_KEY.match(after or "") else ""
+        view = svc.room_message(lot_id, court_view=lot.bidders is not None)
+        seen: deque[EventPublic] = deque()
+
+        def select(ev: EventPublic) -> EventPublic | None:
+            shown = view(ev)
+            if shown is not None:
+                seen.append(shown)
+            return shown
+
+        async def body() -> AsyncIterator[str]:
+            async for chunk in hub.stream(
+                after=cursor, flt=svc.room_filter(), select=select, is_disconnected=request.is_disconnected
+            ):
+                if not seen:
+                    if chunk.startswith(("retry:", ":")):
+                        yield chunk  # the reconnection delay and keep-alive comments
+                    continue
+                while seen:
+                    ev = seen.popleft()
+                    if ev.name == "BidPlaced":
+                        yield _sse("bid", console.fragment(request, "auction_bid_row.html", bid=_bid_of(ev)))
+                now_lot = await _lot(state, viewer, lot_id)
+                yield _sse("lot", console.fragment(request, "auction_summary.html", lot=now_lot))
+
+        return StreamingResponse(
+            body(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
+
+
+def _bid_of(ev: EventPublic) -> dict[str, Any]:
+    args = ev.args
+    code = args.get("bidder_code") or bidder_code_label(int(args.get("code", 0)))
+    return {
+        "key": ev.key,
+        "block_number": ev.block_number,
+        "bidder_code": code,
+        "amount_fen": int(args["amount"]),
+        "ends_at": int(args["endsAt"]),
+        "preemption": bool(args.get("preemption", False)),
+    }
