@@ -88,6 +88,11 @@ def test_price_package_json_is_deterministic_integer_fen_and_adds_up(trained: tu
     assert result["discount_rate"] == "0.080000"
     reseeded = recourse(data_dir, *args[:4], "--seed", "6", "--simulations", "300", "--json")
     assert json.loads(reseeded.stdout)["total"]["p50_pv_fen"] != total["p50_pv_fen"]
+    parquet = package.with_suffix(".parquet")
+    pd.read_csv(package).to_parquet(parquet, index=False)
+    from_parquet = recourse(data_dir, "price-package", str(parquet), *args[2:])
+    assert from_parquet.returncode == 0, from_parquet.stderr
+    assert json.loads(from_parquet.stdout) == result  # the same loans: the same digest and price
     by_purpose = recourse(data_dir, *args, "--segment", "purpose")
     assert {s["segment"] for s in json.loads(by_purpose.stdout)["segments"]} == {"car", "card", "home"}
     table = recourse(data_dir, "price-package", str(package), "--discount-rate", "0.08", "--simulations", "100")
