@@ -19,6 +19,7 @@ from analytics import (
     cross_validate_default_model,
     cross_validate_valuation,
     evaluation_facts,
+    fit_default_model,
     fit_valuation,
     out_of_time_splits,
     parse_dates,
@@ -27,7 +28,7 @@ from analytics import (
     time_values,
     valuation_card,
 )
-from tests.analytics.conftest import FAST_RISK, FAST_VALUATION, LOAN_SCHEMA, make_houses, make_loans
+from tests.analytics.conftest import FAST_RISK, FAST_VALUATION, HOUSE_SCHEMA, LOAN_SCHEMA, make_houses, make_loans
 
 
 def dated_houses(n: int, seed: int) -> pd.DataFrame:
@@ -184,8 +185,6 @@ def test_risk_evaluation_out_of_time() -> None:
         assert cv.fold[test].min() >= 0
     assert when[cv.fold >= 0].min() > when[cv.fold < 0].max()
     assert cv.metrics["auc"] > 0.6
-    from analytics import fit_default_model
-
     model = fit_default_model(loans, "status", schema, settings=FAST_RISK)
     assert "issued:age_days" in model.schema.features
     card = render_model_card(
@@ -246,3 +245,24 @@ def test_plain_split_conformal_undercovers_the_cheap_third_and_mondrian_bins_fix
         assert abs(value - 0.8) <= 0.03, (name, value, thirds)
     # and the cheapest third by actual price too (the bins are set on the estimate, so this is not guaranteed)
     assert abs(coverage_by_third(y, mondrian.low, mondrian.high)["lowest"] - 0.8) <= 0.03
+
+
+def test_artefacts_pickled_before_bins_and_parsed_dates_still_load_and_predict() -> None:
+    frame = make_houses(300, seed=10)
+    model = fit_valuation(frame, "price", HOUSE_SCHEMA, settings=FAST_VALUATION)
+    state = dict(model.__dict__)
+    for name in ("bin_edges", "bin_quantiles", "future_bin_quantiles"):
+        del state[name]  # what an artefact written before Mondrian bins holds
+    schema_state = dict(model.schema.__dict__)
+    del schema_state["date_reference"]
+    old_schema = object.__new__(Schema)
+    object.__setattr__(old_schema, "__dict__", schema_state)
+    state["schema"] = old_schema
+    old = pickle.loads(pickle.dumps(state))  # noqa: S301 - our own bytes
+    restored = type(model).__new__(type(model))
+    restored.__setstate__(old)
+    assert restored.schema.date_reference is None
+    pred, pooled = restored.predict(frame.head(50)), model.predict(frame.head(50), conditional=False)
+    assert np.array_equal(pred.estimate, pooled.estimate)
+    assert np.allclose(pred.low, pooled.low)  # one pair of quantiles for every estimate, as then
+    assert np.allclose(pred.high, pooled.high)
