@@ -9,6 +9,7 @@ chromium``) takes the pictures through Playwright (the ``dev`` extra); nothing i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import shutil
 import socket
@@ -23,6 +24,7 @@ from chain.client import ChainClient
 from chain.compiler import compile_project
 from chain.config import DEV_CHAIN_ID, PROJECT_ROOT, ChainSettings
 from chain.contracts.consortium import Role
+from chain.contracts.judicial_auction import Listing, asset_ref
 from chain.deploy import GovernanceConfig, deploy
 from chain.keys import dev_identity_account
 from chain.network import Recourse
@@ -37,7 +39,11 @@ MEMBERS: dict[str, tuple[Role, ...]] = {
     "collector": (Role.COLLECTOR,),
     "court": (Role.COURT,),
     "auditor": (Role.AUDITOR,),
+    "investor": (Role.INVESTOR,),
 }
+#: bids straight on chain in the auction room's picture (a member this gateway does not host)
+OTHER_BIDDER = "investor-2"
+APPRAISAL, START, DEPOSIT, INCREMENT = 1_000_000_00, 700_000_00, 70_000_00, 5_000_00
 
 
 def _free_port() -> int:
@@ -46,14 +52,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _world(base: Path) -> tuple[AnvilNode, Path]:
+def _world(base: Path) -> tuple[AnvilNode, Path, int]:
     node = AnvilNode(data_dir=base / "node", port=_free_port(), chain_id=DEV_CHAIN_ID)
     node.up()
     client = ChainClient(
         ChainSettings(rpc_url=node.url, port=node.port, chain_id=DEV_CHAIN_ID), data_dir=base / "setup"
     )
     try:
-        acct = {n: dev_identity_account(n, chain_id=DEV_CHAIN_ID) for n in [*MEMBERS, "deployer"]}
+        acct = {n: dev_identity_account(n, chain_id=DEV_CHAIN_ID) for n in [*MEMBERS, OTHER_BIDDER, "deployer"]}
         governors = [dev_identity_account(f"governor-{i}", chain_id=DEV_CHAIN_ID) for i in (1, 2, 3)]
         path = base / "deployments.json"
         deployments, _ = deploy(
@@ -66,16 +72,41 @@ def _world(base: Path) -> tuple[AnvilNode, Path]:
         )
         recourse = Recourse(client, deployments)
         g1, g2 = client.sender(governors[0]), client.sender(governors[1])
-        for name, roles in MEMBERS.items():
+        for name, roles in [*MEMBERS.items(), (OTHER_BIDDER, (Role.INVESTOR,))]:
             pid = recourse.consortium.propose_admission(
                 g1, acct[name].address, name=name, roles=roles, region=310000, kyc_tier=2
             )
             recourse.consortium.approve(g2, pid)
             recourse.consortium.execute(g2, pid)
-        recourse.token.mint(client.sender(acct["bank"]), acct["bank"].address, 5_000_000_00, reference="funding")
+        bank = client.sender(acct["bank"])
+        for name in ("bank", "investor", OTHER_BIDDER):
+            recourse.token.mint(bank, acct[name].address, 5_000_000_00, reference="funding")
+        pid = recourse.consortium.propose_system_contract(g1, recourse.auctions.address, enabled=True)
+        recourse.consortium.approve(g2, pid)
+        recourse.consortium.execute(g2, pid)
+        lot_id = _lot(client, recourse, acct)
     finally:
         client.close()
-    return node, path
+    return node, path, lot_id
+
+
+def _lot(client: ChainClient, recourse: Recourse, acct: dict[str, Any]) -> int:
+    """A court-approved lot open for bidding, with a deposit and two bids of a member the gateway does not host."""
+    a = recourse.auctions
+    court = client.sender(acct["court"])
+    asset = asset_ref("SH-PUDONG-0042")
+    a.send(court, a.enter_appraisal_request(asset, APPRAISAL, hashlib.sha256(b"appraisal report").digest()))
+    document = hashlib.sha256(b"auction announcement").digest()
+    recourse.evidence.anchor(court, document, 1)
+    listing = Listing(asset, (document,), bytes(32), START, DEPOSIT, INCREMENT, 3600, 86_400, 7 * 86_400, 2)
+    lot_id = a.list(client.sender(acct["bank"]), listing)
+    a.send(court, a.approve_request(lot_id, acct["court"].address))
+    client.rpc.call("evm_mine", [a.lot(lot_id).starts_at])
+    other = client.sender(acct[OTHER_BIDDER])
+    recourse.token.approve(other, a.address, DEPOSIT)
+    a.lock_deposit(other, lot_id)
+    a.send(other, a.bid_request(lot_id, START))
+    return lot_id
 
 
 def _post(url: str, token: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -95,7 +126,7 @@ def take(out: Path) -> list[Path]:
         raise SystemExit("chromium is not installed: apt-get install chromium (Debian), then run this again")
     out.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="recourse-screens-"))
-    node, deployments = _world(base)
+    node, deployments, lot_id = _world(base)
     try:
         settings = GatewaySettings(
             data_dir=base / "gw",
@@ -108,13 +139,15 @@ def take(out: Path) -> list[Path]:
         )
         keys = {n: fresh_api_key(settings, n, ["*"]) for n in MEMBERS}
         with running_gateway(settings) as gw:
-            return _shoot(gw.url, keys, out, base, chromium, sync_playwright)
+            return _shoot(gw.url, keys, out, base, chromium, sync_playwright, lot_id)
     finally:
         node.down()
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _shoot(url: str, keys: dict[str, str], out: Path, base: Path, chromium: str, sync_playwright: Any) -> list[Path]:
+def _shoot(
+    url: str, keys: dict[str, str], out: Path, base: Path, chromium: str, sync_playwright: Any, lot_id: int
+) -> list[Path]:
     collector = str(dev_identity_account("collector", chain_id=DEV_CHAIN_ID).address)
     for amount in (125_000, 88_000):
         _post(
@@ -186,6 +219,16 @@ def _shoot(url: str, keys: dict[str, str], out: Path, base: Path, chromium: str,
             page.set_viewport_size({"width": 1280, "height": 1500})
             snap("audit", full=False)
             page.set_viewport_size({"width": 1280, "height": 860})
+            page.context.clear_cookies()
+            _sign_in(page, url, keys["investor"])
+            page.goto(f"{url}/console/auctions/{lot_id}")
+            page.locator("#lock-deposit").click()
+            page.wait_for_selector("#op-result")
+            page.locator("#amount_yuan").fill(f"{(START + INCREMENT) // 100}")
+            page.locator("#place-bid").click()
+            page.wait_for_selector("#op-result")
+            page.wait_for_selector(f"#bids tbody tr:has-text('{(START + INCREMENT) // 100:,}')")
+            snap("auction-room")
             page.locator("#lang-switch").click()
             page.wait_for_load_state()
             page.set_viewport_size({"width": 390, "height": 844})

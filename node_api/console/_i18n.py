@@ -76,6 +76,8 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "live": "Live: new bids appear here as they are mined.",
         "open": "Open",
         "refused": "Refused",
+        "live_title": "Bidding",
+        "mine": "Your participation",
         "evidence_intro": (
             "Choose a file or a folder: its SHA-256 is computed in this browser and only the digest is sent; "
             "the file never leaves this machine."
@@ -231,6 +233,8 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "live": "实时：新出价上链后会显示在这里。",
         "open": "进入",
         "refused": "已拒绝",
+        "live_title": "竞价",
+        "mine": "我的竞买",
         "evidence_intro": "选择文件或文件夹：SHA-256 摘要在本浏览器中计算，只发送摘要，文件不会离开本机。",
         "files": "文件",
         "files_help": "一个或多个文件。",
