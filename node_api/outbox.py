@@ -16,7 +16,9 @@ Exactly-once protocol (the gateway may be SIGKILLed at any instant):
    the sent operations whose nonce is below it; each ends ``succeeded`` or ``failed`` (revert decoded),
    except a transaction that ran out of gas on its first attempt (state changed between the planner's
    estimate and the block): it is mined and void, so the operation goes back to ``pending`` without a
-   gas limit, to be estimated and sent once more;
+   gas limit, to be estimated and sent once more; so does an operation whose nonce is mined while the
+   node does not know its transaction (the key signed another transaction elsewhere with that nonce): its
+   own transaction can never be mined, and it goes out again with the next free nonce;
 5. on start, and whenever a sent transaction is unknown to the node, the persisted raw transaction is
    rebroadcast. A signed transaction has a fixed nonce, so it can be mined at most once; an operation
    is signed at most once (step 2 commits before anything leaves the process).
@@ -365,14 +367,17 @@ class TransactionWriter:
             again = 0
             if ready:
                 receipts = self.client.receipts([op.tx_hash or "" for op in ready])
+                taken: list[Operation] = []
                 for op, receipt in zip(ready, receipts, strict=True):
                     if receipt is None:
-                        continue  # its nonce was used by another transaction: the lost check handles it
+                        taken.append(op)  # its nonce is mined, yet not its transaction
+                        continue
                     s.add(op)
                     if self._complete(op, receipt):
                         done.append(op)
                     else:
                         again += 1
+                again += self._resend_taken(s, taken, mined)
             if done or again:
                 s.commit()
                 self._in_flight -= len(done) + again
@@ -382,6 +387,25 @@ class TransactionWriter:
                 self._last_rebroadcast = time.monotonic()
                 self._check_lost(s, bool(done))
             return bool(done or again)
+
+    def _resend_taken(self, s: Session, ops: list[Operation], mined: int) -> int:
+        """Operations whose nonce another transaction of this key used (the key signed elsewhere too: a
+        CLI, a script, a second gateway): their own transactions can never be mined, so they are safely
+        pending again and go out with the next free nonce. Without this they would be rebroadcast forever,
+        refused as "nonce too low". Returns how many went back."""
+        if not ops:
+            return 0
+        known = self.client.known_transactions([op.tx_hash or "" for op in ops])
+        back = [op for op, k in zip(ops, known, strict=True) if not k]
+        for op in back:
+            logger.warning(
+                "writer.nonce-taken operation_id=%s nonce=%s tx_hash=%s action=resend", op.id, op.nonce, op.tx_hash
+            )
+            op.status, op.nonce, op.tx_hash, op.raw_tx, op.updated_at = "pending", None, None, None, utcnow()
+            s.add(op)
+        if back:
+            self._next_nonce = max(self._next_nonce, mined)
+        return len(back)
 
     def _check_lost(self, s: Session, progressed: bool) -> None:
         sent = self._sent(s, limit=2_000)

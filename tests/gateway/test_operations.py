@@ -11,6 +11,7 @@ from sqlmodel import Session
 from node_api import outbox
 from node_api.db.models import Operation
 from node_api.services.operations import submit_operation
+from tests.conftest import account
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.chain
@@ -250,3 +251,23 @@ def test_a_transaction_the_node_holds_but_never_mines_is_sent_again_without_new_
     assert op.status == "succeeded"
     after = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
     assert after == before + 1
+
+
+def test_an_operation_whose_nonce_the_key_used_elsewhere_is_sent_again(gateway, chain_snapshot, caplog):
+    """The bank's key signs a transaction outside the gateway (a script, the CLI): the writer's next nonce is
+    then taken. Its transaction is refused as "nonce too low" and can never be mined, so the operation goes
+    out again with the next free nonce instead of being rebroadcast forever."""
+    probe = chain_snapshot()
+    state = gateway.state
+    investor = gateway.address("investor")
+    bank = gateway.key("bank")
+    before = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    _finished(gateway, _planned_transfer(gateway, "warm", 100_000))  # the writer knows its next nonce now
+    outside = probe.sender(account("bank"))
+    outside.transact(state.recourse.token.request("transfer", investor, 10))
+    caplog.set_level(logging.WARNING, logger="node_api.outbox")
+    op = _finished(gateway, _planned_transfer(gateway, "after-outside", 100_000))
+    assert "writer.nonce-taken" in caplog.text
+    assert (op.status, op.attempts) == ("succeeded", 2)
+    after = gateway.http.get(f"/tokens/balances/{investor}", headers=bank).json()["balance_fen"]
+    assert after == before + 1 + 10 + 1  # each transfer exactly once
