@@ -37,6 +37,7 @@ from node_api.state import GatewayState
 if TYPE_CHECKING:
     from node_api.console.router import Console, Viewer
 
+
 __all__ = ["add_auction_routes", "fen_of_yuan"]
 
 MAX_FEN = 2**96 - 1
@@ -187,6 +188,8 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
 
     @router.get(prefix + "/{lot_id:int}/live")
     async def live(request: Request, lot_id: int, after: str = "") -> Response:
+        from node_api.console.router import SignInRequired  # the router imports this module while it is built
+
         viewer, denied = await console.page_viewer(request, "auctions")
         if denied is not None:
             return denied
@@ -209,6 +212,12 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
             async for chunk in hub.stream(
                 after=cursor, flt=svc.room_filter(), select=select, is_disconnected=request.is_disconnected
             ):
+                try:  # the viewer is re-checked at every message and keep-alive: a revoked key ends the stream
+                    _, lost = await console.page_viewer(request, "auctions")
+                except SignInRequired:
+                    return
+                if lost is not None:
+                    return
                 if not seen:
                     if chunk.startswith(("retry:", ":")):
                         yield chunk  # the reconnection delay and keep-alive comments

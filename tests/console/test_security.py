@@ -184,3 +184,27 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(console: Console):
         r = httpx.get(console.gw.url + path, timeout=10, follow_redirects=False)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/console/login"), path
+
+
+def test_the_live_room_ends_when_the_key_is_revoked(console: Console):
+    from sqlmodel import Session
+
+    from node_api.services.apikeys import revoke_api_key
+
+    token = console.token("court", ["auctions:read"])
+    client = _signed_in(console, token)
+    events: list[str] = []
+    with client.stream("GET", f"/console/auctions/{console.lot_id}/live", timeout=httpx.Timeout(10, read=30)) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["content-security-policy"] == CSP
+        lines = r.iter_lines()
+        first = next(lines)
+        assert first.startswith("retry:")
+        key_id = token[3:].split(".")[0]
+        with Session(console.gw.state.engine) as s:
+            revoke_api_key(session=s, key_id=key_id)
+        console.gw.state.keys.invalidate(key_id)
+        events.extend(lines)  # ends at the next keep-alive (0.5 s in these tests): the session is gone
+    assert not any(line.startswith("event: bid") for line in events)
+    assert client.get("/console").status_code == 303
