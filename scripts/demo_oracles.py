@@ -42,7 +42,9 @@ def _usd(minor: int) -> str:
     return f"${minor / 100:,.2f}"
 
 
-def _start(gw: GatewayHandle, name: str, subjects: Path, model_dir: Path, state_root: Path) -> subprocess.Popen[bytes]:
+def _start(
+    gw: GatewayHandle, name: str, subjects: Path, model_dir: Path, state_root: Path, *, feed: str = "valuation"
+) -> subprocess.Popen[bytes]:
     key = fresh_api_key(gw.settings, name, ["oracles:read", "oracles:write"])
     env = {**os.environ, "RECOURSE_ORACLE__MODEL_DIR": str(model_dir)}
     args = [
@@ -65,6 +67,8 @@ def _start(gw: GatewayHandle, name: str, subjects: Path, model_dir: Path, state_
         "2",
         "--subjects",
         str(subjects),
+        "--feed",
+        feed,
     ]
     log = (state_root / f"{name}.log").open("ab")
     try:
@@ -155,6 +159,9 @@ def oracle_demo_steps(gw: GatewayHandle, console: Console) -> None:
         finally:
             stopped = _stop(procs)
     _step(console, f"oracle operators stopped by PID: {', '.join(stopped)}")
+    from scripts.demo_packages import package_demo_steps  # an NPL package's price, pushed by the same operators
+
+    package_demo_steps(gw, console)
 
 
 def _addresses(gw: GatewayHandle) -> dict[str, str]:
