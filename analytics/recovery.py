@@ -852,7 +852,7 @@ class RecoveryEvaluation:
             "actual_above_p90": self.above,
             "mean_actual_pv_fen": round(self.mean_actual_pv_fen),
             "mean_p50_pv_fen": round(self.mean_p50_pv_fen),
-            "model_version": self.model_version,
+            "evaluated_model_version": self.model_version,
         }
 
 
@@ -985,5 +985,7 @@ def render_recovery_card(
         "- Package intervals assume one common period shift per simulation; crises larger than those seen in "
         "the training period are not covered.",
         "- Identical prices across operators need the same artefact, package file, seed, rate and library versions.",
+        "- Out-of-time test packages drawn from one short test period share one period outcome, so their P10-P90 "
+        "coverage is close to all or nothing; it measures the period spread, not the loan-level spread.",
     ]
     return "\n".join(out) + "\n"

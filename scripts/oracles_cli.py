@@ -4,6 +4,11 @@ The node values the subjects listed in the subjects file with the newest valuati
 model dir (``recourse models train valuation --data ames``; when there is none, a small model is trained
 once on the Ames sales, about 10 s), signs each round's report, exchanges signatures through the gateways,
 and the round's leader (or a fallback) submits through its gateway. Stop it with SIGTERM or Ctrl-C.
+
+With ``--feed package`` (or ``RECOURSE_ORACLE__FEED_KIND=package``) the node prices NPL packages instead
+(:mod:`oracles.feeds.package`): every ``package:<id>`` of its subjects file (default
+``<data dir>/oracles/packages.json``) with the newest recovery artefact in the model dir (fitted once on the
+bundled loans when there is none), into the feed ``valuation:npl-package``.
 """
 
 from __future__ import annotations
