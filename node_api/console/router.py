@@ -91,6 +91,7 @@ PAGES = (
     Page("operations", "page_operations", "operations:read"),
     Page("audit", "page_audit", "audit:read", (Role.AUDITOR, Role.REGULATOR)),
     Page("auctions", "page_auctions", "auctions:read"),
+    Page("portfolio", "page_portfolio", "fractions:read", (Role.INVESTOR,)),
 )
 _BY_NAME = {p.name: p for p in PAGES}
 
@@ -489,8 +490,10 @@ class Console:
             return RedirectResponse(f"{PREFIX}/audit?notice={notice}", status_code=303)
 
         from node_api.console._auctions import add_auction_routes
+        from node_api.console._portfolio import add_portfolio_routes
 
         add_auction_routes(self, router)
+        add_portfolio_routes(self, router)
         return router
 
     async def _verify(

@@ -51,6 +51,8 @@ class Console:
     world: World
     gw: Gateway
     lot_id: int = 0
+    #: an evidence root anchored before the gateway started (documents of an asset the tests issue)
+    documents_root: str = ""
 
     @property
     def url(self) -> str:
@@ -90,6 +92,9 @@ def console(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -
         for name, roles in EXTRA_MEMBERS.items():
             world.admit(name, *roles, kyc_tier=2)
         lot_id = list_lot(world)  # before the gateway signs for the bank and the court (one nonce owner per key)
+        world.allow_system_contract(world.recourse.fractions.address)
+        root = os.urandom(32)
+        world.recourse.evidence.anchor(world.sender("court"), root, 2)
         settings = gateway_settings(
             world,
             base / "gw",
@@ -98,7 +103,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -
             evidence=EvidenceSettings(batch_size=4, batch_seconds=0.2),
         )
         with serve(settings) as gw:
-            yield Console(world=world, gw=gw, lot_id=lot_id)
+            yield Console(world=world, gw=gw, lot_id=lot_id, documents_root="0x" + root.hex())
 
 
 def list_lot(world: World) -> int:
