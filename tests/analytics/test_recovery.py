@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics import SchemaError, ValuationModel
 from analytics.recovery import (
@@ -110,6 +112,24 @@ def test_money_is_integer_quantiles_are_ordered_and_segments_add_up(
     # the better grade recovers a larger share of its balance
     by = {s.segment: s.expected_recovery_fen / s.balance_fen for s in price.segments}
     assert by["A"] > by["D"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rate=st.floats(0.0, 1.0),
+    rows=st.lists(st.integers(0, 299), min_size=1, max_size=40),
+)
+def test_any_package_seed_and_rate_give_ordered_integer_prices_within_the_balance(
+    model: RecoveryModel, package: pd.DataFrame, seed: int, rate: float, rows: list[int]
+) -> None:
+    loans = package.iloc[sorted(set(rows))]
+    price = price_package(model, loans, discount_rate=rate, seed=seed, simulations=50)
+    for row in (price.total, *price.segments):
+        assert 0 <= row.p10_pv_fen <= row.p50_pv_fen <= row.p90_pv_fen <= row.balance_fen
+        assert 0 <= row.expected_pv_fen <= row.expected_recovery_fen <= row.balance_fen
+    assert sum(s.expected_pv_fen for s in price.segments) == price.total.expected_pv_fen
+    assert price_package(model, loans, discount_rate=rate, seed=seed, simulations=50) == price
 
 
 def test_a_higher_discount_rate_lowers_the_present_value_but_not_the_recovery(
