@@ -9,6 +9,7 @@ chromium``) takes the pictures through Playwright (the ``dev`` extra); nothing i
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -44,6 +45,8 @@ MEMBERS: dict[str, tuple[Role, ...]] = {
 #: bids straight on chain in the auction room's picture (a member this gateway does not host)
 OTHER_BIDDER = "investor-2"
 APPRAISAL, START, DEPOSIT, INCREMENT = 1_000_000_00, 700_000_00, 70_000_00, 5_000_00
+#: the documents of the asset whose shares the portfolio's picture holds (anchored before the gateway starts)
+DOCUMENTS_ROOT = hashlib.sha256(b"tower documents").digest()
 
 
 def _free_port() -> int:
@@ -85,6 +88,10 @@ def _world(base: Path) -> tuple[AnvilNode, Path, int]:
         recourse.consortium.approve(g2, pid)
         recourse.consortium.execute(g2, pid)
         lot_id = _lot(client, recourse, acct)
+        pid = recourse.consortium.propose_system_contract(g1, recourse.fractions.address, enabled=True)
+        recourse.consortium.approve(g2, pid)
+        recourse.consortium.execute(g2, pid)
+        recourse.evidence.anchor(client.sender(acct["court"]), DOCUMENTS_ROOT, 1)
     finally:
         client.close()
     return node, path, lot_id
@@ -139,14 +146,21 @@ def take(out: Path) -> list[Path]:
         )
         keys = {n: fresh_api_key(settings, n, ["*"]) for n in MEMBERS}
         with running_gateway(settings) as gw:
-            return _shoot(gw.url, keys, out, base, chromium, sync_playwright, lot_id)
+            return _shoot(gw.url, node.url, keys, out, base, chromium, sync_playwright, lot_id)
     finally:
         node.down()
         shutil.rmtree(base, ignore_errors=True)
 
 
 def _shoot(
-    url: str, keys: dict[str, str], out: Path, base: Path, chromium: str, sync_playwright: Any, lot_id: int
+    url: str,
+    chain_url: str,
+    keys: dict[str, str],
+    out: Path,
+    base: Path,
+    chromium: str,
+    sync_playwright: Any,
+    lot_id: int,
 ) -> list[Path]:
     collector = str(dev_identity_account("collector", chain_id=DEV_CHAIN_ID).address)
     for amount in (125_000, 88_000):
@@ -229,6 +243,9 @@ def _shoot(
             page.wait_for_selector("#op-result")
             page.wait_for_selector(f"#bids tbody tr:has-text('{(START + INCREMENT) // 100:,}')")
             snap("auction-room")
+            _fractions(url, chain_url, keys)
+            page.goto(f"{url}/console/portfolio")
+            snap("portfolio")
             page.locator("#lang-switch").click()
             page.wait_for_load_state()
             page.set_viewport_size({"width": 390, "height": 844})
@@ -237,6 +254,49 @@ def _shoot(
         finally:
             browser.close()
     return shots
+
+
+def _fractions(url: str, chain: str, keys: dict[str, str]) -> None:
+    """The bank issues an asset, the investor buys 150 of its shares, the offering settles, a recovery is paid in."""
+    rpc = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": ["latest", False]}
+    terms = {
+        "asset_ref": "SH-TOWER-0042",
+        "valuation_feed": "valuation:commercial",
+        "documents_root": "0x" + DOCUMENTS_ROOT.hex(),
+        "name": "Pudong Tower NPL shares",
+        "symbol": "PDT",
+        "kyc_tier": 2,
+        "regions": [310000],
+        "max_holders": 0,
+        "max_per_holder": 0,
+        "price_fen": 100_00,
+        "min_subscription": 10,
+        "soft_cap": 100,
+        "hard_cap": 300,
+    }
+    now = int(httpx.post(chain, json=rpc, timeout=10).json()["result"]["timestamp"], 16)
+    deadline = now + 86_400
+    terms["deadline"] = dt.datetime.fromtimestamp(deadline, dt.UTC).isoformat()
+    issued = _post(url, keys["bank"], "/fractions/assets", params={"confirm": "true"}, json=terms)
+    auth = {"Authorization": f"Bearer {keys['bank']}"}
+    found: list[dict[str, Any]] = []
+    for _ in range(100):
+        found = httpx.get(
+            f"{url}/fractions/assets", params={"issued_in": issued["tx_hash"]}, headers=auth, timeout=10
+        ).json()["data"]
+        if found:
+            break
+        time.sleep(0.1)
+    base = f"/fractions/assets/{found[0]['address']}"
+    confirm = {"params": {"confirm": "true"}}
+    _post(url, keys["investor"], f"{base}/subscriptions", json={"shares": 150}, **confirm)
+    httpx.post(chain, json={"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": [deadline]}, timeout=10)
+    _post(url, keys["bank"], f"{base}/settlement", json={}, **confirm)
+    _post(url, keys["investor"], f"{base}/share-claims", json={}, **confirm)
+    _post(
+        url, keys["bank"], f"{base}/recoveries", json={"amount_fen": 12_345_67, "source_ref": "case:SH-0042"}, **confirm
+    )
+    time.sleep(1)  # the index catches up (the page reads it)
 
 
 def _sign_in(page: Any, url: str, token: str) -> None:
