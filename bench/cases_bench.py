@@ -11,7 +11,10 @@
    in an encrypted keystore, admitted by the governors), each claim a durable operation, counted when
    mined; vs the baseline: one collector claiming sequentially through the chain client (send + wait).
 
-    python -m bench.cases_bench [--cases 10000] [--import-rows 100000] [--claims 400]
+    python -m bench.cases_bench [--cases 10000] [--import-rows 100000] [--claims 400] [--block-time 0]
+
+``--block-time N`` runs the claims and their baseline on a chain that mines a block every N seconds, as a
+QBFT network does (Besu's ``blockperiodseconds``), instead of anvil's default of one block per transaction.
 
 ``--import-only`` runs just the import's gateway measurement (seconds, peak RSS): no publication gas, no
 claims, no storage baseline (which takes minutes at 100,000 rows); its row has no baseline ratio.
@@ -41,6 +44,8 @@ from scripts.case_samples import case_csv
 
 MODULE = "bench.cases_bench"
 CHUNK = 200
+#: claims of the sequential baseline: under automine, and with a block interval (each claim waits a block)
+SEQ_CLAIMS = {False: 50, True: 10}
 KEY_PASSWORD = "bench-keystore-password"  # noqa: S105 - a throwaway keystore in a temp dir
 
 
@@ -217,10 +222,10 @@ async def _claim_all(gw: GatewayProcess, keys: dict[str, str], cases: list[str])
     return t0, time.perf_counter() - t0, op_ids
 
 
-def sequential_claims(net: Network) -> float:
-    """Baseline: one collector claiming 50 cases sequentially through the chain client (send + wait)."""
+def sequential_claims(net: Network, n: int = 50) -> float:
+    """Baseline: one collector claiming ``n`` cases sequentially through the chain client (send + wait)."""
     now = net.client.block_timestamp()
-    terms = _terms(50, deadline=now + 60 * 86400, tag="seq")
+    terms = _terms(n, deadline=now + 60 * 86400, tag="seq")
     tree = CaseBatchTree(terms)
     r_ = net.recourse
     bank = net.client.sender(account("bank"))
@@ -234,7 +239,15 @@ def sequential_claims(net: Network) -> float:
     return len(terms) / (time.perf_counter() - t1)
 
 
-def claims(net: Network, gw: GatewayProcess, bank_key: str, keys: dict[str, str], n: int, base: float) -> list[Row]:
+def interval_mining(net: Network, seconds: int) -> None:
+    """Mine a block every ``seconds`` instead of one per transaction, as a QBFT network does."""
+    net.client.rpc.call("evm_setAutomine", [False])
+    net.client.rpc.call("evm_setIntervalMining", [seconds])
+
+
+def claims(
+    net: Network, gw: GatewayProcess, bank_key: str, keys: dict[str, str], n: int, base: float, *, note: str = ""
+) -> list[Row]:
     now = net.client.block_timestamp()
     data, _ = case_csv(n, deadline=now + 60 * 86400, prefix="CLM")
     with httpx.Client(base_url=gw.url, timeout=600) as http:
@@ -248,6 +261,12 @@ def claims(net: Network, gw: GatewayProcess, bank_key: str, keys: dict[str, str]
         )
         r.raise_for_status()
         batch = r.json()["batch"]["id"]
+        end = time.monotonic() + 120  # with a block interval, "confirmed" can precede the block
+        while http.get(f"/cases/batches/{batch}", headers=auth).json().get("chain_batch_id") is None:
+            if time.monotonic() > end:
+                state = http.get(f"/cases/batches/{batch}", headers=auth).text
+                raise RuntimeError(f"batch {batch} not on chain in 120 s: {state}")
+            time.sleep(0.2)
         cases = [
             c["case_id"] for c in http.get("/cases", headers=auth, params={"batch": batch, "limit": 500}).json()["data"]
         ]
@@ -267,12 +286,12 @@ def claims(net: Network, gw: GatewayProcess, bank_key: str, keys: dict[str, str]
     ours = done / ours_s
     return [
         Row(
-            f"claims/s through the gateway, {len(keys)} collectors",
+            f"claims/s through the gateway, {len(keys)} collectors{note}",
             f"{base:,.1f}",
             f"{ours:,.1f}",
             ours / base,
             f"{done} claims mined in {ours_s:.1f}s (index caught up; all 202s after {intake_s:.1f}s); "
-            "baseline 1 collector send+wait, 50 claims",
+            f"baseline 1 collector send+wait, {SEQ_CLAIMS[bool(note)]} claims",
         )
     ]
 
@@ -285,6 +304,12 @@ def main() -> None:
     p.add_argument("--collectors", type=int, default=20)
     p.add_argument("--import-only", action="store_true", help="only the import (no gas, claims or storage baseline)")
     p.add_argument("--claims-only", action="store_true", help="only the claims and their sequential baseline")
+    p.add_argument(
+        "--block-time",
+        type=int,
+        default=0,
+        help="mine a block every N seconds for the claims and their baseline (0: one block per transaction)",
+    )
     args = p.parse_args()
     print_header("case delegation: publication gas, import, claims", MODULE)
     rows: list[Row] = []
@@ -310,7 +335,13 @@ def main() -> None:
                     f"(tree of {args.cases:,} cases built in {extra['tree_s']:.2f}s; "
                     f"baseline publication took {extra['baseline_s']:.1f}s)"
                 )
-            seq = sequential_claims(net)
+            if args.block_time:
+                # the baseline uses the bank's key: before the gateway's writer holds it
+                interval_mining(net, args.block_time)
+                seq = sequential_claims(net, SEQ_CLAIMS[True])
+                net.client.rpc.call("evm_setAutomine", [True])  # the set-up below, block by block
+            else:
+                seq = sequential_claims(net)
         names = _collector_names(0 if args.import_only else args.collectors)
         keystore = base / "keystore"
         addresses = make_keystore(keystore, names)
@@ -328,7 +359,10 @@ def main() -> None:
         keys = {n: create_key(gw.db_url, n) for n in names}
         gw.start(timeout=120)
         try:
-            if not args.import_only:
+            if not args.import_only and args.block_time:
+                interval_mining(net, args.block_time)
+                rows += claims(net, gw, bank_key, keys, args.claims, seq, note=f", a block every {args.block_time}s")
+            elif not args.import_only:
                 rows += claims(net, gw, bank_key, keys, args.claims, seq)
             if not args.claims_only:
                 rows += import_rows(net, gw, bank_key, args.import_rows, baseline=not args.import_only)
