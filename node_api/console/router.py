@@ -92,6 +92,7 @@ PAGES = (
     Page("audit", "page_audit", "audit:read", (Role.AUDITOR, Role.REGULATOR)),
     Page("auctions", "page_auctions", "auctions:read"),
     Page("portfolio", "page_portfolio", "fractions:read", (Role.INVESTOR,)),
+    Page("cases", "page_cases", "cases:read", (Role.COLLECTOR, Role.BANK)),
 )
 _BY_NAME = {p.name: p for p in PAGES}
 
@@ -490,10 +491,12 @@ class Console:
             return RedirectResponse(f"{PREFIX}/audit?notice={notice}", status_code=303)
 
         from node_api.console._auctions import add_auction_routes
+        from node_api.console._cases import add_case_routes
         from node_api.console._portfolio import add_portfolio_routes
 
         add_auction_routes(self, router)
         add_portfolio_routes(self, router)
+        add_case_routes(self, router)
         return router
 
     async def _verify(

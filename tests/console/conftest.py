@@ -93,6 +93,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, compiled: CompileResult) -
             world.admit(name, *roles, kyc_tier=2)
         lot_id = list_lot(world)  # before the gateway signs for the bank and the court (one nonce owner per key)
         world.allow_system_contract(world.recourse.fractions.address)
+        world.allow_system_contract(world.recourse.cases.address)
         root = os.urandom(32)
         world.recourse.evidence.anchor(world.sender("court"), root, 2)
         settings = gateway_settings(
