@@ -28,6 +28,7 @@ from scripts.evidence_cli import app as evidence_cli_app
 from scripts.fractions_cli import app as fractions_cli_app
 from scripts.gateway_cli import apikeys_app, keys_app, serve
 from scripts.models_cli import models_app
+from scripts.network_cli import network_app
 from scripts.oracles_cli import oracles_app
 from scripts.package_cli import register as register_package_commands
 
@@ -66,6 +67,7 @@ app.add_typer(fractions_cli_app, name="fractions")
 app.add_typer(disputes_cli_app, name="disputes")
 app.add_typer(evidence_cli_app)  # `recourse evidence …` and `recourse verify-receipt`
 app.add_typer(audit_cli_app, name="audit")
+app.add_typer(network_app, name="network")
 
 T = TypeVar("T")
 AsOption = Annotated[str, typer.Option("--as", help="Identity that signs (dev identity or keystore name).")]
