@@ -13,7 +13,7 @@ import json
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,9 +25,11 @@ from node_api.console._auctions import _indexed
 from node_api.deps import Caller
 from node_api.problems import CoreError, NotFoundError
 from node_api.routes._writes import WriteRequest
+from node_api.schemas.casework import Channel
 from node_api.services import cases as svc
 from node_api.services.case_matching import matches_for_collector
-from node_api.services.casework.contacts import list_contacts, read_debtor
+from node_api.services.casework.conduct import Breach, ContactRefusedError
+from node_api.services.casework.contacts import list_contacts, log_contact, read_debtor
 
 if TYPE_CHECKING:
     from node_api.console.router import Console, Viewer
@@ -36,6 +38,9 @@ __all__ = ["add_case_routes"]
 
 _CASE_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
 MATCHES_SHOWN = 50
+#: the contact channels the casework API takes (``schemas.casework.Channel``)
+CHANNELS = tuple(get_args(Channel))
+MAX_NOTE = 20_000
 
 
 def _has(viewer: Viewer, scope: str) -> bool:
@@ -121,11 +126,9 @@ def add_case_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 
         op = json.loads(bytes(answer.body))
         return RedirectResponse(f"/console/cases?op={op['id']}", status_code=303)
 
-    @router.get("/cases/{case_id}")
-    async def case_file(request: Request, case_id: str) -> Response:
-        viewer, denied = await console.page_viewer(request, "cases")
-        if denied is not None:
-            return denied
+    async def render_case(
+        request: Request, viewer: Viewer, case_id: str, *, status: int = 200, **extra: Any
+    ) -> Response:
         if not _CASE_ID.match(case_id):
             return console.render(request, "error.html", status=404, viewer=viewer, message="not_found")
         state = console.state(request)
@@ -170,14 +173,92 @@ def add_case_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 
             return console.render(
                 request, "error.html", status=exc.http_status, viewer=viewer, message=exc.detail, code=exc.code
             )
-        holder = debtor is not None
         return console.render(
             request,
             "case_file.html",
+            status=status,
             viewer=viewer,
             case=case,
             debtor=debtor,
             contacts=contacts,
             note=note,
-            holder=holder,
+            holder=debtor is not None,
+            channels=CHANNELS,
+            form_key=uuid.uuid4().hex,
+            **extra,
         )
+
+    @router.get("/cases/{case_id}")
+    async def case_file(request: Request, case_id: str) -> Response:
+        viewer, denied = await console.page_viewer(request, "cases")
+        if denied is not None:
+            return denied
+        return await render_case(request, viewer, case_id)
+
+    @router.post("/cases/{case_id}/contacts")
+    async def contact(request: Request, case_id: str) -> Response:
+        """``action=check``: the conduct rules' answer for this note now, nothing recorded; ``action=send``: log
+        the contact (a refusal is recorded with every broken rule and shown)."""
+        viewer, denied = await console.page_viewer(request, "cases")
+        if denied is not None:
+            return denied
+        fields = await console.form(request, viewer.session.id)
+        state = console.state(request)
+        casework = state.services.casework
+        if not _CASE_ID.match(case_id) or casework is None:
+            return console.render(request, "error.html", status=404, viewer=viewer, message="not_found")
+        if not (_has(viewer, "cases:contacts") and Role.COLLECTOR.value in viewer.roles):
+            return console.render(
+                request, "error.html", status=403, viewer=viewer, message="contact_denied", code="AUTH-002"
+            )
+        channel = fields.get("channel", "")
+        note = fields.get("note", "")[:MAX_NOTE]
+        draft = {"channel": channel, "note": note}
+        if channel not in CHANNELS:
+            return await render_case(request, viewer, case_id, status=422, draft=draft, contact_error="bad_channel")
+        raw = bytes.fromhex(case_id[2:])
+        if fields.get("action") == "check":
+
+            def check() -> list[Breach]:
+                with Session(state.engine) as s:
+                    debtor = read_debtor(
+                        session=s,
+                        vault=casework.vault,
+                        access=casework.access,
+                        case_id=raw,
+                        institution=viewer.institution,
+                    )
+                now = casework.clock.now()
+                found = [b for b in [casework.rules.check_time(now, debtor.timezone)] if b is not None]
+                return found + casework.rules.check_text(note)
+
+            try:
+                preview = await run_in_threadpool(check)
+            except CoreError as exc:
+                return await render_case(request, viewer, case_id, status=exc.http_status, draft=draft, problem=exc)
+            return await render_case(request, viewer, case_id, draft=draft, preview=preview, checked=True)
+        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}:contact"
+
+        def send() -> Any:
+            with Session(state.engine) as s:
+                return log_contact(
+                    session=s,
+                    vault=casework.vault,
+                    rules=casework.rules,
+                    access=casework.access,
+                    case_id=raw,
+                    institution=viewer.institution,
+                    channel=channel,
+                    attempted_at=None,
+                    note=note,
+                    now=casework.clock.now(),
+                    idempotency_key=key,
+                )
+
+        try:
+            result = await run_in_threadpool(send)
+        except ContactRefusedError as exc:
+            return await render_case(request, viewer, case_id, status=422, draft=draft, refused=exc.breaches)
+        except CoreError as exc:
+            return await render_case(request, viewer, case_id, status=exc.http_status, draft=draft, problem=exc)
+        return await render_case(request, viewer, case_id, logged=result.flags, sent=True)

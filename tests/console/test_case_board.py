@@ -64,6 +64,21 @@ def test_a_collector_claims_a_case_and_reads_its_file(console: Console, page: An
     assert page.locator("img[src=x]").count() == 0
     assert axe_violations(page) == []
     assert page.dialogs == []
+    # the conduct rules' answer before sending: a threat is named, and nothing is recorded by the check
+    page.locator("#channel").select_option("phone")
+    page.locator("#contact_note").fill("再不还钱，让你好看")
+    page.locator("#contact-check").click()
+    page.wait_for_selector("#conduct-preview")
+    assert page.locator("#conduct-preview li[data-code='CND-003']").count() == 1
+    assert "LANG-THREAT" in page.locator("#conduct-preview").inner_text()
+    assert page.locator("#contacts tbody tr").count() == 0
+    assert page.locator("#contact_note").input_value() == "再不还钱，让你好看"  # the draft is kept
+    # sent anyway: refused, and recorded with the rule it broke
+    page.locator("#contact-send").click()
+    page.wait_for_selector("#conduct-refused")
+    assert page.locator("#conduct-refused li[data-code='CND-003']").count() == 1
+    assert page.locator("#contacts tbody tr").count() == 1
+    assert "refused" in page.locator("#contacts tbody tr").first.inner_text()
     # the bank sees its cases on the board, never the debtor on the case file
     page.context.clear_cookies()
     sign_in(page, console, console.token("bank", ["cases:read", "cases:contacts"]))
