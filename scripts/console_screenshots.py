@@ -88,9 +88,10 @@ def _world(base: Path) -> tuple[AnvilNode, Path, int]:
         recourse.consortium.approve(g2, pid)
         recourse.consortium.execute(g2, pid)
         lot_id = _lot(client, recourse, acct)
-        pid = recourse.consortium.propose_system_contract(g1, recourse.fractions.address, enabled=True)
-        recourse.consortium.approve(g2, pid)
-        recourse.consortium.execute(g2, pid)
+        for contract in (recourse.fractions.address, recourse.cases.address):
+            pid = recourse.consortium.propose_system_contract(g1, contract, enabled=True)
+            recourse.consortium.approve(g2, pid)
+            recourse.consortium.execute(g2, pid)
         recourse.evidence.anchor(client.sender(acct["court"]), DOCUMENTS_ROOT, 1)
     finally:
         client.close()
@@ -243,6 +244,21 @@ def _shoot(
             page.wait_for_selector("#op-result")
             page.wait_for_selector(f"#bids tbody tr:has-text('{(START + INCREMENT) // 100:,}')")
             snap("auction-room")
+            _cases(url, keys)
+            page.context.clear_cookies()
+            _sign_in(page, url, keys["collector"])
+            page.goto(f"{url}/console/cases")
+            page.locator("#matches button.claim").first.click()
+            page.wait_for_selector("#op-result")
+            snap("case-board")
+            page.locator("#own-cases a").first.click()
+            page.wait_for_selector("#debtor")
+            page.locator("#contact_note").fill("您好，关于您的逾期还款，今天能否约个时间沟通？让你好看")
+            page.locator("#contact-check").click()
+            page.wait_for_selector("#conduct-preview")
+            snap("case-file")
+            page.context.clear_cookies()
+            _sign_in(page, url, keys["investor"])
             _fractions(url, chain_url, keys)
             page.goto(f"{url}/console/portfolio")
             snap("portfolio")
@@ -297,6 +313,35 @@ def _fractions(url: str, chain: str, keys: dict[str, str]) -> None:
         url, keys["bank"], f"{base}/recoveries", json={"amount_fen": 12_345_67, "source_ref": "case:SH-0042"}, **confirm
     )
     time.sleep(1)  # the index catches up (the page reads it)
+
+
+def _resident_id(n: int) -> str:
+    """A synthetic resident ID number (region 310101, born 1985-03-12) with a correct check character."""
+    body = f"31010119850312{n % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+
+def _cases(url: str, keys: dict[str, str]) -> None:
+    """The bank publishes a batch of three synthetic cases (no real person's data) through the gateway."""
+    header = (
+        "case_ref,name,id_number,phone,address,timezone,principal_fen,overdue_fen,overdue_days,region,fee_bps,deadline"
+    )
+    rows = [
+        f"BANK-2026-00004{i},测试债务人{i},{_resident_id(i)},1380013000{i},上海市黄浦区南京东路{i}号,"
+        f"Asia/Shanghai,{(i + 1) * 1_000_000},{(i + 1) * 50_000},{30 + 20 * i},310000,1500,1900000000"
+        for i in range(3)
+    ]
+    body = (header + "\n" + "\n".join(rows) + "\n").encode()
+    _post(
+        url,
+        keys["bank"],
+        "/cases/batches",
+        params={"confirm": "true"},
+        files={"file": ("cases.csv", body, "text/csv")},
+        data={"fee_budget_fen": "100000"},
+    )
+    time.sleep(1)  # the index catches up (the board reads it)
 
 
 def _sign_in(page: Any, url: str, token: str) -> None:
