@@ -227,6 +227,7 @@ class ChainClient:
         self.errors = ErrorDecoder()
         self._senders: dict[str, Sender] = {}
         self._fee_cache: tuple[float, dict[str, int]] | None = None
+        self._client_version: str | None = None
         self._lock = threading.Lock()
         try:
             self.chain_id = self._check_chain_id()
@@ -238,6 +239,16 @@ class ChainClient:
     @classmethod
     def connect(cls, settings: ChainSettings, *, data_dir: Path) -> ChainClient:
         return cls(settings, data_dir=data_dir)
+
+    def client_version(self) -> str:
+        """The node's ``web3_clientVersion`` (``anvil/v1.7.1``, ``besu/v25.…``), asked once."""
+        if self._client_version is None:
+            self._client_version = str(self.rpc.call("web3_clientVersion"))
+        return self._client_version
+
+    def is_anvil(self) -> bool:
+        """Whether the node is the embedded development chain: only then may ``anvil_*`` methods be called."""
+        return self.client_version().lower().startswith("anvil")
 
     def _check_chain_id(self) -> int:
         chain_id = int(self.rpc.call("eth_chainId"), 16)

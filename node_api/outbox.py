@@ -179,6 +179,8 @@ class TransactionWriter:
         #: the node still knew them
         self._stuck_head: int | None = None
         self._stuck_since = 0.0
+        #: why the writer is unhealthy while a transaction stays stuck on a node whose pool it cannot clear
+        self._stuck_error: str | None = None
         self._in_flight = 0
         self._signer: FastSigner | None = None
         self.healthy = True
@@ -220,7 +222,8 @@ class TransactionWriter:
                     self.reconcile()
                     reconciled = True
                 progressed = self.step()
-                self.healthy, self.last_error = True, None
+                # a round without error is healthy unless a transaction is stuck where the pool cannot be cleared
+                self.healthy, self.last_error = self._stuck_error is None, self._stuck_error
             except ChainError as exc:  # chain down: keep everything, retry later
                 self.healthy, self.last_error = False, str(exc)
                 logger.warning("writer.error institution=%s error=%s", self.institution.name, exc)
@@ -379,6 +382,7 @@ class TransactionWriter:
                         again += 1
                 again += self._resend_taken(s, taken, mined)
             if done or again:
+                self._stuck_error = None  # the chain mined this key's transactions again
                 s.commit()
                 self._in_flight -= len(done) + again
                 for op in done:
@@ -435,16 +439,15 @@ class TransactionWriter:
     def _unstick(self, s: Session, stale: list[Operation], sent: list[Operation]) -> None:
         """The node knows our lowest pending transaction but does not mine it (seen with anvil's pool
         under bursts): on anvil, clear this sender's pool and rebroadcast EVERY sent transaction in nonce
-        order (clearing removed them all, not only the stale ones); elsewhere report the writer
-        unhealthy so /readyz shows it."""
+        order (clearing removed them all, not only the stale ones); elsewhere (Besu) report the writer
+        unhealthy so /readyz shows it, without calling any ``anvil_*`` method."""
         mined, _ = self.client.nonces(self.address)
         lowest = min((op.nonce for op in stale if op.nonce is not None), default=None)
         if lowest is None or lowest != mined:
             return
-        try:
-            self.client.rpc.call("anvil_removePoolTransactions", [self.address])
-        except ChainError:
-            self.healthy, self.last_error = False, f"transaction nonce {lowest} is stuck in the node's pool"
+        if not self._clear_pool():
+            self._stuck_error = f"transaction nonce {lowest} is stuck in the node's pool"
+            self.healthy, self.last_error = False, self._stuck_error
             logger.warning("writer.stuck institution=%s nonce=%d", self.institution.name, lowest)
             return
         logger.warning(
@@ -454,6 +457,16 @@ class TransactionWriter:
             len(sent),
         )
         self._broadcast(s, sorted(sent, key=lambda op: op.nonce or 0))
+
+    def _clear_pool(self) -> bool:
+        """Drop this sender's transactions from the node's pool: only the development chain (anvil) can."""
+        try:
+            if not self.client.is_anvil():
+                return False
+            self.client.rpc.call("anvil_removePoolTransactions", [self.address])
+        except ChainError:
+            return False
+        return True
 
     def _complete(self, op: Operation, receipt: Receipt) -> bool:
         """Record the outcome of ``op``'s mined transaction; ``False`` if it goes back to ``pending``
