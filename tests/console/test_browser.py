@@ -255,3 +255,30 @@ def test_every_page_passes_axe(console: Console, page: Any, tmp_path: Path):
     page.goto(console.url + "/evidence")
     check("evidence (phone)")
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_console_works_by_keyboard(console: Console, page: Any):
+    page.goto(console.url + "/login")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.is_visible()  # shown while focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # from the content: the key field, typed and sent with Enter alone
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "api_key"
+    page.keyboard.type(console.token("court", ["evidence:read"]))
+    page.keyboard.press("Enter")
+    page.wait_for_url(console.url)
+    # every page of the navigation is reachable with Tab, in order, and marked when current
+    page.locator("nav.pages a").first.focus()
+    names = []
+    for _ in range(page.locator("nav.pages a").count()):
+        names.append(page.evaluate("document.activeElement.textContent.trim()"))
+        page.keyboard.press("Tab")
+    assert names == page.locator("nav.pages a").all_inner_texts()
+    page.locator("nav.pages a[href='/console/evidence']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(console.url + "/evidence")
+    assert page.locator("nav.pages a[aria-current='page']").inner_text() == "Evidence check"
