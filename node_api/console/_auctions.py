@@ -86,9 +86,11 @@ def _may_bid(viewer: Viewer) -> bool:
     return ("auctions:write" in viewer.scopes or "*" in viewer.scopes) and Role.INVESTOR.value in viewer.roles
 
 
-def _sse(event: str, html: str) -> str:
+def _sse(event: str, html: str, key: str = "") -> str:
+    """One SSE message of HTML; ``key`` (an event key) becomes its ``id``, so a reconnecting browser sends it
+    back as ``Last-Event-ID`` and resumes after it (no bid shown twice, none missed)."""
     data = "\n".join(f"data: {line}" for line in html.splitlines() or [""])
-    return f"event: {event}\n{data}\n\n"
+    return (f"id: {key}\n" if key else "") + f"event: {event}\n{data}\n\n"
 
 
 def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 - the room's handlers together
@@ -198,7 +200,8 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
         if hub is None or hub.closed:
             raise NotReadyError("event streams are not running on this gateway")
         lot = await _lot(state, viewer, lot_id)
-        cursor = after if _EVENT_KEY.match(after or "") else ""
+        resume = request.headers.get("last-event-id", "")
+        cursor = resume if _EVENT_KEY.match(resume) else after if _EVENT_KEY.match(after or "") else ""
         view = svc.room_message(lot_id, court_view=lot.bidders is not None)
         seen: deque[EventPublic] = deque()
 
@@ -222,12 +225,14 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
                     if chunk.startswith(("retry:", ":")):
                         yield chunk  # the reconnection delay and keep-alive comments
                     continue
+                last = ""
                 while seen:
                     ev = seen.popleft()
+                    last = ev.key
                     if ev.name == "BidPlaced":
-                        yield _sse("bid", console.fragment(request, "auction_bid_row.html", bid=_bid_of(ev)))
+                        yield _sse("bid", console.fragment(request, "auction_bid_row.html", bid=_bid_of(ev)), ev.key)
                 now_lot = await _lot(state, viewer, lot_id)
-                yield _sse("lot", console.fragment(request, "auction_summary.html", lot=now_lot))
+                yield _sse("lot", console.fragment(request, "auction_summary.html", lot=now_lot), last)
 
         return StreamingResponse(
             body(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
