@@ -1,4 +1,8 @@
-"""``recourse network …``: the production network's set-up files.
+"""``recourse network …``: the network's gateways and the production network's set-up files.
+
+``recourse network up|down|status`` runs the embedded network as separate gateway processes, one per
+institution, each with its own database and port, on the configured chain
+(:mod:`scripts.gateway_network`).
 
 ``recourse network genesis --members members.yaml --out DIR`` writes what every founding member's Besu node
 needs to start the QBFT chain: ``genesis.json`` (the validators, one per founding member, in ``extraData``),
@@ -35,7 +39,7 @@ __all__ = ["network_app"]
 
 network_app = typer.Typer(
     cls=one_line_errors("network"),
-    help="The production network: Besu QBFT genesis and node permissioning from the founding members.",
+    help="Gateways as separate processes (up, down, status); the production network's genesis.",
     no_args_is_help=True,
 )
 
@@ -142,3 +146,42 @@ def genesis_cmd(
         f"wrote {', '.join(files)} to {out}: chain id {params.chain_id}, {len(founding)} validators "
         f"({', '.join(m.name for m in founding)}), a block every {params.block_period_s} s"
     )
+
+
+def _network() -> Any:
+    from scripts.gateway_network import GatewayNetwork
+    from scripts.settings import get_settings
+
+    return GatewayNetwork(get_settings())
+
+
+@network_app.command("up")
+def up_cmd(timeout: Annotated[float, typer.Option(help="seconds to wait for every gateway")] = 90.0) -> None:
+    """Start one gateway process per institution (RECOURSE_NETWORK__GATEWAYS) on the configured chain."""
+    from scripts.gateway_network import NetworkError
+
+    try:
+        members = _network().up(timeout=timeout)
+    except NetworkError as exc:
+        fail(str(exc))
+    for m in members:
+        typer.echo(f"{m.name}: {m.url} pid {m.pid} data {m.data_dir}")
+    typer.echo("API keys: RECOURSE_DATA_DIR=<data> RECOURSE_INSTITUTIONS='[\"<name>\"]' recourse apikeys create <name>")
+
+
+@network_app.command("down")
+def down_cmd() -> None:
+    """Stop the gateways `recourse network up` started (never any other process)."""
+    stopped = _network().down()
+    typer.echo(f"stopped {', '.join(stopped)}" if stopped else "no gateway of the network was running")
+
+
+@network_app.command("status")
+def status_cmd() -> None:
+    """Each gateway's URL, PID and whether it answers; exit code 3 when any is not running."""
+    members = _network().status()
+    for m in members:
+        state = "running" if m.running else ("starting or unhealthy" if m.pid is not None else "stopped")
+        typer.echo(f"{m.name}: {state} {m.url} pid {m.pid or '-'} data {m.data_dir}")
+    if not all(m.running for m in members):
+        raise typer.Exit(3)

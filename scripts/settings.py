@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from chain.config import ProcessSettings
 
-__all__ = ["GovernanceSettings", "RecourseSettings", "get_settings"]
+__all__ = ["GovernanceSettings", "NetworkSettings", "RecourseSettings", "get_settings"]
 
 
 class GovernanceSettings(BaseModel):
@@ -21,8 +21,17 @@ class GovernanceSettings(BaseModel):
     oracle_threshold: int = Field(default=2, ge=1)
 
 
+class NetworkSettings(BaseModel):
+    """``recourse network up``: the gateways of the embedded network, one per institution, and their ports."""
+
+    gateways: list[str] = Field(default_factory=lambda: ["bank", "collector", "court", "investor"], min_length=1)
+    #: the first gateway listens here, the next one port higher, and so on
+    base_port: int = Field(default=8101, ge=1024, le=65000)
+
+
 class RecourseSettings(ProcessSettings):
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
 
     @property
     def keystore_password(self) -> str | None:
