@@ -27,11 +27,14 @@ from starlette.concurrency import run_in_threadpool
 from chain.contracts.consortium import Role
 from chain.contracts.judicial_auction import bidder_code_label
 from node_api.deps import Caller, holds_role
-from node_api.problems import CoreError, NotReadyError
+from node_api.problems import CoreError, NotFoundError, NotReadyError
 from node_api.routes._writes import WriteRequest
+from node_api.schemas import OperationPublic
 from node_api.schemas.auctions import LotPublic
 from node_api.services import auctions as svc
+from node_api.services.confirm import to_public
 from node_api.services.events import EVENT_KEY_PATTERN, EventPublic
+from node_api.services.operations import get_operation
 from node_api.state import GatewayState
 
 if TYPE_CHECKING:
@@ -56,12 +59,12 @@ def fen_of_yuan(text: str) -> int | None:
     return int(fen)
 
 
-async def _chain_time(state: GatewayState) -> int:
+async def chain_time(state: GatewayState) -> int:
     return await state.reads.get(("chain_time",), svc.chain_time_reader(state.recourse))
 
 
 async def _lot(state: GatewayState, viewer: Viewer, lot_id: int) -> LotPublic:
-    now = await _chain_time(state)
+    now = await chain_time(state)
     court = await holds_role(state, viewer.institution, Role.COURT)
     address = viewer.institution.address
 
@@ -70,6 +73,27 @@ async def _lot(state: GatewayState, viewer: Viewer, lot_id: int) -> LotPublic:
             return svc.get_lot(session=s, lot_id=lot_id, chain_time=now, viewer=address, viewer_is_court=court)
 
     return await run_in_threadpool(read)
+
+
+async def operation_outcome(state: GatewayState, institution: str, op_id: str) -> OperationPublic | None:
+    """The institution's operation ``op_id`` as it is now (``None``: no such operation of this institution), and
+    once it is mined, after the gateway's index has reached its block, so the page shows what it changed."""
+    if not op_id or len(op_id) > 64:
+        return None
+    found = state.finished.get(institution, op_id)
+    if found is None:
+
+        def read() -> OperationPublic | None:
+            with Session(state.engine) as s:
+                try:
+                    return to_public(get_operation(session=s, institution=institution, operation_id=op_id))
+                except NotFoundError:
+                    return None
+
+        found = await run_in_threadpool(read)
+    if found is not None and found.block_number is not None:
+        await _indexed(state, found.block_number)
+    return found
 
 
 async def _indexed(state: GatewayState, block: int, timeout: float = 5.0) -> None:
@@ -102,7 +126,7 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
         if denied is not None:
             return denied
         state = console.state(request)
-        now = await _chain_time(state)
+        now = await chain_time(state)
 
         def read() -> list[LotPublic]:
             with Session(state.engine) as s:
@@ -119,9 +143,7 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
         if denied is not None:
             return denied
         state = console.state(request)
-        outcome = state.finished.get(viewer.institution.name, op) if op else None
-        if outcome is not None and outcome.block_number is not None:
-            await _indexed(state, outcome.block_number)  # the page shows what the operation changed
+        outcome = await operation_outcome(state, viewer.institution.name, op)
         try:
             lot = await _lot(state, viewer, lot_id)
         except CoreError as exc:

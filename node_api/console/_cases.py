@@ -21,7 +21,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
-from node_api.console._auctions import _indexed
+from node_api.console._auctions import operation_outcome
 from node_api.deps import Caller
 from node_api.problems import CoreError, NotFoundError
 from node_api.routes._writes import WriteRequest
@@ -58,9 +58,7 @@ def add_case_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 
         if denied is not None:
             return denied
         state = console.state(request)
-        outcome = state.finished.get(viewer.institution.name, op) if op else None
-        if outcome is not None and outcome.block_number is not None:
-            await _indexed(state, outcome.block_number)
+        outcome = await operation_outcome(state, viewer.institution.name, op)
         me = viewer.institution.address
         collector = Role.COLLECTOR.value in viewer.roles
         market = state.services.case_market

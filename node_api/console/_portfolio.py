@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from node_api.console._auctions import _chain_time, _indexed
+from node_api.console._auctions import chain_time, operation_outcome
 from node_api.deps import Caller
 from node_api.problems import CoreError
 from node_api.routes._writes import WriteRequest
@@ -60,10 +60,8 @@ def add_portfolio_routes(console: Console, router: APIRouter) -> None:
         if denied is not None:
             return denied
         state = console.state(request)
-        outcome = state.finished.get(viewer.institution.name, op) if op else None
-        if outcome is not None and outcome.block_number is not None:
-            await _indexed(state, outcome.block_number)
-        now = await _chain_time(state)
+        outcome = await operation_outcome(state, viewer.institution.name, op)
+        now = await chain_time(state)
         me = viewer.institution.address
 
         def read() -> list[Holding]:

@@ -237,3 +237,23 @@ def test_the_live_room_resumes_after_the_last_event_id(console: Console):
     second, row = first_bid({"Last-Event-ID": first})  # as EventSource reconnects
     assert f'data-bid="{second}"' in row
     assert second > first  # resumed after the first bid: the second comes next, the first is not repeated
+
+
+def test_an_operation_is_shown_only_to_its_institution(console: Console):
+    r = console.api_post(
+        "bank",
+        "/tokens/transfers",
+        {"to": console.world.address("collector"), "amount_fen": 1},
+        params={"confirm": "true"},
+    )
+    assert r.status_code == 200, r.text
+    op, tx = r.json()["id"], r.json()["tx_hash"]
+    page = f"/console/auctions/{console.lot_id}?op={op}"
+    bank = _signed_in(console, console.token("bank", ["auctions:read"])).get(page)
+    assert bank.status_code == 200
+    assert 'id="op-result"' in bank.text
+    assert "token.transfer" in bank.text
+    court = _signed_in(console, console.token("court", ["auctions:read"])).get(page)
+    assert court.status_code == 200
+    assert 'id="op-result"' not in court.text
+    assert tx not in court.text  # the URL names the id; nothing of the operation is shown
