@@ -34,7 +34,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
@@ -52,14 +52,27 @@ from chain.eip712 import (
 )
 from chain.network import Recourse
 from oracles._exceptions import GatewayError, OracleError
-from oracles.feeds.valuation import ValuationFeed
+from oracles.feeds.valuation import Observation
 from oracles.gateway import GatewayPort
 from oracles.policy import PushPolicy
 from oracles.rounds import RoundState, RoundStore
 
-__all__ = ["HubView", "NodeConfig", "OracleNode", "RecourseHubView", "idempotency_key", "rotation"]
+__all__ = ["Feed", "HubView", "NodeConfig", "OracleNode", "RecourseHubView", "idempotency_key", "rotation"]
 
 logger = logging.getLogger(__name__)
+
+
+class Feed(Protocol):
+    """What the node asks of a feed (the asset valuation, the NPL package price)."""
+
+    name: str
+    feed_id: FeedId
+
+    def subjects(self) -> dict[str, dict[str, Any]]: ...
+
+    def subject_id(self, ref: str) -> SubjectId: ...
+
+    def observe(self, ref: str, features: dict[str, Any]) -> Observation: ...
 
 
 class HubView(Protocol):
@@ -141,7 +154,7 @@ class OracleNode:
         *,
         name: str,
         account: LocalAccount,
-        feed: ValuationFeed,
+        feed: Feed,
         hub: HubView,
         gateway: GatewayPort,
         peers: Sequence[GatewayPort] = (),

@@ -209,7 +209,7 @@ def run(
     from oracles.feeds.package import PackageFeed
     from oracles.feeds.valuation import ValuationFeed
     from oracles.gateway import HttpGateway
-    from oracles.node import NodeConfig, OracleNode, RecourseHubView
+    from oracles.node import Feed, NodeConfig, OracleNode, RecourseHubView
     from oracles.policy import PushPolicy
     from oracles.rounds import RoundStore
     from oracles.scheduler import build_scheduler
@@ -241,7 +241,7 @@ def run(
     pw = c.keystore_password.get_secret_value() if c.keystore_password else None
     account = resolve_account(as_, chain_id=c.chain_id, keystore_dir=c.keystore_dir, password=pw)
     subjects_file = subjects or settings.subjects_file
-    node_feed: ValuationFeed
+    node_feed: Feed
     if o.feed_kind == "package":
         from scripts.package_cli import ensure_recovery_model, load_recovery_model
 

@@ -13,8 +13,8 @@ the SHA-256 of the package's canonical content, the seed, the rate, the number o
 model version (:func:`analytics.recovery.package_digest`). The price is deterministic for those inputs,
 so every operator computes the same report and their signatures agree (k-of-n on ``OracleHub``).
 
-The feed is a :class:`~oracles.feeds.valuation.ValuationFeed` to the node (same ``subjects``,
-``subject_id`` and ``observe``): a package price is a valuation report like any other on the hub.
+To the node it is a feed like the asset valuation (:class:`~oracles.feeds.valuation.SubjectsFeed`:
+``subjects``, ``subject_id``, ``observe``): a package price is a valuation report like any other on the hub.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from analytics.recovery import (
     collateral_from_valuation,
     price_package,
 )
-from chain.eip712 import feed_id
 from oracles._exceptions import FeedError
-from oracles.feeds.valuation import Observation, ValuationFeed, model_version_bytes
+from oracles.feeds.valuation import Observation, SubjectsFeed, model_version_bytes
 
 __all__ = ["PACKAGE_FEED", "PackageFeed", "PackageSpec"]
 
@@ -85,7 +84,7 @@ def read_package(path: Path) -> pd.DataFrame:
     raise FeedError(f"package file {path.name} must be .csv or .parquet")
 
 
-class PackageFeed(ValuationFeed):
+class PackageFeed(SubjectsFeed):
     """Prices the packages listed in ``subjects_file`` with the recovery ``model`` (collateral: ``valuation``)."""
 
     def __init__(
@@ -96,13 +95,10 @@ class PackageFeed(ValuationFeed):
         valuation: ValuationModel | None = None,
         name: str = PACKAGE_FEED,
     ) -> None:
-        # not ValuationFeed.__init__: this feed's model is the recovery model; the valuation model (if
-        # any) only values the collateral of secured loans
+        super().__init__(subjects_file, name=name)
+        # the recovery model prices; the valuation model (if any) only values secured loans' collateral
         self.recovery = model
         self.valuation = valuation
-        self.subjects_file = subjects_file
-        self.name = name
-        self.feed_id = feed_id(name)
         self._cache: dict[str, tuple[PackagePrice, Observation]] = {}
 
     def price(self, ref: str, spec: dict[str, Any]) -> PackagePrice:

@@ -44,11 +44,11 @@ class Observation:
     estimate: float
 
 
-class ValuationFeed:
-    """Values the subjects listed in ``subjects_file`` with ``model``."""
+class SubjectsFeed:
+    """What every feed shares: its name and id, and the subjects file it re-reads every round
+    (``{"subjects": {"<ref>": {...}}}``); a feed adds ``observe(ref, spec) -> Observation``."""
 
-    def __init__(self, model: ValuationModel, subjects_file: Path, *, name: str = "valuation:residential") -> None:
-        self.model = model
+    def __init__(self, subjects_file: Path, *, name: str) -> None:
         self.subjects_file = subjects_file
         self.name = name
         self.feed_id: FeedId = feed_id(name)
@@ -66,6 +66,14 @@ class ValuationFeed:
     @staticmethod
     def subject_id(ref: str) -> SubjectId:
         return subject_id(ref)
+
+
+class ValuationFeed(SubjectsFeed):
+    """Values the subjects listed in ``subjects_file`` with ``model``."""
+
+    def __init__(self, model: ValuationModel, subjects_file: Path, *, name: str = "valuation:residential") -> None:
+        super().__init__(subjects_file, name=name)
+        self.model = model
 
     def observe(self, ref: str, features: dict[str, Any]) -> Observation:
         schema = self.model.schema
