@@ -96,3 +96,21 @@ def test_a_csrf_token_is_bound_to_the_browser_and_the_session():
 )
 def test_bid_amounts_in_yuan_become_exact_fen(text, fen):
     assert fen_of_yuan(text) == fen
+
+
+def test_the_console_can_be_turned_off(tmp_path):
+    from fastapi.routing import iter_route_contexts
+
+    from node_api.app import create_app
+    from node_api.settings import ConsoleSettings, GatewaySettings
+
+    def paths(app) -> set[str]:
+        return {str(getattr(r, "path", "")) for r in iter_route_contexts(app.router.routes)} | {
+            str(getattr(r, "path", "")) for r in app.routes
+        }
+
+    on = paths(create_app(GatewaySettings(data_dir=tmp_path)))
+    off = paths(create_app(GatewaySettings(data_dir=tmp_path, console=ConsoleSettings(enabled=False))))
+    assert {"/console", "/console/login", "/console/evidence", "/console/static"} <= on
+    assert "/operations" in off  # the API stays
+    assert not [p for p in off if p.startswith("/console")]
