@@ -1,0 +1,1 @@
+"""Private data exchange between member institutions' gateways: signed requests, sealed payloads."""
