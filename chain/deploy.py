@@ -56,6 +56,7 @@ DEPLOY_ORDER = (
     "DisputeDesk",
     "JudicialAuction",
     "FractionsFactory",
+    "GatewayDirectory",
 )
 # Deploying makes no contract a system contract (allowed to hold SettlementToken): the governors decide that
 # with a ``SetSystemContract`` proposal, for CaseDelegation, DisputeDesk, JudicialAuction and FractionsFactory
@@ -233,7 +234,7 @@ def _is_current(client: ChainClient, existing: Deployments, compiled: CompileRes
 def _constructor_args(name: str, done: dict[str, DeployedContract], gov: GovernanceConfig) -> list[Any]:
     if name == "Consortium":
         return [list(gov.governors), gov.threshold, gov.proposal_lifetime]
-    if name in ("SettlementToken", "EvidenceRegistry"):
+    if name in ("SettlementToken", "EvidenceRegistry", "GatewayDirectory"):
         return [done["Consortium"].address]
     if name == "OracleHub":
         return [done["Consortium"].address, gov.oracle_threshold]

@@ -18,6 +18,7 @@ from chain.contracts.case_delegation import CaseDelegation
 from chain.contracts.consortium import Consortium
 from chain.contracts.dispute_desk import DisputeDesk
 from chain.contracts.evidence_registry import EvidenceRegistry
+from chain.contracts.gateway_directory import GatewayDirectory
 from chain.contracts.judicial_auction import JudicialAuction
 from chain.contracts.oracle_hub import OracleHub
 from chain.contracts.settlement_token import SettlementToken
@@ -42,6 +43,7 @@ class Recourse:
         self.disputes = DisputeDesk(client, d.address("DisputeDesk"), d.abi("DisputeDesk"))
         self.auctions = JudicialAuction(client, d.address("JudicialAuction"), d.abi("JudicialAuction"))
         self.fractions = FractionsFactory(client, d.address("FractionsFactory"), d.abi("FractionsFactory"))
+        self.gateways = GatewayDirectory(client, d.address("GatewayDirectory"), d.abi("GatewayDirectory"))
         self._assets: dict[str, AssetFractions] = {}
         for abi in self.abis.values():
             client.register_abi(abi)

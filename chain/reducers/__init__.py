@@ -21,6 +21,7 @@ from chain.reducers import (
     consortium,
     dispute_desk,
     evidence_registry,
+    gateway_directory,
     judicial_auction,
     oracle_hub,
     settlement_token,
@@ -41,6 +42,7 @@ REDUCERS: Mapping[str, Reducer[Any]] = {
         dispute_desk.REDUCER,
         asset_fractions.FACTORY_REDUCER,
         asset_fractions.ASSET_REDUCER,
+        gateway_directory.REDUCER,
     )
 }
 #: contracts with one state per address (deployed by a factory, any number of times)

@@ -34,6 +34,7 @@ from chain.reducers.case_delegation import CaseDelegationState
 from chain.reducers.consortium import ConsortiumState
 from chain.reducers.dispute_desk import DisputeDeskState
 from chain.reducers.evidence_registry import EvidenceState
+from chain.reducers.gateway_directory import GatewayDirectoryState
 from chain.reducers.judicial_auction import AuctionState
 from chain.reducers.oracle_hub import OracleState
 from chain.reducers.settlement_token import TokenState
@@ -649,6 +650,36 @@ def check_disputes(recourse: Recourse, s: DisputeDeskState, block: int) -> list[
     return d.out
 
 
+def check_gateways(recourse: Recourse, s: GatewayDirectoryState, block: int) -> list[Difference]:
+    """Every member with a gateway (``members``, so one registered without an event is found too): endpoint,
+    the key in force and the staged key with its time (``gatewayOf``)."""
+    g, d = recourse.gateways, _Diffs("GatewayDirectory")
+    r = Reads(recourse, block)
+    listed = r.add(g, "members")
+    r.run()
+    on_chain = {str(a) for a in r[listed]}
+    addresses = sorted(on_chain | set(s.gateways))
+    got = {a: r.add(g, "gatewayOf", a) for a in addresses}
+    r.run()
+    for a in addresses:
+        mine = s.gateways.get(a)
+        if a not in on_chain or mine is None:
+            d.missing("gateway", a, in_events=mine is not None)
+            continue
+        endpoint, key, next_key, next_from, _updated_at = r[got[a]]
+        d.fields(
+            "gateway",
+            a,
+            (
+                ("endpoint", mine.endpoint, endpoint),
+                ("transport_key", mine.transport_key, key),
+                ("next_key", mine.next_key, next_key),
+                ("next_from", mine.next_from, next_from),
+            ),
+        )
+    return d.out
+
+
 CHECKERS: Mapping[str, Checker] = {
     "Consortium": check_consortium,
     "SettlementToken": check_token,
@@ -659,6 +690,7 @@ CHECKERS: Mapping[str, Checker] = {
     "FractionsFactory": check_factory,
     ASSET: check_assets,
     "DisputeDesk": check_disputes,
+    "GatewayDirectory": check_gateways,
 }
 
 

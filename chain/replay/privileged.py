@@ -107,6 +107,8 @@ PRIVILEGED: Mapping[tuple[str, str], Privilege] = {
     ("DisputeDesk", "AppealWindowChanged"): _SETTING,
     ("DisputeDesk", "MediationRequirementChanged"): _SETTING,
     ("OracleHub", "ReportThresholdChanged"): _SETTING,
+    ("GatewayDirectory", "GatewaySet"): Privilege("gateway_directory", subject="member"),
+    ("GatewayDirectory", "GatewayRemoved"): Privilege("gateway_directory", subject="member"),
 }
 
 CATEGORIES = frozenset(p.category for p in PRIVILEGED.values())

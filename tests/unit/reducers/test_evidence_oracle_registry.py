@@ -56,6 +56,7 @@ def test_registry_and_replay_accept_decoded_events_and_rows() -> None:
         "DisputeDesk",
         "FractionsFactory",
         "AssetFractions",
+        "GatewayDirectory",
     }
     decoded = DecodedEvent(
         key="000000000001/000000/000000",

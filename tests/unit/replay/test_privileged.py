@@ -165,6 +165,14 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("DisputeDesk", "AppealWindowChanged", {"previous": 1, "current": 2}, "setting", None),
     ("DisputeDesk", "MediationRequirementChanged", {"required": False}, "setting", None),
     ("OracleHub", "ReportThresholdChanged", {"previous": 2, "current": 3}, "setting", None),
+    (
+        "GatewayDirectory",
+        "GatewaySet",
+        {"member": MEMBER, "endpoint": "https://gw.example", "transportKey": DIGEST},
+        "gateway_directory",
+        None,
+    ),
+    ("GatewayDirectory", "GatewayRemoved", {"member": MEMBER}, "gateway_directory", None),
 ]
 
 
