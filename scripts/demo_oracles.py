@@ -126,20 +126,8 @@ def oracle_demo_steps(gw: GatewayHandle, console: Console) -> None:
             pids = ", ".join(f"{n} pid {p.pid}" for n, p in procs.items())
             _step(console, f"oracle operators started as 3 processes, each with its own key: {pids}")
             path = f"/oracle/values/{FEED}/{DEMO_ASSET}"
-            deadline = time.monotonic() + 60
             with console.status("operators sign, exchange signatures, the round's leader submits…"):
-                while True:
-                    got = http.get(path, params={"max_age": 3600})
-                    if got.status_code == 200:
-                        break
-                    dead = [n for n, p in procs.items() if p.poll() is not None]
-                    if dead or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"no oracle report on chain ({got.json().get('code')}); operators exited: {dead or 'none'}"
-                            f"; see {state_root}/*.log"
-                        )
-                    time.sleep(0.5)
-            r = got.json()
+                r = wait_for_report(http, path, procs, state_root, what="oracle report")
             names = {fresh_address: n for n, fresh_address in _addresses(gw).items()}
             signers = ", ".join(names.get(s, s) for s in r["signers"])
             model_version = bytes.fromhex(r["model_version"][2:]).rstrip(b"\0").decode("ascii", "replace")
@@ -162,6 +150,26 @@ def oracle_demo_steps(gw: GatewayHandle, console: Console) -> None:
     from scripts.demo_packages import package_demo_steps  # an NPL package's price, pushed by the same operators
 
     package_demo_steps(gw, console)
+
+
+def wait_for_report(
+    http: httpx.Client, path: str, procs: dict[str, subprocess.Popen[bytes]], state_root: Path, *, what: str
+) -> dict[str, Any]:
+    """The report the operators put on chain (``GET path``), polled for up to 60 s; an operator that exits or
+    a minute without a report fails the demo step, naming the operators' logs."""
+    deadline = time.monotonic() + 60
+    while True:
+        got = http.get(path, params={"max_age": 3600})
+        if got.status_code == 200:
+            report: dict[str, Any] = got.json()
+            return report
+        dead = [n for n, p in procs.items() if p.poll() is not None]
+        if dead or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"no {what} on chain ({got.json().get('code')}); operators exited: {dead or 'none'}; "
+                f"see {state_root}/*.log"
+            )
+        time.sleep(0.5)
 
 
 def _addresses(gw: GatewayHandle) -> dict[str, str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 
 import httpx
 from rich.console import Console
@@ -24,7 +23,7 @@ from analytics.recovery import MONTHS, RECOVERED
 from oracles.feeds.package import PACKAGE_FEED, PackageFeed
 from scripts.demo_common import step as _step
 from scripts.demo_gateway import GatewayHandle, fresh_api_key
-from scripts.demo_oracles import OPERATORS, _addresses, _start, _stop, _usd
+from scripts.demo_oracles import OPERATORS, _addresses, _start, _stop, _usd, wait_for_report
 from scripts.package_cli import RECOVERY_DATA, ensure_recovery_model, load_recovery_data, load_recovery_model
 
 __all__ = ["DEMO_PACKAGE", "package_demo_steps"]
@@ -65,20 +64,8 @@ def package_demo_steps(gw: GatewayHandle, console: Console) -> None:
             for name in OPERATORS:
                 procs[name] = _start(gw, name, subjects, model_dir, state_root, feed="package")
             path = f"/oracle/values/{PACKAGE_FEED}/{DEMO_PACKAGE}"
-            deadline = time.monotonic() + 60
             with console.status("operators price the package, exchange signatures, the round's leader submits…"):
-                while True:
-                    got = http.get(path, params={"max_age": 3600})
-                    if got.status_code == 200:
-                        break
-                    dead = [n for n, p in procs.items() if p.poll() is not None]
-                    if dead or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"no package report on chain ({got.json().get('code')}); operators exited: "
-                            f"{dead or 'none'}; see {state_root}/*.log"
-                        )
-                    time.sleep(0.5)
-            r = got.json()
+                r = wait_for_report(http, path, procs, state_root, what="package report")
             if (r["value"], r["low"], r["high"]) != (t.p50_pv_fen, t.p10_pv_fen, t.p90_pv_fen):
                 raise RuntimeError(f"the on-chain package price {r['value']} differs from the local P50 {t.p50_pv_fen}")
             names = {address: n for n, address in _addresses(gw).items()}
