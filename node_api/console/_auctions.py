@@ -14,9 +14,10 @@ import asyncio
 import json
 import re
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from node_api.console.router import Console, Viewer
 
 
-__all__ = ["add_auction_routes", "fen_of_yuan"]
+__all__ = ["LiveFragments", "add_auction_routes", "fen_of_yuan"]
 
 MAX_FEN = 2**96 - 1
 _EVENT_KEY = re.compile(EVENT_KEY_PATTERN)
@@ -117,8 +118,46 @@ def _sse(event: str, html: str, key: str = "") -> str:
     return (f"id: {key}\n" if key else "") + f"event: {event}\n{data}\n\n"
 
 
+class LiveFragments:
+    """The live rooms' HTML fragments, shared by every open room of one console: a bid row per (event key, block
+    hash, language, view) and the lot's summary per (lot, last event shown, language, viewing institution, view)
+    are read and rendered once, however many rooms show them (not once per room: with 100 rooms on a lot, that
+    was 100 index reads per bid). Rooms asking at the same time wait for the first one's work, which runs as its
+    own task (a room that closes meanwhile does not cancel it for the others); a failure is not kept, so the next
+    room tries again. The ``capacity`` most recent fragments are kept."""
+
+    def __init__(self, capacity: int = 2048) -> None:
+        self._capacity = capacity
+        self._done: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._inflight: dict[tuple[Any, ...], asyncio.Task[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    async def get(self, key: tuple[Any, ...], make: Callable[[], Awaitable[str]]) -> str:
+        hit = self._done.get(key)
+        if hit is not None:
+            self._done.move_to_end(key)
+            return hit
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._inflight[key] = task
+            task.add_done_callback(lambda t: self._finished(key, t))
+        return await asyncio.shield(task)
+
+    def _finished(self, key: tuple[Any, ...], task: asyncio.Task[str]) -> None:
+        self._inflight.pop(key, None)
+        if task.cancelled() or task.exception() is not None:  # retrieved here: each waiter gets it raised
+            return
+        self._done[key] = task.result()
+        while len(self._done) > self._capacity:
+            self._done.popitem(last=False)
+
+
 def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 - the room's handlers together
     prefix = "/auctions"
+    fragments = LiveFragments()
 
     @router.get(prefix)
     async def lots_page(request: Request) -> Response:
@@ -224,8 +263,15 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
         lot = await _lot(state, viewer, lot_id)
         resume = request.headers.get("last-event-id", "")
         cursor = resume if _EVENT_KEY.match(resume) else after if _EVENT_KEY.match(after or "") else ""
-        view = svc.room_message(lot_id, court_view=lot.bidders is not None)
+        court_view = lot.bidders is not None
+        view = svc.room_message(lot_id, court_view=court_view)
         seen: deque[EventPublic] = deque()
+
+        async def bid_row(ev: EventPublic) -> str:
+            return console.fragment(request, "auction_bid_row.html", bid=_bid_of(ev))
+
+        async def summary_now() -> str:
+            return console.fragment(request, "auction_summary.html", lot=await _lot(state, viewer, lot_id))
 
         def select(ev: EventPublic) -> EventPublic | None:
             shown = view(ev)
@@ -247,14 +293,20 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
                     if chunk.startswith(("retry:", ":")):
                         yield chunk  # the reconnection delay and keep-alive comments
                     continue
-                last = ""
+                last, last_block = "", ""
+                lang = console.lang(request)
                 while seen:
                     ev = seen.popleft()
-                    last = ev.key
+                    last, last_block = ev.key, ev.block_hash  # a key names one event of one branch (reorgs)
                     if ev.name == "BidPlaced":
-                        yield _sse("bid", console.fragment(request, "auction_bid_row.html", bid=_bid_of(ev)), ev.key)
-                now_lot = await _lot(state, viewer, lot_id)
-                yield _sse("lot", console.fragment(request, "auction_summary.html", lot=now_lot), last)
+                        row = await fragments.get(
+                            ("bid", ev.key, ev.block_hash, lang, court_view), partial(bid_row, ev)
+                        )
+                        yield _sse("bid", row, ev.key)
+                summary = await fragments.get(
+                    ("lot", lot_id, last, last_block, lang, viewer.institution.address, court_view), summary_now
+                )
+                yield _sse("lot", summary, last)
 
         return StreamingResponse(
             body(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

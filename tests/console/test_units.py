@@ -1,14 +1,16 @@
-"""The console's pieces that need no server: the two languages, sessions, CSRF tokens, money input."""
+"""The console's pieces that need no server: the two languages, sessions, CSRF tokens, money input, the live
+rooms' shared fragments."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
 
 import pytest
 
-from node_api.console._auctions import fen_of_yuan
+from node_api.console._auctions import LiveFragments, fen_of_yuan
 from node_api.console._i18n import MESSAGES, negotiate
 from node_api.console._sessions import SessionStore, csrf_token, csrf_valid
 from node_api.console.router import PAGES
@@ -114,3 +116,65 @@ def test_the_console_can_be_turned_off(tmp_path):
     assert {"/console", "/console/login", "/console/evidence", "/console/static"} <= on
     assert "/operations" in off  # the API stays
     assert not [p for p in off if p.startswith("/console")]
+
+
+def test_live_fragments_made_once_for_rooms_asking_together():
+    calls: list[str] = []
+
+    async def make() -> str:
+        calls.append("made")
+        await asyncio.sleep(0.01)
+        return "<tr>row</tr>"
+
+    async def rooms() -> list[str]:
+        cache = LiveFragments()
+        shown = await asyncio.gather(*(cache.get(("bid", "k1"), make) for _ in range(100)))
+        shown.append(await cache.get(("bid", "k1"), make))  # later: from memory
+        return shown
+
+    shown = asyncio.run(rooms())
+
+    assert shown == ["<tr>row</tr>"] * 101
+    assert calls == ["made"]
+
+
+def test_live_fragments_keep_no_failure_and_only_the_newest():
+    attempts: list[int] = []
+
+    async def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("index unavailable")
+        return "ok"
+
+    async def run() -> tuple[str, LiveFragments]:
+        cache = LiveFragments(capacity=2)
+        with pytest.raises(RuntimeError, match="index unavailable"):
+            await cache.get(("lot", 1), flaky)
+        again = await cache.get(("lot", 1), flaky)
+        for n in range(3):
+            await cache.get(("lot", n + 10), flaky)
+        return again, cache
+
+    again, cache = asyncio.run(run())
+
+    assert again == "ok"
+    assert len(attempts) == 5  # the failure was not kept: asked again
+    assert len(cache) == 2
+
+
+def test_live_fragments_outlive_the_room_that_asked_first():
+    async def slow() -> str:
+        await asyncio.sleep(0.05)
+        return "summary"
+
+    async def run() -> str:
+        cache = LiveFragments()
+        first = asyncio.ensure_future(cache.get(("lot", 1, "k"), slow))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(cache.get(("lot", 1, "k"), slow))
+        await asyncio.sleep(0.01)
+        first.cancel()  # that room's page was closed
+        return await second
+
+    assert asyncio.run(run()) == "summary"
