@@ -26,7 +26,7 @@ from chain._exceptions import ChainError
 from chain.contracts.consortium import Role
 from chain.replay.model import ReplayReport, Series
 
-__all__ = ["TABLES", "ExportError", "export_tables", "render_html", "write_html", "write_json"]
+__all__ = ["TABLES", "ExportError", "export_tables", "render_charts", "render_html", "write_html", "write_json"]
 
 _DAY = 86_400
 _INT64 = 2**63
@@ -219,11 +219,11 @@ def _svg(
     return "".join(parts)
 
 
-def _charts(report: ReplayReport) -> str:
-    """Activity (events per UTC day) and the value in escrow: every series in fen (one per escrow), and their
-    total when there are several."""
-    activity = _activity(report.series)
-    escrows = [s for s in report.series if s is not activity and s.unit == "fen"]
+def render_charts(series: Sequence[Series]) -> str:
+    """The charts of a replay's ``series`` as inline SVG (every label escaped): activity (events per UTC day)
+    and the value in escrow: every series in fen (one per escrow), and their total when there are several."""
+    activity = _activity(series)
+    escrows = [s for s in series if s is not activity and s.unit == "fen"]
     act = _svg(
         [(activity.name, _per_day(activity.points))] if activity else [],
         kind="bars",
@@ -235,13 +235,17 @@ def _charts(report: ReplayReport) -> str:
     if len(escrows) > 1:
         lines.insert(0, ("total in escrow", _total(escrows)))
     esc = _svg(lines, kind="steps", title="Value in escrow over time", unit="fen", css_id="chart-escrow")
-    others = [s for s in report.series if s is not activity and s.unit != "fen"]
+    others = [s for s in series if s is not activity and s.unit != "fen"]
     extra = "".join(
         f'<div class="chart">'
         f"{_svg([(s.name, s.points)], kind='steps', title=s.name, unit=s.unit, css_id=f'chart-{i}')}</div>"
         for i, s in enumerate(others)
     )
     return f'<div class="charts"><div class="chart">{act}</div><div class="chart">{esc}</div>{extra}</div>'
+
+
+def _charts(report: ReplayReport) -> str:
+    return render_charts(report.series)
 
 
 def render_html(report: ReplayReport) -> str:

@@ -593,12 +593,8 @@ def _last_replay(runner: AuditRunner) -> dict[str, Any] | None:
 
 def _charts(report: dict[str, Any]) -> Markup:
     """The report's charts as inline SVG (the auditor's own renderer, which escapes every label)."""
-    from chain.replay.model import ReplayReport, Series
-    from chain.replay.render import _charts as render_charts
+    from chain.replay.model import Series
+    from chain.replay.render import render_charts
 
     series = [Series(s["name"], s["unit"], tuple((int(a), int(b)) for a, b in s["points"])) for s in report["series"]]
-    shell = ReplayReport(
-        chain_id=0, rpc_url="", deployments="", from_block=0, to_block=0, to_block_hash="", events=0, contracts={}
-    )
-    shell.series = series
-    return Markup(render_charts(shell))  # noqa: S704 - the replay renderer escapes every text it writes
+    return Markup(render_charts(series))  # noqa: S704 - the replay renderer escapes every text it writes
