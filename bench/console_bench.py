@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,69 +105,126 @@ def _latencies(
     return from_block, from_receipt, missing
 
 
-def room_rows(net: Network, base: Path, rooms: int, n_lots: int, bids: int, gap: float) -> list[Row]:
-    a, c = net.recourse.auctions, net.client
-    lots = [_lot(net, f"console-{i}") for i in range(n_lots)]
-    investors = {n: account(n) for n in BIDDERS}
-    for lot_id in lots:
-        lock_deposits(net, investors, lot_id)
-    gw = GatewayProcess(net, base / "gw", ["bank"])
-    token = create_key(gw.db_url, "bank", ["auctions:read"])
-    gw.start(timeout=300)
-    watch = BlockWatch(net.node.url)
-    opened: list[Room] = []
+class _Bidding:
+    """Bids straight on chain by the two investors (alternating per lot), lots round-robin, one at a time."""
+
+    def __init__(self, net: Network, lots: list[int]) -> None:
+        self.net, self.lots = net, lots
+        self.placed = dict.fromkeys(lots, 0)
+        self.senders = [net.client.sender(account(n)) for n in BIDDERS]
+
+    def run(self, bids: int, gap: float) -> dict[int, list[tuple[str, int, float]]]:
+        """Per lot: (event key, block, when the receipt was seen) of every bid placed."""
+        a = self.net.recourse.auctions
+        out: dict[int, list[tuple[str, int, float]]] = {lot_id: [] for lot_id in self.lots}
+        for k in range(bids):
+            lot_id = self.lots[k % len(self.lots)]
+            n = self.placed[lot_id]
+            receipt = a.send(self.senders[n % 2], a.bid_request(lot_id, START + (n + 1) * STEP))
+            receipt_at = time.perf_counter()
+            self.placed[lot_id] = n + 1
+            (log,) = a.events_between(from_block=receipt.block_number, to_block=receipt.block_number, name="BidPlaced")
+            out[lot_id].append((log.key, receipt.block_number, receipt_at))
+            time.sleep(gap)
+        return out
+
+
+@dataclass
+class _Phase:
+    label: str
+    console: tuple[list[float], list[float], int] | None
+    api: tuple[list[float], list[float], int] | None
+    duplicates: int
+    reconnects: int
+
+
+def _phase(
+    label: str,
+    rooms: Sequence[Room],
+    kinds: Sequence[str],
+    lot_of: Sequence[int],
+    bidding: _Bidding,
+    bids: int,
+    gap: float,
+) -> _Phase:
+    """Open ``rooms`` (each of kind ``console`` or ``api``, following ``lot_of``), place the bids, wait until
+    every room has shown every bid of its lot (30 s at most), close them; the latencies per kind."""
+    watch = BlockWatch(bidding.net.node.url)
     try:
-        t0 = time.perf_counter()
-        cookies = [console_session(gw.url, token) for _ in range(rooms)]
-        sign_in_s = time.perf_counter() - t0
-        lot_of = [lots[i % n_lots] for i in range(rooms)]
-        consoles = [
-            ConsoleRoom(f"{gw.url}/console/auctions/{lot_id}/live", {"Cookie": ck, "Accept": "text/event-stream"})
-            for lot_id, ck in zip(lot_of, cookies, strict=True)
-        ]
-        apis = [
-            Room(f"{gw.url}/auctions/lots/{lot_id}/room", {"Authorization": f"Bearer {token}"}) for lot_id in lot_of
-        ]
-        opened = [*consoles, *apis]
-        for room in opened:
+        for room in rooms:
             room.start()
-        for room in opened:
+        for room in rooms:
             if not room.ready.wait(60):
                 raise RuntimeError(f"a room never opened: {room.url}")
         time.sleep(2)  # every stream subscribed to the hub
         watch.start()
-        expected: dict[int, list[tuple[str, int, float]]] = {lot_id: [] for lot_id in lots}
-        senders = {n: c.sender(acct) for n, acct in investors.items()}
-        for k in range(bids):
-            lot_id = lots[k % n_lots]
-            n = len(expected[lot_id])
-            receipt = a.send(senders[BIDDERS[n % 2]], a.bid_request(lot_id, START + (n + 1) * STEP))
-            receipt_at = time.perf_counter()
-            (log,) = a.events_between(from_block=receipt.block_number, to_block=receipt.block_number, name="BidPlaced")
-            expected[lot_id].append((log.key, receipt.block_number, receipt_at))
-            time.sleep(gap)
+        expected = bidding.run(bids, gap)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if all(
-                all(key in room.arrivals for key, _, _ in expected[lot_id])
-                for room, lot_id in zip(opened, [*lot_of, *lot_of], strict=True)
-            ):
-                break
+        while time.monotonic() < deadline and not all(
+            all(key in room.arrivals for key, _, _ in expected[lot_id])
+            for room, lot_id in zip(rooms, lot_of, strict=True)
+        ):
             time.sleep(0.2)
-        con_b, con_r, con_missing = _latencies(consoles, expected, lot_of, watch)
-        api_b, api_r, api_missing = _latencies(apis, expected, lot_of, watch)
-        dupes = sum(r.duplicates for r in opened)
-        reconnects = (sum(r.reconnects for r in consoles), sum(r.reconnects for r in apis))
+    finally:
+        for room in rooms:
+            room.stop.set()
+        watch.stop.set()
+    got: dict[str, tuple[list[float], list[float], int]] = {}
+    for kind in ("console", "api"):
+        mine = [(r, lot_id) for r, k, lot_id in zip(rooms, kinds, lot_of, strict=True) if k == kind]
+        if mine:
+            got[kind] = _latencies([r for r, _ in mine], expected, [lot_id for _, lot_id in mine], watch)
+    return _Phase(
+        label,
+        got.get("console"),
+        got.get("api"),
+        sum(r.duplicates for r in rooms),
+        sum(r.reconnects for r in rooms),
+    )
+
+
+def room_rows(net: Network, base: Path, rooms: int, n_lots: int, bids: int, gap: float, apart: bool) -> list[Row]:
+    lots = [_lot(net, f"console-{i}") for i in range(n_lots)]
+    investors = {n: account(n) for n in BIDDERS}
+    for lot_id in lots:
+        lock_deposits(net, investors, lot_id)
+    bidding = _Bidding(net, lots)
+    gw = GatewayProcess(net, base / "gw", ["bank"])
+    token = create_key(gw.db_url, "bank", ["auctions:read"])
+    gw.start(timeout=300)
+    lot_of = [lots[i % n_lots] for i in range(rooms)]
+    phases: list[_Phase] = []
+    try:
+        t0 = time.perf_counter()
+        cookies = [console_session(gw.url, token) for _ in range(rooms)]
+        sign_in_s = time.perf_counter() - t0
+
+        def consoles() -> list[Room]:
+            return [
+                ConsoleRoom(f"{gw.url}/console/auctions/{lot_id}/live", {"Cookie": ck, "Accept": "text/event-stream"})
+                for lot_id, ck in zip(lot_of, cookies, strict=True)
+            ]
+
+        def apis() -> list[Room]:
+            auth = {"Authorization": f"Bearer {token}"}
+            return [Room(f"{gw.url}/auctions/lots/{lot_id}/room", auth) for lot_id in lot_of]
+
+        both = ["console"] * rooms + ["api"] * rooms
+        phases.append(_phase("side by side", [*consoles(), *apis()], both, [*lot_of, *lot_of], bidding, bids, gap))
+        if apart:
+            phases.append(_phase("console alone", consoles(), ["console"] * rooms, lot_of, bidding, bids, gap))
+            phases.append(_phase("API alone", apis(), ["api"] * rooms, lot_of, bidding, bids, gap))
     except Exception:
         print(gw.tail(3000))
         raise
     finally:
-        for room in opened:
-            room.stop.set()
-        watch.stop.set()
         gw.stop()
-    per = f"{rooms} rooms over {n_lots} lots, {bids} bids"
     rows = []
+    together = phases[0]
+    assert together.console is not None
+    assert together.api is not None
+    (con_b, con_r, con_missing), (api_b, api_r, api_missing) = together.console, together.api
+    per = f"side by side: {rooms} console + {rooms} API rooms over {n_lots} lots, {bids} bids"
     for q, label in ((0.50, "p50"), (0.95, "p95"), (0.99, "p99")):
         api_ms, con_ms = _pct(api_b, q), _pct(con_b, q)
         rows.append(
@@ -178,12 +236,13 @@ def room_rows(net: Network, base: Path, rooms: int, n_lots: int, bids: int, gap:
                 per if q == 0.5 else "",
             )
         )
+    api_rp, con_rp = _pct(api_r, 0.99), _pct(con_r, 0.99)
     rows.append(
         Row(
             "live room: receipt seen → bid shown, p99 ms",
-            f"{_pct(api_r, 0.99):,.0f}",
-            f"{_pct(con_r, 0.99):,.0f}",
-            _pct(api_r, 0.99) / _pct(con_r, 0.99),
+            f"{api_rp:,.0f}",
+            f"{con_rp:,.0f}",
+            api_rp / con_rp,
             "the bidding client's own receipt as the start",
         )
     )
@@ -194,10 +253,29 @@ def room_rows(net: Network, base: Path, rooms: int, n_lots: int, bids: int, gap:
             f"{_pct(con_b, 0.99):,.0f}",
             1000 / _pct(con_b, 0.99),
             f"goal met: {_pct(con_b, 0.99) < 1000}; samples api {len(api_b)}, console {len(con_b)}; missing api "
-            f"{api_missing}, console {con_missing}; duplicates {dupes}; reconnects console/api {reconnects[0]}/"
-            f"{reconnects[1]}; {rooms} sign-ins took {sign_in_s:.1f}s",
+            f"{api_missing}, console {con_missing}; duplicates {together.duplicates}; "
+            f"reconnects {together.reconnects}; "
+            f"{rooms} sign-ins took {sign_in_s:.1f}s",
         )
     )
+    if apart:
+        alone_con, alone_api = phases[1].console, phases[2].api
+        assert alone_con is not None
+        assert alone_api is not None
+        for q, label in ((0.50, "p50"), (0.95, "p95"), (0.99, "p99")):
+            api_ms, con_ms = _pct(alone_api[0], q), _pct(alone_con[0], q)
+            rows.append(
+                Row(
+                    f"live room, each alone: block seen → bid shown, {label} ms",
+                    f"{api_ms:,.0f}",
+                    f"{con_ms:,.0f}",
+                    api_ms / con_ms,
+                    f"{rooms} rooms of one kind only, {bids} more bids each; missing api {alone_api[2]}, console "
+                    f"{alone_con[2]}; duplicates {phases[1].duplicates + phases[2].duplicates}"
+                    if q == 0.5
+                    else "",
+                )
+            )
     return rows
 
 
@@ -301,6 +379,9 @@ def main() -> None:
     p.add_argument("--file-mb", type=int, default=100)
     p.add_argument("--runs", type=int, default=3, help="browser checks per file size")
     p.add_argument("--skip-rooms", action="store_true")
+    p.add_argument(
+        "--together-only", action="store_true", help="only the side-by-side phase (not each kind alone as well)"
+    )
     p.add_argument("--skip-browser", action="store_true")
     args = p.parse_args()
     print_header("Console: live auction room, evidence check in the browser", MODULE)
@@ -322,7 +403,7 @@ def main() -> None:
             lambda g: net.recourse.consortium.propose_system_contract(g, net.recourse.auctions.address, enabled=True),
         )
         if not args.skip_rooms:
-            rows += room_rows(net, base, args.rooms, args.lots, args.bids, args.gap)
+            rows += room_rows(net, base, args.rooms, args.lots, args.bids, args.gap, not args.together_only)
         if not args.skip_browser:
             rows += browser_rows(net, base, args.file_mb, args.runs)
         net.client.close()
