@@ -185,3 +185,40 @@ def status_cmd() -> None:
         typer.echo(f"{m.name}: {state} {m.url} pid {m.pid or '-'} data {m.data_dir}")
     if not all(m.running for m in members):
         raise typer.Exit(3)
+
+
+@network_app.command("register-gateway")
+def register_gateway_cmd(
+    institution: Annotated[str, typer.Argument(help="the member institution (identity name or 0x address)")],
+    url: Annotated[str, typer.Option("--url", help="its gateway's base URL, as other gateways reach it")],
+    as_: Annotated[str, typer.Option("--as", help="the governor who proposes")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="the gateway's data directory (default: the local network's, <data dir>/network/<name>)"),
+    ] = None,
+) -> None:
+    """Propose registering a gateway in the on-chain directory: its URL and its transport public key (the
+    private key is created in the gateway's data directory if it has none). Governors then approve and execute
+    it with `recourse members approve|execute`."""
+    from node_api.exchange.keys import TransportKeyStore
+    from scripts.context import Context
+    from scripts.settings import get_settings
+
+    settings = get_settings()
+    if not url.startswith(("http://", "https://")) or len(url) > 256:
+        fail(f"--url {url!r} must be an http(s) URL of at most 256 bytes")
+    ctx = Context(settings)
+    try:
+        member = ctx.address(institution)
+        directory = data_dir or settings.data_dir / "network" / institution
+        key = TransportKeyStore(directory).current()
+        gateways = ctx.recourse.gateways
+        pid = ctx.recourse.consortium.propose_call(
+            ctx.sender(as_), gateways.address, gateways.set_gateway_call(member, url, key.public)
+        )
+    finally:
+        ctx.close()
+    typer.echo(
+        f"proposal {pid}: register {institution} ({member}) at {url} with transport key 0x{key.public.hex()} "
+        f"(private key in {directory / 'exchange'}); approve and execute with `recourse members approve|execute`"
+    )

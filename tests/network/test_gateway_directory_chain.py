@@ -4,7 +4,11 @@ the directory's events matching the contract's views (a difference is reported w
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from chain import ContractReverted
 from chain.compiler import CompileResult
 from chain.reducers import REDUCERS, replay
 from chain.replay.onchain import check_gateways
+from node_api.exchange.keys import TransportKeyStore
 from tests.support.live_gateway import World, running_world
 
 pytestmark = pytest.mark.chain
@@ -72,3 +77,34 @@ def test_only_governance_registers_and_only_members(world: World) -> None:
     with pytest.raises(ContractReverted) as err:
         directory.stage_transport_key(world.sender("investor"), K2, world.client.block_timestamp() + 7200)
     assert err.value.name == "GatewayDirectoryNoGateway"
+
+
+def test_register_gateway_cli_proposes_with_the_gateways_own_key(world: World, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOURSE_")}
+    env.update(
+        {
+            "RECOURSE_DATA_DIR": str(tmp_path),
+            "RECOURSE_CHAIN__RPC_URL": world.node.url,
+            "RECOURSE_CHAIN__PORT": str(world.node.port),
+            "RECOURSE_CHAIN__DEPLOYMENTS_FILE": str(world.deployments_file),
+        }
+    )
+    args = [sys.executable, "-m", "scripts.cli", "network", "register-gateway", "collector"]
+    bad = subprocess.run([*args, "--url", "gw.example", "--as", "governor-1"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "must be an http(s) URL" in bad.stderr
+    r = subprocess.run(
+        [*args, "--url", "https://gw.collector.example", "--as", "governor-1"], env=env, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    pid = int(r.stdout.split()[1].rstrip(":"))
+    c = world.recourse.consortium
+    c.approve(world.sender("governor-2"), pid)
+    c.execute(world.sender("governor-2"), pid)
+    (key_file,) = (tmp_path / "network" / "collector" / "exchange").glob("transport-*.key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    held = TransportKeyStore(tmp_path / "network" / "collector").current()
+    assert world.recourse.gateways.current_key(world.address("collector")) == held.public
+    record = world.recourse.gateways.gateway_of(world.address("collector"))
+    assert record is not None
+    assert record.endpoint == "https://gw.collector.example"

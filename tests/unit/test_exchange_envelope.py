@@ -17,6 +17,7 @@ from node_api.exchange.envelope import (
     sign_request,
     verify_request,
 )
+from node_api.exchange.keys import TransportKeyStore
 from tests.conftest import account
 
 COLLECTOR, BANK = account("collector"), account("bank")
@@ -116,3 +117,13 @@ def test_each_seal_is_fresh_and_a_key_round_trips() -> None:
     assert TransportKey.from_bytes(key.private_bytes()).public == key.public
     with pytest.raises(ExchangeError):
         TransportKey.from_bytes(b"short")
+
+
+def test_the_key_store_keeps_every_key_newest_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = TransportKeyStore(tmp_path)
+    first = store.current()
+    assert store.current().public == first.public  # created once
+    second = store.add()
+    assert [k.public for k in store.keys()] == [second.public, first.public]
+    sealed = seal(b"sealed before the switch", first.public, context=b"t")
+    assert open_sealed(sealed, store.keys(), context=b"t") == b"sealed before the switch"
