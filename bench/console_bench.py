@@ -8,13 +8,16 @@
    lots taken round-robin, one bid at a time with ``--gap`` seconds between them). Measured per (bid, room):
    from the moment the bid's block was first seen on the node (``auctions_bench.BlockWatch``, polled every
    5 ms; the receipt arrives after it) to the moment the bid's SSE message arrived in that room. p50/p95/p99
-   for both; goal: console p99 < 1 s.
+   for both; goal: console p99 < 1 s. Three phases: both kinds open side by side (the same bids; they share the
+   gateway's event loop, so one kind's work delays the other), then each kind alone with ``--bids`` more bids
+   (``--together-only`` skips these).
 2. Evidence check in the browser. Headless Chromium (Debian's, through Playwright with ``executable_path``) on
    the console's evidence page: from choosing a file (``set_input_files``) to the digest computed in the page
    (WebCrypto, the file read whole) and to the answer shown after pressing Check, for a ``--file-mb`` (100)
    MB file and a 1 MB file (fixed costs); baseline: ``hashlib.sha256`` of the same file in Python.
 
-    python -m bench.console_bench [--rooms 100] [--lots 10] [--bids 50] [--file-mb 100] [--skip-browser]
+    python -m bench.console_bench [--rooms 100] [--lots 10] [--bids 50] [--file-mb 100] [--together-only]
+        [--skip-rooms] [--skip-browser]
 """
 
 from __future__ import annotations
