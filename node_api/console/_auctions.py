@@ -11,7 +11,6 @@ idempotency key, so a form sent twice is one operation.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import uuid
 from collections import OrderedDict, deque
@@ -27,9 +26,8 @@ from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from chain.contracts.judicial_auction import bidder_code_label
-from node_api.deps import Caller, holds_role
+from node_api.deps import holds_role
 from node_api.problems import CoreError, NotFoundError, NotReadyError
-from node_api.routes._writes import WriteRequest
 from node_api.schemas import OperationPublic
 from node_api.schemas.auctions import LotPublic
 from node_api.services import auctions as svc
@@ -212,7 +210,6 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
         if denied is not None:
             return denied
         fields = await console.form(request, viewer.session.id)
-        state = console.state(request)
         target = f"/console/auctions/{lot_id}"
         if not _may_bid(viewer):
             return console.render(
@@ -223,23 +220,7 @@ def add_auction_routes(console: Console, router: APIRouter) -> None:  # noqa: C9
             if fen is None:
                 return RedirectResponse(f"{target}?notice=bad_amount", status_code=303)
             args = {"amount_fen": fen}
-        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}"
-        caller = Caller(institution=viewer.institution, key_id=viewer.session.key_id, scopes=viewer.scopes)
-        try:
-            answer = await WriteRequest(state, caller, key, True).submit(fn, lot_id=lot_id, **args)
-        except CoreError as exc:  # refused before any operation (the chain or the rules say no): say why
-            return console.render(
-                request,
-                "error.html",
-                status=exc.http_status,
-                viewer=viewer,
-                heading="refused",
-                message=exc.detail,
-                code=exc.code,
-                back=target,
-            )
-        op = json.loads(bytes(answer.body))
-        return RedirectResponse(f"{target}?op={op['id']}", status_code=303)
+        return await console.submit_form(request, viewer, fields, fn, back=target, lot_id=lot_id, **args)
 
     @router.post(prefix + "/{lot_id:int}/deposit")
     async def deposit(request: Request, lot_id: int) -> Response:

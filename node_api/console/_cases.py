@@ -9,22 +9,19 @@ through the one write path (as ``POST /cases/{id}/claim``), the first valid clai
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
 from typing import TYPE_CHECKING, Any, get_args
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from chain.contracts.consortium import Role
 from node_api.console._auctions import operation_outcome
-from node_api.deps import Caller
 from node_api.problems import CoreError, NotFoundError
-from node_api.routes._writes import WriteRequest
 from node_api.schemas.casework import Channel
 from node_api.services import cases as svc
 from node_api.services.case_matching import matches_for_collector
@@ -105,24 +102,15 @@ def add_case_routes(console: Console, router: APIRouter) -> None:  # noqa: C901 
             return console.render(
                 request, "error.html", status=403, viewer=viewer, message="case_claim_denied", code="AUTH-003"
             )
-        state = console.state(request)
-        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}:{case_id}"
-        caller = Caller(institution=viewer.institution, key_id=viewer.session.key_id, scopes=viewer.scopes)
-        try:
-            answer = await WriteRequest(state, caller, key, True).submit(svc.submit_claim, case_id=case_id.lower())
-        except CoreError as exc:
-            return console.render(
-                request,
-                "error.html",
-                status=exc.http_status,
-                viewer=viewer,
-                heading="refused",
-                message=exc.detail,
-                code=exc.code,
-                back="/console/cases",
-            )
-        op = json.loads(bytes(answer.body))
-        return RedirectResponse(f"/console/cases?op={op['id']}", status_code=303)
+        return await console.submit_form(
+            request,
+            viewer,
+            fields,
+            svc.submit_claim,
+            back="/console/cases",
+            key_suffix=f":{case_id}",
+            case_id=case_id.lower(),
+        )
 
     async def render_case(
         request: Request, viewer: Viewer, case_id: str, *, status: int = 200, **extra: Any

@@ -8,21 +8,17 @@ a claim is an operation through the one write path (``routes._writes.WriteReques
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from node_api.console._auctions import chain_time, operation_outcome
-from node_api.deps import Caller
-from node_api.problems import CoreError
-from node_api.routes._writes import WriteRequest
 from node_api.schemas.fractions import AccountPublic, AssetPublic, OfferPublic
 from node_api.services import fractions as svc
 
@@ -108,21 +104,6 @@ def add_portfolio_routes(console: Console, router: APIRouter) -> None:
             return console.render(
                 request, "error.html", status=403, viewer=viewer, message="claim_denied", code="AUTH-002"
             )
-        state = console.state(request)
-        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}:{asset}"
-        caller = Caller(institution=viewer.institution, key_id=viewer.session.key_id, scopes=viewer.scopes)
-        try:
-            answer = await WriteRequest(state, caller, key, True).submit(svc.submit_claim, asset=asset)
-        except CoreError as exc:
-            return console.render(
-                request,
-                "error.html",
-                status=exc.http_status,
-                viewer=viewer,
-                heading="refused",
-                message=exc.detail,
-                code=exc.code,
-                back="/console/portfolio",
-            )
-        op = json.loads(bytes(answer.body))
-        return RedirectResponse(f"/console/portfolio?op={op['id']}", status_code=303)
+        return await console.submit_form(
+            request, viewer, fields, svc.submit_claim, back="/console/portfolio", key_suffix=f":{asset}", asset=asset
+        )

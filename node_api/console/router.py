@@ -13,6 +13,8 @@ import json
 import logging
 import re
 import secrets
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from chain.config import PROJECT_ROOT
 from chain.contracts.consortium import Role
 from node_api.console._i18n import LANGS, Lang, negotiate, translator
 from node_api.console._sessions import ConsoleSession, SessionStore, csrf_token, csrf_valid
-from node_api.deps import holds_role
+from node_api.deps import Caller, holds_role
 from node_api.institutions import Institution
 from node_api.problems import (
     AuditNotFoundError,
@@ -44,6 +46,7 @@ from node_api.problems import (
     NotAuthenticatedError,
     NotReadyError,
 )
+from node_api.routes._writes import WriteRequest
 from node_api.routes.audit import audit_runner
 from node_api.services.apikeys import KnownKey, verify_api_key
 from node_api.services.audit import AuditRunner
@@ -206,6 +209,37 @@ class Console:
         if request.cookies.get(BROWSER_COOKIE) != browser:
             self._cookie(response, request, BROWSER_COOKIE, browser, None)
         return response
+
+    async def submit_form(
+        self,
+        request: Request,
+        viewer: Viewer,
+        fields: Mapping[str, str],
+        fn: Callable[..., Any],
+        *,
+        back: str,
+        key_suffix: str = "",
+        **kwargs: Any,
+    ) -> Response:
+        """A form's write through the gateway's one write path, keyed by the form's own key (a form sent twice
+        is one operation): back to ``back`` with the operation's id, or the refusal's page saying why."""
+        key = f"console:{viewer.institution.name}:{fields.get('form_key', '')[:64] or uuid.uuid4().hex}{key_suffix}"
+        caller = Caller(institution=viewer.institution, key_id=viewer.session.key_id, scopes=viewer.scopes)
+        try:
+            answer = await WriteRequest(self.state(request), caller, key, True).submit(fn, **kwargs)
+        except CoreError as exc:  # refused before any operation (the chain or the rules say no): say why
+            return self.render(
+                request,
+                "error.html",
+                status=exc.http_status,
+                viewer=viewer,
+                heading="refused",
+                message=exc.detail,
+                code=exc.code,
+                back=back,
+            )
+        op = json.loads(bytes(answer.body))
+        return RedirectResponse(f"{back}?op={op['id']}", status_code=303)
 
     def fragment(self, request: Request, template: str, **ctx: Any) -> str:
         """A piece of a page (no layout) in the viewer's language, e.g. for a live update."""
