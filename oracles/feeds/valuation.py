@@ -78,7 +78,9 @@ class ValuationFeed(SubjectsFeed):
     def observe(self, ref: str, features: dict[str, Any]) -> Observation:
         schema = self.model.schema
         row: dict[str, list[Any]] = {}
-        for c in schema.features:
+        # the model's inputs: its features, with a dated model's date column in place of the year, month and
+        # age it derives from it
+        for c in schema.input_columns:
             value = features.get(c)
             if c in schema.numeric:
                 row[c] = [np.nan if value is None else float(value)]
