@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node_api.console.router import HERE, PREFIX, Console, SignInRequired
-from node_api.problems import ConsoleFormTokenError
+from node_api.problems import ConsoleFormTokenError, problem_response
 from node_api.settings import GatewaySettings
 
 __all__ = ["CSP", "Console", "install_console"]
@@ -77,6 +77,15 @@ def install_console(app: FastAPI, settings: GatewaySettings) -> Console | None:
 
     async def bad_form(request: Request, exc: Exception) -> Response:
         detail: Any = exc
+        accept = request.headers.get("accept", "")
+        if "json" in accept and "text/html" not in accept:  # a script, not a browser: RFC 9457 like the API
+            return problem_response(
+                status=detail.http_status,
+                code=detail.code,
+                title=detail.title,
+                detail=detail.detail,
+                instance=request.url.path,
+            )
         return console.render(request, "error.html", status=403, message="csrf", code=detail.code)
 
     app.add_exception_handler(SignInRequired, sign_in)

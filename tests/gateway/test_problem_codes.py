@@ -575,6 +575,16 @@ def _aud_409(w: World) -> httpx.Response:
         release.set()
 
 
+# --- the web console: every form carries a token bound to this browser (and its session) ---
+
+
+def _con_403(w: World) -> httpx.Response:
+    # a script (it asks for JSON) posting a console form without its token; a browser gets the same as a page
+    return w.http.post(
+        "/console/login", data={"api_key": "not-even-checked"}, headers={"Accept": "application/problem+json"}
+    )
+
+
 #: code → (expected status, the request that produces it)
 PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "ANA-404": (404, _ana_404),
@@ -598,6 +608,7 @@ PRODUCERS: dict[str, tuple[int, Callable[[World], httpx.Response]]] = {
     "CAS-412": (409, _cas_412),
     "CAS-425": (409, _cas_425),
     "CHN-503": (503, _chn_503),
+    "CON-403": (403, _con_403),
     "CIM-413": (413, _cim_413),
     "CIM-422": (422, _cim_422),
     "CND-001": (422, _cnd_001),
