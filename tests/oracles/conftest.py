@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,9 @@ from chain.client import ChainClient
 from chain.compiler import CompileResult
 from chain.config import DEV_CHAIN_ID, ChainSettings
 from chain.contracts.consortium import Role
+from chain.contracts.oracle_hub import AcceptedReport
 from chain.deploy import GovernanceConfig, deploy
+from chain.eip712 import feed_id, subject_id
 from chain.network import Recourse
 from chain.node import AnvilNode
 from node_api.app import create_app
@@ -258,3 +260,36 @@ def start_operator(
     with log.open("ab") as fh:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     return Operator(name, proc, log, data_dir / "oracles" / name / "state.sqlite")
+
+
+@pytest.fixture
+def operators() -> Iterator[list[Operator]]:
+    """Operators a test starts (append them): each is stopped afterwards."""
+    started: list[Operator] = []
+    yield started
+    for op in started:
+        op.stop()
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, ops: list[Operator]) -> None:
+    """Poll ``check`` until it holds; on timeout fail with the tail of every operator's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    logs = "\n".join(f"--- {o.name}\n{o.log.read_text(errors='replace')[-3000:]}" for o in ops)
+    raise AssertionError(f"timed out waiting for {what}\n{logs}")
+
+
+def accepted_reports(gw: LiveGateway, feed: str, ref: str) -> list[AcceptedReport]:
+    """Every report the hub accepted for ``feed`` and subject ``ref``, in chain order."""
+    client, recourse = gw.chain()
+    try:
+        return [
+            a
+            for a in recourse.oracle_hub.accepted_between(from_block=0)
+            if a.report.feed_id == feed_id(feed) and a.report.subject_id == subject_id(ref)
+        ]
+    finally:
+        client.close()

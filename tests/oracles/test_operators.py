@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
 from chain.contracts.oracle_hub import AcceptedReport
@@ -20,18 +18,17 @@ from oracles.feeds.valuation import ValuationFeed
 from oracles.node import idempotency_key
 from oracles.rounds import RoundStore
 from tests.conftest import account
-from tests.oracles.conftest import LiveGateway, Operator, serve_gateway, start_operator
+from tests.oracles.conftest import (
+    LiveGateway,
+    Operator,
+    accepted_reports,
+    serve_gateway,
+    start_operator,
+    wait_for,
+)
 
 FEED = "valuation:residential"
 PERIOD = 3
-
-
-@pytest.fixture
-def operators() -> Iterator[list[Operator]]:
-    started: list[Operator] = []
-    yield started
-    for op in started:
-        op.stop()
 
 
 def _subjects(tmp_path: Path, ref: str, features: dict[str, object]) -> Path:
@@ -41,25 +38,7 @@ def _subjects(tmp_path: Path, ref: str, features: dict[str, object]) -> Path:
 
 
 def _accepted(gw: LiveGateway, ref: str) -> list[AcceptedReport]:
-    client, recourse = gw.chain()
-    try:
-        return [
-            a
-            for a in recourse.oracle_hub.accepted_between(from_block=0)
-            if a.report.feed_id == feed_id(FEED) and a.report.subject_id == subject_id(ref)
-        ]
-    finally:
-        client.close()
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float, ops: list[Operator]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    logs = "\n".join(f"--- {o.name}\n{o.log.read_text(errors='replace')[-3000:]}" for o in ops)
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
+    return accepted_reports(gw, FEED, ref)
 
 
 def _rounds(op: Operator) -> dict[int, str]:
@@ -81,7 +60,7 @@ def test_three_operators_push_a_k_of_n_report_then_only_on_deviation(
     subjects = _subjects(tmp_path, ref, demo_features)
     for name in ("oracle", "oracle-2", "oracle-3"):
         operators.append(start_operator(live_gateway, name, tmp_path / name, subjects, heartbeat=3600))
-    _wait("the first report", lambda: len(_accepted(live_gateway, ref)) >= 1, 120, operators)
+    wait_for("the first report", lambda: len(_accepted(live_gateway, ref)) >= 1, 120, operators)
     first = _accepted(live_gateway, ref)[0]
     path = latest_artefact(model_dir, "valuation")
     assert path is not None
@@ -101,7 +80,7 @@ def test_three_operators_push_a_k_of_n_report_then_only_on_deviation(
     # the asset's features change enough to move the value: the next round pushes
     moved = {**demo_features, "area": int(demo_features["area"]) * 2}  # type: ignore[call-overload]
     subjects.write_text(json.dumps({"subjects": {ref: moved}}), encoding="utf-8")
-    _wait("a report after the value moved", lambda: len(_accepted(live_gateway, ref)) >= 2, 60, operators)
+    wait_for("a report after the value moved", lambda: len(_accepted(live_gateway, ref)) >= 2, 60, operators)
     second = _accepted(live_gateway, ref)[1]
     assert second.report.value != first.report.value
     assert second.report.observed_at > first.report.observed_at
@@ -117,7 +96,7 @@ def test_restart_after_signing_resumes_the_round_and_pushes_it_once(
     crasher = start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects, crash_after="signed")
     operators.append(crasher)
     operators.append(start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects))
-    _wait("the crash after signing", lambda: crasher.proc.poll() is not None, 90, operators)
+    wait_for("the crash after signing", lambda: crasher.proc.poll() is not None, 90, operators)
     assert crasher.proc.returncode == 70
     signed = [r for r, s in _rounds(crasher).items() if s == "signed"]
     assert len(signed) == 1
@@ -128,13 +107,13 @@ def test_restart_after_signing_resumes_the_round_and_pushes_it_once(
 
     restarted = start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects)
     operators.append(restarted)
-    _wait(
+    wait_for(
         "the crashed round on chain",
         lambda: any(a.report.observed_at == crashed_round * PERIOD for a in _accepted(live_gateway, ref)),
         90,
         operators,
     )
-    _wait("the crashed round marked done", lambda: _rounds(restarted)[crashed_round] == "done", 30, operators)
+    wait_for("the crashed round marked done", lambda: _rounds(restarted)[crashed_round] == "done", 30, operators)
     accepted = _accepted(live_gateway, ref)
     observed = [a.report.observed_at for a in accepted]
     assert observed.count(crashed_round * PERIOD) == 1
@@ -154,7 +133,7 @@ def test_restart_after_submitting_does_not_push_the_round_again(
     # round on chain, would never submit (seen once in CI under load)
     cosigner = start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects, heartbeat=3600, sign_only=True)
     operators.append(cosigner)
-    _wait("the crash after submitting", lambda: crasher.proc.poll() is not None, 90, operators)
+    wait_for("the crash after submitting", lambda: crasher.proc.poll() is not None, 90, operators)
     assert crasher.proc.returncode == 70
     # the crash came before "submitted" was recorded: the store still says "posted" for the pushed round
     on_chain = [a.report.observed_at for a in _accepted(live_gateway, ref)]
@@ -164,7 +143,7 @@ def test_restart_after_submitting_does_not_push_the_round_again(
 
     restarted = start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects, fallback=0, heartbeat=3600)
     operators.append(restarted)
-    _wait("the round marked done after restart", lambda: _rounds(restarted)[crashed_round] == "done", 60, operators)
+    wait_for("the round marked done after restart", lambda: _rounds(restarted)[crashed_round] == "done", 60, operators)
     time.sleep(2 * PERIOD)
     # rounds started before the crash against an empty chain are redundant now (within deviation, no heartbeat)
     later = {r: s for r, s in _rounds(restarted).items() if r > crashed_round}
@@ -207,7 +186,7 @@ def test_operators_on_separate_gateways_exchange_signatures_through_peers(
         operators.append(
             start_operator(gw_b, "oracle-2", tmp_path / "oracle-2", subjects, peers=[f"{live_gateway.url},{read_at_a}"])
         )
-        _wait("a report signed across two gateways", lambda: len(_accepted(live_gateway, ref)) >= 1, 120, operators)
+        wait_for("a report signed across two gateways", lambda: len(_accepted(live_gateway, ref)) >= 1, 120, operators)
         first = _accepted(live_gateway, ref)[0]
         assert sorted(first.signers) == sorted([account("oracle").address, account("oracle-2").address])
         for op in operators:

@@ -4,8 +4,6 @@ price the same package, co-sign it k-of-n and the hub holds the package's P50/P1
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,18 +16,10 @@ from oracles.feeds.package import PACKAGE_FEED, PackageFeed
 from oracles.feeds.valuation import model_version_bytes
 from scripts.package_cli import RECOVERY_DATA, ensure_recovery_model, load_recovery_data, load_recovery_model
 from tests.conftest import account
-from tests.oracles.conftest import LiveGateway, Operator, start_operator
+from tests.oracles.conftest import LiveGateway, Operator, accepted_reports, start_operator, wait_for
 
 REF = "package:bank-2026-q4"
 SPEC = {"file": "loans.csv", "discount_rate": 0.08, "seed": 11, "simulations": 400, "segment": "grade"}
-
-
-@pytest.fixture
-def operators() -> Iterator[list[Operator]]:
-    started: list[Operator] = []
-    yield started
-    for op in started:
-        op.stop()
 
 
 @pytest.fixture
@@ -41,16 +31,6 @@ def package(tmp_path: Path) -> Path:
     subjects = tmp_path / "packages.json"
     subjects.write_text(json.dumps({"subjects": {REF: SPEC}}), encoding="utf-8")
     return subjects
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float, ops: list[Operator]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    logs = "\n".join(f"--- {o.name}\n{o.log.read_text(errors='replace')[-3000:]}" for o in ops)
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
 
 
 def test_the_feed_prices_deterministically_and_refuses_bad_subjects(model_dir: Path, package: Path) -> None:
@@ -84,18 +64,12 @@ def test_two_operators_push_a_k_of_n_package_valuation_read_back_from_the_hub(
     for name in ("oracle", "oracle-2"):
         operators.append(start_operator(live_gateway, name, package.parent / name, package, heartbeat=3600))
 
-    def on_chain() -> list[object]:
-        client, recourse = live_gateway.chain()
-        try:
-            return [
-                a
-                for a in recourse.oracle_hub.accepted_between(from_block=0)
-                if a.report.feed_id == feed_id(PACKAGE_FEED) and a.report.subject_id == subject_id(REF)
-            ]
-        finally:
-            client.close()
-
-    _wait("the package's report on the hub", lambda: len(on_chain()) >= 1, 120, operators)
+    wait_for(
+        "the package's report on the hub",
+        lambda: len(accepted_reports(live_gateway, PACKAGE_FEED, REF)) >= 1,
+        120,
+        operators,
+    )
     feed = PackageFeed(load_recovery_model(artefact), package)
     price = feed.price(REF, dict(SPEC))
     client, recourse = live_gateway.chain()
