@@ -93,9 +93,13 @@ def test_restart_after_signing_resumes_the_round_and_pushes_it_once(
 ) -> None:
     ref = "asset:crash-after-signed"
     subjects = _subjects(tmp_path, ref, demo_features)
+    # oracle-2 runs first: started after the crasher on a loaded machine, it could miss the round the crasher
+    # signed, which then never gets k = 2 signatures (seen in CI)
+    peer = start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects)
+    operators.append(peer)
+    wait_for("oracle-2 signing rounds", lambda: peer.state_db.exists() and bool(_rounds(peer)), 90, operators)
     crasher = start_operator(live_gateway, "oracle", tmp_path / "oracle", subjects, crash_after="signed")
     operators.append(crasher)
-    operators.append(start_operator(live_gateway, "oracle-2", tmp_path / "oracle-2", subjects))
     wait_for("the crash after signing", lambda: crasher.proc.poll() is not None, 90, operators)
     assert crasher.proc.returncode == 70
     signed = [r for r, s in _rounds(crasher).items() if s == "signed"]
